@@ -1,0 +1,204 @@
+"""Settings from the environment.
+
+With nothing set the app runs on embedded defaults: SQLite, Celery eager, in-memory channel layer.
+With DATABASE_URL / REDIS_URL / CELERY_BROKER_URL set, the same code runs on PostgreSQL, Redis
+and real Celery workers. Every product number from SPEC lives in the dicts at the bottom.
+"""
+import os
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "channels",
+    "django_celery_beat",
+    "shards",
+    "verifier",
+    "risk_db",
+    "modelhooks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several web threads write in the embedded mode; wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "verifier.User"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+# ---- API ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Verifier Ops API",
+    "DESCRIPTION": "Human verification of user corrections and culturally risky posts (SPEC 8).",
+    "VERSION": "1.0.0",
+    # Swagger UI assets ship in a package: the docs page works without the internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Bulk intake carries up to 10,000 items (SPEC 8): allow the body and field count that needs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 200 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = None
+
+# ---- Redis, Celery, Channels ---------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"modelhooks.tasks.gpu_*": {"queue": "gpu"}}
+# MH-7: at-least-once. A task is acknowledged only after it ran; a dead worker's task returns.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}  # above the longest task
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "sla-flag-overdue": {"task": "verifier.tasks.flag_overdue_cases", "schedule": crontab(minute="*/15")},
+    "pool-size-alerts": {"task": "shards.tasks.check_pool_sizes", "schedule": crontab(minute=0, hour=6)},
+    "defer-overflow": {"task": "verifier.tasks.defer_capped_overflow", "schedule": crontab(minute="*/10")},
+}
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# ---- Product numbers (SPEC). Change them here or through the env, never in code. -----------
+SHARDS = {
+    "MIN_NATIVE_POOL": 3,  # SH-1: a shard opens only with >= 3 native speakers under contract
+    "DEGRADED_POOL": 2,  # SH-1: at 2, new taboo cases pause; only clear-rule regex hits flow
+    "DEGRADED_LOUD_AFTER_DAYS": 10,  # SH-1: alerts turn loud after 10 days degraded
+    "RARE_CASES_PER_QUARTER": 50,  # SH-2: fewer than this a quarter -> rare pool
+    "OWN_SUBLOCALE_RATIO": 0.7,  # SH-4: share of cases from the verifier's own sub-locale
+    "SUBLOCALE_WINDOW": 50,  # SH-4: recent assignments the ratio is measured over
+    "GLOBAL_SHARD": "global",
+    "RARE_SHARD": "rare",
+}
+INTAKE = {
+    "BULK_MAX_ITEMS": 10_000,  # IN-1 / SPEC 8
+    "MAX_TEXT_CHARS": 4_000,  # post, OCR and reply text
+    "MAX_HASHTAGS": 30,
+    "MAX_ID_CHARS": 128,
+    "PIPELINE": [
+        "shards.intake.steps.validate",
+        "shards.intake.steps.recognise_correction",
+        "shards.intake.steps.deduplicate",
+        "shards.intake.steps.risk_tag",
+        "shards.intake.steps.route",
+    ],
+    "DEFAULT_TRIGGERS": [
+        r"@grok\s+correct(?:ion)?\b[:,]?",
+        r"@grok\s+(?:fix|actually)\b[:,]?",
+        r"@grok\s+that'?s\s+wrong\b[:,]?",
+    ],
+}
+VERIFIER = {
+    "LEASE_SECONDS": int(os.environ.get("VERIFIER_LEASE_SECONDS", "600")),  # VQ-1: 10 min
+    "TABOO_DAILY_CAP": 20,  # VQ-3, in the verifier's own day
+    "OVERLAP_RATE": 0.10,  # VQ-5
+    "SLA_HOURS": 24,  # IN-5
+    "APPEAL_WINDOW_HOURS": 24,  # AP-1
+}
+
+# Static files are served by WhiteNoise straight from the source folders: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so a server started by the browser tests sees the test data.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModelhooksConfig(AppConfig):
+    name = "modelhooks"
+    verbose_name = "Model hooks"

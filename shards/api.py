@@ -1,0 +1,79 @@
+"""Intake API (SPEC 8). Thin: parse, authorise, call the pipeline, answer per item."""
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ApiError, roles
+from shards.intake.pipeline import corrections_intake
+
+
+class CorrectionItemSerializer(serializers.Serializer):
+    """Documentation of one item; validation happens per item in the pipeline so one bad item
+    never fails the others."""
+
+    post_id = serializers.CharField()
+    post_text = serializers.CharField()
+    ocr_text = serializers.CharField(required=False)
+    hashtags = serializers.ListField(child=serializers.CharField())
+    reply_text = serializers.CharField()
+    submitter_id = serializers.CharField()
+    billing_country = serializers.CharField(max_length=2)
+    ip = serializers.IPAddressField()
+    declared_locale = serializers.CharField()
+    sub_locale = serializers.CharField(required=False)
+    at = serializers.DateTimeField()
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.UUIDField()
+    outcome = serializers.CharField()
+    case_id = serializers.UUIDField(required=False)
+    shard = serializers.CharField(required=False)
+    errors = serializers.DictField(required=False)
+
+
+def bulk_items(request, *, limit: int) -> list:
+    """`{"items": [...]}` or one object; refuses anything else with a clear code."""
+    body = request.data
+    if isinstance(body, dict) and "items" in body:
+        items = body["items"]
+        if not isinstance(items, list):
+            raise ApiError("invalid", "`items` must be a list.", 400, {"items": "must be a list"})
+        if len(items) > limit:
+            raise ApiError("too_many_items", f"{len(items)} items; the limit is {limit} a request.", 400)
+        return items
+    if isinstance(body, dict):
+        return [body]
+    raise ApiError("invalid", "The body must be one JSON object or {\"items\": [...]}.", 400)
+
+
+class CorrectionsView(APIView):
+    permission_classes = [roles("intake")]
+
+    @extend_schema(
+        request=CorrectionItemSerializer,
+        responses={200: IntakeResultSerializer(many=True)},
+        examples=[OpenApiExample("bulk", value={"items": [{"post_id": "p1", "post_text": "...", "hashtags": [],
+                                                           "reply_text": "@grok correct 200 people",
+                                                           "submitter_id": "u1", "billing_country": "TH",
+                                                           "ip": "2001:db8::1", "declared_locale": "th-TH",
+                                                           "at": "2026-11-26T10:00:00+07:00"}]})],
+        description="IN-1: one correction or {\"items\": [...]} (up to 10,000). Every item gets an outcome.",
+    )
+    def post(self, request):
+        from django.conf import settings
+
+        items = corrections_intake(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))
+        results = []
+        for item in items:
+            row = {"index": item.index, "id": str(item.correction.public_id), "outcome": item.outcome}
+            if item.case is not None:
+                row["case_id"] = str(item.case.public_id)
+            if item.shard is not None:
+                row["shard"] = item.shard.code
+            if item.errors:
+                row["errors"] = item.errors
+            results.append(row)
+        return Response({"results": results})

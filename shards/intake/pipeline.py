@@ -1,0 +1,94 @@
+"""IN-1: correction intake as a pipeline of steps over a whole batch.
+
+Each step (settings.INTAKE["PIPELINE"]) looks at the items still undecided and may decide some:
+the first outcome wins and names the step that set it. The defences of IN-3..IN-12 plug in as
+further steps. After the steps, every item is stored with its outcome: nothing is dropped.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from shards.models import Correction
+
+
+@dataclass
+class IntakeItem:
+    index: int
+    raw: Any
+    data: dict = field(default_factory=dict)  # cleaned fields, set by the validate step
+    outcome: str | None = None
+    decided_by: str = ""
+    errors: dict = field(default_factory=dict)
+    corrected_text: str = ""
+    risk_tags: list = field(default_factory=list)
+    risk_locale: str = ""
+    dedupe_key: str | None = None
+    duplicate_of: Correction | None = None  # an earlier delivery of the same item
+    duplicate_of_item: "IntakeItem | None" = None  # the same item earlier in this batch
+    case: Any = None
+    shard: Any = None
+    correction: Correction | None = None
+
+    def decide(self, outcome: str, *, by: str, errors: dict | None = None) -> None:
+        if self.outcome is None:
+            self.outcome, self.decided_by = outcome, by
+            if errors:
+                self.errors = errors
+
+
+@dataclass
+class IntakeBatch:
+    items: list[IntakeItem]
+    now: datetime
+
+    def pending(self) -> list[IntakeItem]:
+        return [i for i in self.items if i.outcome is None]
+
+
+def corrections_intake(*, payloads: list, now: datetime | None = None) -> list[IntakeItem]:
+    """Run every payload through the pipeline and store each with its outcome, in one transaction."""
+    batch = IntakeBatch(items=[IntakeItem(index=i, raw=p) for i, p in enumerate(payloads)], now=now or timezone.now())
+    with transaction.atomic():
+        for dotted in settings.INTAKE["PIPELINE"]:
+            import_string(dotted)(batch)
+        for item in batch.pending():  # a pipeline that forgets an item is a bug; never lose it
+            item.decide(Correction.Outcome.INVALID, by="pipeline", errors={"item": "no step decided this item"})
+        _store(batch)
+    return batch.items
+
+
+def _trimmed_raw(raw: Any) -> Any:
+    limit = settings.INTAKE["MAX_TEXT_CHARS"] + 100
+    if isinstance(raw, dict):
+        return {k: (v[:limit] if isinstance(v, str) else v) for k, v in list(raw.items())[:50]}
+    return raw if not isinstance(raw, str) else raw[:limit]
+
+
+def _store(batch: IntakeBatch) -> None:
+    rows = []
+    for item in batch.items:
+        if item.duplicate_of is not None or item.duplicate_of_item is not None:
+            continue
+        d = item.data
+        invalid = item.outcome == Correction.Outcome.INVALID
+        item.correction = Correction(
+            post_id=d.get("post_id", ""), post_text=d.get("post_text", ""), ocr_text=d.get("ocr_text", ""),
+            hashtags=d.get("hashtags", []), reply_text=d.get("reply_text", ""),
+            corrected_text=item.corrected_text, submitter_id=d.get("submitter_id", ""),
+            billing_country=d.get("billing_country", ""), ip=d.get("ip"),
+            declared_locale=d.get("declared_locale", ""), sub_locale=d.get("sub_locale", ""), at=d.get("at"),
+            outcome=item.outcome, decided_by=item.decided_by, errors=item.errors, risk_tags=item.risk_tags,
+            case=item.case, shard=item.shard, dedupe_key=None if invalid else item.dedupe_key,
+            raw=_trimmed_raw(item.raw) if invalid else None,
+        )
+        rows.append(item.correction)
+    Correction.objects.bulk_create(rows)
+    for item in batch.items:
+        original = item.duplicate_of or (item.duplicate_of_item.correction if item.duplicate_of_item else None)
+        if original is not None:  # a re-delivery answers with what the first delivery got
+            item.correction, item.outcome, item.case, item.shard = original, original.outcome, original.case, original.shard

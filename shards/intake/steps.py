@@ -1,0 +1,221 @@
+"""The intake steps of the foundation: validate, recognise, deduplicate, risk-tag, route."""
+import hashlib
+import ipaddress
+import re
+from datetime import datetime
+
+from django.conf import settings
+
+from shards.intake.pipeline import IntakeBatch
+from shards.models import Correction, Locale, Shard, TriggerPattern
+from shards.services.lexicons import tagger, text_normalise
+
+O = Correction.Outcome
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def validate(batch: IntakeBatch) -> None:
+    """Every field checked; an invalid item names each bad field and the reason."""
+    limits = settings.INTAKE
+    known_locales = set(Locale.objects.values_list("code", flat=True))
+    for item in batch.pending():
+        raw, errors, data = item.raw, {}, {}
+        if not isinstance(raw, dict):
+            item.decide(O.INVALID, by="validate", errors={"item": "must be a JSON object"})
+            continue
+
+        def text(name, *, required=True, limit=limits["MAX_TEXT_CHARS"]):
+            value = raw.get(name)
+            if value is None or value == "":
+                if required:
+                    errors[name] = "This field is required."
+                return ""
+            if not isinstance(value, str):
+                errors[name] = "Must be a string."
+                return ""
+            if len(value) > limit:
+                errors[name] = f"Too long: {len(value)} characters, the limit is {limit}."
+                return ""
+            return value
+
+        data["post_id"] = text("post_id", limit=limits["MAX_ID_CHARS"])
+        data["submitter_id"] = text("submitter_id", limit=limits["MAX_ID_CHARS"])
+        data["post_text"] = text("post_text")
+        data["ocr_text"] = text("ocr_text", required=False)
+        data["reply_text"] = text("reply_text")
+        data["sub_locale"] = text("sub_locale", required=False, limit=64)
+
+        hashtags = raw.get("hashtags", [])
+        if not isinstance(hashtags, list) or not all(isinstance(h, str) and 0 < len(h) <= 100 for h in hashtags):
+            errors["hashtags"] = "Must be a list of strings of 1 to 100 characters."
+        elif len(hashtags) > limits["MAX_HASHTAGS"]:
+            errors["hashtags"] = f"Too many: {len(hashtags)}, the limit is {limits['MAX_HASHTAGS']}."
+        else:
+            data["hashtags"] = sorted({h.lstrip("#").casefold() for h in hashtags})
+
+        country = raw.get("billing_country")
+        if not isinstance(country, str) or not _COUNTRY.match(country.upper()):
+            errors["billing_country"] = "Must be a two-letter ISO 3166 country code."
+        else:
+            data["billing_country"] = country.upper()
+
+        ip = raw.get("ip")
+        try:
+            data["ip"] = str(ipaddress.ip_address(ip)) if isinstance(ip, str) else None
+            if data["ip"] is None:
+                errors["ip"] = "This field is required."
+        except ValueError:
+            errors["ip"] = f"{ip!r} is not an IPv4 or IPv6 address."
+
+        locale = raw.get("declared_locale")
+        if not isinstance(locale, str) or not locale:
+            errors["declared_locale"] = "This field is required."
+        elif locale not in known_locales:
+            errors["declared_locale"] = f"Unknown locale {locale!r}."
+        else:
+            data["declared_locale"] = locale
+
+        at = raw.get("at")
+        try:
+            parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            errors["at"] = "Must be an ISO 8601 date and time with offset."
+        elif parsed.tzinfo is None:
+            errors["at"] = "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+        else:
+            data["at"] = parsed
+
+        item.data = data
+        if errors:
+            item.decide(O.INVALID, by="validate", errors=errors)
+
+
+def _triggers() -> list[re.Pattern]:
+    patterns = list(TriggerPattern.objects.filter(active=True).values_list("pattern", flat=True))
+    return [re.compile(p, re.IGNORECASE) for p in (patterns or settings.INTAKE["DEFAULT_TRIGGERS"])]
+
+
+_QUOTED_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
+_QUOTES = "\"'“”‘’«»「」"
+
+
+def correction_extract(reply_text: str, triggers: list[re.Pattern]) -> str | None:
+    """IN-1: the text after '@grok correct' (or a variant), quoted lines and quote marks stripped."""
+    for trigger in triggers:
+        match = trigger.search(reply_text)
+        if match:
+            body = _QUOTED_LINE.sub("", reply_text[match.end():])
+            body = " ".join(tok.strip(_QUOTES) for tok in body.split())
+            return body.strip() or None
+    return None
+
+
+def recognise_correction(batch: IntakeBatch) -> None:
+    triggers = _triggers()
+    for item in batch.pending():
+        corrected = correction_extract(item.data["reply_text"], triggers)
+        if corrected is None:
+            item.decide(O.INVALID, by="recognise_correction",
+                        errors={"reply_text": "No correction found: the reply has no '@grok correct' trigger "
+                                              "or nothing after it."})
+        else:
+            item.corrected_text = corrected
+
+
+def deduplicate(batch: IntakeBatch) -> None:
+    """A repeated delivery (same post, submitter, corrected text) is answered, not counted twice."""
+    first_in_batch = {}
+    for item in batch.pending():
+        d = item.data
+        key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
+        item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
+    keys = [i.dedupe_key for i in batch.pending()]
+    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__in=keys).select_related("case", "shard")}
+    for item in batch.pending():
+        if item.dedupe_key in existing:
+            item.duplicate_of = existing[item.dedupe_key]
+            item.decide(item.duplicate_of.outcome, by="deduplicate")
+        elif item.dedupe_key in first_in_batch:
+            item.duplicate_of_item = first_in_batch[item.dedupe_key]
+            item.outcome, item.decided_by = "pending_duplicate", "deduplicate"
+        else:
+            first_in_batch[item.dedupe_key] = item
+
+
+def risk_tag(batch: IntakeBatch) -> None:
+    """SH-3: tag text and OCR text against every locale's risk lexicon."""
+    tagger.refresh()
+    for item in batch.pending():
+        found = tagger.tag(item.data["post_text"], item.data["ocr_text"])
+        if found:
+            # A post tagged by two lexicons goes to the first locale in code order; both tags are kept.
+            item.risk_locale = sorted(found)[0]
+            item.risk_tags = [tag for locale in sorted(found) for tag in found[locale]]
+
+
+def route(batch: IntakeBatch) -> None:
+    """Route each item to its shard and open (or join) a case.
+
+    Risk-tagged items go to the native-only taboo queue of the lexicon's locale. Rare locales go to
+    the rare pool; a locale without a shard goes to the global queue. A post with an undecided case
+    in the shard joins it (`merged`): a post never holds more than one case per shard.
+    """
+    from verifier.models import Case
+    from verifier.services.queue import NewCase, cases_create
+
+    shards = {s.locale.code: s for s in Shard.objects.select_related("locale").filter(kind=Shard.Kind.LOCALE)}
+    special = {s.kind: s for s in Shard.objects.exclude(kind=Shard.Kind.LOCALE)}
+    rare_locales = set(Locale.objects.filter(is_rare=True).values_list("code", flat=True))
+    pending = batch.pending()
+    targets = []
+    for item in pending:
+        locale = item.risk_locale or item.data["declared_locale"]
+        if item.risk_locale:
+            shard = shards.get(locale)
+        elif locale in rare_locales:
+            shard = special.get(Shard.Kind.RARE)
+        else:
+            shard = shards.get(locale)
+        outcome = O.QUEUED
+        if shard is None and not item.risk_locale:
+            shard, outcome = special.get(Shard.Kind.GLOBAL), O.GLOBAL_QUEUE
+        if shard is None:
+            item.decide(O.INVALID, by="route", errors={"declared_locale": f"No shard serves {locale!r} yet."})
+            continue
+        targets.append((item, shard, locale, outcome))
+
+    open_cases = {}
+    post_ids = {item.data["post_id"] for item, *_ in targets}
+    for case in Case.objects.filter(post_id__in=post_ids, status__in=[Case.Status.QUEUED, Case.Status.PAUSED]):
+        open_cases.setdefault((case.post_id, case.shard_id), case)
+
+    to_create: list[tuple] = []
+    new_by_key: dict = {}
+    for item, shard, locale, outcome in targets:
+        key = (item.data["post_id"], shard.pk)
+        item.shard = shard
+        if key in open_cases:
+            item.case = open_cases[key]
+            item.decide(O.MERGED, by="route")
+        elif key in new_by_key:
+            new_by_key[key].append(item)
+            item.decide(O.MERGED, by="route")
+        else:
+            new_by_key[key] = [item]
+            d = item.data
+            to_create.append((key, NewCase(
+                shard=shard, kind=Case.Kind.TABOO if item.risk_locale else Case.Kind.CORRECTION, locale=locale,
+                post_id=d["post_id"], post_text=d["post_text"], ocr_text=d["ocr_text"], hashtags=d["hashtags"],
+                proposal=item.corrected_text, sub_locale=d["sub_locale"] or locale,
+                native_only=bool(item.risk_locale), risk_tags=item.risk_tags,
+                hard_block_locale=item.risk_locale, at=d["at"],
+            ), outcome))
+    created = cases_create(new_cases=[new for _, new, _ in to_create])
+    for (key, _, outcome), case in zip(to_create, created):
+        first, *merged = new_by_key[key]
+        first.case = case
+        first.decide(outcome, by="route")
+        for item in merged:
+            item.case = case

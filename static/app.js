@@ -1,0 +1,58 @@
+// Verifier Ops pages: keyboard shortcuts and the live websocket (VQ-8). No build step.
+(function () {
+  "use strict";
+
+  // One key per action: the button carrying data-key="y" is clicked when Y is pressed.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select") return;
+    const button = document.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
+  // After a new case arrives, move focus to it so screen readers and keyboard users follow.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const card = event.target.querySelector("#case, #case-empty");
+    if (card) { card.setAttribute("tabindex", "-1"); card.focus(); }
+  });
+
+  function setText(selector, value) {
+    document.querySelectorAll(selector).forEach(function (el) { el.textContent = value; });
+  }
+
+  function connect() {
+    if (!document.body.dataset.live) return;
+    const state = document.getElementById("live-state");
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket.onopen = function () { if (state) state.textContent = "live"; };
+    socket.onclose = function () {
+      if (state) state.textContent = "reconnecting…";
+      setTimeout(connect, 2000);
+    };
+    socket.onmessage = function (message) {
+      const event = JSON.parse(message.data);
+      if (event.type === "cap") {
+        setText("#cap-count", event.taboo_today);
+        setText("#cap-limit", event.taboo_cap);
+      } else if (event.type === "queue_depth") {
+        setText('[data-shard-depth="' + event.shard_id + '"]', event.waiting);
+        setText('[data-shard-held="' + event.shard_id + '"]', event.held);
+        setText('[data-shard-paused="' + event.shard_id + '"]', event.paused);
+        setText('[data-shard-overdue="' + event.shard_id + '"]', event.overdue);
+      } else if (event.type === "feed") {
+        const feed = document.getElementById("feed");
+        if (feed) {
+          const item = document.createElement("li");
+          item.textContent = event.message;
+          feed.prepend(item);
+        }
+      }
+    };
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+})();

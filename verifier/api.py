@@ -1,0 +1,136 @@
+"""Verifier API (SPEC 8): who am I, next case, ruling, skip. Views parse, authorise, call a service."""
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ApiError, roles
+from verifier.models import Case, User
+from verifier.selectors import case_get_visible, shards_overview
+from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
+from verifier.services.rulings import RulingRefused, ruling_record
+
+TABOO_BANNER = "TABOO: culturally sensitive content. Judge only whether it is offensive."
+
+
+def case_payload(case: Case, lease: Lease | None = None) -> dict:
+    """The screen of VQ-2 / VQ-4: a taboo case shows the post and context only and a binary prompt."""
+    taboo = case.is_taboo
+    body = {
+        "id": str(case.public_id),
+        "shard": case.shard.code,
+        "kind": case.kind,
+        "banner": TABOO_BANNER if taboo else "",
+        "prompt": "Is this post offensive? yes / no" if taboo else "Accept this correction? yes / no",
+        "post_text": case.post_text,
+        "ocr_text": case.ocr_text,
+        "proposal": "" if taboo else case.proposal,
+        "locale": case.locale,
+    }
+    if lease is not None:
+        body["lease_expires_at"] = lease.expires_at.isoformat()
+    return body
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    shards = serializers.ListField(child=serializers.CharField())
+    taboo_today = serializers.IntegerField()
+    taboo_cap = serializers.IntegerField()
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user: User = request.user
+        return Response({
+            "username": user.username,
+            "role": user.role,
+            "shards": sorted(user.memberships.filter(active=True).values_list("shard__code", flat=True)),
+            "taboo_today": verifier_taboo_count_today(user=user),
+            "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"],
+        })
+
+
+CaseSerializer = inline_serializer("Case", {
+    "id": serializers.UUIDField(), "shard": serializers.CharField(), "kind": serializers.CharField(),
+    "banner": serializers.CharField(), "prompt": serializers.CharField(), "post_text": serializers.CharField(),
+    "proposal": serializers.CharField(), "lease_expires_at": serializers.DateTimeField(),
+})
+
+
+class NextCaseView(APIView):
+    permission_classes = [roles("verifier")]
+
+    @extend_schema(responses={200: CaseSerializer, 204: None, 429: None},
+                   description="VQ-1: lease the next case (10 min). 204 nothing to do; 429 daily_cap_reached.")
+    def get(self, request):
+        try:
+            lease = case_next(user=request.user)
+        except DailyCapReached:
+            raise ApiError("daily_cap_reached",
+                           f"You have reached today's limit of {settings.VERIFIER['TABOO_DAILY_CAP']} taboo cases; "
+                           "it resets at midnight in your time zone.", status.HTTP_429_TOO_MANY_REQUESTS)
+        if lease is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(case_payload(lease.case, lease))
+
+
+class RulingSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=["yes", "no"])
+
+
+def _visible_case_or_404(request, case_id) -> Case:
+    case = case_get_visible(user=request.user, public_id=case_id)
+    if case is None:
+        raise ApiError("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
+    return case
+
+
+class RulingView(APIView):
+    permission_classes = [roles("verifier")]
+
+    @extend_schema(request=RulingSerializer, responses={201: inline_serializer("RulingResult", {
+        "ruling_id": serializers.UUIDField(), "case_id": serializers.UUIDField(), "answer": serializers.CharField()})})
+    def post(self, request, case_id):
+        case = _visible_case_or_404(request, case_id)
+        data = RulingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            ruling = ruling_record(user=request.user, case=case, answer=data.validated_data["answer"])
+        except RulingRefused as refusal:
+            raise ApiError(refusal.code, refusal.detail, refusal.status)
+        return Response({"ruling_id": str(ruling.public_id), "case_id": str(case.public_id), "answer": ruling.answer},
+                        status=status.HTTP_201_CREATED)
+
+
+class SkipView(APIView):
+    permission_classes = [roles("verifier")]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, case_id):
+        case_skip(user=request.user, case=_visible_case_or_404(request, case_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaseDetailView(APIView):
+    permission_classes = [roles("verifier", "senior", "admin")]
+
+    @extend_schema(responses=CaseSerializer)
+    def get(self, request, case_id):
+        case = _visible_case_or_404(request, case_id)
+        return Response({**case_payload(case), "status": case.status, "decision": case.decision})
+
+
+class ShardsView(APIView):
+    permission_classes = [roles("senior", "admin")]
+
+    @extend_schema(responses=inline_serializer("ShardDepth", {
+        "code": serializers.CharField(), "state": serializers.CharField(), "native_pool": serializers.IntegerField(),
+        "waiting": serializers.IntegerField(), "held": serializers.IntegerField(), "paused": serializers.IntegerField(),
+        "overdue": serializers.IntegerField()}, many=True))
+    def get(self, request):
+        rows = shards_overview(user=request.user)
+        return Response([{"code": r["shard"].code, **{k: v for k, v in r.items() if k != "shard"}} for r in rows])

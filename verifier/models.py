@@ -1,0 +1,206 @@
+"""People, cases, the queue's leases, rulings and the append-only audit log."""
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.")
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        VERIFIER = "verifier"
+        SENIOR = "senior"
+        ADMIN = "admin"
+        INTAKE = "intake"  # service account: the firehose listener
+        TRAINER = "trainer"  # service account: reads exports
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VERIFIER)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    sub_locale = models.CharField(max_length=64, blank=True, help_text="SH-4, from the subgroup survey")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Case(models.Model):
+    class Kind(models.TextChoices):
+        TABOO = "taboo"
+        CORRECTION = "correction"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PAUSED = "paused"  # SH-1: taboo case in a shard below its minimum pool
+        DECIDED = "decided"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT, related_name="cases")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    locale = models.CharField(max_length=16)
+    sub_locale = models.CharField(max_length=64, blank=True)
+    post_id = models.CharField(max_length=128)
+    post_text = models.TextField()
+    ocr_text = models.TextField(blank=True)
+    hashtags = models.JSONField(default=list)
+    proposal = models.TextField(blank=True)
+    native_only = models.BooleanField(default=False)  # SH-3: no crowd, no other locale
+    risk_tags = models.JSONField(default=list, blank=True)
+    hard_block_locale = models.CharField(max_length=16, blank=True)  # VQ-6 regional-hard-block bit
+    required_rulings = models.PositiveSmallIntegerField(default=1)  # 2 when sampled for overlap (VQ-5)
+    decision = models.CharField(max_length=3, blank=True)  # yes / no once decided
+    decided_at = models.DateTimeField(null=True, blank=True)
+    blocked_by_rule = models.ForeignKey("risk_db.Rule", null=True, blank=True, on_delete=models.PROTECT)
+    blocked_at = models.DateTimeField(null=True, blank=True)  # VQ-3: deferred to rule, still visible
+    at = models.DateTimeField()  # event time of the first correction
+    created_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField()  # IN-5 SLA
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(required_rulings__in=[1, 2]), name="one_or_two_rulings"),
+            models.CheckConstraint(condition=Q(decision__in=["", "yes", "no"]), name="decision_yes_no"),
+        ]
+        indexes = [
+            models.Index(fields=["post_id", "shard"]),
+            models.Index(fields=["due_at"], condition=Q(status="queued"), name="case_open_due"),
+        ]
+
+    @property
+    def is_taboo(self) -> bool:
+        return self.kind == self.Kind.TABOO
+
+
+class CaseTask(models.Model):
+    """One seat at a case: one per case, two when the case is sampled for overlap.
+
+    The queue is this table: a verifier takes a seat with SELECT ... FOR UPDATE SKIP LOCKED.
+    Shard, kind and sub-locale are copied from the case so the dequeue reads one table.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        LEASED = "leased"
+        DONE = "done"
+        PAUSED = "paused"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    slot = models.PositiveSmallIntegerField(default=0)
+    shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
+    kind = models.CharField(max_length=12, choices=Case.Kind.choices)
+    native_only = models.BooleanField(default=False)
+    sub_locale = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    holder = models.ForeignKey("verifier.User", null=True, blank=True, on_delete=models.PROTECT)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "slot"], name="one_task_per_slot"),
+            models.CheckConstraint(
+                condition=Q(status="leased", holder__isnull=False, lease_expires_at__isnull=False)
+                | ~Q(status="leased"),
+                name="leased_task_has_holder",
+            ),
+        ]
+        indexes = [
+            # The dequeue scans only live rows; done rows never bloat this index.
+            models.Index(fields=["shard", "id"], condition=Q(status__in=["open", "leased"]), name="task_live"),
+            models.Index(fields=["shard", "sub_locale", "id"], condition=Q(status__in=["open", "leased"]),
+                         name="task_live_sub"),
+            models.Index(fields=["holder"], condition=Q(status="leased"), name="task_held"),
+        ]
+
+
+class Assignment(models.Model):
+    """History of every lease handed out: the cap counter and the sub-locale mix read it."""
+
+    class Outcome(models.TextChoices):
+        ACTIVE = "active"
+        RULED = "ruled"
+        SKIPPED = "skipped"
+        EXPIRED = "expired"
+
+    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="assignments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
+    kind = models.CharField(max_length=12, choices=Case.Kind.choices)
+    own_sublocale = models.BooleanField(default=False)
+    leased_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.ACTIVE)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "leased_at"])]
+
+
+class Skip(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="one_skip_per_case")]
+
+
+class Ruling(models.Model):
+    class Answer(models.TextChoices):
+        YES = "yes"
+        NO = "no"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rulings")
+    task = models.OneToOneField(CaseTask, on_delete=models.PROTECT, related_name="ruling")
+    verifier = models.ForeignKey(User, on_delete=models.PROTECT, related_name="rulings")
+    answer = models.CharField(max_length=3, choices=Answer.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # No case is ever decided twice by one person; overlap uses a second person.
+            models.UniqueConstraint(fields=["case", "verifier"], name="one_ruling_per_verifier_and_case"),
+            models.CheckConstraint(condition=Q(answer__in=["yes", "no"]), name="ruling_answer_yes_no"),
+        ]
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """VQ-7: who did what, when, before and after. Append-only in code and, on PostgreSQL, by trigger."""
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    actor_name = models.CharField(max_length=150)  # kept even if the account is renamed
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

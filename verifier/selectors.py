@@ -1,0 +1,66 @@
+"""Reads for the verifier app: who may see what, queue depths, overdue cases."""
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shards.models import PoolMembership, Shard
+from verifier.models import Assignment, Case, CaseTask, User
+
+
+def case_visible_to(*, user: User, case: Case) -> bool:
+    """A verifier sees the cases they were handed; a senior the cases of their shards; admins all.
+    Native-only cases (SH-3) never show to anyone outside their locale's native pool."""
+    if user.role == User.Role.ADMIN:
+        return True
+    if user.role == User.Role.VERIFIER:
+        return Assignment.objects.filter(user=user, case=case).exists()
+    if user.role == User.Role.SENIOR:
+        memberships = PoolMembership.objects.filter(user=user, shard_id=case.shard_id, active=True)
+        if case.native_only:
+            memberships = memberships.filter(native=True)
+        return memberships.exists()
+    return False
+
+
+def case_get_visible(*, user: User, public_id) -> Case | None:
+    case = Case.objects.filter(public_id=public_id).select_related("shard").first()
+    if case is None or not case_visible_to(user=user, case=case):
+        return None
+    return case
+
+
+def shard_depths(*, shard_ids=None) -> dict[int, dict]:
+    """Per shard: seats waiting, seats held, paused seats, overdue cases."""
+    now = timezone.now()
+    tasks = CaseTask.objects.all()
+    if shard_ids is not None:
+        tasks = tasks.filter(shard_id__in=shard_ids)
+    rows = tasks.exclude(status=CaseTask.Status.DONE).values("shard_id").annotate(
+        waiting=Count("id", filter=Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.LEASED, lease_expires_at__lte=now)),
+        held=Count("id", filter=Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now)),
+        paused=Count("id", filter=Q(status=CaseTask.Status.PAUSED)),
+    )
+    result = {r["shard_id"]: {"waiting": r["waiting"], "held": r["held"], "paused": r["paused"], "overdue": 0} for r in rows}
+    overdue = Case.objects.filter(status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=now)
+    if shard_ids is not None:
+        overdue = overdue.filter(shard_id__in=shard_ids)
+    for r in overdue.values("shard_id").annotate(n=Count("id")):
+        result.setdefault(r["shard_id"], {"waiting": 0, "held": 0, "paused": 0, "overdue": 0})["overdue"] = r["n"]
+    return result
+
+
+def shards_overview(*, user: User) -> list[dict]:
+    shards = Shard.objects.order_by("code")
+    if user.role == User.Role.SENIOR:
+        shards = shards.filter(memberships__user=user, memberships__active=True)
+    depths = shard_depths(shard_ids=[s.pk for s in shards])
+    from shards.services.pools import shard_native_pool_size, shard_state
+    return [{"shard": s, "state": shard_state(shard=s), "native_pool": shard_native_pool_size(shard=s),
+             **depths.get(s.pk, {"waiting": 0, "held": 0, "paused": 0, "overdue": 0})} for s in shards]
+
+
+def cases_overdue(*, user: User, limit: int = 50):
+    qs = Case.objects.filter(status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=timezone.now())
+    if user.role == User.Role.SENIOR:
+        qs = qs.filter(shard__memberships__user=user, shard__memberships__active=True)
+        qs = qs.exclude(Q(native_only=True) & ~Q(shard__memberships__native=True))
+    return qs.select_related("shard").order_by("due_at")[:limit]

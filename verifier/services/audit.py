@@ -1,0 +1,21 @@
+"""VQ-7: the one way anything is written to the audit log."""
+from typing import Any
+
+from verifier.models import AuditEvent, User
+
+
+def audit_record(*, actor: User | None, action: str, obj: Any = None, object_type: str = "",
+                 object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditEvent:
+    """Append one event. `actor=None` means the system (a scheduled task or a rule)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )

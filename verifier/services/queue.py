@@ -1,0 +1,254 @@
+"""VQ-1..VQ-5, SH-1, SH-4: the queue. Cases in, seats leased with SKIP LOCKED, nothing lost."""
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from risk_db.services import rules_matching_text
+from shards.models import PoolMembership, Shard
+from shards.services.pools import ShardState, shard_state
+from verifier import live
+from verifier.models import Assignment, Case, CaseTask, Skip, User
+from verifier.services.audit import audit_record
+
+LIVE = (CaseTask.Status.OPEN, CaseTask.Status.LEASED)
+
+
+class DailyCapReached(Exception):
+    """VQ-3: the verifier has seen their 20 taboo cases today and only taboo work is left."""
+
+
+@dataclass
+class Lease:
+    task: CaseTask
+    case: Case
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.task.lease_expires_at
+
+
+@dataclass
+class NewCase:
+    shard: Shard
+    kind: str
+    locale: str
+    post_id: str
+    post_text: str
+    at: datetime
+    ocr_text: str = ""
+    hashtags: list | None = None
+    proposal: str = ""
+    sub_locale: str = ""
+    native_only: bool = False
+    risk_tags: list | None = None
+    hard_block_locale: str = ""
+
+
+# ---- putting cases in -------------------------------------------------------------------
+
+def case_sampled_for_overlap(case: Case) -> bool:
+    """VQ-5: a stable draw from the case id, so a replay samples the same cases."""
+    digest = hashlib.sha256(case.public_id.bytes).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < settings.VERIFIER["OVERLAP_RATE"]
+
+
+def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
+    """Create cases and their seats in bulk. SH-1: a taboo case in a shard below its minimum
+    pool is paused unless it hits a clear (blocking) regex rule of its locale."""
+    states: dict[int, str] = {}
+    cases, tasks = [], []
+    sla = timedelta(hours=settings.VERIFIER["SLA_HOURS"])
+    for new in new_cases:
+        if new.shard.pk not in states:
+            states[new.shard.pk] = shard_state(shard=new.shard)
+        paused = (
+            new.kind == Case.Kind.TABOO
+            and states[new.shard.pk] != ShardState.OPEN
+            and not rules_matching_text(text=f"{new.post_text}\n{new.ocr_text}", locale=new.locale)
+        )
+        cases.append(Case(
+            shard=new.shard, kind=new.kind, locale=new.locale, sub_locale=new.sub_locale,
+            post_id=new.post_id, post_text=new.post_text, ocr_text=new.ocr_text,
+            hashtags=new.hashtags or [], proposal=new.proposal, native_only=new.native_only,
+            risk_tags=new.risk_tags or [], hard_block_locale=new.hard_block_locale,
+            status=Case.Status.PAUSED if paused else Case.Status.QUEUED,
+            at=new.at, due_at=new.at + sla,
+        ))
+    for case in cases:
+        case.required_rulings = 2 if case_sampled_for_overlap(case) else 1
+    Case.objects.bulk_create(cases)
+    for case in cases:
+        for slot in range(case.required_rulings):
+            tasks.append(CaseTask(
+                case=case, slot=slot, shard=case.shard, kind=case.kind, native_only=case.native_only,
+                sub_locale=case.sub_locale,
+                status=CaseTask.Status.PAUSED if case.status == Case.Status.PAUSED else CaseTask.Status.OPEN,
+            ))
+    CaseTask.objects.bulk_create(tasks)
+    live.queue_changed({c.shard_id for c in cases})
+    return cases
+
+
+def shard_resume_paused(*, shard: Shard) -> int:
+    """SH-1: the pool is back to its minimum; paused taboo cases return to the queue."""
+    with transaction.atomic():
+        n = CaseTask.objects.filter(shard=shard, status=CaseTask.Status.PAUSED).update(status=CaseTask.Status.OPEN)
+        Case.objects.filter(shard=shard, status=Case.Status.PAUSED).update(status=Case.Status.QUEUED)
+    live.queue_changed({shard.pk})
+    return n
+
+
+# ---- the verifier's day and eligibility ---------------------------------------------------
+
+def verifier_day_start(*, user: User, now: datetime) -> datetime:
+    """Local midnight of the verifier's own day (VQ-3 "per day" means their time zone)."""
+    local = now.astimezone(user.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return (Assignment.objects.filter(user=user, kind=Case.Kind.TABOO,
+                                      leased_at__gte=verifier_day_start(user=user, now=now))
+            .values("case_id").distinct().count())
+
+
+def verifier_shards(*, user: User) -> tuple[list[int], list[int]]:
+    """(shards the user works in, shards where they may also see native-only cases)."""
+    rows = PoolMembership.objects.filter(user=user, active=True, under_contract=True).values_list("shard_id", "native")
+    return [s for s, _ in rows], [s for s, native in rows if native]
+
+
+def _prefer_own_sublocale(*, user: User, shard_ids: list[int]) -> bool:
+    """SH-4: true while the verifier's recent share of own-sub-locale cases is under the ratio."""
+    window = settings.SHARDS["SUBLOCALE_WINDOW"]
+    recent = list(Assignment.objects.filter(user=user).order_by("-leased_at").values_list("own_sublocale", flat=True)[:window])
+    ratios = [r for r in Shard.objects.filter(pk__in=shard_ids).values_list("own_sublocale_ratio", flat=True) if r is not None]
+    ratio = min(ratios) if ratios else settings.SHARDS["OWN_SUBLOCALE_RATIO"]
+    if not recent:
+        return True
+    return sum(recent) / len(recent) < ratio
+
+
+def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shards: list[int]):
+    live_seat = Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.LEASED, lease_expires_at__lte=now)
+    eligible = Q(shard_id__in=native_shards) | Q(shard_id__in=any_shards, native_only=False)
+    mine_elsewhere = CaseTask.objects.filter(case_id=OuterRef("case_id"), holder=user).exclude(pk=OuterRef("pk")).filter(
+        Q(status=CaseTask.Status.DONE) | Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now))
+    skipped = Skip.objects.filter(user=user, case_id=OuterRef("case_id"))
+    return (CaseTask.objects.filter(live_seat, eligible)
+            .filter(~Exists(mine_elsewhere), ~Exists(skipped)))
+
+
+# ---- taking a case ---------------------------------------------------------------------
+
+def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
+    """VQ-1: lease one seat nobody else holds. Returns the verifier's live lease if they hold one,
+    None when there is nothing to do, and raises DailyCapReached when only taboo work is left."""
+    now = now or timezone.now()
+    held = (CaseTask.objects.select_related("case").filter(holder=user, status=CaseTask.Status.LEASED,
+                                                               lease_expires_at__gt=now).first())
+    if held:
+        return Lease(task=held, case=held.case)
+    any_shards, native_shards = verifier_shards(user=user)
+    if not any_shards:
+        return None
+    cap = settings.VERIFIER["TABOO_DAILY_CAP"]
+    capped = verifier_taboo_count_today(user=user, now=now) >= cap
+    base = _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards)
+    if capped:
+        base = base.exclude(kind=Case.Kind.TABOO)
+    querysets = [base]
+    if user.sub_locale:
+        own = Q(sub_locale=user.sub_locale)
+        preferred = base.filter(own) if _prefer_own_sublocale(user=user, shard_ids=any_shards) else base.exclude(own)
+        querysets = [preferred, base]
+    for qs in querysets:
+        lease = _lease_first(qs=qs, user=user, now=now)
+        if lease:
+            if lease.case.is_taboo and verifier_taboo_count_today(user=user, now=now) >= cap:
+                transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
+            live.cap_changed(user)
+            return lease
+    if capped and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards).filter(
+            kind=Case.Kind.TABOO).exists():
+        shards_defer_overflow(shards=list(Shard.objects.filter(pk__in=native_shards)), now=now)
+        raise DailyCapReached
+    return None
+
+
+def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
+    expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
+    for _ in range(5):  # a compare-and-set miss (SQLite has no row locks) tries the next row
+        with transaction.atomic():
+            task = qs.order_by("id").select_for_update(skip_locked=True).first()
+            if task is None:
+                return None
+            took = CaseTask.objects.filter(pk=task.pk, status=task.status, holder_id=task.holder_id,
+                                           lease_expires_at=task.lease_expires_at).update(
+                status=CaseTask.Status.LEASED, holder=user, lease_expires_at=expires)
+            if not took:
+                continue
+            if task.status == CaseTask.Status.LEASED:  # an expired lease returns to the queue (VQ-1)
+                Assignment.objects.filter(task=task, outcome=Assignment.Outcome.ACTIVE).update(
+                    outcome=Assignment.Outcome.EXPIRED)
+            task.status, task.holder, task.lease_expires_at = CaseTask.Status.LEASED, user, expires
+            Assignment.objects.create(task=task, case_id=task.case_id, user=user, kind=task.kind,
+                                      own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
+                                      leased_at=now, expires_at=expires)
+            case = Case.objects.get(pk=task.case_id)
+            return Lease(task=task, case=case)
+    return None
+
+
+def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:
+    """Give a held seat back to the queue; this verifier will not be offered the case again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
+        if task is None:
+            return
+        CaseTask.objects.filter(pk=task.pk).update(status=CaseTask.Status.OPEN, holder=None, lease_expires_at=None)
+        Assignment.objects.filter(task=task, user=user, outcome=Assignment.Outcome.ACTIVE).update(
+            outcome=Assignment.Outcome.SKIPPED)
+        Skip.objects.get_or_create(user=user, case=case)
+        audit_record(actor=user, action="case_skip", obj=case)
+    live.queue_changed({case.shard_id})
+
+
+# ---- VQ-3 overflow ---------------------------------------------------------------------
+
+def shard_all_capped(*, shard: Shard, now: datetime) -> bool:
+    """True when every eligible (native, under contract) verifier of the shard is at the taboo cap."""
+    cap = settings.VERIFIER["TABOO_DAILY_CAP"]
+    verifiers = User.objects.filter(role=User.Role.VERIFIER, memberships__shard=shard, memberships__native=True,
+                                    memberships__active=True, memberships__under_contract=True)
+    return all(verifier_taboo_count_today(user=u, now=now) >= cap for u in verifiers) and verifiers.exists()
+
+
+def shards_defer_overflow(*, shards: list[Shard], now: datetime | None = None) -> int:
+    """VQ-3: when a shard's verifiers are all capped, waiting taboo cases that an active rule
+    matches are hard-blocked by that rule and marked so. They stay queued for later human review."""
+    now = now or timezone.now()
+    blocked = 0
+    for shard in shards:
+        if not shard_all_capped(shard=shard, now=now):
+            continue
+        waiting = Case.objects.filter(shard=shard, kind=Case.Kind.TABOO, status__in=[Case.Status.QUEUED, Case.Status.PAUSED],
+                                      blocked_by_rule__isnull=True)
+        for case in waiting.iterator():
+            hits = rules_matching_text(text=f"{case.post_text}\n{case.ocr_text}", locale=case.locale)
+            if not hits:
+                continue
+            with transaction.atomic():
+                if Case.objects.filter(pk=case.pk, blocked_by_rule__isnull=True).update(
+                        blocked_by_rule=hits[0], blocked_at=now):
+                    audit_record(actor=None, action="case_deferred_to_rule", obj=case,
+                                 after={"rule_id": hits[0].pk, "reason": "every verifier of the shard is at the taboo cap"})
+                    blocked += 1
+    return blocked

@@ -1,0 +1,68 @@
+"""VQ-1, VQ-6: recording a ruling. Only the lease holder, only once, only before the lease ends."""
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shards.services.samples import sample_record_accepted
+from verifier import live
+from verifier.models import Assignment, Case, CaseTask, Ruling, User
+from verifier.selectors import case_visible_to
+from verifier.services.audit import audit_record
+
+
+class RulingRefused(Exception):
+    def __init__(self, code: str, detail: str, status: int):
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+def case_accepts_delta(*, case: Case, answer: str) -> bool:
+    """A correction is accepted by "yes"; a taboo screen asks "offensive?", so "no" lets it through."""
+    return answer == ("no" if case.is_taboo else "yes")
+
+
+def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None = None) -> Ruling:
+    now = now or timezone.now()
+    if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
+        raise RulingRefused("invalid", "answer must be \"yes\" or \"no\".", 400)
+    if not case_visible_to(user=user, case=case):
+        raise RulingRefused("not_found", "No such case.", 404)
+    try:
+        with transaction.atomic():
+            ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
+    except IntegrityError:
+        # A concurrent second ruling by the same person lost the race to the unique constraint.
+        raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
+    live.queue_changed({case.shard_id})
+    live.cap_changed(user)
+    return ruling
+
+
+def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
+    if Ruling.objects.filter(case=case, verifier=user).exists():
+        raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
+    task = (CaseTask.objects.select_for_update()
+            .filter(case=case, holder=user, status=CaseTask.Status.LEASED).first())
+    if task is None or task.lease_expires_at <= now:
+        raise RulingRefused("lease_expired",
+                            "Your 10-minute hold on this case ended, so it went back to the queue. "
+                            "Nothing was recorded; take the next case.", 409)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    ruling = Ruling.objects.create(case=case, task=task, verifier=user, answer=answer, at=now)
+    CaseTask.objects.filter(pk=task.pk).update(status=CaseTask.Status.DONE, lease_expires_at=None)
+    Assignment.objects.filter(task=task, user=user, outcome=Assignment.Outcome.ACTIVE).update(
+        outcome=Assignment.Outcome.RULED)
+    before = {"status": case.status, "decision": case.decision}
+    first = not case.decision
+    if first:  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
+        case.decision, case.decided_at = answer, now
+    if not CaseTask.objects.filter(case=case).exclude(status=CaseTask.Status.DONE).exists():
+        case.status = Case.Status.DECIDED
+    case.save(update_fields=["decision", "decided_at", "status"])
+    if first and case_accepts_delta(case=case, answer=answer):
+        sample_record_accepted(case=case)
+    audit_record(actor=user, action="ruling_record", obj=case, before=before,
+                 after={"status": case.status, "decision": case.decision, "answer": answer,
+                        "ruling_id": str(ruling.public_id)})
+    return ruling

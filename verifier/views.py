@@ -1,0 +1,97 @@
+"""HTMX pages: the verifier's queue and the senior/admin overview. Views stay thin."""
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shards.models import Alert
+from verifier.api import TABOO_BANNER
+from verifier.models import User
+from verifier.selectors import case_get_visible, cases_overdue, shards_overview
+from verifier.services.queue import DailyCapReached, case_next, case_skip, verifier_taboo_count_today
+from verifier.services.rulings import RulingRefused, ruling_record
+
+
+def role_required(*roles):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                return HttpResponseForbidden(render(request, "forbidden.html", {"roles": roles}).content)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@login_required
+def home(request):
+    if request.user.role == User.Role.VERIFIER:
+        return redirect("queue")
+    if request.user.role in (User.Role.SENIOR, User.Role.ADMIN):
+        return redirect("ops")
+    return redirect("/api/schema/ui/")
+
+
+def _cap_context(user) -> dict:
+    return {"taboo_today": verifier_taboo_count_today(user=user), "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]}
+
+
+@role_required(User.Role.VERIFIER)
+def queue_page(request):
+    shards = request.user.memberships.filter(active=True).select_related("shard")
+    return render(request, "verifier/queue.html", {**_cap_context(request.user), "memberships": shards})
+
+
+def _next_fragment(request, message: str = ""):
+    context = {"message": message, "banner": TABOO_BANNER, **_cap_context(request.user)}
+    try:
+        lease = case_next(user=request.user)
+    except DailyCapReached:
+        context["capped"] = True
+        return render(request, "verifier/_case.html", context)
+    context["lease"] = lease
+    context["case"] = lease.case if lease else None
+    return render(request, "verifier/_case.html", context)
+
+
+@role_required(User.Role.VERIFIER)
+def queue_next(request):
+    return _next_fragment(request)
+
+
+@require_POST
+@role_required(User.Role.VERIFIER)
+def queue_rule(request, case_id):
+    case = case_get_visible(user=request.user, public_id=case_id)
+    if case is None:
+        return _next_fragment(request, "That case is not yours to rule on.")
+    try:
+        ruling_record(user=request.user, case=case, answer=request.POST.get("answer", ""))
+        message = "Recorded."
+    except RulingRefused as refusal:
+        message = refusal.detail
+    return _next_fragment(request, message)
+
+
+@require_POST
+@role_required(User.Role.VERIFIER)
+def queue_skip(request, case_id):
+    case = case_get_visible(user=request.user, public_id=case_id)
+    if case is not None:
+        case_skip(user=request.user, case=case)
+    return _next_fragment(request, "Skipped.")
+
+
+@role_required(User.Role.SENIOR, User.Role.ADMIN)
+def ops_page(request):
+    return render(request, "verifier/ops.html", {
+        "rows": shards_overview(user=request.user),
+        "overdue": cases_overdue(user=request.user),
+        "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related("shard")[:50],
+    })
