@@ -1,0 +1,34 @@
+# Verifier Ops. `make run` serves the demo on embedded defaults; `make test` runs the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Tests use the machine's PostgreSQL and Redis; `make test TEST_DATABASE_URL= TEST_REDIS_URL=`
+# runs them on SQLite alone (tests that need the services are then skipped).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/verifier_ops
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: install run test bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Embedded defaults: SQLite, Celery eager, in-memory channel layer, demo roster (DEBUG on).
+run: install
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 $(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 test_db.sqlite3

@@ -1,0 +1,156 @@
+"""Shared fixtures. With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Celery worker fails
+the run instead of skipping the tests that need them."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _on_postgres() -> bool:
+    return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _redis_ok() -> bool:
+    if not django_settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_SERVICES:
+        problems = []
+        if not _on_postgres():
+            problems.append("DATABASE_URL does not point at PostgreSQL")
+        if not _redis_ok():
+            problems.append(f"Redis is not reachable at REDIS_URL={django_settings.REDIS_URL!r}")
+        if problems:
+            pytest.exit("REQUIRE_SERVICES=1 but " + "; ".join(problems), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip (or, under REQUIRE_SERVICES, keep so they fail loudly) tests whose service is absent."""
+    if REQUIRE_SERVICES:
+        return
+    missing = {"pg": not _on_postgres(), "redis": not _redis_ok(), "worker": not (_on_postgres() and _redis_ok())}
+    for item in items:
+        for mark, absent in missing.items():
+            if absent and item.get_closest_marker(mark):
+                item.add_marker(pytest.mark.skip(reason=f"needs {mark}; set REQUIRE_SERVICES=1 to make this an error"))
+
+
+@pytest.fixture(autouse=True)
+def _no_overlap_by_default(settings):
+    """Overlap sampling (VQ-5) is random per case; tests about it turn it back on."""
+    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 0.0}
+
+
+@pytest.fixture(autouse=True)
+def _reset_tagger():
+    from shards.services.lexicons import tagger
+
+    tagger._stamp = None
+    yield
+
+
+def child_database_url() -> str:
+    """A DATABASE_URL for a child process (worker, server) that points at the test database."""
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    if cfg["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{cfg['NAME']}"
+    auth = quote(cfg["USER"] or "postgres")
+    if cfg.get("PASSWORD"):
+        auth += ":" + quote(cfg["PASSWORD"])
+    return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+def _child_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": child_database_url(), "DB_CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1", **extra})
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker (prefork, 1 process) on the Redis broker, reading the test database."""
+    log = tmp_path / "worker.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu", "-c", "1",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=_child_env(), stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and "ready" not in log.read_text():
+        if proc.poll() is not None:
+            raise RuntimeError("Celery worker exited:\n" + log.read_text())
+        time.sleep(0.2)
+    else:
+        if "ready" not in log.read_text():
+            proc.kill()
+            raise RuntimeError("Celery worker did not start in 60 s:\n" + log.read_text())
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):
+    """The real ASGI app under daphne on 127.0.0.1, reading the test database. Yields its base URL."""
+    port = free_port()
+    log = tmp_path / "daphne.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT, env=_child_env(DJANGO_DEBUG="0"), stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("daphne exited:\n" + log.read_text())
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def login(api_client, user):
+    api_client.force_authenticate(user=user)
+    return api_client
