@@ -205,3 +205,38 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 elif os.environ.get("TEST_DATABASE_NAME"):
     # Lets two test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
+# ---- Risk DB (SPEC RK-1..RK-7) ---------------------------------------------------------------
+RISK_DB = {
+    "TERM_MAX_CHARS": 200,  # RK-1: a nominated term
+    "CONTEXT_MAX_WORDS": 20,  # RK-1: "~20 words of context" (words split on whitespace)
+    "CONTEXT_MAX_CHARS": 400,  # RK-1: the same limit for scripts written without spaces (Thai)
+    "NOMINATORS_TO_REVIEW": 2,  # RK-2: >= 2 verifiers (any locale) ...
+    "NOMINATION_WINDOW_HOURS": 24,  # RK-2: ... within 24 h, else the candidate expires
+    "PATTERN_MAX_CHARS": 1000,  # RK-4
+    "RE2_MAX_MEM": 64 * 1024 * 1024,  # RK-4: memory budget of one compiled pattern / index set
+    "TOO_BROAD_SHARE": 0.05,  # RK-4: refused when it matches more than this share of the sample corpus
+    "SAMPLE_CORPUS": str(BASE_DIR / "risk_db" / "corpus" / "sample_posts.txt"),
+    "SAMPLE_RECENT_POSTS": 2000,  # RK-4: recent case texts added to the sample corpus
+    "EMBEDDER_HOOK": "modelhooks.hooks.embed",  # RK-3 / MH-2; falls back to CharNgramEmbedderStandIn
+    "SENTIMENT_HOOK": "modelhooks.hooks.sentiment",  # RK-6; falls back to LexiconSentimentStandIn
+    "SHADOW_DAYS": 7,  # RK-5: days in shadow before graduation is decided
+    "SHADOW_MAX_DAYS": 28,  # RK-5: with too little evidence at day 7 we wait, and drop at day 28
+    "GRADUATION_COMPLAINT_SHARE": 0.20,  # RK-5: prevented complaints >= 20 % of all complaints there
+    "SURVEY_ALPHA": 0.05,  # RK-5: two-sided two-proportion z-test at 95 %
+    "SURVEY_MIN_PER_ARM": 20,  # RK-5: fewer answers in an arm is "insufficient", not "neutral"
+    "SURVEY_TREATMENT_SHARE": 0.5,  # RK-5: deterministic hash split of survey subjects
+    "SOFTEN_MIN_SENTIMENT": 0.2,  # RK-6: keyword + sentiment >= 0.2
+    "PROPAGATION_WINDOW_HOURS": 48,  # RK-7
+    "PROPAGATION_REVIEW_RATE": 0.002,  # RK-7: would-hit rate above 0.2 % -> senior review there
+    "LOCAL_VERIFY_ITEMS": 10,  # RK-7: >= 10 local verify items before blocking in an importing shard
+    "LOCAL_COMPLAINT_DROP": 0.15,  # RK-7: local complaint drop >= 15 %
+    "INDEX_STALE_HOURS": 26,  # RK-3: nightly rebuild; older than this the readiness check fails
+    "SURVEY_BULK_MAX_ITEMS": 10_000,  # SPEC 8 bulk form of complaints / surveys
+}
+CELERY_BEAT_SCHEDULE.update({
+    "risk-nightly-rebuild": {"task": "risk_db.tasks.rules_index_rebuild", "schedule": crontab(minute=0, hour=2)},
+    "risk-daily-feed": {"task": "risk_db.tasks.horizon_daily_feed", "schedule": crontab(minute=0, hour=5)},
+    "risk-weekly-review": {"task": "risk_db.tasks.horizon_weekly_review", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
+    "risk-lifecycle": {"task": "risk_db.tasks.rules_lifecycle_evaluate", "schedule": crontab(minute=30)},
+})

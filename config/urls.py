@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from risk_db import urls as risk_urls
 from shards import api as shards_api
 from verifier import api as verifier_api
 from verifier import views as verifier_views
@@ -17,6 +18,7 @@ api_v1 = [
     path("cases/<uuid:case_id>/ruling/", verifier_api.RulingView.as_view(), name="api-ruling"),
     path("cases/<uuid:case_id>/skip/", verifier_api.SkipView.as_view(), name="api-skip"),
     path("shards/", verifier_api.ShardsView.as_view(), name="api-shards"),
+    *risk_urls.api_urls,
 ]
 
 urlpatterns = [
@@ -28,6 +30,7 @@ urlpatterns = [
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
     path("ops/", verifier_views.ops_page, name="ops"),
+    path("risk/", include(risk_urls.page_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
