@@ -90,6 +90,6 @@ def index_set_compile(entries: list[dict]):
     for entry in entries:
         if patterns.Add(entry["pattern"]) < 0:
             raise PatternRejected(f"RE2 Set refused the pattern of rule {entry['rule_id']}")
-    if entries and not patterns.Compile():
+    if entries and patterns.Compile() is False:  # google-re2 returns None on success, raises or False on failure
         raise PatternRejected("RE2 Set could not compile the index within its memory budget (RISK_DB['RE2_MAX_MEM']).")
     return patterns
