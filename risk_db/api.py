@@ -26,6 +26,33 @@ def _refusal(exc) -> ApiError:
     raise exc
 
 
+# ---- Response shapes for the OpenAPI schema ---------------------------------------------------
+ANY_OBJECT = inline_serializer("RiskObject", {"id": serializers.IntegerField()})
+RULE_FIELDS = {
+    "id": serializers.IntegerField(), "intent_class": serializers.CharField(), "origin_locale": serializers.CharField(),
+    "current_version": serializers.IntegerField(), "pattern": serializers.CharField(),
+    "states": serializers.DictField(child=serializers.DictField()),
+    "versions": serializers.ListField(child=serializers.DictField(), required=False),
+    "history": serializers.ListField(child=serializers.DictField(), required=False)}
+RULE_SCHEMA = inline_serializer("Rule", RULE_FIELDS)
+RULE_LIST_SCHEMA = inline_serializer("RuleListItem", RULE_FIELDS, many=True)
+VERSION_SCHEMA = inline_serializer("RuleVersion", {
+    "number": serializers.IntegerField(), "kind": serializers.CharField(), "pattern": serializers.CharField(),
+    "intent_class": serializers.CharField(), "keyword": serializers.CharField(), "embedder": serializers.CharField()})
+CANDIDATE_LIST_SCHEMA = inline_serializer("TabooCandidate", many=True, fields={
+    "id": serializers.IntegerField(), "token": serializers.CharField(), "status": serializers.CharField(),
+    "verifiers": serializers.IntegerField(), "locales": serializers.ListField(child=serializers.CharField()),
+    "nominations": serializers.ListField(child=serializers.DictField())})
+BULK_RESULT = inline_serializer("EvidenceResults", {"results": serializers.ListField(child=serializers.DictField())})
+READY_SCHEMA = inline_serializer("IndexReadiness", {
+    "ready": serializers.BooleanField(), "reason": serializers.CharField(), "live_build": serializers.IntegerField(),
+    "built_at": serializers.DateTimeField(), "pending_changes": serializers.BooleanField()})
+REASON = inline_serializer("Reason", {"reason": serializers.CharField(required=False),
+                                      "keyword": serializers.CharField(required=False),
+                                      "text": serializers.CharField(required=False),
+                                      "should_block": serializers.BooleanField(required=False)})
+
+
 # ---- Nominations and candidates (RK-1..RK-3) ------------------------------------------------
 
 class NominationSerializer(serializers.Serializer):
@@ -69,6 +96,7 @@ def candidate_payload(c: TabooCandidate) -> dict:
 class CandidatesView(APIView):
     permission_classes = [roles("senior", "admin")]
 
+    @extend_schema(responses={200: CANDIDATE_LIST_SCHEMA}, operation_id="taboo_candidates_list")
     def get(self, request):
         wanted = request.query_params.get("status") or None
         if wanted and wanted not in TabooCandidate.Status.values:
@@ -102,6 +130,7 @@ class ApproveView(APIView):
 class RejectView(APIView):
     permission_classes = [roles("senior")]
 
+    @extend_schema(request=REASON, responses={200: ANY_OBJECT})
     def post(self, request, candidate_id):
         candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
         try:
@@ -140,6 +169,7 @@ def rule_payload(rule: Rule, *, full: bool = False) -> dict:
 class RulesView(APIView):
     permission_classes = [roles("senior", "admin")]
 
+    @extend_schema(responses={200: RULE_LIST_SCHEMA}, operation_id="rules_list")
     def get(self, request):
         return Response([rule_payload(r) for r in selectors.rules_overview()])
 
@@ -154,6 +184,7 @@ def _rule_or_404(rule_id) -> Rule:
 class RuleDetailView(APIView):
     permission_classes = [roles("senior", "admin")]
 
+    @extend_schema(responses={200: RULE_SCHEMA})
     def get(self, request, rule_id):
         return Response(rule_payload(_rule_or_404(rule_id), full=True))
 
@@ -171,7 +202,7 @@ class RuleVersionsView(APIView):
 
     permission_classes = [roles("senior")]
 
-    @extend_schema(request=VersionSerializer)
+    @extend_schema(request=VersionSerializer, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id):
         rule = _rule_or_404(rule_id)
         data = VersionSerializer(data=request.data)
@@ -186,6 +217,7 @@ class RuleVersionsView(APIView):
 class RuleRestoreView(APIView):
     permission_classes = [roles("senior")]
 
+    @extend_schema(request=None, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id, number):
         try:
             version = services.rule_version_restore(rule=_rule_or_404(rule_id), number=number, actor=request.user)
@@ -199,6 +231,7 @@ class RuleSoftenView(APIView):
 
     permission_classes = [roles("senior")]
 
+    @extend_schema(request=REASON, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id):
         try:
             version = services.rule_soften(rule=_rule_or_404(rule_id), actor=request.user,
@@ -221,6 +254,7 @@ class RulePromoteView(APIView):
 
     permission_classes = [roles("senior")]
 
+    @extend_schema(request=None, responses={200: ANY_OBJECT})
     def post(self, request, rule_id, shard_code):
         try:
             state = services.rule_shard_promote(state=_state_or_404(rule_id, shard_code), actor=request.user)
@@ -234,6 +268,7 @@ class VerifyItemView(APIView):
 
     permission_classes = [roles("senior", "verifier")]
 
+    @extend_schema(request=REASON, responses={201: ANY_OBJECT})
     def post(self, request, rule_id, shard_code):
         state = _state_or_404(rule_id, shard_code)
         if request.user.role == "verifier" and not request.user.memberships.filter(shard=state.shard, active=True).exists():
@@ -252,6 +287,7 @@ class IndexReadyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
+    @extend_schema(responses={200: READY_SCHEMA, 503: READY_SCHEMA})
     def get(self, request):
         body = selectors.rules_index_readiness()
         return Response(body, status=status.HTTP_200_OK if body["ready"] else status.HTTP_503_SERVICE_UNAVAILABLE)
@@ -331,7 +367,7 @@ class ComplaintsView(APIView):
 
     permission_classes = [roles("intake")]
 
-    @extend_schema(request=ComplaintSerializer)
+    @extend_schema(request=ComplaintSerializer, responses={200: BULK_RESULT})
     def post(self, request):
         return _bulk(request, ComplaintSerializer, lambda d: services.ComplaintIn(**d),
                      lambda items: services.complaints_record(items=items))
@@ -342,7 +378,7 @@ class SurveysView(APIView):
 
     permission_classes = [roles("intake")]
 
-    @extend_schema(request=SurveySerializer)
+    @extend_schema(request=SurveySerializer, responses={200: BULK_RESULT})
     def post(self, request):
         return _bulk(request, SurveySerializer, lambda d: services.SurveyIn(**d),
                      lambda items: services.surveys_record(items=items))
@@ -353,6 +389,7 @@ class SurveyArmView(APIView):
 
     permission_classes = [roles("intake", "senior", "admin")]
 
+    @extend_schema(responses={200: inline_serializer('SurveyArm', {'arm': serializers.CharField()})})
     def get(self, request):
         subject = request.query_params.get("subject_id", "")
         if not subject:
