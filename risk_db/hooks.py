@@ -78,33 +78,35 @@ def _resolve(setting: str) -> Callable | None:
 
 
 def embed(texts: list[str]) -> Embedded:
-    """RK-3: embed texts with the embedder hook, or the CharNgramEmbedderStandIn. The hook may return an
-    object with .vectors/.embedder, a (vectors, embedder) pair, a dict, or a bare list of vectors."""
+    """RK-3: embed texts with the embedder hook, or the CharNgramEmbedderStandIn.
+
+    The hook is modelhooks' `embed(texts) -> list[EmbeddingResult]` (each with `.vector` and `.embedder`);
+    an object with `.vectors`/`.embedder` or a bare list of vectors is accepted too. Where the texts got
+    different embedders the names are joined with "+"."""
     hook = _resolve("EMBEDDER_HOOK")
-    if hook is not None:
-        result = hook(texts)
-        if isinstance(result, Embedded):
-            return result
-        if isinstance(result, dict):
-            return Embedded(vectors=_as_lists(result["vectors"]), embedder=str(result.get("embedder", "")))
-        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str):
-            return Embedded(vectors=_as_lists(result[0]), embedder=result[1])
-        if hasattr(result, "vectors"):
-            return Embedded(vectors=_as_lists(result.vectors), embedder=str(getattr(result, "embedder", "")))
-        return Embedded(vectors=_as_lists(result), embedder=str(getattr(hook, "embedder_name", settings.RISK_DB["EMBEDDER_HOOK"])))
-    stand_in = _stand_ins.setdefault("embed", CharNgramEmbedderStandIn())
-    return stand_in(texts)
+    if hook is None:
+        stand_in = _stand_ins.setdefault("embed", CharNgramEmbedderStandIn())
+        return stand_in(texts)
+    result = hook(texts)
+    if isinstance(result, Embedded):
+        return result
+    if hasattr(result, "vectors"):
+        return Embedded(vectors=_as_lists(result.vectors), embedder=str(getattr(result, "embedder", "")))
+    rows = list(result)
+    if rows and hasattr(rows[0], "vector"):
+        names = "+".join(dict.fromkeys(str(r.embedder) for r in rows))
+        return Embedded(vectors=_as_lists([r.vector for r in rows]), embedder=names)
+    return Embedded(vectors=_as_lists(rows), embedder=settings.RISK_DB["EMBEDDER_HOOK"].rpartition(".")[0])
 
 
 def sentiment(texts: list[str]) -> tuple[list[float], str]:
-    """RK-6: sentiment in [-1, 1] per text, and the name of what produced it."""
+    """RK-6: sentiment in [-1, 1] per text, and the name of what produced it. The hook is modelhooks'
+    `sentiment(text) -> float`, called once per text."""
     hook = _resolve("SENTIMENT_HOOK")
-    if hook is not None:
-        result = hook(texts)
-        scores = getattr(result, "scores", result)
-        return [float(s) for s in scores], str(getattr(result, "model", settings.RISK_DB["SENTIMENT_HOOK"]))
-    stand_in = _stand_ins.setdefault("sentiment", LexiconSentimentStandIn())
-    return stand_in(texts), LexiconSentimentStandIn.name
+    if hook is None:
+        stand_in = _stand_ins.setdefault("sentiment", LexiconSentimentStandIn())
+        return stand_in(texts), LexiconSentimentStandIn.name
+    return [float(hook(text)) for text in texts], settings.RISK_DB["SENTIMENT_HOOK"]
 
 
 def _as_lists(vectors) -> list[list[float]]:
