@@ -112,6 +112,7 @@ def celery_worker_process(transactional_db, tmp_path):
             raise RuntimeError("Celery worker did not start in 60 s:\n" + log.read_text())
     yield proc
     stop_process_group(proc)
+    wait_for_other_db_sessions_to_end()
 
 
 def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -135,6 +136,22 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
         pass
 
 
+def wait_for_other_db_sessions_to_end(timeout: float = 10) -> None:
+    """PostgreSQL ends a killed client's session a moment later; the test database can only be
+    dropped once it has."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path):
     """The real ASGI app under daphne on 127.0.0.1, reading the test database. Yields its base URL."""
@@ -156,6 +173,7 @@ def asgi_server(transactional_db, tmp_path):
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     stop_process_group(proc)
+    wait_for_other_db_sessions_to_end()
 
 
 @pytest.fixture
