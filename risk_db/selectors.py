@@ -170,10 +170,15 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     per_shard: dict[str, dict[str, int]] = {}
     for row in hits:
         per_shard.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
-    hit_posts = WouldHit.objects.filter(rule_version__rule=rule).values("post_id")
+    from risk_db.services.evidence import hashtag_key
+
+    # "Would have prevented" as in RK-5's coverage: the same post, or exactly a would-hit's hashtag set.
+    rule_hits = WouldHit.objects.filter(rule_version__rule=rule)
+    hit_sets = list({hashtag_key(t) for t in rule_hits.values_list("hashtags", flat=True).distinct()} - {""})
+    prevented = Q(post_id__in=rule_hits.values("post_id")) | Q(hashtag_key__in=hit_sets)
     complaints = (Complaint.objects.filter(shard__in=rule.shard_states.values("shard"), at__gte=start)
                   .annotate(day=TruncDate("at")).values("shard__code", "day")
-                  .annotate(total=Count("id"), prevented=Count("id", filter=Q(post_id__in=hit_posts))))
+                  .annotate(total=Count("id"), prevented=Count("id", filter=prevented)))
     comp: dict[str, dict[str, dict[str, int]]] = {}
     for row in complaints:
         comp.setdefault(row["shard__code"], {})[row["day"].isoformat()] = {"total": row["total"], "prevented": row["prevented"]}

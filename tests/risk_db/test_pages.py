@@ -81,3 +81,19 @@ def test_case_card_has_a_new_taboo_button_and_the_form_nominates():
     assert "The term is empty" in bad
     ok = verifier.post(f"/risk/nominate/{case.public_id}/", {"term": "crowndog", "context": "seen"}).content.decode()
     assert "in the daily feed" in ok and TabooCandidate.objects.get().token == "crowndog"
+
+
+def test_rule_charts_count_prevented_complaints_like_graduation_does():
+    from django.utils import timezone
+
+    from risk_db.selectors import rule_charts
+    from tests.risk_db.helpers import add_complaints, add_hits
+
+    world = build_world()
+    now = timezone.now()
+    rule = shadow_rule(world, since=now - timedelta(days=3))
+    add_hits(rule, world.th, 2, at=now - timedelta(days=2))
+    add_complaints(world.th, prevented=3, other=5, at=now - timedelta(days=1))
+    charts = rule_charts(rule=rule, now=now)
+    assert sum(charts["hits"]["th-TH"]) == 2
+    assert sum(charts["complaints"]["th-TH"]["prevented"]) == 3 and sum(charts["complaints"]["th-TH"]["total"]) == 8
