@@ -156,7 +156,7 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     per shard, and survey fair share per arm per shard."""
     from datetime import timedelta
 
-    from django.db.models import Count, Q
+    from django.db.models import Count, Q, Sum
     from django.db.models.functions import TruncDate
     from django.utils import timezone
 
@@ -187,9 +187,19 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     surv: dict[str, dict[str, float]] = {}
     for row in survey:
         surv.setdefault(row["shard__code"] or "-", {})[row["arm"]] = round(100 * row["fair"] / row["n"], 1) if row["n"] else 0
+    from risk_db.models import ScoringVolume
+
+    volume: dict[str, dict[str, int]] = {}
+    for row in (ScoringVolume.objects.filter(shard__code__in=per_shard.keys(), hour__gte=start).annotate(day=TruncDate("hour"))
+                .values("shard__code", "day").annotate(n=Sum("posts"))):
+        volume.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
+    # The would-hit rate (% of posts scored that day) where the scorer reported its volume, else the count.
+    rate = {code: [round(100 * by_day.get(d, 0) / volume[code][d], 3) if volume.get(code, {}).get(d) else None
+                   for d in labels] for code, by_day in per_shard.items() if code in volume}
     return {
         "labels": labels,
         "hits": {code: [by_day.get(d, 0) for d in labels] for code, by_day in sorted(per_shard.items())},
+        "hit_rate": dict(sorted(rate.items())),
         "complaints": {code: {"total": [by_day.get(d, {}).get("total", 0) for d in labels],
                               "prevented": [by_day.get(d, {}).get("prevented", 0) for d in labels]}
                        for code, by_day in sorted(comp.items())},

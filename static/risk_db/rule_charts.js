@@ -6,11 +6,17 @@
   if (!source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
   const palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"];
+  // The would-hit rate (% of posts scored) where the scorer reported its volume; posts per day otherwise.
   const hits = Object.keys(data.hits).map(function (code, i) {
-    return {label: code, data: data.hits[code], borderColor: palette[i % palette.length], fill: false, tension: 0.2};
+    const rate = data.hit_rate[code];
+    return {label: rate ? code + " (% of posts scored)" : code + " (posts; volume not reported)",
+            data: rate || data.hits[code], yAxisID: rate ? "rate" : "posts",
+            borderColor: palette[i % palette.length], fill: false, tension: 0.2, spanGaps: true};
   });
   new Chart(document.getElementById("chart-hits"), {type: "line", data: {labels: data.labels, datasets: hits},
-    options: {animation: false, scales: {y: {beginAtZero: true, title: {display: true, text: "posts"}}}}});
+    options: {animation: false, scales: {
+      rate: {position: "left", beginAtZero: true, title: {display: true, text: "% of posts scored"}},
+      posts: {position: "right", beginAtZero: true, title: {display: true, text: "posts"}, grid: {drawOnChartArea: false}}}}});
   const complaints = [];
   Object.keys(data.complaints).forEach(function (code, i) {
     complaints.push({label: code + " all", data: data.complaints[code].total, backgroundColor: palette[i % palette.length] + "55"});

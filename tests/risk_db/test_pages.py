@@ -97,3 +97,20 @@ def test_rule_charts_count_prevented_complaints_like_graduation_does():
     charts = rule_charts(rule=rule, now=now)
     assert sum(charts["hits"]["th-TH"]) == 2
     assert sum(charts["complaints"]["th-TH"]["prevented"]) == 3 and sum(charts["complaints"]["th-TH"]["total"]) == 8
+
+
+def test_would_hit_rate_per_day_uses_the_scorers_volume():
+    from django.utils import timezone
+
+    from risk_db.selectors import rule_charts
+    from risk_db.services.hits import scoring_volume_record
+    from tests.risk_db.helpers import add_hits
+
+    world = build_world()
+    now = timezone.now().replace(hour=12)
+    rule = shadow_rule(world, since=now - timedelta(days=3))
+    add_hits(rule, world.ar, 3, at=now - timedelta(days=1))
+    add_hits(rule, world.th, 1, at=now - timedelta(days=1))
+    scoring_volume_record(shard_id=world.ar.pk, at=now - timedelta(days=1), posts=600)
+    charts = rule_charts(rule=rule, now=now)
+    assert 0.5 in charts["hit_rate"]["ar-SA"] and "th-TH" not in charts["hit_rate"]
