@@ -60,6 +60,8 @@ def test_senior_approves_a_candidate_on_the_review_page(asgi_server, browser):
     for user, shard, h in ((world.th_v[0], world.th, 2), (world.ar_v[0], world.ar, 1)):
         n = taboo_nominate(user=user, case=handed_case(user, shard, at=now), term="crowndog", context="", now=now - timedelta(hours=h))
     page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, asgi_server, world.senior.username)
     page.goto(f"{asgi_server}/risk/review/")
     page.focus(f"#candidate-{n.candidate_id} input[name=pattern]")
@@ -82,3 +84,5 @@ def test_senior_approves_a_candidate_on_the_review_page(asgi_server, browser):
     page.wait_for_selector("#chart-hits")
     assert page.evaluate("typeof Chart") == "function"
     assert page.inner_text('[data-shard-state="th-TH"]') == "shadow"
+    assert page.evaluate("Chart.getChart('chart-hits') !== undefined && Chart.getChart('chart-survey') !== undefined")
+    assert errors == []
