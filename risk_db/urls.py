@@ -32,5 +32,6 @@ page_urls = [
     path("rules/<int:rule_id>/restore/<int:number>/", views.rule_restore, name="risk-rule-restore"),
     path("rules/<int:rule_id>/soften/", views.rule_soften, name="risk-rule-soften"),
     path("rules/<int:rule_id>/promote/<str:shard_code>/", views.rule_promote, name="risk-rule-promote"),
+    path("rules/<int:rule_id>/verify-items/<str:shard_code>/", views.rule_verify_item, name="risk-rule-verify-item"),
     path("nominate/<uuid:case_id>/", views.nominate, name="risk-nominate"),
 ]

@@ -1,6 +1,7 @@
 """Risk DB pages (HTMX, server-rendered, keyboard usable): the daily feed, the weekly review, rules,
 a rule's page, and the verifier's "New taboo" form. Views parse, authorise and call one service."""
 import re2
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -89,6 +90,9 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
     if rule is None:
         raise Http404("No such rule.")
     states = sorted(rule.shard_states.all(), key=lambda s: (not s.origin, s.shard.code))
+    counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
+    for s in states:
+        s.verify_items = counts.get(s.shard_id, 0)
     return render(request, "risk_db/rule.html", {
         "rule": rule, "versions": sorted(rule.versions.all(), key=lambda v: -v.number), "states": states,
         "history": list(rule.transitions.all()), "charts": selectors.rule_charts(rule=rule),
@@ -143,6 +147,19 @@ def rule_promote(request, rule_id, shard_code):
     except (services.EvidenceMissing, services.TransitionRefused) as exc:
         return rule_page(request, rule_id, error=f"Not promoted in {shard_code}: {exc}.")
     return rule_page(request, rule_id, message=f"Blocking in {shard_code}.")
+
+
+@require_POST
+@role_required(User.Role.SENIOR)
+def rule_verify_item(request, rule_id, shard_code):
+    """RK-7: add a local post to an importing shard's verify set."""
+    state = get_object_or_404(RuleShardState.objects.select_related("rule", "shard"), rule_id=rule_id, shard__code=shard_code)
+    try:
+        services.local_verify_item_add(state=state, actor=request.user, text=request.POST.get("text", ""),
+                                       should_block=request.POST.get("should_block", "yes") == "yes")
+    except services.TransitionRefused as exc:
+        return rule_page(request, rule_id, error=str(exc))
+    return rule_page(request, rule_id, message=f"Verify item added in {shard_code}.")
 
 
 @role_required(User.Role.VERIFIER)

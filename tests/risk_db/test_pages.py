@@ -114,3 +114,13 @@ def test_would_hit_rate_per_day_uses_the_scorers_volume():
     scoring_volume_record(shard_id=world.ar.pk, at=now - timedelta(days=1), posts=600)
     charts = rule_charts(rule=rule, now=now)
     assert 0.5 in charts["hit_rate"]["ar-SA"] and "th-TH" not in charts["hit_rate"]
+
+
+def test_senior_adds_local_verify_items_on_the_rule_page():
+    world = build_world()
+    rule = shadow_rule(world)
+    senior = client_for(world.senior)
+    page = senior.post(f"/risk/rules/{rule.pk}/verify-items/ar-SA/", {"text": "منشور محلي", "should_block": "yes"}).content.decode()
+    assert "Verify item added in ar-SA." in page and 'data-verify-items="ar-SA">1' in page
+    empty = senior.post(f"/risk/rules/{rule.pk}/verify-items/ar-SA/", {"text": " "}).content.decode()
+    assert "needs the text" in empty and rule.verify_items.count() == 1
