@@ -3,7 +3,7 @@ a rule's page, and the verifier's "New taboo" form. Views parse, authorise and c
 import re2
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from risk_db import selectors, services

@@ -6,7 +6,7 @@ from risk_db.models import Complaint, RuleShardState, SurveyResponse, WouldHit
 from risk_db.services import rule_create
 from risk_db.services.evidence import hashtags_normalise
 from shards.models import Shard
-from tests.factories import ShardFactory, UserFactory, make_cases, shard_with_pool
+from tests.factories import UserFactory, make_cases, shard_with_pool
 from verifier.models import User
 from verifier.services.queue import case_next
 
