@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from config.api import ApiError, roles
 from shards.intake.pipeline import corrections_intake
+from shards.services.ratelimit import RateLimitUnavailable
 
 
 class CorrectionItemSerializer(serializers.Serializer):
@@ -32,6 +33,8 @@ class IntakeResultSerializer(serializers.Serializer):
     case_id = serializers.UUIDField(required=False)
     shard = serializers.CharField(required=False)
     errors = serializers.DictField(required=False)
+    decided_by = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
 
 
 def bulk_items(request, *, limit: int) -> list:
@@ -65,7 +68,10 @@ class CorrectionsView(APIView):
     def post(self, request):
         from django.conf import settings
 
-        items = corrections_intake(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))
+        try:
+            items = corrections_intake(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))
+        except RateLimitUnavailable as exc:  # IN-3: never let the limits lapse silently
+            raise ApiError("rate_limit_unavailable", f"{exc}. Nothing was stored; retry the request.", 503)
         results = []
         for item in items:
             row = {"index": item.index, "id": str(item.correction.public_id), "outcome": item.outcome}
@@ -75,5 +81,30 @@ class CorrectionsView(APIView):
                 row["shard"] = item.shard.code
             if item.errors:
                 row["errors"] = item.errors
+            if item.decided_by:
+                row["decided_by"] = item.decided_by
+            if item.reason:
+                row["reason"] = item.reason
             results.append(row)
         return Response({"results": results})
+
+
+class ReplyItemSerializer(serializers.Serializer):
+    from_user = serializers.CharField()
+    to_user = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class RepliesView(APIView):
+    """IN-10: reply events between submitters build the reply graph (one object or {"items": [...]})."""
+
+    permission_classes = [roles("intake")]
+
+    @extend_schema(request=ReplyItemSerializer, responses={200: dict},
+                   description="IN-10: reply events; each item answers `stored` or `invalid` with errors.")
+    def post(self, request):
+        from django.conf import settings
+
+        from shards.services.botnet import replies_record
+
+        return Response({"results": replies_record(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))})

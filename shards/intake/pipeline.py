@@ -33,12 +33,25 @@ class IntakeItem:
     case: Any = None
     shard: Any = None
     correction: Correction | None = None
+    # set by the defences (shards/intake/defences.py)
+    reason: str = ""  # why a defence decided it, in words
+    language: str = ""
+    english_text: str = ""
+    numeric_value: float | None = None
+    norm_key: str = ""
+    geo_mismatch: bool = False
+    force_global: bool = False  # IN-9: routed to the global queue
+    rate_key: str = ""
+    accept: Any = None  # IN-5/IN-6: the crowd or resolver decision the post reached
+    escalate: str = ""  # IN-6/IN-7: the rule that sent it to a human
 
-    def decide(self, outcome: str, *, by: str, errors: dict | None = None) -> None:
+    def decide(self, outcome: str, *, by: str, errors: dict | None = None, reason: str = "") -> None:
         if self.outcome is None:
             self.outcome, self.decided_by = outcome, by
             if errors:
                 self.errors = errors
+            if reason:
+                self.reason = reason
 
 
 @dataclass
@@ -85,6 +98,9 @@ def _store(batch: IntakeBatch) -> None:
             outcome=item.outcome, decided_by=item.decided_by, errors=item.errors, risk_tags=item.risk_tags,
             case=item.case, shard=item.shard, dedupe_key=None if invalid else item.dedupe_key,
             raw=_trimmed_raw(item.raw) if invalid else None,
+            reason=item.reason, language=item.language, english_text=item.english_text,
+            norm_key=item.norm_key, numeric_value=item.numeric_value, geo_mismatch=item.geo_mismatch,
+            rate_key=item.rate_key,
         )
         rows.append(item.correction)
     Correction.objects.bulk_create(rows)

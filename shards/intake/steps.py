@@ -75,21 +75,28 @@ def validate(batch: IntakeBatch) -> None:
         else:
             data["declared_locale"] = locale
 
-        at = raw.get("at")
-        try:
-            parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            errors["at"] = "Must be an ISO 8601 date and time with offset."
-        elif parsed.tzinfo is None:
-            errors["at"] = "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+        parsed, at_error = parse_at(raw.get("at"))
+        if at_error:
+            errors["at"] = at_error
         else:
             data["at"] = parsed
 
         item.data = data
         if errors:
             item.decide(O.INVALID, by="validate", errors=errors)
+
+
+def parse_at(at) -> tuple[datetime | None, str]:
+    """An ISO 8601 event time with offset, or the reason it is not one."""
+    try:
+        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return None, "Must be an ISO 8601 date and time with offset."
+    if parsed.tzinfo is None:
+        return None, "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+    return parsed, ""
 
 
 def _triggers() -> list[re.Pattern]:
@@ -179,6 +186,8 @@ def route(batch: IntakeBatch) -> None:
         else:
             shard = shards.get(locale)
         outcome = O.QUEUED
+        if item.force_global and not item.risk_locale:  # IN-9: no local shield (SH-3 still wins)
+            shard = None
         if shard is None and not item.risk_locale:
             shard, outcome = special.get(Shard.Kind.GLOBAL), O.GLOBAL_QUEUE
         if shard is None:

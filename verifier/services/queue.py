@@ -252,3 +252,19 @@ def shards_defer_overflow(*, shards: list[Shard], now: datetime | None = None) -
                                  after={"rule_id": hits[0].pk, "reason": "every verifier of the shard is at the taboo cap"})
                     blocked += 1
     return blocked
+
+
+# ---- issue 3: cases the crowd settled -----------------------------------------------------
+
+def cases_close_by_crowd(*, case_ids: list[int], now: datetime) -> int:
+    """IN-5 / IN-6: intake accepted the post without a human (auto-accept or the conflict resolver);
+    its open case is decided "yes" and its seats leave the queue. Nobody's ruling is recorded."""
+    if not case_ids:
+        return 0
+    with transaction.atomic():
+        n = Case.objects.filter(pk__in=case_ids).exclude(status=Case.Status.DECIDED).update(
+            status=Case.Status.DECIDED, decision="yes", decided_at=now)
+        CaseTask.objects.filter(case_id__in=case_ids).exclude(status=CaseTask.Status.DONE).update(
+            status=CaseTask.Status.DONE, holder=None, lease_expires_at=None)
+    live.queue_changed(set(Case.objects.filter(pk__in=case_ids).values_list("shard_id", flat=True)))
+    return n
