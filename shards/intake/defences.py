@@ -299,7 +299,7 @@ def geo_spoof(batch: IntakeBatch) -> None:
     whose mismatch share in the trailing 24 h exceeds 1 % raises one "x-shard anomaly" alert."""
     cfg = settings.INTAKE
     pending = batch.pending()
-    locales = {i.data["declared_locale"] for i in pending if i.geo_mismatch}
+    locales = {i.data["declared_locale"] for i in batch.items if i.geo_mismatch}  # decided ones count too
     for item in pending:
         if item.geo_mismatch:
             item.force_global = True
@@ -307,7 +307,7 @@ def geo_spoof(batch: IntakeBatch) -> None:
                            f"{item.data['declared_locale']}: global queue, no local shield (IN-9).")
     if not locales:
         return
-    latest = max(i.data["at"] for i in pending)
+    latest = max(i.data["at"] for i in batch.items if i.geo_mismatch)
     since = _hour(latest) - timedelta(hours=cfg["GEO_SPOOF_WINDOW_HOURS"] - 1)
     totals = defaultdict(lambda: [0, 0])
     for loc, n, m in IntakeCounter.objects.filter(hashtag="", locale_code__in=locales, hour__gte=since,

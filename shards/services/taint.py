@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shards.models import (Correction, CorrectionGraphMember, DormantClique, TaintList, TaintedSubmitter)
+from shards.models import (Correction, CorrectionGraphMember, DormantClique, TaintList, TaintedSubmitter,
+                           TrainingSample)
 
 SPECTRAL_PART_MAX = 60  # parts bigger than this are bisected on their Fiedler vector before clique search
 
@@ -18,10 +19,11 @@ def cobacking_graph() -> nx.Graph:
     members: dict[str, list[str]] = {}
     for graph_id, submitter in CorrectionGraphMember.objects.values_list("graph_id", "submitter_id").iterator():
         members.setdefault(graph_id, []).append(submitter)
+    samples_per_graph = Counter(TrainingSample.objects.exclude(graph=None).values_list("graph_id", flat=True))
     pairs = Counter()
-    for users in members.values():
+    for graph_id, users in members.items():
         for a, b in combinations(sorted(users), 2):
-            pairs[(a, b)] += 1
+            pairs[(a, b)] += samples_per_graph.get(graph_id, 0)
     graph = nx.Graph()
     graph.add_edges_from(p for p, n in pairs.items() if n >= 2)
     return graph
