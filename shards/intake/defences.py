@@ -156,7 +156,7 @@ def suspended_component(batch: IntakeBatch) -> None:
     subs = {i.data["submitter_id"] for i in pending}
     stopped = botnet.suspended_submitters(submitter_ids=subs)
     in_large = defaultdict(set)
-    for cid, s in ReplyComponentMember.objects.filter(submitter_id__in=subs - stopped).values_list("component_id", "submitter_id"):
+    for cid, s in ReplyComponentMember.objects.filter(submitter_id__any=subs - stopped).values_list("component_id", "submitter_id"):
         in_large[cid].add(s)
     if in_large:
         components = [set(ReplyComponentMember.objects.filter(component_id=cid).values_list("submitter_id", flat=True))
@@ -181,7 +181,7 @@ def rate_limit(batch: IntakeBatch) -> None:
     pending = batch.pending()
     checks = []
     for item in pending:
-        item.rate_key = rate_key(billing_country=item.data["billing_country"], ip=item.data["ip"])
+        item.rate_key = rate_key(billing_country=item.data["billing_country"], ip=item.ip_address or item.data["ip"])
         checks.append(RateCheck(key=item.rate_key, at=item.data["at"], member=item.dedupe_key or str(item.index)))
     rate_limits_check(checks=checks)
     for item, check in zip(pending, checks):
@@ -353,11 +353,11 @@ def consensus(batch: IntakeBatch) -> None:
         by_post[item.data["post_id"]].append(item)
     earliest = min(i.data["at"] for i in items) - max(window, conflict_window)
     stored = defaultdict(list)
-    for row in (Correction.objects.filter(post_id__in=list(by_post), at__gt=earliest, outcome__in=CROWD)
+    for row in (Correction.objects.filter(post_id__any=list(by_post), at__gt=earliest, outcome__in=CROWD)
                 .values("post_id", "submitter_id", "norm_key", "numeric_value", "at", "declared_locale",
                         "corrected_text", "english_text")):
         stored[row["post_id"]].append(row)
-    trained = set(TrainingSample.objects.filter(post_id__in=list(by_post)).values_list("post_id", flat=True))
+    trained = set(TrainingSample.objects.filter(post_id__any=list(by_post)).values_list("post_id", flat=True))
     pairs = {(i.data["submitter_id"], i.data["declared_locale"]) for i in items}
     pairs |= {(r["submitter_id"], r["declared_locale"]) for rows in stored.values() for r in rows}
     book = ledgers.submitter_ledgers(pairs=pairs)
@@ -369,6 +369,8 @@ def consensus(batch: IntakeBatch) -> None:
             mine = [i for i in post_items if i.data["declared_locale"] == locale]
             rows = [r for r in stored[post_id] if r["declared_locale"] == locale]
             low = volumes.get(languages.get(locale, ""), 0) < cfg["LOW_VOLUME_PER_DAY"]
+            if len(mine) == 1 and not rows and not low and cfg["AUTO_ACCEPT_USERS"] > 1:
+                continue  # one lone correction: no crowd to count, nothing to conflict with
             _post_consensus(mine, rows, locale=locale, low_volume=low, book=book)
 
 

@@ -61,7 +61,8 @@ def validate(batch: IntakeBatch) -> None:
 
         ip = raw.get("ip")
         try:
-            data["ip"] = str(ipaddress.ip_address(ip)) if isinstance(ip, str) else None
+            item.ip_address = ipaddress.ip_address(ip) if isinstance(ip, str) else None
+            data["ip"] = str(item.ip_address) if item.ip_address is not None else None
             if data["ip"] is None:
                 errors["ip"] = "This field is required."
         except ValueError:
@@ -139,7 +140,7 @@ def deduplicate(batch: IntakeBatch) -> None:
         key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
-    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__in=keys).select_related("case", "shard")}
+    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__any=keys).select_related("case", "shard")}
     for item in batch.pending():
         if item.dedupe_key in existing:
             item.duplicate_of = existing[item.dedupe_key]
@@ -197,7 +198,7 @@ def route(batch: IntakeBatch) -> None:
 
     open_cases = {}
     post_ids = {item.data["post_id"] for item, *_ in targets}
-    for case in Case.objects.filter(post_id__in=post_ids, status__in=[Case.Status.QUEUED, Case.Status.PAUSED]):
+    for case in Case.objects.filter(post_id__any=post_ids, status__in=[Case.Status.QUEUED, Case.Status.PAUSED]):
         open_cases.setdefault((case.post_id, case.shard_id), case)
 
     to_create: list[tuple] = []

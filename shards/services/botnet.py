@@ -82,7 +82,7 @@ def components_suspend_campaigns(*, components: list[set[str]], now: datetime,
 
 
 def suspended_submitters(*, submitter_ids: set[str]) -> set[str]:
-    return set(SuspendedMember.objects.filter(component__active=True, submitter_id__in=submitter_ids)
+    return set(SuspendedMember.objects.filter(component__active=True, submitter_id__any=submitter_ids)
                .values_list("submitter_id", flat=True))
 
 

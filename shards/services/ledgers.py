@@ -42,7 +42,7 @@ def submitter_ledgers(*, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], S
         return {}
     subs = {s for s, _ in pairs}
     found = {(l.submitter_id, l.locale_code): l
-             for l in SubmitterLedger.objects.filter(submitter_id__in=subs, locale_code__in={l for _, l in pairs})}
+             for l in SubmitterLedger.objects.filter(submitter_id__any=subs, locale_code__in={l for _, l in pairs})}
     return {p: found.get(p) or SubmitterLedger(submitter_id=p[0], locale_code=p[1]) for p in pairs}
 
 

@@ -6,8 +6,8 @@ RATE_LIMIT_MAX admitted items of that key fall in (at - 24 h, at], counting only
 end of the key's last cool-off. The item over the limit is refused and starts the cool-off
 [at, at + 12 h); items refused during it do not extend it. Refused items are not counted.
 
-Backends: Redis when configured (one Lua script per item, pipelined: atomic per key and shared by
-every web process), else the database (rows locked FOR UPDATE for the batch). An unreachable Redis
+Backends: Redis when configured (one Lua script call per batch: atomic for every key it touches
+and shared by every web process), else the database (rows locked FOR UPDATE for the batch). An unreachable Redis
 raises RateLimitUnavailable: the request fails loudly (503); limits never silently lapse.
 """
 import ipaddress
@@ -32,12 +32,14 @@ class RateCheck:
     cooloff_until: datetime | None = None
 
 
-def rate_key(*, billing_country: str, ip: str) -> str:
-    """Country + IPv6 /64 (or IPv4 /32): every address of one home network shares one key."""
-    address = ipaddress.ip_address(ip)
-    prefix = settings.INTAKE["RATE_LIMIT_IPV6_PREFIX"] if address.version == 6 else settings.INTAKE["RATE_LIMIT_IPV4_PREFIX"]
-    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-    return f"{billing_country}|{network}"
+def rate_key(*, billing_country: str, ip) -> str:
+    """Country + IPv6 /64 (or IPv4 /32): every address of one home network shares one key.
+    `ip` is a string or an already parsed ipaddress object."""
+    address = ip if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)) else ipaddress.ip_address(ip)
+    bits = 128 if address.version == 6 else 32
+    prefix = settings.INTAKE["RATE_LIMIT_IPV6_PREFIX"] if bits == 128 else settings.INTAKE["RATE_LIMIT_IPV4_PREFIX"]
+    network = type(address)(int(address) >> (bits - prefix) << (bits - prefix))
+    return f"{billing_country}|{network}/{prefix}"
 
 
 def _window() -> tuple[float, float, int]:
@@ -56,28 +58,38 @@ def rate_limits_check(*, checks: list[RateCheck]) -> list[RateCheck]:
 
 # ---- Redis ----------------------------------------------------------------------------------
 
+# One script call decides a whole batch, in order: atomic for every key it touches.
+# KEYS: per item, its event zset and its cool-off key. ARGV: window, cooloff, limit, then per item at, member.
 _LUA = """
-local at = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local cooloff = tonumber(ARGV[3])
-local limit = tonumber(ARGV[4])
-local untilv = tonumber(redis.call('GET', KEYS[2]) or '-1')
-if untilv >= 0 and at < untilv and at >= untilv - cooloff then
-  return {0, tostring(untilv)}
-end
-local floor = at - window
-if untilv >= 0 and untilv > floor and at >= untilv then floor = untilv - 0.000001 end
-local n = redis.call('ZCOUNT', KEYS[1], '(' .. tostring(floor), tostring(at))
+local window = tonumber(ARGV[1])
+local cooloff = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
 local ttl = math.floor(2 * (window + cooloff))
-if n >= limit then
-  untilv = at + cooloff
-  redis.call('SET', KEYS[2], tostring(untilv), 'EX', ttl)
-  return {0, tostring(untilv)}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local zkey, ckey = KEYS[2 * i - 1], KEYS[2 * i]
+  local at = tonumber(ARGV[2 + 2 * i])
+  local member = ARGV[3 + 2 * i]
+  local untilv = tonumber(redis.call('GET', ckey) or '-1')
+  if untilv >= 0 and at < untilv and at >= untilv - cooloff then
+    out[i] = tostring(-untilv)
+  else
+    local floor = at - window
+    if untilv >= 0 and untilv > floor and at >= untilv then floor = untilv - 0.000001 end
+    local n = redis.call('ZCOUNT', zkey, '(' .. string.format('%.6f', floor), string.format('%.6f', at))
+    if n >= limit then
+      untilv = at + cooloff
+      redis.call('SET', ckey, string.format('%.6f', untilv), 'EX', ttl)
+      out[i] = tostring(-untilv)
+    else
+      redis.call('ZADD', zkey, at, member)
+      redis.call('ZREMRANGEBYSCORE', zkey, '-inf', string.format('%.6f', at - 2 * window))
+      redis.call('EXPIRE', zkey, ttl)
+      out[i] = '1'
+    end
+  end
 end
-redis.call('ZADD', KEYS[1], at, ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tostring(at - 2 * window))
-redis.call('EXPIRE', KEYS[1], ttl)
-return {1, tostring(n + 1)}
+return out
 """
 
 _client = None
@@ -104,20 +116,21 @@ def _check_redis(checks: list[RateCheck]) -> list[RateCheck]:
     import redis
 
     window, cooloff, limit = _window()
+    keys, args = [], [window, cooloff, limit]
+    for c in checks:
+        k = "vo:rl:" + c.key
+        keys += [k + ":z", k + ":cool"]
+        args += [f"{c.at.timestamp():.6f}", c.member]
     try:
-        client, script = _redis()
-        pipe = client.pipeline(transaction=False)
-        for c in checks:
-            k = "vo:rl:" + c.key
-            script(keys=[k + ":z", k + ":cool"], args=[repr(c.at.timestamp()), window, cooloff, limit, c.member],
-                   client=pipe)
-        answers = pipe.execute()
+        _, script = _redis()
+        answers = script(keys=keys, args=args)
     except redis.RedisError as exc:
         raise RateLimitUnavailable(f"Rate-limit store (Redis) unreachable: {exc}") from exc
-    for c, (ok, value) in zip(checks, answers):
-        c.admitted = bool(ok)
-        if not ok:
-            c.cooloff_until = datetime.fromtimestamp(float(value), tz=dt_timezone.utc)
+    for c, value in zip(checks, answers):
+        value = value.decode() if isinstance(value, bytes) else value
+        c.admitted = value == "1"
+        if not c.admitted:
+            c.cooloff_until = datetime.fromtimestamp(-float(value), tz=dt_timezone.utc)
     return checks
 
 

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from risk_db.services import rules_matching_text
+from shards.bulk import rows_insert
 from shards.models import PoolMembership, Shard
 from shards.services.pools import ShardState, shard_state
 from verifier import live
@@ -81,7 +82,7 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
         ))
     for case in cases:
         case.required_rulings = 2 if case_sampled_for_overlap(case) else 1
-    Case.objects.bulk_create(cases)
+    rows_insert(Case, cases)  # COPY on PostgreSQL: the intake firehose creates 10k at once
     for case in cases:
         for slot in range(case.required_rulings):
             tasks.append(CaseTask(
@@ -89,7 +90,7 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
                 sub_locale=case.sub_locale,
                 status=CaseTask.Status.PAUSED if case.status == Case.Status.PAUSED else CaseTask.Status.OPEN,
             ))
-    CaseTask.objects.bulk_create(tasks)
+    rows_insert(CaseTask, tasks)
     live.queue_changed({c.shard_id for c in cases})
     return cases
 
