@@ -21,7 +21,9 @@ def test_senior_looks_up_a_post_and_opens_the_blocked_correction(asgi_server, br
     login_with_keyboard(page, asgi_server, "senior_en")
     page.goto(f"{asgi_server}/ops/intake/")
     page.keyboard.type("post-42")  # the lookup field has autofocus
-    page.keyboard.press("Enter")
+    with page.expect_response(lambda r: "q=post-42" in r.url):
+        page.keyboard.press("Enter")  # htmx swaps the rows in place
+    page.wait_for_timeout(100)  # let htmx settle the swap
     link = page.wait_for_selector("#rows a")
     assert "blocked_list" in page.inner_text("#rows")
     link.focus()
