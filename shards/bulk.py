@@ -25,6 +25,7 @@ def rows_insert(model, objs: list) -> list:
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+        alias = connection.alias
         with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
             for obj, pk_value in zip(objs, ids):
                 setattr(obj, pk.attname, pk_value)
@@ -35,5 +36,5 @@ def rows_insert(model, objs: list) -> list:
                         value = orjson.dumps(value).decode()
                     row.append(value)
                 copy.write_row(row)
-                obj._state.adding, obj._state.db = False, connection.alias
+                obj._state.adding, obj._state.db = False, alias
     return objs

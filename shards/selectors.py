@@ -1,7 +1,18 @@
 """Reads for the shards app that other apps use (export, dashboards)."""
 from django.db.models import Q, QuerySet
 
-from shards.models import Correction, Shard, SuspendedMember, TaintedSubmitter, TaintList, TrainingSample
+from shards.models import (Correction, PoolMembership, Shard, SuspendedMember, TaintedSubmitter, TaintList,
+                           TrainingSample)
+
+
+def corrections_visible_to(*, user) -> QuerySet[Correction]:
+    """Operator pages: admins see every correction; a senior sees all but the risk-tagged ones
+    (SH-3: native-only, no other locale ever sees them) outside the shards they are native in."""
+    qs = Correction.objects.all()
+    if user.role == "admin":
+        return qs
+    native = PoolMembership.objects.filter(user=user, native=True, active=True).values("shard_id")
+    return qs.filter(Q(risk_tags=[]) | Q(shard_id__in=native))
 
 
 def taint_list_current() -> TaintList | None:

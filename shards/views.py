@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from shards.models import (Alert, Correction, DormantClique, SuspendedComponent, TaintList, TopicFreeze,
                            TrainingBatch, TrainingSample)
-from shards.selectors import RULES, correction_explain, taint_list_current
+from shards.selectors import RULES, correction_explain, corrections_visible_to, taint_list_current
 from shards.services.botnet import component_lift
 from shards.services.ledgers import cluster_burn
 from shards.services.taint import clique_decide
@@ -25,7 +25,7 @@ OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
 def corrections_page(request):
     """Look a correction up by its id, its post id or its submitter id."""
     q = request.GET.get("q", "").strip()
-    rows = Correction.objects.select_related("shard", "case").order_by("-received_at", "-id")
+    rows = corrections_visible_to(user=request.user).select_related("shard", "case").order_by("-received_at", "-id")
     if q:
         match = Q(post_id=q) | Q(submitter_id=q)
         try:
@@ -43,7 +43,8 @@ def corrections_page(request):
 
 @role_required(*OPERATORS)
 def correction_page(request, public_id):
-    correction = get_object_or_404(Correction.objects.select_related("shard", "case"), public_id=public_id)
+    correction = get_object_or_404(corrections_visible_to(user=request.user).select_related("shard", "case"),
+                                   public_id=public_id)
     sample = TrainingSample.objects.filter(case=correction.case).select_related("graph", "batch").first() \
         if correction.case_id else None
     backers = sorted(sample.graph.members.values_list("submitter_id", flat=True)) if sample and sample.graph else []
@@ -58,7 +59,7 @@ def correction_page(request, public_id):
 def sample_overturn(request, public_id):
     """IN-10: a senior overturns a crowd-accepted sample: it is withheld from every export, and if
     its backers are a cluster of >= 5 their confidence burns. Audited."""
-    correction = get_object_or_404(Correction, public_id=public_id)
+    correction = get_object_or_404(corrections_visible_to(user=request.user), public_id=public_id)
     sample = get_object_or_404(TrainingSample, case_id=correction.case_id)
     with transaction.atomic():
         backers = set(sample.graph.members.values_list("submitter_id", flat=True)) if sample.graph_id else set()

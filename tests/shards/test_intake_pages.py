@@ -53,3 +53,18 @@ def test_alerts_page_lists_geo_spoof_frozen_topics_and_components(world, senior_
     page = senior_client.get("/ops/intake/alerts/").content.decode()
     assert "x-shard anomaly in en-US" in page and "#wave" in page and "No suspended components." in page
     assert Correction.objects.filter(outcome="frozen_topic").count() == 30
+
+
+def test_risk_tagged_corrections_stay_with_native_seniors(world, client):
+    from shards.services.pools import membership_set
+
+    [thai] = run([item(post_id="royal", declared_locale="th-TH", billing_country="TH",
+                       post_text="ภาพ ในหลวง เสด็จ", reply_text="@grok correct 200 คน")])
+    assert thai.correction.risk_tags
+    outsider, native = UserFactory(role="senior"), UserFactory(role="senior")
+    membership_set(user=native, shard=world["th"], native=True)
+    client.force_login(outsider)
+    assert client.get(f"/ops/intake/corrections/{thai.correction.public_id}/").status_code == 404
+    assert "royal" not in client.get("/ops/intake/").content.decode()
+    client.force_login(native)
+    assert client.get(f"/ops/intake/corrections/{thai.correction.public_id}/").status_code == 200
