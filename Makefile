@@ -7,6 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/verifier_ops
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+BENCH ?=
 
 .PHONY: install run test bench clean
 
@@ -28,7 +29,7 @@ test: install
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 $(PY) -m bench.run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 $(PY) -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test_db.sqlite3

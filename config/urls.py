@@ -29,6 +29,7 @@ urlpatterns = [
     path("queue/next/", verifier_views.queue_next, name="queue-next"),
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
+    path("survey/", verifier_views.survey_page, name="survey"),
     path("ops/", verifier_views.ops_page, name="ops"),
     path("ops/intake/", shards_views.corrections_page, name="intake-corrections"),
     path("ops/intake/corrections/<uuid:public_id>/", shards_views.correction_page, name="intake-correction"),
