@@ -9,14 +9,15 @@ use bulk_create.
 import orjson
 from django.db import connection
 from django.db.models import JSONField
+from django.db.models.fields import AutoFieldMixin
 
 
 def rows_insert(model, objs: list) -> list:
     if not objs:
         return objs
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs)
     meta = model._meta
+    if connection.vendor != "postgresql" or not isinstance(meta.pk, AutoFieldMixin):
+        return model.objects.bulk_create(objs)
     fields = list(meta.concrete_fields)
     pk = meta.pk
     with connection.cursor() as cursor:
@@ -27,12 +28,15 @@ def rows_insert(model, objs: list) -> list:
         json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
         alias = connection.alias
         with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
+            # (attname, field whose pre_save sets the value (auto_now...), is JSON)
+            plan = [(f.attname, f if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None,
+                     f.attname in json_fields) for f in fields]
             for obj, pk_value in zip(objs, ids):
                 setattr(obj, pk.attname, pk_value)
                 row = []
-                for f in fields:
-                    value = f.pre_save(obj, add=True)  # auto_now_add and friends
-                    if f.attname in json_fields and value is not None:
+                for attname, auto, is_json in plan:
+                    value = auto.pre_save(obj, add=True) if auto is not None else getattr(obj, attname)
+                    if is_json and value is not None:
                         value = orjson.dumps(value).decode()
                     row.append(value)
                 copy.write_row(row)
