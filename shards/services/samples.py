@@ -86,6 +86,7 @@ def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime) -> list[T
             text_delta=a.text_delta, regional_hard_block=bool(a.case.hard_block_locale),
             hard_block_locale=a.case.hard_block_locale, graph_id=g, accepted_by=a.rule,
         ) for a, g in zip(fresh, graph_ids)]
-        TrainingSample.objects.bulk_create(samples)
+        # ignore_conflicts: a concurrent request may have taken the slot first (one per post, IN-6)
+        TrainingSample.objects.bulk_create(samples, ignore_conflicts=True)
         cases_close_by_crowd(case_ids=[a.case.pk for a in fresh], now=now)
     return samples
