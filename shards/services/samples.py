@@ -38,7 +38,7 @@ def sample_record_accepted(*, case) -> TrainingSample:
     graph_id = graphs_ensure(backer_sets=[backers])[0] if backers else None
     sample, _ = TrainingSample.objects.get_or_create(
         post_id=case.post_id,
-        shard=case.shard,
+        shard_id=case.shard_id,
         defaults={
             "case": case,
             "locale": case.locale,

@@ -204,7 +204,7 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
             Assignment.objects.create(task=task, case_id=task.case_id, user=user, kind=task.kind,
                                       own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
                                       leased_at=now, expires_at=expires)
-            case = Case.objects.get(pk=task.case_id)
+            case = Case.objects.select_related("shard").get(pk=task.case_id)
             return Lease(task=task, case=case)
     return None
 
