@@ -1,6 +1,10 @@
 """Intake API (SPEC 8). Thin: parse, authorise, call the pipeline, answer per item."""
 from drf_spectacular.utils import OpenApiExample, extend_schema
+import orjson
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -52,8 +56,25 @@ def bulk_items(request, *, limit: int) -> list:
     raise ApiError("invalid", "The body must be one JSON object or {\"items\": [...]}.", 400)
 
 
+class FastJSONParser(JSONParser):
+    """orjson for the firehose bodies (10,000 items): several times faster than the json module."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return orjson.loads(stream.read())
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"JSON parse error - {exc}")
+
+
+class FastJSONRenderer(JSONRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b"" if data is None else orjson.dumps(data)
+
+
 class CorrectionsView(APIView):
     permission_classes = [roles("intake")]
+    parser_classes = [FastJSONParser]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         request=CorrectionItemSerializer,
@@ -99,6 +120,8 @@ class RepliesView(APIView):
     """IN-10: reply events between submitters build the reply graph (one object or {"items": [...]})."""
 
     permission_classes = [roles("intake")]
+    parser_classes = [FastJSONParser]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(request=ReplyItemSerializer, responses={200: dict},
                    description="IN-10: reply events; each item answers `stored` or `invalid` with errors.")

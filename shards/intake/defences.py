@@ -358,10 +358,7 @@ def consensus(batch: IntakeBatch) -> None:
                         "corrected_text", "english_text")):
         stored[row["post_id"]].append(row)
     trained = set(TrainingSample.objects.filter(post_id__any=list(by_post)).values_list("post_id", flat=True))
-    pairs = {(i.data["submitter_id"], i.data["declared_locale"]) for i in items}
-    pairs |= {(r["submitter_id"], r["declared_locale"]) for rows in stored.values() for r in rows}
-    book = ledgers.submitter_ledgers(pairs=pairs)
-
+    groups = []
     for post_id, post_items in by_post.items():
         if post_id in trained:
             continue  # IN-6: one training slot per post; later corrections go to humans
@@ -371,7 +368,13 @@ def consensus(batch: IntakeBatch) -> None:
             low = volumes.get(languages.get(locale, ""), 0) < cfg["LOW_VOLUME_PER_DAY"]
             if len(mine) == 1 and not rows and not low and cfg["AUTO_ACCEPT_USERS"] > 1:
                 continue  # one lone correction: no crowd to count, nothing to conflict with
-            _post_consensus(mine, rows, locale=locale, low_volume=low, book=book)
+            groups.append((mine, rows, locale, low))
+    # Ledgers only for the users of posts that can reach a decision: one query.
+    pairs = {(i.data["submitter_id"], locale) for mine, _, locale, _ in groups for i in mine}
+    pairs |= {(r["submitter_id"], locale) for _, rows, locale, _ in groups for r in rows}
+    book = ledgers.submitter_ledgers(pairs=pairs)
+    for mine, rows, locale, low in groups:
+        _post_consensus(mine, rows, locale=locale, low_volume=low, book=book)
 
 
 def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
