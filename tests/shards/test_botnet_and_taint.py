@@ -180,3 +180,16 @@ def test_locales_under_fifty_cases_a_quarter_go_to_the_rare_pool(world):
     assert Locale.objects.get(code="th-TH").is_rare
     [routed] = run([item(post_id="thai", submitter_id="t", declared_locale="th-TH", billing_country="TH")])
     assert routed.shard == rare
+
+
+def test_spectral_bisection_splits_a_large_component_and_keeps_its_cliques(monkeypatch):
+    import networkx as nx
+
+    from shards.services import taint
+
+    monkeypatch.setattr(taint, "SPECTRAL_PART_MAX", 8)
+    graph = nx.complete_graph([f"a{i}" for i in range(6)])
+    graph.update(nx.complete_graph([f"b{i}" for i in range(6)]))
+    graph.add_edge("a0", "b0")  # one bridge: the Fiedler vector cuts here
+    parts = sorted(sorted(p) for p in taint._spectral_parts(graph))
+    assert parts == [[f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]]
