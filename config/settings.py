@@ -144,6 +144,12 @@ CELERY_BEAT_SCHEDULE = {
     "sla-flag-overdue": {"task": "verifier.tasks.flag_overdue_cases", "schedule": crontab(minute="*/15")},
     "pool-size-alerts": {"task": "shards.tasks.check_pool_sizes", "schedule": crontab(minute=0, hour=6)},
     "defer-overflow": {"task": "verifier.tasks.defer_capped_overflow", "schedule": crontab(minute="*/10")},
+    # issue 3 (intake)
+    "training-batches": {"task": "shards.tasks.cut_training_batch", "schedule": crontab(minute=0, hour="*/4")},
+    "reply-graph": {"task": "shards.tasks.rebuild_reply_graph", "schedule": crontab(minute=30)},
+    "spectral-sweep": {"task": "shards.tasks.spectral_sweep",
+                       "schedule": crontab(minute=0, hour=3, day_of_month=1, month_of_year="1,4,7,10")},
+    "rare-locales": {"task": "shards.tasks.classify_rare_locales", "schedule": crontab(minute=15, hour=5)},
 }
 
 if REDIS_URL:
@@ -182,14 +188,63 @@ INTAKE = {
         "shards.intake.steps.validate",
         "shards.intake.steps.recognise_correction",
         "shards.intake.steps.deduplicate",
+        "shards.intake.defences.detect_language",  # IN-2
+        "shards.intake.defences.count_traffic",  # IN-7/8/9 hourly counters
+        "shards.intake.defences.suspended_component",  # IN-10
+        "shards.intake.defences.rate_limit",  # IN-3
+        "shards.intake.defences.block_list",  # IN-4
+        "shards.intake.defences.topic_freeze",  # IN-8
+        "shards.intake.defences.geo_spoof",  # IN-9
         "shards.intake.steps.risk_tag",
+        "shards.intake.defences.consensus",  # IN-5, IN-6, IN-7
         "shards.intake.steps.route",
+        "shards.intake.defences.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
     ],
     "DEFAULT_TRIGGERS": [
         r"@grok\s+correct(?:ion)?\b[:,]?",
         r"@grok\s+(?:fix|actually)\b[:,]?",
         r"@grok\s+that'?s\s+wrong\b[:,]?",
     ],
+    # ---- issue 3: the defences (SPEC IN-2..IN-12, SH-2) ----
+    "MODEL_DEFAULT_LANGUAGE": "en",  # IN-2: other languages go through the MT hook
+    "MT_HOOK": "modelhooks.hooks.mt",  # IN-2 / MH-6; falls back to shards.hooks_fallback
+    "ORACLE_HOOK": "modelhooks.hooks.public_record_oracle",  # IN-6 / MH-6; same fallback
+    "RATE_LIMIT_MAX": 3,  # IN-3: corrections per key per window
+    "RATE_LIMIT_WINDOW_HOURS": 24,
+    "RATE_LIMIT_COOLOFF_HOURS": 12,  # IN-3: a burst over the limit starts this cool-off
+    "RATE_LIMIT_IPV6_PREFIX": 64,
+    "RATE_LIMIT_IPV4_PREFIX": 32,
+    "RATE_LIMIT_BACKEND": "redis" if REDIS_URL else "db",
+    "AUTO_ACCEPT_USERS": 5,  # IN-5: unique users with the same normalised correction
+    "AUTO_ACCEPT_WINDOW_HOURS": 6,
+    "CONFLICT_WINDOW_HOURS": 12,  # IN-6: the oracle's window, and the window conflicts are looked for in
+    "CONFLICT_SIGMA": 2.0,  # IN-6: |delta| beyond this many sigma of the history -> human queue
+    "CONFLICT_MIN_HISTORY": 10,  # below this many past numeric deltas the prior spread is used
+    "CONFLICT_PRIOR_MEAN": 0.0,  # relative delta
+    "CONFLICT_PRIOR_SIGMA": 0.5,
+    "CORROBORATION_PRIOR": 0.5,  # IN-6: a user without history
+    "LOW_VOLUME_PER_DAY": 50,  # IN-7: fewer corrections in the trailing 24 h -> no crowd auto-accept
+    "LOW_VOLUME_RULING_WEIGHT": 5,  # IN-7: a verifier's ruling weighs this many crowd votes there
+    "TOPIC_WINDOW_HOURS": 6,  # IN-8: topic entropy is measured over this trailing window
+    "TOPIC_MIN_MENTIONS": 100,  # IN-8: no freeze on fewer hashtag mentions than this
+    "TOPIC_ENTROPY_MIN_BITS": 1.0,  # IN-8: Shannon entropy (bits) below this is a drop
+    "TOPIC_DOMINANT_SHARE": 0.5,  # IN-8: ... with one hashtag holding at least this share
+    "TOPIC_FREEZE_DAYS": 3,  # IN-8
+    "GEO_SPOOF_SHARE": 0.01,  # IN-9: mismatch share of a shard's traffic that raises the alert
+    "GEO_SPOOF_WINDOW_HOURS": 24,
+    "GEO_SPOOF_MIN_TRAFFIC": 100,  # IN-9: no alert on a shard with less traffic in the window
+    "BOTNET_EDGE_REPLIES": 2,  # IN-10: replies between two users that make an edge
+    "BOTNET_EDGE_WINDOW_DAYS": 7,
+    "BOTNET_COMPONENT_MIN_USERS": 21,  # IN-10: "> 20 users"
+    "BOTNET_HASHTAG_SHARE": 0.5,  # IN-10: ">= 50 % of its corrections on the same hashtag"
+    "BURN_MIN_CLUSTER": 5,  # IN-10: an overturned cluster of >= 5 users burns confidence
+    "BURN_SCORE_FACTOR": 0.8,  # IN-10: -20 % corroboration score
+    "BURN_FLAG_WEIGHT": 0.8,  # IN-10: future flags weigh 0.8x
+    "CLIQUE_MIN_NODES": 5,  # IN-11: dormant cliques of at least this many users
+    "CLIQUE_DORMANT_DAYS": 30,  # IN-11: no correction from any member for this long = dormant
+    "BATCH_MAX_SAMPLES": 50_000,  # IN-12
+    "BATCH_WEIGHT": "0.3",  # IN-12: crowd samples weigh 0.3x curated data (Decimal)
+    "RARE_POOL_SIZE": 3,  # SH-2: one pool of three contractors across time zones
 }
 VERIFIER = {
     "LEASE_SECONDS": int(os.environ.get("VERIFIER_LEASE_SECONDS", "600")),  # VQ-1: 10 min

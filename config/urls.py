@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from risk_db import urls as risk_urls
 from shards import api as shards_api
+from shards import views as shards_views
 from verifier import api as verifier_api
 from verifier import views as verifier_views
 
@@ -13,6 +14,7 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", verifier_api.MeView.as_view(), name="api-me"),
     path("corrections/", shards_api.CorrectionsView.as_view(), name="api-corrections"),
+    path("replies/", shards_api.RepliesView.as_view(), name="api-replies"),
     path("queue/next/", verifier_api.NextCaseView.as_view(), name="api-queue-next"),
     path("cases/<uuid:case_id>/", verifier_api.CaseDetailView.as_view(), name="api-case"),
     path("cases/<uuid:case_id>/ruling/", verifier_api.RulingView.as_view(), name="api-ruling"),
@@ -32,6 +34,12 @@ urlpatterns = [
     path("survey/", verifier_views.survey_page, name="survey"),
     path("ops/", verifier_views.ops_page, name="ops"),
     path("risk/", include(risk_urls.page_urls)),
+    path("ops/intake/", shards_views.corrections_page, name="intake-corrections"),
+    path("ops/intake/corrections/<uuid:public_id>/", shards_views.correction_page, name="intake-correction"),
+    path("ops/intake/corrections/<uuid:public_id>/overturn/", shards_views.sample_overturn, name="intake-overturn"),
+    path("ops/intake/alerts/", shards_views.alerts_page, name="intake-alerts"),
+    path("ops/intake/cliques/<int:pk>/decide/", shards_views.clique_decide_view, name="intake-clique-decide"),
+    path("ops/intake/components/<int:pk>/lift/", shards_views.component_lift_view, name="intake-component-lift"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,6 +4,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shards.services.ledgers import ledger_record_ruling
 from shards.services.samples import sample_record_accepted
 from verifier import live
 from verifier.models import Assignment, Case, CaseTask, Ruling, User
@@ -60,6 +61,8 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
     case.save(update_fields=["decision", "decided_at", "status"])
     if first and case_accepts_delta(case=case, answer=answer):
         sample_record_accepted(case=case)
+    if first:  # IN-7: the ruling moves the locale's corroboration ledgers
+        ledger_record_ruling(case=case, accepted=case_accepts_delta(case=case, answer=answer), now=now)
     audit_record(actor=user, action="ruling_record", obj=case, before=before,
                  after={"status": case.status, "decision": case.decision, "answer": answer,
                         "ruling_id": str(ruling.public_id)})
