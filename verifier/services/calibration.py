@@ -152,9 +152,11 @@ def kappa_of(ours: list[str], theirs: list[str]) -> Decimal:
     counts as 1, anything else as 0."""
     if not ours:
         raise ValueError("kappa needs at least one pair")
+    if len(set(ours) | set(theirs)) == 1:
+        return Decimal("1.0000")  # one label on both sides: chance agreement is 1, kappa is 0/0
     value = cohen_kappa_score(ours, theirs, labels=["yes", "no"])
     if math.isnan(value):
-        value = 1.0 if ours == theirs else 0.0
+        value = 0.0
     return Decimal(str(value)).quantize(FOUR, rounding=ROUND_HALF_UP)
 
 
