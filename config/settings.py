@@ -254,6 +254,7 @@ VERIFIER_HOOKS = {
     "TRANSLATOR": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.translate"),
     "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embed_sentences"),
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"YesNoEnum": ["yes", "no"]}
 CELERY_BEAT_SCHEDULE.update({
     "monthly-calibration-sets": {"task": "verifier.tasks.build_calibration_sets", "schedule": crontab(minute=10, hour=0, day_of_month=1)},
     "monthly-blind-audit": {"task": "verifier.tasks.start_blind_audits", "schedule": crontab(minute=20, hour=0, day_of_month=1)},

@@ -65,6 +65,7 @@ urlpatterns = [
     path("rationales/", views_quality.rationales_page, name="rationales"),
     path("rationales/<int:rationale_id>/", views_quality.rationale_submit, name="rationale-submit"),
     path("quality/", views_quality.quality_page, name="quality"),
+    path("quality/close/", views_quality.quality_close_view, name="quality-close"),
     path("pay/", views_quality.pay_page, name="pay"),
     path("pay/run/", views_quality.pay_run_view, name="pay-run"),
     path("pay/<str:month>/payroll.csv", views_quality.payroll_csv_view, name="pay-csv"),

@@ -3,6 +3,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 from config.api import ApiError, roles
 from shards.models import Shard
 from verifier import selectors_quality as sq
-from verifier.models import (Appeal, BlindAuditItem, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout,
+from verifier.models import (Appeal, BlindAuditItem, DriftReport, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout,
                              Rationale, Ruling, User)
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start,
@@ -83,6 +84,7 @@ def _appeal_for(request, appeal_id) -> tuple[Appeal, object]:
 class AppealDetailView(APIView):
     permission_classes = [roles("verifier", "senior", "admin")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_appeal_detail")
     def get(self, request, appeal_id):
         appeal, access = _appeal_for(request, appeal_id)
         if access is None:
@@ -101,7 +103,7 @@ class VoteSerializer(serializers.Serializer):
 class AppealVoteView(APIView):
     permission_classes = [roles("verifier", "senior")]
 
-    @extend_schema(request=VoteSerializer, description="Tier 1/3: {vote: uphold|overturn}. Tier 2: {norm_aligned, cited_rule}.")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=VoteSerializer, description="Tier 1/3: {vote: uphold|overturn}. Tier 2: {norm_aligned, cited_rule}.")
     def post(self, request, appeal_id):
         appeal, _ = _appeal_for(request, appeal_id)
         data = VoteSerializer(data=request.data)
@@ -116,7 +118,7 @@ class AppealVoteView(APIView):
 class AppealEscalateView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=None)
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=None)
     def post(self, request, appeal_id):
         appeal, _ = _appeal_for(request, appeal_id)
         appeal = _call(appeal_escalate, user=request.user, appeal=appeal)
@@ -128,6 +130,7 @@ class AppealEscalateView(APIView):
 class CalibrationCurrentView(APIView):
     permission_classes = [roles("verifier")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response([sq.calibration_set_view(calibration_set=s, user=request.user)
                          for s in sq.calibration_sets_open(user=request.user)])
@@ -142,7 +145,7 @@ class CalibrationAnswersSerializer(serializers.Serializer):
 class CalibrationAnswersView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=CalibrationAnswersSerializer,
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=CalibrationAnswersSerializer,
                    description="CA-1/CA-4: answer every item; 400 cultural_note_required on a >10 % divergent cross-lingual set.")
     def post(self, request, set_id):
         cset = CalibrationSet.objects.filter(public_id=set_id).first()
@@ -168,7 +171,7 @@ class GoldItemSerializer(serializers.Serializer):
 class GoldItemsView(APIView):
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(request=GoldItemSerializer)
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=GoldItemSerializer)
     def post(self, request):
         data = GoldItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -179,6 +182,7 @@ class GoldItemsView(APIView):
 class KappaView(APIView):
     permission_classes = [roles("senior", "admin")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         qs = KappaScore.objects.select_related("verifier").order_by("month", "verifier__username")
         if request.query_params.get("month"):
@@ -198,7 +202,7 @@ class BlindAuditStartSerializer(serializers.Serializer):
 class BlindAuditsView(APIView):
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(request=BlindAuditStartSerializer)
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=BlindAuditStartSerializer)
     def post(self, request):
         data = BlindAuditStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,7 +216,7 @@ class BlindAuditsView(APIView):
 class BlindAuditEvaluateView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(request=None)
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=None)
     def post(self, request, audit_id):
         from verifier.models import BlindAudit
 
@@ -230,7 +234,7 @@ class FlipEditSerializer(serializers.Serializer):
 class BlindAuditFlipView(APIView):
     permission_classes = [roles("senior")]
 
-    @extend_schema(request=FlipEditSerializer, description="CA-3: a senior writes or edits the flip before anyone rules on it.")
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=FlipEditSerializer, description="CA-3: a senior writes or edits the flip before anyone rules on it.")
     def patch(self, request, item_id):
         item = BlindAuditItem.objects.filter(public_id=item_id).first()
         if item is None:
@@ -245,7 +249,7 @@ class BlindAuditFlipView(APIView):
 class ExternalAuditItemAnswerView(APIView):
     permission_classes = [roles("senior")]
 
-    @extend_schema(request=inline_serializer("ExternalAnswer", {"answer": serializers.ChoiceField(choices=["yes", "no"])}))
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("ExternalAnswer", {"answer": serializers.ChoiceField(choices=["yes", "no"])}))
     def post(self, request, item_id):
         item = ExternalAuditItem.objects.filter(pk=item_id).select_related("audit").first()
         if item is None:
@@ -255,18 +259,27 @@ class ExternalAuditItemAnswerView(APIView):
 
 
 class DriftView(APIView):
+    """CA-7: GET the month's subgroup drift reports; POST {month} builds them now (the beat task
+    builds last month's on the 1st)."""
+
     permission_classes = [roles("admin")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         month = _month(request.query_params.get("month", ""))
+        return Response([sq.drift_view(report=r) for r in DriftReport.objects.filter(month=month).select_related("shard")])
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("DriftIn", {"month": serializers.CharField()}))
+    def post(self, request):
+        month = _month(request.data.get("month", ""))
         reports = [drift_report_build(shard=s, month=month) for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)]
-        return Response([sq.drift_view(report=r) for r in reports])
+        return Response([sq.drift_view(report=r) for r in reports], status=status.HTTP_201_CREATED)
 
 
 class RationaleView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=inline_serializer("RationaleIn", {"sentence": serializers.CharField()}))
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("RationaleIn", {"sentence": serializers.CharField()}))
     def post(self, request, rationale_id):
         rationale = Rationale.objects.filter(pk=rationale_id).select_related("case").first()
         if rationale is None:
@@ -289,7 +302,7 @@ class ContractSerializer(serializers.Serializer):
 class ContractsView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(request=ContractSerializer)
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=ContractSerializer)
     def post(self, request):
         data = ContractSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -303,7 +316,7 @@ class ContractsView(APIView):
 class PayRunsView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(request=inline_serializer("PayRunIn", {"month": serializers.CharField()}),
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("PayRunIn", {"month": serializers.CharField()}),
                    description="CA-6: run a closed month's pay. 201 first time, 200 with the same run after; "
                                "409 month_not_closed.")
     def post(self, request):
@@ -314,6 +327,7 @@ class PayRunsView(APIView):
 class PayRunDetailView(APIView):
     permission_classes = [roles("admin")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, month):
         run = PayRun.objects.filter(month=_month(month)).first()
         if run is None:
@@ -324,6 +338,7 @@ class PayRunDetailView(APIView):
 class PayrollCsvView(APIView):
     permission_classes = [roles("admin")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, month):
         run = PayRun.objects.filter(month=_month(month)).first()
         if run is None:
@@ -336,7 +351,7 @@ class PayrollCsvView(APIView):
 class PayoutReleaseView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(request=inline_serializer("ReleaseIn", {"reason": serializers.CharField()}))
+    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("ReleaseIn", {"reason": serializers.CharField()}))
     def post(self, request, payout_id):
         payout = Payout.objects.filter(pk=payout_id).first()
         if payout is None:
@@ -348,5 +363,6 @@ class PayoutReleaseView(APIView):
 class StatementView(APIView):
     permission_classes = [roles("verifier")]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response([sq.payout_view(payout=p) for p in Payout.objects.filter(verifier=request.user).order_by("-month")])

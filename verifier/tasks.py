@@ -78,14 +78,9 @@ def start_blind_audits() -> dict:
 @shared_task
 def close_month_quality() -> dict:
     """CA-2 / CA-3, on the 1st: last month's kappa for everyone, then its blind audits' verdicts."""
-    from verifier.models import BlindAudit
-    from verifier.services.audits import blind_audit_evaluate
-    from verifier.services.calibration import kappa_compute_month
+    from verifier.services.audits import quality_month_close
 
-    month = _last_month()
-    scores = kappa_compute_month(month=month)
-    audits = {a.shard.code: blind_audit_evaluate(audit=a) for a in BlindAudit.objects.filter(month=month)}
-    return {"kappas": len(scores), "audits": {k: len(v) for k, v in audits.items()}}
+    return quality_month_close(month=_last_month())
 
 
 @shared_task

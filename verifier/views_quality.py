@@ -17,7 +17,8 @@ from verifier import selectors_quality as sq
 from verifier.models import (Appeal, BlindAudit, BlindAuditItem, CalibrationSet, ExternalAuditItem, KappaScore,
                              PayRun, Payout, Rationale, RetrainFlag, Ruling, User)
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
-from verifier.services.audits import blind_audit_edit_flip, external_audit_answer, rationale_write
+from verifier.services.audits import (blind_audit_edit_flip, drift_report_build, external_audit_answer,
+                                      quality_month_close, rationale_write)
 from verifier.services.calibration import calibration_answers_submit
 from verifier.services.errors import Refused
 from verifier.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
@@ -164,6 +165,24 @@ def quality_page(request):
         "kappas": KappaScore.objects.filter(month=month).select_related("verifier").order_by("verifier__username"),
         "flags": RetrainFlag.objects.filter(resolved_at__isnull=True).select_related("verifier", "shard")[:50],
     })
+
+
+@require_POST
+@role_required(A)
+def quality_close_view(request):
+    """Admin: compute the month's kappa, apply its blind audits and build its drift reports now
+    (the beat does this on the 1st; rerunning is safe)."""
+    try:
+        month = parse_month(request.POST.get("month", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("quality")
+    result = quality_month_close(month=month)
+    for shard in Shard.objects.filter(kind=Shard.Kind.LOCALE):
+        drift_report_build(shard=shard, month=month)
+    messages.success(request, f"{month:%B %Y}: kappa for {result['kappas']} verifier(s), "
+                              f"{len(result['audits'])} blind audit(s) evaluated, drift reports rebuilt.")
+    return redirect(f"/quality/?month={month:%Y-%m}")
 
 
 @role_required(A)

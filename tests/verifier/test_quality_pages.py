@@ -96,3 +96,24 @@ def test_quality_and_audit_pages_for_seniors_and_admins(client):
     assert client.get("/audits/").status_code == 200
     client.force_login(users[0])
     assert client.get("/quality/").status_code == 403
+
+
+def test_openapi_schema_lists_the_appeal_and_pay_endpoints(client):
+    admin = UserFactory(username="schema_admin", role=User.Role.ADMIN)
+    client.force_login(admin)
+    schema = client.get("/api/schema/").content.decode()
+    for path in ("/api/v1/rulings/{ruling_id}/appeals/", "/api/v1/appeals/{appeal_id}/votes/",
+                 "/api/v1/calibration/{set_id}/answers/", "/api/v1/pay-runs/", "/api/v1/payouts/{payout_id}/release/"):
+        assert path in schema
+
+
+def test_demo_loader_leaves_a_pay_month_with_a_hold_and_an_open_appeal(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    month = month_previous(month_start(timezone.now()))
+    run, _ = pay_run_execute(month=month)
+    held = {p.verifier.username for p in run.payouts.filter(held=True)}
+    assert held == {"en_v4"}
+    assert Appeal.objects.filter(status="open", tier=1).count() == 1

@@ -238,6 +238,10 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
         Case.objects.filter(pk=case.pk).update(decision=answer)
         audit_record(actor=None, action="case_decision_changed_by_appeal", obj=case,
                      before={"decision": before}, after={"decision": answer, "appeal_id": str(appeal.public_id)})
+    from verifier.services.audits import case_is_blind_flip
+
+    if case_is_blind_flip(case=case):
+        return  # a blind-audit paraphrase sits under a fake post id: it never reaches training (CA-3)
     accepts = case_accepts_delta(case=case, answer=answer)
     ReexportItem.objects.create(
         appeal=appeal, tier=appeal.tier, case=case, shard_id=case.shard_id, locale=case.locale, post_id=case.post_id,
@@ -278,3 +282,10 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
                                                            weight=_kappa_weight(member)) for member, seat in panel])
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal
+
+
+def reexport_mark_exported(*, ids: list[int], batch_id: str) -> int:
+    """AP-5: the training export records which batch carried each reversal item (once)."""
+    if not batch_id:
+        raise Refused("invalid", "batch_id: name the export batch.", 400, field="batch_id")
+    return ReexportItem.objects.filter(pk__in=ids, exported_batch="").update(exported_batch=batch_id)

@@ -344,3 +344,18 @@ def rationales_embed(*, ids: list[int]) -> int:
     for row, vector in zip(rows, vectors):
         Rationale.objects.filter(pk=row.pk, embedding__isnull=True).update(embedding=vector, embedder=name)
     return len(rows)
+
+
+# ---- month close --------------------------------------------------------------------------------
+
+def quality_month_close(*, month: date, now: datetime | None = None) -> dict:
+    """CA-2 / CA-3: compute the month's kappa for everyone, then apply its blind audits' verdicts.
+    Idempotent: a rerun recomputes kappa and keeps the docks, and flags nobody twice."""
+    from verifier.services.calibration import kappa_compute_month
+
+    now = now or timezone.now()
+    month = month_start(month)
+    scores = kappa_compute_month(month=month, now=now)
+    audits = {a.shard.code: blind_audit_evaluate(audit=a, now=now)
+              for a in BlindAudit.objects.filter(month=month).select_related("shard")}
+    return {"kappas": len(scores), "audits": {code: len(report) for code, report in audits.items()}}

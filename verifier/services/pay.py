@@ -141,6 +141,9 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
     existing = PayRun.objects.filter(month=month).first()
     if existing:
         return existing, False
+    from verifier.services.audits import quality_month_close
+
+    quality_month_close(month=month, now=now)  # kappa and audit docks are final before anyone is paid
     try:
         with transaction.atomic():
             run = PayRun.objects.create(month=month, run_by=actor, run_at=now)
