@@ -246,6 +246,18 @@ class BlindAuditFlipView(APIView):
                          "proposal": item.flip_case.proposal})
 
 
+class ExternalAuditItemsView(APIView):
+    """CA-5: the auditor's pending blind items (post and proposal only)."""
+
+    permission_classes = [roles("senior")]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response([{"id": i.pk, "shard": i.case.shard.code, "kind": i.case.kind, "post_text": i.case.post_text,
+                          "proposal": "" if i.case.is_taboo else i.case.proposal}
+                         for i in sq.external_items_pending(user=request.user)])
+
+
 class ExternalAuditItemAnswerView(APIView):
     permission_classes = [roles("senior")]
 
@@ -274,6 +286,18 @@ class DriftView(APIView):
         month = _month(request.data.get("month", ""))
         reports = [drift_report_build(shard=s, month=month) for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)]
         return Response([sq.drift_view(report=r) for r in reports], status=status.HTTP_201_CREATED)
+
+
+class RationalesView(APIView):
+    """CA-8: the verifier's rationales still to write."""
+
+    permission_classes = [roles("verifier")]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response([{"id": r.pk, "shard": r.campaign.shard.code, "post_text": r.case.post_text,
+                          "proposal": "" if r.case.is_taboo else r.case.proposal}
+                         for r in sq.rationales_pending(user=request.user, limit=200)])
 
 
 class RationaleView(APIView):

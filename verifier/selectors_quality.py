@@ -190,3 +190,17 @@ def chart_payouts(*, run: PayRun | None) -> dict:
     payouts = list(run.payouts.select_related("verifier").order_by("verifier__username"))
     return {"labels": [p.verifier.username for p in payouts], "paid": [float(p.amount) for p in payouts],
             "held": [float(p.earned) if p.held else 0 for p in payouts]}
+
+
+def gold_supply() -> list[dict]:
+    """CA-1: per locale, active written gold items against the set size, and this month's set."""
+    from shards.models import Locale
+    from verifier.models import GoldItem
+
+    size = settings.CALIBRATION["SET_SIZE"]
+    counts = dict(GoldItem.objects.filter(active=True, source=GoldItem.Source.WRITTEN).values("locale")
+                  .annotate(n=Count("id")).values_list("locale", "n"))
+    this_month = set(CalibrationSet.objects.filter(month=month_start(timezone.now()), kind=CalibrationSet.Kind.MONTHLY)
+                     .values_list("locale", flat=True))
+    return [{"locale": code, "gold": counts.get(code, 0), "needed": size, "short": counts.get(code, 0) < size,
+             "set_built": code in this_month} for code in Locale.objects.order_by("code").values_list("code", flat=True)]

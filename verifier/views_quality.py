@@ -164,6 +164,7 @@ def quality_page(request):
                    "drift": sq.chart_subgroup_deltas(month=month)},
         "kappas": KappaScore.objects.filter(month=month).select_related("verifier").order_by("verifier__username"),
         "flags": RetrainFlag.objects.filter(resolved_at__isnull=True).select_related("verifier", "shard")[:50],
+        "gold": sq.gold_supply(),
     })
 
 

@@ -198,3 +198,34 @@ def test_appeal_api_opens_and_refuses_second(api):
     assert "reason" not in detail and users[0].username not in str(detail)
     voted = api.post(f"/api/v1/appeals/{appeal.public_id}/votes/", {"vote": "uphold"}, format="json")
     assert voted.status_code == 201
+
+
+def test_reexport_items_are_marked_once_by_the_export_that_carries_them():
+    from verifier.selectors_quality import reexport_pending
+    from verifier.services.appeals import reexport_mark_exported
+
+    shard, users, senior = pool()
+    ruling = ruled_case(shard, users[0], "yes", kind="taboo")
+    appeal = appeal_open(user=users[0], ruling=ruling, reason="x", now=T0 + timedelta(hours=1))
+    appeal_vote(user=senior, appeal=appeal, norm_aligned=False, cited_rule="Code 2", now=T0 + timedelta(hours=2))
+    pending = list(reexport_pending(shard=shard))
+    assert len(pending) == 1 and pending[0].post_id == ruling.case.post_id
+    assert reexport_mark_exported(ids=[pending[0].pk], batch_id="batch-7") == 1
+    assert reexport_mark_exported(ids=[pending[0].pk], batch_id="batch-8") == 0
+    assert not reexport_pending().exists()
+
+
+def test_reversing_a_blind_audit_flip_never_reexports_it():
+    from verifier.services.audits import blind_audit_start
+    from tests.verifier.quality_helpers import rule
+
+    shard, users, senior = pool()
+    ruled_case(shard, users[0], "yes")
+    audit = blind_audit_start(shard=shard, month=T0.date().replace(day=1), now=T0 + timedelta(hours=1))
+    flip_ruling = rule(users[1], "yes", now=T0 + timedelta(hours=2))
+    assert flip_ruling.case_id == audit.items.get().flip_case_id
+    appeal = appeal_open(user=users[1], ruling=flip_ruling, reason="x", now=T0 + timedelta(hours=3))
+    for seat in list(appeal.reviews.all())[:2]:  # two of three peers: a majority
+        appeal_vote(user=seat.reviewer, appeal=appeal, vote="overturn", now=T0 + timedelta(hours=4))
+    appeal.refresh_from_db()
+    assert appeal.outcome == "reversed" and not ReexportItem.objects.exists()

@@ -117,3 +117,30 @@ def test_demo_loader_leaves_a_pay_month_with_a_hold_and_an_open_appeal(settings)
     held = {p.verifier.username for p in run.payouts.filter(held=True)}
     assert held == {"en_v4"}
     assert Appeal.objects.filter(status="open", tier=1).count() == 1
+
+
+def test_quality_page_shows_gold_shortage_and_admin_closes_the_month(client):
+    from verifier.models import KappaScore
+
+    admin = UserFactory(username="q_admin", role=User.Role.ADMIN)
+    shard, users, _ = pool()
+    gold_items("en-US", 10)
+    client.force_login(admin)
+    page = client.get("/quality/").content.decode()
+    assert "10 / 50" in page and "short" in page
+    month = month_previous(month_start(timezone.now()))
+    ruled_case(shard, users[0], "yes", now=timezone.now())
+    done = client.post("/quality/close/", {"month": f"{month:%Y-%m}"}, follow=True).content.decode()
+    assert "drift reports rebuilt" in done
+    assert not KappaScore.objects.exists()  # nobody had pairs last month
+
+
+def test_seniors_and_verifiers_list_their_audit_and_rationale_work(api):
+    from tests.conftest import login
+
+    shard, users, senior = pool()
+    login(api, senior)
+    assert api.get("/api/v1/external-audit-items/").json() == []
+    login(api, users[0])
+    assert api.get("/api/v1/rationales/").json() == []
+    assert api.get("/api/v1/external-audit-items/").status_code == 403
