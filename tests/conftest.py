@@ -1,6 +1,7 @@
 """Shared fixtures. With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Celery worker fails
 the run instead of skipping the tests that need them."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -110,11 +111,45 @@ def celery_worker_process(transactional_db, tmp_path):
             proc.kill()
             raise RuntimeError("Celery worker did not start in 60 s:\n" + log.read_text())
     yield proc
-    proc.terminate()
+    stop_process_group(proc)
+    wait_for_other_db_sessions_to_end()
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a child started with start_new_session, and every process it forked (pool workers hold
+    database connections that would keep the test database from being dropped)."""
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def wait_for_other_db_sessions_to_end(timeout: float = 10) -> None:
+    """PostgreSQL ends a killed client's session a moment later; the test database can only be
+    dropped once it has."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -137,11 +172,8 @@ def asgi_server(transactional_db, tmp_path):
                 raise RuntimeError("daphne exited:\n" + log.read_text())
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process_group(proc)
+    wait_for_other_db_sessions_to_end()
 
 
 @pytest.fixture

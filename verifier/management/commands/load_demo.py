@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from risk_db.models import Rule
+from risk_db.models import RuleShardState
+from risk_db.services import rule_create
 from shards.intake.pipeline import corrections_intake
 from shards.models import Locale, Shard, SubgroupSurvey
 from shards.services.lexicons import lexicon_load_file
@@ -87,8 +88,8 @@ class Command(BaseCommand):
         self._user("intake", "intake")
         self._user("trainer", "trainer")
 
-        Rule.objects.create(pattern=r"ล้มเจ้า", intent_class="anti-monarchy slogan", origin_locale="th-TH",
-                            state=Rule.State.BLOCKING)
+        rule_create(pattern=r"ล้มเจ้า", intent_class="anti-monarchy slogan", origin_locale="th-TH",
+                    shards=[shards["th-TH"]], state=RuleShardState.State.BLOCKING, term="ล้มเจ้า", actor=senior_th)
         now = timezone.now()
         payloads = [{
             "post_id": f"demo-{i}", "post_text": text, "hashtags": tags, "reply_text": reply,
