@@ -29,11 +29,14 @@ def appeals_filed(*, user: User):
 
 
 def rulings_appealable(*, user: User, now=None):
-    """The user's rulings still inside the appeal window with no appeal yet (AP-1)."""
+    """AP-1: inside the appeal window and not yet appealed, the user's own rulings and the rulings
+    that overruled theirs (another answer on a case they ruled too)."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.APPEALS["WINDOW_HOURS"])
-    return (Ruling.objects.filter(verifier=user, at__gte=since, appeal__isnull=True)
-            .select_related("case__shard").order_by("-at"))
+    mine = Ruling.objects.filter(verifier=user).values("case_id")
+    return (Ruling.objects.filter(at__gte=since, appeal__isnull=True)
+            .filter(Q(verifier=user) | Q(case_id__in=mine))
+            .select_related("case__shard", "verifier").order_by("-at"))
 
 
 def appeal_access(*, user: User, appeal: Appeal):

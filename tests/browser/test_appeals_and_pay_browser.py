@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tests.browser.conftest import login_with_keyboard
 from tests.factories import UserFactory, make_cases
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
 from verifier.models import Appeal, Payout, User
@@ -14,41 +15,19 @@ from verifier.services.periods import month_bounds, month_previous, month_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.pg]
 
-LAUNCH = dict(executable_path="/usr/bin/chromium",
-              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+def log_in(page, base, username):
+    """A person at their own browser profile: a fresh context per user, logged in by keyboard."""
+    fresh = page.context.browser.new_context().new_page()
+    fresh.set_default_timeout(15_000)
+    login_with_keyboard(fresh, base, username)
+    return fresh
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM reads are
-    # still plain synchronous calls, so Django's async guard is lifted for the test process.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        b = p.chromium.launch(**LAUNCH)
-        yield b
-        b.close()
-        from django.db import connections
-
-        connections.close_all()  # the ORM reads made while Playwright's loop ran used their own connection
-
-
-def log_in(browser, base, username):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/login/")
-    page.keyboard.type(username)  # the username field has autofocus
-    page.keyboard.press("Tab")
-    page.keyboard.type("demo")
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
-
-
-def test_appeal_goes_from_verifier_through_tier_one_to_a_decision(asgi_server, browser):
+def test_appeal_goes_from_verifier_through_tier_one_to_a_decision(asgi_server, browser_page):
     shard, users, _ = pool()
     make_cases(shard, 1, text="Over 100 people marched downtown")
-    verifier = log_in(browser, asgi_server, users[0].username)
+    verifier = log_in(browser_page, asgi_server, users[0].username)
     verifier.goto(f"{asgi_server}/queue/")
     verifier.wait_for_selector("#case")
     verifier.keyboard.press("y")  # accept the correction
@@ -64,7 +43,7 @@ def test_appeal_goes_from_verifier_through_tier_one_to_a_decision(asgi_server, b
     assert len(peers) == 3
 
     for username in peers[:2]:
-        peer = log_in(browser, asgi_server, username)
+        peer = log_in(browser_page, asgi_server, username)
         peer.goto(f"{asgi_server}/appeals/")
         card = peer.locator(f'article.review[data-appeal="{appeal.public_id}"]')
         card.wait_for()
@@ -84,7 +63,7 @@ def test_appeal_goes_from_verifier_through_tier_one_to_a_decision(asgi_server, b
     assert appeal.outcome == "reversed" and appeal.ruling.case.decision == "no"
 
 
-def test_admin_runs_pay_sees_the_hold_and_releases_it(asgi_server, browser):
+def test_admin_runs_pay_sees_the_hold_and_releases_it(asgi_server, browser_page):
     admin = UserFactory(username="admin_b", role=User.Role.ADMIN)
     shard, users, _ = pool(subs=("urban", "rural"))
     last = month_previous(month_start(timezone.now()))
@@ -99,7 +78,7 @@ def test_admin_runs_pay_sees_the_hold_and_releases_it(asgi_server, browser):
         calibration_answers_submit(user=user, calibration_set=cset, now=start + timedelta(days=3),
                                    answers={it.pk: ("no" if n < wrong else "yes") for n, it in enumerate(items)})
 
-    page = log_in(browser, asgi_server, "admin_b")
+    page = log_in(browser_page, asgi_server, "admin_b")
     page.get_by_role("link", name="Pay").click()
     page.wait_for_selector("#run-pay")
     assert "No pay run for this month yet" in page.inner_text("#run-state")

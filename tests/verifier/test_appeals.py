@@ -229,3 +229,23 @@ def test_reversing_a_blind_audit_flip_never_reexports_it():
         appeal_vote(user=seat.reviewer, appeal=appeal, vote="overturn", now=T0 + timedelta(hours=4))
     appeal.refresh_from_db()
     assert appeal.outcome == "reversed" and not ReexportItem.objects.exists()
+
+
+def test_verifier_may_appeal_the_ruling_that_overruled_theirs(settings):
+    from tests.factories import make_cases
+    from tests.verifier.quality_helpers import rule
+    from verifier.selectors_quality import rulings_appealable
+
+    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 1.0}
+    shard, users, _ = pool()
+    make_cases(shard, 1, at=T0)
+    first = rule(users[0], "yes", now=T0)
+    mine = rule(users[1], "no", now=T0)
+    now = T0 + timedelta(hours=1)
+    assert {r.pk for r in rulings_appealable(user=users[1], now=now)} == {first.pk, mine.pk}
+    appeal = appeal_open(user=users[1], ruling=first, reason="the count was 200", now=now)
+    assert appeal.appellant == users[1] and users[1] not in _peers(appeal) and users[0] not in _peers(appeal)
+    outsider = pool(code="fr-FR", subs=("paris",))[1][0]
+    with pytest.raises(Refused) as refused:
+        appeal_open(user=outsider, ruling=mine, reason="x", now=now)
+    assert refused.value.code == "not_found"

@@ -147,6 +147,14 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
     if senior is None:
         raise Refused("no_reviewer", "No senior reviewer is available for this appeal.", 409)
     AppealReview.objects.create(appeal=appeal, tier=2, seat=AppealReview.Seat.SENIOR, reviewer=senior)
+    _feed(f"Tier-2 appeal waiting for {senior.username} ({appeal.ruling.case.shard.code})")
+
+
+def _feed(message: str) -> None:
+    """VQ-8: new appeal work shows up in the seniors' live feed (sent after the commit)."""
+    from verifier import live
+
+    live.feed_item({"kind": "appeal", "message": message})
 
 
 # ---- voting and deciding ---------------------------------------------------------------------
@@ -280,6 +288,7 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
             appeal.save(update_fields=["tier"])
             AppealReview.objects.bulk_create([AppealReview(appeal=appeal, tier=3, seat=seat, reviewer=member,
                                                            weight=_kappa_weight(member)) for member, seat in panel])
+            _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}")
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal
 
