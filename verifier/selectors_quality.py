@@ -28,6 +28,12 @@ def appeals_filed(*, user: User):
             .select_related("ruling__case__shard").order_by("-opened_at"))
 
 
+def appeals_open(*, limit: int = 200):
+    """For admins: every appeal under review, oldest first, with who sits where."""
+    return (Appeal.objects.filter(status=Appeal.Status.OPEN).select_related("ruling__case__shard")
+            .prefetch_related("reviews__reviewer").order_by("opened_at")[:limit])
+
+
 def rulings_appealable(*, user: User, now=None):
     """AP-1: inside the appeal window and not yet appealed, the user's own rulings and the rulings
     that overruled theirs (another answer on a case they ruled too)."""
@@ -72,7 +78,9 @@ def appeal_status_view(*, appeal: Appeal) -> dict:
         "original_answer": appeal.original_answer, "answer_in_force": appeal.final_answer,
         "opened_at": appeal.opened_at.isoformat(), "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
         "votes_cast": votes.exclude(vote="").count(), "seats": votes.count(),
-        "post_text": appeal.ruling.case.post_text,
+        "post_text": appeal.ruling.case.post_text, "shard": appeal.ruling.case.shard.code,
+        "reviewers": [f"{r.reviewer.username} ({'voted' if r.vote else 'waiting'})"
+                      for r in appeal.reviews.all() if r.tier == appeal.tier],
     }
 
 

@@ -54,6 +54,7 @@ def appeals_page(request):
         "appealable": sq.rulings_appealable(user=user) if user.role == V else [],
         "filed": [sq.appeal_status_view(appeal=a) for a in sq.appeals_filed(user=user)] if user.role == V else [],
         "to_review": [sq.appeal_blind_view(appeal=s.appeal, seat=s) for s in sq.appeal_seats_pending(user=user)],
+        "open_appeals": [sq.appeal_status_view(appeal=a) for a in sq.appeals_open()] if user.role == A else [],
     })
 
 

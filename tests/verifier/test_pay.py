@@ -167,3 +167,13 @@ def test_pay_api_runs_once_and_serves_csv_and_statement(api, admin):
     assert api.post("/api/v1/pay-runs/", {"month": "2026-10"}, format="json").status_code == 403
     statement = api.get("/api/v1/statements/me/").json()
     assert statement[0]["month"] == "2026-10" and Decimal(statement[0]["amount"]) > 0
+
+
+def test_payroll_csv_defuses_spreadsheet_formulas(admin):
+    shard, users, _ = pool()
+    with_contract(admin, users[0])
+    ruled_case(shard, users[0], "yes")
+    run, _ = pay_run_execute(month=MONTH, actor=admin, now=AFTER)
+    Payout.objects.update(hold_reason="=HYPERLINK(\"http://x\")")
+    row = payroll_csv(run=run).splitlines()[1]
+    assert "'=HYPERLINK" in row

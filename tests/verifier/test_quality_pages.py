@@ -144,3 +144,17 @@ def test_seniors_and_verifiers_list_their_audit_and_rationale_work(api):
     login(api, users[0])
     assert api.get("/api/v1/rationales/").json() == []
     assert api.get("/api/v1/external-audit-items/").status_code == 403
+
+
+def test_admin_sees_every_open_appeal_with_its_reviewers(client):
+    admin = UserFactory(username="appeal_admin", role=User.Role.ADMIN)
+    shard, users, _ = pool()
+    ruling = ruled_case(shard, users[0], "yes", now=timezone.now())
+    from verifier.services.appeals import appeal_open
+
+    appeal = appeal_open(user=users[0], ruling=ruling, reason="x")
+    client.force_login(admin)
+    page = client.get("/appeals/").content.decode()
+    assert 'id="open-appeals"' in page
+    for seat in appeal.reviews.all():
+        assert f"{seat.reviewer.username} (waiting)" in page

@@ -188,15 +188,20 @@ PAYROLL_COLUMNS = ["month", "username", "currency", "hours", "hourly_rate", "bas
                    "hold_reason", "released_at", "release_reason", "kappa", "calibration_accuracy"]
 
 
+def _cell(text: str) -> str:
+    """Text cells that a spreadsheet would run as a formula are quoted with a leading apostrophe."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def payroll_csv(*, run: PayRun) -> str:
     """CA-6: the payroll file: one row per payout, amounts as plain decimals."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PAYROLL_COLUMNS)
     for p in run.payouts.select_related("verifier").order_by("verifier__username"):
-        writer.writerow([run.month.strftime("%Y-%m"), p.verifier.username, p.currency, p.hours, p.hourly_rate, p.base,
-                         p.bonus, p.amount, "yes" if p.held else "no", p.hold_reason,
-                         p.released_at.isoformat() if p.released_at else "", p.release_reason,
+        writer.writerow([run.month.strftime("%Y-%m"), _cell(p.verifier.username), p.currency, p.hours, p.hourly_rate,
+                         p.base, p.bonus, p.amount, "yes" if p.held else "no", _cell(p.hold_reason),
+                         p.released_at.isoformat() if p.released_at else "", _cell(p.release_reason),
                          "" if p.kappa is None else p.kappa,
                          "" if p.calibration_accuracy is None else p.calibration_accuracy])
     return out.getvalue()
