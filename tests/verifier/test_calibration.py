@@ -11,7 +11,8 @@ from tests.verifier.quality_helpers import T0, gold_items, pool, rule
 from tests.factories import make_cases
 from verifier.models import CalibrationSet, CulturalNote, KappaScore
 from verifier.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
-                                           crosslingual_set_build, kappa_compute, kappa_of, verifier_calibration_month)
+                                           crosslingual_set_build, kappa_compute, kappa_compute_month,
+                                           kappa_of, verifier_calibration_month)
 from verifier.services.errors import Refused
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,11 @@ def test_kappa_equals_scikit_learn_on_the_same_overlap_and_gold_pairs(settings):
     assert (score.overlap_pairs, score.gold_pairs) == (8, 50)
     assert abs(float(score.kappa) - expected) < 0.00005
     assert KappaScore.objects.get(verifier=a, month=MONTH).kappa == score.kappa
+    # The month-wide batch (the pay run's path) gives every verifier the same figure as one at a time.
+    batch = {s.verifier_id: s.kappa for s in kappa_compute_month(month=MONTH, now=T0)}
+    assert batch[a.pk] == score.kappa
+    assert batch[b.pk] == kappa_compute(user=b, month=MONTH, now=T0).kappa
+    assert abs(float(batch[b.pk]) - cohen_kappa_score([y for _, y in pattern], [x for x, _ in pattern])) < 0.00005
 
 
 @pytest.mark.parametrize("ours,theirs", [

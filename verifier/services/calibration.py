@@ -160,48 +160,69 @@ def kappa_of(ours: list[str], theirs: list[str]) -> Decimal:
     return Decimal(str(value)).quantize(FOUR, rounding=ROUND_HALF_UP)
 
 
-def verifier_kappa_pairs(*, user: User, month: date) -> tuple[list[str], list[str], int, int]:
-    """CA-2 pairs for one month: (this verifier's answer, the other's) on every overlap case they
-    ruled (one pair per other ruling), then (their answer, the gold answer) on calibration items."""
+def kappa_pairs_month(*, month: date, user_ids: list[int] | None = None) -> dict[int, tuple[list, list, int, int]]:
+    """CA-2 pairs for one month, per verifier: (their answer, the other's) on every overlap case they
+    ruled in the month (one pair per other ruling, in case order), then (their answer, the gold
+    answer) on the month's calibration items. {user id: (ours, theirs, n_overlap, n_gold)}."""
     start, end = month_bounds(month)
-    ours, theirs = [], []
-    mine = Ruling.objects.filter(verifier=user, at__gte=start, at__lt=end).values_list("case_id", "answer")
-    mine = dict(mine)
-    others = (Ruling.objects.filter(case_id__in=list(mine)).exclude(verifier=user)
-              .order_by("case_id", "id").values_list("case_id", "answer"))
-    for case_id, answer in others:
-        ours.append(mine[case_id])
-        theirs.append(answer)
-    n_overlap = len(ours)
-    gold = (CalibrationAnswer.objects.filter(verifier=user, item__calibration_set__month=month_start(month))
-            .order_by("id").values_list("answer", "item__gold__expected"))
-    for answer, expected in gold:
+    in_month = Ruling.objects.filter(at__gte=start, at__lt=end)
+    if user_ids is not None:
+        in_month = in_month.filter(verifier_id__in=user_ids)
+    overlap_cases = (Ruling.objects.filter(case_id__in=in_month.values("case_id")).values("case_id")
+                     .annotate(n=Count("id")).filter(n__gte=2).values("case_id"))
+    by_case: dict[int, list[tuple[int, int, str, datetime]]] = {}
+    for pk, case_id, verifier_id, answer, at in (Ruling.objects.filter(case_id__in=overlap_cases)
+                                                  .order_by("case_id", "id")
+                                                  .values_list("id", "case_id", "verifier_id", "answer", "at")):
+        by_case.setdefault(case_id, []).append((pk, verifier_id, answer, at))
+    pairs: dict[int, tuple[list, list]] = {}
+    for rulings in by_case.values():
+        for _, verifier_id, answer, at in rulings:
+            if not (start <= at < end) or (user_ids is not None and verifier_id not in user_ids):
+                continue
+            ours, theirs = pairs.setdefault(verifier_id, ([], []))
+            for _, other_id, other_answer, _ in rulings:
+                if other_id != verifier_id:
+                    ours.append(answer)
+                    theirs.append(other_answer)
+    n_overlap = {u: len(o) for u, (o, _) in pairs.items()}
+    gold = (CalibrationAnswer.objects.filter(item__calibration_set__month=month_start(month))
+            .order_by("id").values_list("verifier_id", "answer", "item__gold__expected"))
+    if user_ids is not None:
+        gold = gold.filter(verifier_id__in=user_ids)
+    for verifier_id, answer, expected in gold:
+        ours, theirs = pairs.setdefault(verifier_id, ([], []))
         ours.append(answer)
         theirs.append(expected)
-    return ours, theirs, n_overlap, len(ours) - n_overlap
+    return {u: (o, t, n_overlap.get(u, 0), len(o) - n_overlap.get(u, 0)) for u, (o, t) in pairs.items()}
 
 
-def kappa_compute(*, user: User, month: date, now: datetime | None = None) -> KappaScore | None:
-    """CA-2: store the verifier's kappa for the month. A blind-audit dock already recorded stays."""
-    now = now or timezone.now()
-    ours, theirs, n_overlap, n_gold = verifier_kappa_pairs(user=user, month=month)
-    if not ours:
-        return None
+def verifier_kappa_pairs(*, user: User, month: date) -> tuple[list[str], list[str], int, int]:
+    return kappa_pairs_month(month=month, user_ids=[user.pk]).get(user.pk, ([], [], 0, 0))
+
+
+def _kappa_store(*, user_id: int, month: date, pairs: tuple, now: datetime) -> KappaScore:
+    ours, theirs, n_overlap, n_gold = pairs
     score, _ = KappaScore.objects.update_or_create(
-        verifier=user, month=month_start(month),
+        verifier_id=user_id, month=month_start(month),
         defaults={"kappa": kappa_of(ours, theirs), "pairs": len(ours), "overlap_pairs": n_overlap,
                   "gold_pairs": n_gold, "computed_at": now})
     return score
 
 
+def kappa_compute(*, user: User, month: date, now: datetime | None = None) -> KappaScore | None:
+    """CA-2: store the verifier's kappa for the month. A blind-audit dock already recorded stays."""
+    pairs = verifier_kappa_pairs(user=user, month=month)
+    if not pairs[0]:
+        return None
+    return _kappa_store(user_id=user.pk, month=month, pairs=pairs, now=now or timezone.now())
+
+
 def kappa_compute_month(*, month: date, now: datetime | None = None) -> list[KappaScore]:
-    """CA-2 for every verifier who ruled or calibrated in the month."""
-    start, end = month_bounds(month)
-    ids = set(Ruling.objects.filter(at__gte=start, at__lt=end).values_list("verifier_id", flat=True))
-    ids |= set(CalibrationAnswer.objects.filter(item__calibration_set__month=month_start(month))
-               .values_list("verifier_id", flat=True))
-    scores = [kappa_compute(user=u, month=month, now=now) for u in User.objects.filter(pk__in=ids)]
-    return [s for s in scores if s is not None]
+    """CA-2 for every verifier who ruled on an overlap case or calibrated in the month."""
+    now = now or timezone.now()
+    return [_kappa_store(user_id=u, month=month, pairs=p, now=now)
+            for u, p in sorted(kappa_pairs_month(month=month).items()) if p[0]]
 
 
 def verifier_kappa_latest(*, user: User) -> KappaScore | None:

@@ -62,20 +62,31 @@ def contract_for_month(*, verifier: User, month: date) -> Contract | None:
             .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).order_by("-starts_on").first())
 
 
+ACTIVITY_SOURCES = (  # (model, the user field, the time field): every action that counts as work
+    (Assignment, "user_id", "leased_at"),
+    (Ruling, "verifier_id", "at"),
+    (CalibrationAnswer, "verifier_id", "at"),
+    (AppealReview, "reviewer_id", "voted_at"),
+    (ExternalAuditItem, "audit__auditor_id", "answered_at"),
+    (Rationale, "verifier_id", "written_at"),
+)
+
+
+def verifiers_activity(*, user_ids: list[int], start: datetime, end: datetime) -> dict[int, list[datetime]]:
+    """Every verifier's activity timestamps in [start, end), sorted: one query per source for all of them."""
+    times: dict[int, list[datetime]] = {u: [] for u in user_ids}
+    for model, user_field, time_field in ACTIVITY_SOURCES:
+        rows = model.objects.filter(**{f"{user_field}__in": user_ids, f"{time_field}__gte": start,
+                                       f"{time_field}__lt": end}).values_list(user_field, time_field)
+        for user_id, at in rows.iterator(chunk_size=10_000):
+            times[user_id].append(at)
+    for stamps in times.values():
+        stamps.sort()
+    return times
+
+
 def verifier_activity(*, user: User, start: datetime, end: datetime) -> list[datetime]:
-    window = {"gte": start, "lt": end}
-
-    def at(qs, field):
-        return list(qs.filter(**{f"{field}__{k}": v for k, v in window.items()}).values_list(field, flat=True))
-
-    return sorted(
-        at(Assignment.objects.filter(user=user), "leased_at")
-        + at(Ruling.objects.filter(verifier=user), "at")
-        + at(CalibrationAnswer.objects.filter(verifier=user), "at")
-        + at(AppealReview.objects.filter(reviewer=user), "voted_at")
-        + at(ExternalAuditItem.objects.filter(audit__auditor=user), "answered_at")
-        + at(Rationale.objects.filter(verifier=user), "written_at")
-    )
+    return verifiers_activity(user_ids=[user.pk], start=start, end=end)[user.pk]
 
 
 def sessions_from_activity(times: list[datetime]) -> list[tuple[datetime, datetime]]:
@@ -91,17 +102,30 @@ def sessions_from_activity(times: list[datetime]) -> list[tuple[datetime, dateti
     return sessions
 
 
-def verifier_hours(*, user: User, month: date) -> tuple[Decimal, int]:
-    start, end = month_bounds(month)
-    sessions = sessions_from_activity(verifier_activity(user=user, start=start, end=end))
+def _hours(sessions: list[tuple[datetime, datetime]]) -> Decimal:
     seconds = sum((b - a).total_seconds() for a, b in sessions)
-    return (Decimal(seconds) / Decimal(3600)).quantize(CENT, rounding=ROUND_HALF_UP), len(sessions)
+    return (Decimal(seconds) / Decimal(3600)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def payout_compute(*, verifier: User, month: date, contract: Contract) -> dict:
+def verifiers_hours(*, user_ids: list[int], month: date) -> dict[int, tuple[Decimal, int]]:
+    """CA-6 hours for many verifiers at once: {user id: (hours, sessions)}."""
+    start, end = month_bounds(month)
+    result = {}
+    for user_id, stamps in verifiers_activity(user_ids=user_ids, start=start, end=end).items():
+        sessions = sessions_from_activity(stamps)
+        result[user_id] = (_hours(sessions), len(sessions))
+    return result
+
+
+def verifier_hours(*, user: User, month: date) -> tuple[Decimal, int]:
+    return verifiers_hours(user_ids=[user.pk], month=month)[user.pk]
+
+
+def payout_compute(*, verifier: User, month: date, contract: Contract,
+                   hours: tuple[Decimal, int] | None = None) -> dict:
     """One verifier's month: base = hours x rate; bonus when kappa > 0.8 and no blind-audit cut;
     calibration accuracy < 90 % pays 0 and holds the payout with the reason (CA-1, CA-2, CA-3)."""
-    hours, sessions = verifier_hours(user=verifier, month=month)
+    hours, sessions = hours if hours is not None else verifier_hours(user=verifier, month=month)
     base = (hours * contract.hourly_rate).quantize(CENT, rounding=ROUND_HALF_UP)
     score = KappaScore.objects.filter(verifier=verifier, month=month_start(month)).first()
     kappa = score.effective if score else None
@@ -147,11 +171,14 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
     try:
         with transaction.atomic():
             run = PayRun.objects.create(month=month, run_by=actor, run_at=now)
-            for verifier in User.objects.filter(role=User.Role.VERIFIER, contracts__isnull=False).distinct().order_by("username"):
+            verifiers = list(User.objects.filter(role=User.Role.VERIFIER, contracts__isnull=False).distinct()
+                             .order_by("username"))
+            hours = verifiers_hours(user_ids=[v.pk for v in verifiers], month=month)
+            for verifier in verifiers:
                 contract = contract_for_month(verifier=verifier, month=month)
                 if contract is None:
                     continue
-                values = payout_compute(verifier=verifier, month=month, contract=contract)
+                values = payout_compute(verifier=verifier, month=month, contract=contract, hours=hours[verifier.pk])
                 payout = Payout.objects.create(pay_run=run, verifier=verifier, month=month, **values)
                 audit_record(actor=actor, action="payout_compute", obj=payout,
                              after={"verifier": verifier.username, "month": month.isoformat(),
