@@ -54,6 +54,7 @@ urlpatterns = [
     path("queue/next/", verifier_views.queue_next, name="queue-next"),
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
+    path("survey/", verifier_views.survey_page, name="survey"),
     path("ops/", verifier_views.ops_page, name="ops"),
     path("appeals/", views_quality.appeals_page, name="appeals"),
     path("appeals/rulings/<uuid:ruling_id>/", views_quality.appeal_file, name="appeal-file"),

@@ -53,6 +53,20 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"needs {mark}; set REQUIRE_SERVICES=1 to make this an error"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_sessions_before_dropping_test_db(django_db_setup, django_db_blocker):
+    """Thread pools (Channels' database_sync_to_async, test threads) may keep a connection open
+    to the test database; end them so the database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(autouse=True)
 def _no_overlap_by_default(settings):
     """Overlap sampling (VQ-5) is random per case; tests about it turn it back on."""
@@ -112,7 +126,6 @@ def celery_worker_process(transactional_db, tmp_path):
             raise RuntimeError("Celery worker did not start in 60 s:\n" + log.read_text())
     yield proc
     stop_process_group(proc)
-    wait_for_other_db_sessions_to_end()
 
 
 def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -136,22 +149,6 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
         pass
 
 
-def wait_for_other_db_sessions_to_end(timeout: float = 10) -> None:
-    """PostgreSQL ends a killed client's session a moment later; the test database can only be
-    dropped once it has."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path):
     """The real ASGI app under daphne on 127.0.0.1, reading the test database. Yields its base URL."""
@@ -173,7 +170,6 @@ def asgi_server(transactional_db, tmp_path):
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     stop_process_group(proc)
-    wait_for_other_db_sessions_to_end()
 
 
 @pytest.fixture

@@ -57,3 +57,20 @@ def test_membership_changes_are_audited():
     event = AuditEvent.objects.filter(action="membership_set").order_by("-id").first()
     assert event.before["under_contract"] is True and event.after["under_contract"] is False
     assert timezone.now() - event.at < timedelta(minutes=1)
+
+
+def test_survey_sets_the_subgroup_and_refuses_missing_answers(client):
+    from shards.services.surveys import QUESTIONS
+    from verifier.models import AuditEvent, User
+
+    shard, (alice, *_) = shard_with_pool("en-US")
+    client.force_login(alice)
+    answers = {key: f"answer {i}" for i, (key, _) in enumerate(QUESTIONS)}
+    answers["sub_locale"] = "en-US:rural"
+    incomplete = {**answers, "media_diet": " "}
+    assert "Please answer every question: media_diet" in client.post("/survey/", incomplete).content.decode()
+    assert User.objects.get(pk=alice.pk).sub_locale == ""
+    assert "Saved" in client.post("/survey/", answers).content.decode()
+    assert User.objects.get(pk=alice.pk).sub_locale == "en-US:rural"
+    event = AuditEvent.objects.get(action="survey_submit")
+    assert event.after == {"sub_locale": "en-US:rural"} and "media_diet" not in str(event.after)

@@ -37,13 +37,18 @@ def test_ruling_pushes_cap_count_and_depth_to_open_pages():
         alice_ws, ok_a = await _connect(alice)
         bob_ws, ok_b = await _connect(bob)
         assert ok_a and ok_b
+        # On connect each page gets a snapshot: its cap counter and its shards' depths.
+        snapshot = [await alice_ws.receive_json_from(timeout=5) for _ in range(2)]
+        assert {"type": "cap", "taboo_today": 0, "taboo_cap": 20} in snapshot
+        assert any(m["type"] == "queue_depth" and m["waiting"] == 3 for m in snapshot)
+        await bob_ws.receive_json_from(timeout=5), await bob_ws.receive_json_from(timeout=5)
 
         def rule_one():
             lease = case_next(user=alice)
             ruling_record(user=alice, case=lease.case, answer="no")
 
         await sync_to_async(rule_one)()
-        received = [await alice_ws.receive_json_from(timeout=5) for _ in range(3)]
+        received = [await alice_ws.receive_json_from(timeout=5) for _ in range(2)]
         cap = [m for m in received if m["type"] == "cap"]
         assert cap and cap[-1]["taboo_today"] == 1 and cap[-1]["taboo_cap"] == 20
         depth = [m for m in received if m["type"] == "queue_depth"]
