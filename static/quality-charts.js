@@ -6,6 +6,7 @@
     const canvas = document.getElementById(id);
     if (!canvas || !window.Chart) return;
     if (canvas._chart) canvas._chart.destroy();
+    config.options = Object.assign({ maintainAspectRatio: false, animation: false }, config.options || {});
     canvas._chart = new window.Chart(canvas, config);
   }
   function render() {
