@@ -253,8 +253,8 @@ PAY = {
 # stand-in in verifier/hook_standins.py (paraphraser, MT) or the real MiniLM model (embedder).
 VERIFIER_HOOKS = {
     "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.paraphrase"),
-    "TRANSLATOR": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.translate"),
-    "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embed_sentences"),
+    "TRANSLATOR": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.mt"),
+    "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embed"),
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"YesNoEnum": ["yes", "no"]}
 CELERY_BEAT_SCHEDULE.update({

@@ -1,10 +1,10 @@
 """Deterministic stand-ins for the model hooks this app calls (MH-6), used when the modelhooks
 app does not provide the real one. They are named for what they are: nothing here is a model.
 
-Interfaces (the real hooks take the same arguments):
-- paraphrase(text, locale) -> str                    CA-3 lemma-level paraphrase
-- translate(text, source_locale, target_locale) -> str   CA-4 machine translation
-- embed_sentences(texts) -> list[list[float]]        CA-8 sentence embeddings
+Interfaces (modelhooks.hooks takes the same arguments):
+- paraphrase(text, locale) -> str              CA-3 lemma-level paraphrase
+- mt(text, source, target) -> str              CA-4 machine translation
+- embed(texts) -> list of vectors, or of results with `.vector` and `.embedder`   CA-8 embeddings
 """
 import hashlib
 import re

@@ -1,5 +1,9 @@
 """Builders for the appeals, calibration, audit and pay tests: rulings made through the real queue."""
 import itertools
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
 from datetime import datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 
@@ -41,3 +45,19 @@ def gold_items(locale: str, n: int, *, expected: str = "yes") -> list[GoldItem]:
 
 def d(value: str) -> Decimal:
     return Decimal(value)
+
+
+STANDINS = {"PARAPHRASER": "verifier.hook_standins.LemmaSwapParaphraserStandIn",
+            "TRANSLATOR": "verifier.hook_standins.TaggedTranslatorStandIn",
+            "EMBEDDER": "verifier.hook_standins.HashingEmbedderStandIn"}
+
+
+@pytest.fixture
+def standin_hooks(settings):
+    """Pin the model hooks to this app's deterministic stand-ins (whatever modelhooks provides)."""
+    settings.VERIFIER_HOOKS = dict(STANDINS)
+
+
+def fake_embed(texts):
+    """An embedder shaped like modelhooks.hooks.embed: results carrying vector and embedder name."""
+    return [SimpleNamespace(vector=np.full(4, 0.5, dtype=np.float32), embedder="fake-embedder") for _ in texts]

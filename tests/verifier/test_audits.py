@@ -6,7 +6,7 @@ import pytest
 
 from shards.models import Locale, TrainingSample
 from tests.factories import ShardFactory, UserFactory, make_cases, verifier_in
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule
+from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from shards.services.pools import membership_set
 from verifier.models import (BlindAuditItem, Case, ExternalAudit, KappaScore, Rationale, RetrainFlag, User)
 from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
@@ -26,7 +26,7 @@ def decided(shard, user, n, answer="yes"):
         rule(user, answer, now=at)
 
 
-def test_blind_audit_reinjects_twenty_paraphrased_flips_under_fake_post_ids():
+def test_blind_audit_reinjects_twenty_paraphrased_flips_under_fake_post_ids(standin_hooks):
     shard, users, _ = pool()
     decided(shard, users[0], 25)
     audit = blind_audit_start(shard=shard, month=MONTH, now=T0 + timedelta(days=1))
@@ -126,9 +126,8 @@ def test_subgroup_delta_over_threshold_suggests_a_mix_change():
     assert report.rates["en-US:rural"]["rate"] == 0.84
 
 
-def test_rationale_campaign_three_verifiers_write_one_sentence_each_and_get_embeddings(settings):
+def test_rationale_campaign_three_verifiers_write_one_sentence_each_and_get_embeddings(settings, standin_hooks):
     settings.AUDITS = {**settings.AUDITS, "RATIONALE_CASES": 6}
-    settings.VERIFIER_HOOKS = {**settings.VERIFIER_HOOKS, "EMBEDDER": "verifier.hook_standins.HashingEmbedderStandIn"}
     shard, users, _ = pool()
     decided(shard, users[0], 8)
     campaign = rationale_campaign_start(shard=shard, quarter=T0.date(), now=T0)
@@ -149,21 +148,35 @@ def test_rationale_campaign_three_verifiers_write_one_sentence_each_and_get_embe
     assert twice.value.code == "already_written"
 
 
-def test_rationale_embeddings_default_to_the_real_minilm_model():
-    """With no modelhooks embedder the default is all-MiniLM-L6-v2 from its package (MH-2)."""
-    from verifier.hooks import hook_get
-    from verifier.services.audits import rationales_embed
-
-    embed, name = hook_get("EMBEDDER")
-    assert "all-MiniLM-L6-v2" in name
+def _two_written_rationales():
     shard, users, _ = pool()
     decided(shard, users[0], 2)
     campaign = rationale_campaign_start(shard=shard, quarter=T0.date(), now=T0)
     rows = list(campaign.rationales.all()[:2])
     Rationale.objects.filter(pk=rows[0].pk).update(sentence="The crowd count matched the police report.", written_at=T0)
     Rationale.objects.filter(pk=rows[1].pk).update(sentence="The police report confirmed the crowd size.", written_at=T0)
+    return rows
+
+
+def test_rationale_embeddings_default_to_the_real_minilm_model():
+    """With the default hook (modelhooks' embedder, or this app's fallback to the same model) the
+    sentences are embedded by all-MiniLM-L6-v2 from its package (MH-2)."""
+    from verifier.services.audits import rationales_embed
+
+    rows = _two_written_rationales()
     assert rationales_embed(ids=[r.pk for r in rows]) == 2
-    a, b = (Rationale.objects.get(pk=r.pk).embedding for r in rows)
-    assert len(a) == 384 and abs(sum(x * x for x in a) - 1) < 1e-3
-    assert sum(x * y for x, y in zip(a, b)) > 0.6  # paraphrases sit close together
+    a, b = (Rationale.objects.get(pk=r.pk) for r in rows)
+    assert "MiniLM" in a.embedder and len(a.embedding) == 384
+    assert abs(sum(x * x for x in a.embedding) - 1) < 1e-3
+    assert sum(x * y for x, y in zip(a.embedding, b.embedding)) > 0.6  # paraphrases sit close together
     assert rationales_embed(ids=[r.pk for r in rows]) == 0  # idempotent
+
+
+def test_rationale_embeddings_take_modelhooks_shaped_results(settings):
+    from verifier.services.audits import rationales_embed
+
+    settings.VERIFIER_HOOKS = {**settings.VERIFIER_HOOKS, "EMBEDDER": "tests.verifier.quality_helpers.fake_embed"}
+    rows = _two_written_rationales()
+    rationales_embed(ids=[r.pk for r in rows])
+    stored = Rationale.objects.get(pk=rows[0].pk)
+    assert stored.embedder == "fake-embedder" and stored.embedding == [0.5, 0.5, 0.5, 0.5]

@@ -7,7 +7,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from shards.models import Locale
 from tests.conftest import login
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule
+from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from tests.factories import make_cases
 from verifier.models import CalibrationSet, CulturalNote, KappaScore
 from verifier.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
@@ -74,7 +74,7 @@ def test_every_item_must_be_answered_and_only_once():
     assert twice.value.code == "already_submitted"
 
 
-def test_crosslingual_divergence_over_ten_percent_requires_a_cultural_note():
+def test_crosslingual_divergence_over_ten_percent_requires_a_cultural_note(standin_hooks):
     nv = Locale.objects.create(code="nv-US", name="Navajo", language="nv", is_rare=True)
     chr_ = Locale.objects.create(code="chr-US", name="Cherokee", language="chr", is_rare=True)
     nv.adjacent = chr_

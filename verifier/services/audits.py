@@ -340,9 +340,13 @@ def rationales_embed(*, ids: list[int]) -> int:
     if not rows:
         return 0
     embed, name = hook_get("EMBEDDER")
-    vectors = embed([r.sentence for r in rows])
-    for row, vector in zip(rows, vectors):
-        Rationale.objects.filter(pk=row.pk, embedding__isnull=True).update(embedding=vector, embedder=name)
+    results = embed([r.sentence for r in rows])
+    for row, result in zip(rows, results):
+        # modelhooks' embed() returns results carrying the vector and the embedder that made it;
+        # the stand-ins return plain vectors.
+        vector = getattr(result, "vector", result)
+        Rationale.objects.filter(pk=row.pk, embedding__isnull=True).update(
+            embedding=[float(x) for x in vector], embedder=getattr(result, "embedder", name))
     return len(rows)
 
 
