@@ -245,6 +245,19 @@ def test_verifier_may_appeal_the_ruling_that_overruled_theirs(settings):
     assert {r.pk for r in rulings_appealable(user=users[1], now=now)} == {first.pk, mine.pk}
     appeal = appeal_open(user=users[1], ruling=first, reason="the count was 200", now=now)
     assert appeal.appellant == users[1] and users[1] not in _peers(appeal) and users[0] not in _peers(appeal)
+    # Overturning the deciding ruling changes the case and re-exports it at ~1 %.
+    for seat in list(appeal.reviews.all())[:2]:
+        appeal_vote(user=seat.reviewer, appeal=appeal, vote="overturn", now=now)
+    first.case.refresh_from_db()
+    assert first.case.decision == "no" and ReexportItem.objects.filter(appeal=appeal).count() == 1
+    # Overturning an overlap seat's ruling changes neither the case nor training.
+    second = appeal_open(user=users[1], ruling=mine, reason="I was wrong", now=now)
+    for seat in list(second.reviews.all())[:2]:
+        appeal_vote(user=seat.reviewer, appeal=second, vote="overturn", now=now)
+    second.refresh_from_db()
+    first.case.refresh_from_db()
+    assert second.outcome == "reversed" and first.case.decision == "no"
+    assert not ReexportItem.objects.filter(appeal=second).exists()
     outsider = pool(code="fr-FR", subs=("paris",))[1][0]
     with pytest.raises(Refused) as refused:
         appeal_open(user=outsider, ruling=mine, reason="x", now=now)

@@ -238,16 +238,19 @@ def _appeal_try_decide(*, appeal: Appeal, now: datetime) -> None:
 
 
 def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
-    """AP-5: the decision takes effect and training hears about it through a ~1 % weight item."""
-    case = Case.objects.select_for_update().get(pk=appeal.ruling.case_id)
-    deciding = Ruling.objects.filter(case=case).order_by("at", "id").first()
-    if deciding and deciding.pk == appeal.ruling_id:
-        before = case.decision
-        Case.objects.filter(pk=case.pk).update(decision=answer)
-        audit_record(actor=None, action="case_decision_changed_by_appeal", obj=case,
-                     before={"decision": before}, after={"decision": answer, "appeal_id": str(appeal.public_id)})
+    """AP-5: the decision takes effect and training hears about it through a ~1 % weight item.
+    Only the deciding (first) ruling of a case reaches training; an overlap seat's ruling only
+    measures agreement (VQ-5), so reversing it changes neither the case nor the export."""
     from verifier.services.audits import case_is_blind_flip
 
+    case = Case.objects.select_for_update().get(pk=appeal.ruling.case_id)
+    deciding = Ruling.objects.filter(case=case).order_by("at", "id").first()
+    if deciding is None or deciding.pk != appeal.ruling_id:
+        return
+    before = case.decision
+    Case.objects.filter(pk=case.pk).update(decision=answer)
+    audit_record(actor=None, action="case_decision_changed_by_appeal", obj=case,
+                 before={"decision": before}, after={"decision": answer, "appeal_id": str(appeal.public_id)})
     if case_is_blind_flip(case=case):
         return  # a blind-audit paraphrase sits under a fake post id: it never reaches training (CA-3)
     accepts = case_accepts_delta(case=case, answer=answer)
