@@ -1,5 +1,5 @@
 """The HTMX pages for appeals, calibration, audits, quality charts and pay, driven through the Django client."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from verifier.models import Appeal, AppealReview, Case, ReexportItem, Ruling, User
