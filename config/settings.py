@@ -297,3 +297,63 @@ CELERY_BEAT_SCHEDULE.update({
     "risk-weekly-review": {"task": "risk_db.tasks.horizon_weekly_review", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
     "risk-lifecycle": {"task": "risk_db.tasks.rules_lifecycle_evaluate", "schedule": crontab(minute=30)},
 })
+
+# ---- Appeals, calibration, audits and pay (issue 4: AP-1..AP-5, CA-1..CA-8) ----------------
+from decimal import Decimal  # noqa: E402
+
+APPEALS = {
+    "WINDOW_HOURS": VERIFIER["APPEAL_WINDOW_HOURS"],  # AP-1: dispute within 24 h of the ruling
+    "TIER1_PEERS": 3,  # AP-2: 2-3 random peers from other subgroups
+    "TIER1_MIN_PEERS": 2,  # fewer eligible peers than this -> the appeal goes to tier 2
+    "ESCALATE_WINDOW_HOURS": 24,  # after a tier decides, the appellant may take it one tier up
+    "PANEL_VERIFIERS": 2,  # AP-4: one senior and two verifiers of opposing subgroups
+    "PANEL_DEFAULT_KAPPA": Decimal("0.5"),  # AP-4 weight for a member with no kappa yet
+    "REEXPORT_WEIGHT": Decimal("0.01"),  # AP-5: ~1 % weight for a reversed ruling's micro-batch
+}
+CALIBRATION = {
+    "SET_SIZE": 50,  # CA-1: gold items per locale per month
+    "MIN_ACCURACY": Decimal("0.90"),  # CA-1: below this the month's payout is 0 and held
+    "CROSSLINGUAL_SIZE": 20,  # CA-4
+    "CROSSLINGUAL_MAX_DIVERGENCE": Decimal("0.10"),  # CA-4: above this a cultural note is required
+}
+KAPPA = {
+    "BONUS_ABOVE": Decimal("0.80"),  # CA-2: bonus when kappa > 0.8 (strictly)
+}
+AUDITS = {
+    "BLIND_CASES_PER_MONTH": 20,  # CA-3, per shard
+    "BLIND_FAKE_POST_PREFIX": "audit-",
+    "FLIP_DELTA_THRESHOLD": Decimal("0.05"),  # CA-3: approval delta across flip pairs >= 5 % docks kappa
+    "FLIP_KAPPA_DOCK": Decimal("0.10"),  # CA-3: how much kappa is docked
+    "EXTERNAL_SHARE": Decimal("0.10"),  # CA-5: 10 % of pending cases
+    "EXTERNAL_MIN_KAPPA": Decimal("0.70"),  # CA-5: below this the whole pool is flagged for retraining
+    "DRIFT_THRESHOLD": Decimal("0.05"),  # CA-7: approval-rate delta across subgroups
+    "DRIFT_RATIO_STEP": 0.10,  # CA-7: suggested cut of the own-sub-locale share per report
+    "DRIFT_RATIO_FLOOR": 0.50,  # CA-7: the seed's 50/50 mix is as far as the suggestion goes
+    "RATIONALE_VERIFIERS": 3,  # CA-8
+    "RATIONALE_CASES": 200,  # CA-8
+}
+PAY = {
+    "CURRENCY": "USD",
+    "SESSION_IDLE_GAP_MINUTES": 15,  # CA-6: activity more than 15 min apart starts a new session
+    "SESSION_TAIL_MINUTES": 2,  # CA-6: credit after a session's last action (reading the last case)
+    "BONUS_SHARE": Decimal("0.10"),  # CA-2: the monthly bonus is 10 % of the month's base pay
+    "CLOSE_DELAY_DAYS": 0,  # a month is closed this many days after it ends (UTC)
+}
+# Model hooks (MH-6) this app calls: a dotted path each. A missing hook falls back to the named
+# stand-in in verifier/hook_standins.py (paraphraser, MT) or the real MiniLM model (embedder).
+VERIFIER_HOOKS = {
+    "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.paraphrase"),
+    "TRANSLATOR": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.mt"),
+    "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embed"),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"YesNoEnum": ["yes", "no"]}
+CELERY_BEAT_SCHEDULE.update({
+    "monthly-calibration-sets": {"task": "verifier.tasks.build_calibration_sets", "schedule": crontab(minute=10, hour=0, day_of_month=1)},
+    "monthly-blind-audit": {"task": "verifier.tasks.start_blind_audits", "schedule": crontab(minute=20, hour=0, day_of_month=1)},
+    "monthly-kappa-and-audit-evaluation": {"task": "verifier.tasks.close_month_quality", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    "monthly-drift-report": {"task": "verifier.tasks.build_drift_reports", "schedule": crontab(minute=40, hour=1, day_of_month=1)},
+    "monthly-pay-run": {"task": "verifier.tasks.monthly_pay_run", "schedule": crontab(minute=0, hour=3, day_of_month=1)},
+    "quarterly-external-audit": {"task": "verifier.tasks.start_external_audits", "schedule": crontab(minute=0, hour=2, day_of_month=1, month_of_year="1,4,7,10")},
+    "daily-external-audit-evaluation": {"task": "verifier.tasks.evaluate_external_audits", "schedule": crontab(minute=30, hour=2)},
+    "quarterly-rationale-campaign": {"task": "verifier.tasks.start_rationale_campaigns", "schedule": crontab(minute=0, hour=4, day_of_month=1, month_of_year="1,4,7,10")},
+})

@@ -38,6 +38,13 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
     return ruling
 
 
+def _is_blind_flip(case: Case) -> bool:
+    """CA-3: a blind-audit paraphrase is ruled like any case but never becomes a training sample."""
+    from verifier.services.audits import case_is_blind_flip
+
+    return case_is_blind_flip(case=case)
+
+
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
     if Ruling.objects.filter(case=case, verifier=user).exists():
         raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
@@ -59,7 +66,7 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
     if not CaseTask.objects.filter(case=case).exclude(status=CaseTask.Status.DONE).exists():
         case.status = Case.Status.DECIDED
     case.save(update_fields=["decision", "decided_at", "status"])
-    if first and case_accepts_delta(case=case, answer=answer):
+    if first and case_accepts_delta(case=case, answer=answer) and not _is_blind_flip(case):
         sample_record_accepted(case=case)
     if first:  # IN-7: the ruling moves the locale's corroboration ledgers
         ledger_record_ruling(case=case, accepted=case_accepts_delta(case=case, answer=answer), now=now)
