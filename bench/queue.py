@@ -68,15 +68,23 @@ def _start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR"}
     env.pop("REDIS_URL", None)  # in-memory channel layer: live pushes stay in-process, not measured here
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                             "-w", str(WORKERS), "--keep-alive", "30", "--log-level", "error"],
+                             "-w", str(WORKERS), "--preload", "--log-level", "error"],
                             cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
+    for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
+            break
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
+    else:
+        raise RuntimeError("gunicorn did not start")
+    # Warm every worker (first request opens its database connection) before measuring.
+    for _ in range(WORKERS * 10):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/v1/auth/token/")
+        conn.getresponse().read()
+        conn.close()
+    return proc
 
 
 def _verifier_loop(port, token, deadline, latencies, seen, errors):
