@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from modelhooks import api as modelhooks_api
+from modelhooks import views as modelhooks_views
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -17,6 +19,8 @@ api_v1 = [
     path("cases/<uuid:case_id>/ruling/", verifier_api.RulingView.as_view(), name="api-ruling"),
     path("cases/<uuid:case_id>/skip/", verifier_api.SkipView.as_view(), name="api-skip"),
     path("shards/", verifier_api.ShardsView.as_view(), name="api-shards"),
+    path("exports/", modelhooks_api.ExportsView.as_view(), name="api-exports"),
+    path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
 ]
 
 urlpatterns = [
@@ -28,6 +32,8 @@ urlpatterns = [
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
     path("ops/", verifier_views.ops_page, name="ops"),
+    path("exports/<uuid:export_id>/", modelhooks_views.export_page, name="export-page"),
+    path("scoring/", modelhooks_views.scoring_page, name="scoring"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,254 @@
+"""RK-4 / MH-1: what a rule's pattern means, per script, and its translation for the engines.
+
+The rule (documented for seniors in docs/patterns.md):
+- Patterns are RE2 syntax, matched case-insensitively, Unicode-aware: `\\w` is a letter, number
+  or underscore of any script, `\\d` a decimal digit of any script, `\\s` any Unicode space.
+- A word character, for boundaries, is a letter, a combining mark (Thai vowel signs, Arabic
+  harakat), a number or `_`.
+- `\\b` is allowed at the start and the end of the pattern (or of a top-level `|` branch) and
+  means "no word character touches the match on that side". It is not allowed elsewhere, nor
+  is `\\B`: such a pattern is reported and skipped, never silently.
+- Thai (and other scripts written without spaces: Lao, Khmer, Myanmar, CJK, kana) has no word
+  boundaries in the text, so a `\\b` next to a literal letter of such a script is dropped: the
+  term matches inside a run of Thai text.
+
+Translation: `prefilter` (boundaries removed, for Hyperscan in UTF8|UCP mode: a superset of the
+matches), `confirm` (RE2 with the boundaries written out as Unicode classes, run only on posts the
+prefilter flagged and only when the pattern has a boundary) and `reference` (Python `re` with
+lookarounds: the slow, obviously-right definition the tests compare against).
+"""
+from __future__ import annotations
+
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class PatternUnsupported(ValueError):
+    """The pattern uses a construct whose meaning across scripts we do not define."""
+
+
+NO_SPACE_SCRIPTS = ("THAI", "LAO", "KHMER", "MYANMAR", "CJK", "HIRAGANA", "KATAKANA", "TIBETAN")
+RE2_WORD = r"\pL\pM\pN_"
+RE2_BODY_CLASS = {"w": r"\pL\pN_", "d": r"\p{Nd}", "s": r"\t\n\v\f\r\p{Z}"}
+RE2_BODY_NEG = {"W": "w", "D": "d", "S": "s"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # lit, esc, class, open, close, alt, quant, other
+    text: str
+
+
+@dataclass(frozen=True)
+class Translated:
+    prefilter: str
+    confirm: str | None  # None: the prefilter's answer is final
+    reference: str
+    boundaries: bool
+
+
+def _tokenize(p: str) -> list[Token]:
+    toks: list[Token] = []
+    i, n = 0, len(p)
+    while i < n:
+        c = p[i]
+        if c == "\\":
+            if i + 1 >= n:
+                raise PatternUnsupported("the pattern ends with a lone backslash")
+            d = p[i + 1]
+            j = i + 2
+            if d in "pPx" and j < n and p[j] == "{":
+                k = p.find("}", j)
+                if k < 0:
+                    raise PatternUnsupported(f"unclosed \\{d}{{ at position {i}")
+                j = k + 1
+            elif d in "pP" and j < n:
+                j += 1
+            elif d == "x":
+                j = min(n, j + 2)
+            toks.append(Token("esc", p[i:j]))
+            i = j
+        elif c == "[":
+            j = i + 1
+            if j < n and p[j] == "^":
+                j += 1
+            if j < n and p[j] == "]":
+                j += 1
+            while j < n and p[j] != "]":
+                if p[j] == "\\":
+                    j += 2
+                elif p.startswith("[:", j):
+                    k = p.find(":]", j + 2)
+                    j = k + 2 if k >= 0 else j + 1
+                else:
+                    j += 1
+            if j >= n:
+                raise PatternUnsupported(f"unclosed character class at position {i}")
+            toks.append(Token("class", p[i:j + 1]))
+            i = j + 1
+        elif c == "(":
+            j = i + 1
+            if p.startswith("?", j):
+                k = j + 1
+                if p.startswith("P<", k):
+                    k = p.find(">", k) + 1
+                else:
+                    while k < n and p[k] not in ":)":
+                        k += 1
+                    k += 1
+                j = k
+            toks.append(Token("open", p[i:j]))
+            i = j
+        elif c == ")":
+            toks.append(Token("close", c))
+            i += 1
+        elif c == "|":
+            toks.append(Token("alt", c))
+            i += 1
+        elif c in "*+?":
+            j = i + 1
+            if j < n and p[j] in "?+":
+                j += 1
+            toks.append(Token("quant", p[i:j]))
+            i = j
+        elif c == "{" and i + 1 < n and (p[i + 1].isdigit() or p[i + 1] == ","):
+            k = p.find("}", i)
+            j = (k + 1) if k >= 0 else i + 1
+            if j < n and p[j] == "?":
+                j += 1
+            toks.append(Token("quant", p[i:j]))
+            i = j
+        elif c in "^$.":
+            toks.append(Token("other", c))
+            i += 1
+        else:
+            toks.append(Token("lit", c))
+            i += 1
+    return toks
+
+
+def _branches(toks: list[Token]) -> list[list[Token]]:
+    out, cur, depth = [], [], 0
+    for t in toks:
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+            if depth < 0:
+                raise PatternUnsupported("unbalanced ')'")
+        if t.kind == "alt" and depth == 0:
+            out.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if depth:
+        raise PatternUnsupported("unbalanced '('")
+    out.append(cur)
+    return out
+
+
+def _is_boundary(t: Token) -> bool:
+    return t.kind == "esc" and t.text == "\\b"
+
+
+def _no_space_script(t: Token | None) -> bool:
+    if t is None or t.kind != "lit" or unicodedata.category(t.text)[0] not in "LM":
+        return False
+    return unicodedata.name(t.text, "").split(" ", 1)[0] in NO_SPACE_SCRIPTS
+
+
+def _edge_literal(body: list[Token], *, left: bool) -> Token | None:
+    if not body:
+        return None
+    if left:
+        return body[0]
+    i = len(body) - 1
+    while i >= 0 and body[i].kind == "quant":
+        i -= 1
+    return body[i] if i >= 0 else None
+
+
+def _re2_body(body: list[Token]) -> str:
+    parts = []
+    for t in body:
+        if t.kind == "esc" and len(t.text) == 2 and t.text[1] in RE2_BODY_CLASS:
+            parts.append(f"[{RE2_BODY_CLASS[t.text[1]]}]")
+        elif t.kind == "esc" and len(t.text) == 2 and t.text[1] in RE2_BODY_NEG:
+            parts.append(f"[^{RE2_BODY_CLASS[RE2_BODY_NEG[t.text[1]]]}]")
+        elif t.kind == "class":
+            inner = t.text
+            for neg in RE2_BODY_NEG:
+                if "\\" + neg in inner:
+                    raise PatternUnsupported(f"\\{neg} inside a character class is not supported; write the "
+                                             f"class out (e.g. [^...])")
+            for pos, repl in RE2_BODY_CLASS.items():
+                inner = inner.replace("\\" + pos, repl)
+            parts.append(inner)
+        else:
+            parts.append(t.text)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def python_word_class() -> str:
+    """The word-character set (letters, marks, numbers, `_`) as a Python `re` class body."""
+    ranges, start, prev = [], None, None
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        ok = ch == "_" or unicodedata.category(ch)[0] in "LMN"
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            ranges.append((start, prev))
+            start = None
+        prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+@lru_cache(maxsize=65536)
+def pattern_translate(pattern: str) -> Translated:
+    """Translate a rule pattern per the rule in this module's docstring; raises PatternUnsupported."""
+    if not pattern:
+        raise PatternUnsupported("the pattern is empty")
+    toks = _tokenize(pattern)
+    pre, conf, ref = [], [], []
+    any_boundary = False
+    for branch in _branches(toks):
+        left = bool(branch) and _is_boundary(branch[0])
+        right = len(branch) > int(left) and _is_boundary(branch[-1])
+        body = branch[int(left):len(branch) - int(right)]
+        for t in body:
+            if t.kind == "esc" and t.text in ("\\b", "\\B"):
+                raise PatternUnsupported(f"{t.text} is only allowed at the start or end of the pattern (or of a "
+                                         f"top-level | branch); see docs/patterns.md")
+        if not body:
+            raise PatternUnsupported("a branch of the pattern matches the empty string")
+        if left and _no_space_script(_edge_literal(body, left=True)):
+            left = False  # Thai and co.: no boundaries in the text, the term matches as a substring
+        if right and _no_space_script(_edge_literal(body, left=False)):
+            right = False
+        any_boundary |= left or right
+        raw = "".join(t.text for t in body)
+        pre.append(raw)
+        conf.append(("(?:^|[^" + RE2_WORD + "])" if left else "") + "(?:" + _re2_body(body) + ")"
+                    + ("(?:[^" + RE2_WORD + "]|$)" if right else ""))
+        w = python_word_class()
+        ref.append(("(?<![" + w + "])" if left else "") + "(?:" + raw + ")" + ("(?![" + w + "])" if right else ""))
+    join = lambda parts: parts[0] if len(parts) == 1 else "|".join(f"(?:{p})" for p in parts)  # noqa: E731
+    return Translated(prefilter=join(pre), confirm=join(conf) if any_boundary else None,
+                      reference=join(ref), boundaries=any_boundary)
+
+
+def pattern_check(pattern: str) -> str | None:
+    """For the approval form (RK-4): None when the scorer can run `pattern`, else the reason."""
+    from modelhooks.scoring.engine import rule_matcher_check
+
+    try:
+        pattern_translate(pattern)
+    except PatternUnsupported as exc:
+        return str(exc)
+    return rule_matcher_check(pattern)
