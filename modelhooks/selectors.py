@@ -29,10 +29,18 @@ def posts_for_batch(*, first_id: int, last_id: int) -> list[PostRow]:
             for pk, post_id, shard_id, text, ocr, tags, at, received in rows]
 
 
-def correction_id_max() -> int:
+def correction_id_window(*, after_id: int, size: int, up_to_id: int | None = None) -> tuple[int, int] | None:
+    """The ids of the next `size` corrections after `after_id` (first, last), or None when none."""
     from shards.models import Correction
 
-    return Correction.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    qs = Correction.objects.filter(pk__gt=after_id).order_by("pk")
+    if up_to_id is not None:
+        qs = qs.filter(pk__lte=up_to_id)
+    first = qs.values_list("pk", flat=True).first()
+    if first is None:
+        return None
+    last = qs.values_list("pk", flat=True)[size - 1:size].first() or qs.order_by("-pk").values_list("pk", flat=True).first()
+    return first, last
 
 
 def embedding_lag() -> dict:

@@ -74,18 +74,45 @@ def _json_default(v):
 
 
 class _Progress:
+    """Saves and pushes progress while the export runs. On PostgreSQL the writes go through a
+    second, autocommit connection: the export's own connection is busy streaming COPY inside its
+    snapshot transaction, and a progress row written there would stay invisible until the end."""
+
     def __init__(self, export: Export):
         self.export = export
         self.every = settings.MODELHOOKS["EXPORT_PROGRESS_EVERY"]
         self.next_at = self.every
+        self._side = None
+
+    def _save(self, **values) -> None:
+        if connection.vendor != "postgresql":
+            Export.objects.filter(pk=self.export.pk).update(**values)
+            return
+        if self._side is None:
+            import psycopg
+
+            params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
+            self._side = psycopg.connect(**params, autocommit=True)
+        cols = ", ".join(f"{k} = %s" for k in values)
+        self._side.execute(f"UPDATE {Export._meta.db_table} SET {cols} WHERE id = %s", [*values.values(), self.export.pk])
+
+    def total(self, rows: int) -> None:
+        self._save(rows_total=rows)
+        self.export.rows_total = rows
+        live.export_changed(self.export)
 
     def update(self, rows: int, force: bool = False) -> None:
         if not force and rows < self.next_at:
             return
         self.next_at = rows + self.every
-        Export.objects.filter(pk=self.export.pk).update(rows_written=rows)
+        self._save(rows_written=rows)
         self.export.rows_written = rows
         live.export_changed(self.export)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
@@ -186,10 +213,12 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, manifest_path)}
     for p in (jsonl, parquet, manifest_path):
         p.unlink(missing_ok=True)  # a redelivery rewrites from scratch
+    progress = _Progress(export)
     try:
         on_pg = connection.vendor == "postgresql"
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if on_pg:  # one snapshot for the counts and both files
+            if on_pg and outermost:  # one snapshot for the counts and both files
                 with connection.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             qs = samples_exportable(shard=export.shard)
@@ -199,9 +228,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             own = export.shard.locale.code if export.shard.locale_id else ""
             foreign_blocked = (TrainingSample.objects.filter(shard=export.shard, regional_hard_block=True)
                                .exclude(hard_block_locale=own).count())
-            Export.objects.filter(pk=export.pk).update(rows_total=total)
-            export.rows_total = total
-            progress = _Progress(export)
+            progress.total(total)
             with partial[jsonl].open("wb") as out:
                 rows, jsonl_sha = (_write_jsonl_pg if on_pg else _write_jsonl_py)(qs, fields, out, progress)
                 out.flush()
@@ -237,6 +264,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         os.replace(partial[parquet], parquet)
         os.replace(partial[manifest_path], manifest_path)  # last: its presence means the export is complete
     except BaseException as exc:
+        progress.close()
         for p in partial.values():
             p.unlink(missing_ok=True)
         Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}",
@@ -244,6 +272,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         export.refresh_from_db()
         live.export_changed(export)
         raise
+    progress.close()
     Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, rows_written=rows, manifest=manifest,
                                                finished_at=now or timezone.now())
     export.refresh_from_db()

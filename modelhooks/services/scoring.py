@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from modelhooks.models import PostEmbedding, ScoringBatch
 from modelhooks.scoring.engine import Engine, engine_for
-from modelhooks.selectors import PostRow, correction_id_max, posts_for_batch
+from modelhooks.selectors import PostRow, correction_id_window, posts_for_batch
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,10 @@ def scoring_batches_cut(*, now: datetime | None = None, up_to_id: int | None = N
     """MH-1: cut the corrections not yet in a batch into batches of SCORING_BATCH_SIZE ids."""
     now = now or timezone.now()
     size = settings.MODELHOOKS["SCORING_BATCH_SIZE"]
-    top = correction_id_max() if up_to_id is None else up_to_id
     made = []
     last = ScoringBatch.objects.order_by("-last_correction_id").values_list("last_correction_id", flat=True).first() or 0
-    while last < top:
-        first, end = last + 1, min(last + size, top)
+    while (window := correction_id_window(after_id=last, size=size, up_to_id=up_to_id)) is not None:
+        first, end = window
         try:
             with transaction.atomic():
                 made.append(ScoringBatch.objects.create(first_correction_id=first, last_correction_id=end, created_at=now))
