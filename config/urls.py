@@ -31,6 +31,7 @@ urlpatterns = [
     path("queue/next/", verifier_views.queue_next, name="queue-next"),
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
+    path("survey/", verifier_views.survey_page, name="survey"),
     path("ops/", verifier_views.ops_page, name="ops"),
     path("exports/<uuid:export_id>/", modelhooks_views.export_page, name="export-page"),
     path("scoring/", modelhooks_views.scoring_page, name="scoring"),

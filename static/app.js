@@ -10,12 +10,15 @@
     const button = document.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
     if (button && !button.disabled) {
       event.preventDefault();
+      // htmx wires up swapped-in buttons a moment after the swap (its settle step); a key pressed in
+      // that moment would click a bare button and be lost, so make sure this one is wired first.
+      if (window.htmx) window.htmx.process(button);
       button.click();
     }
   });
 
   // After a new case arrives, move focus to it so screen readers and keyboard users follow.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  document.addEventListener("htmx:afterSettle", function (event) {
     const card = event.target.querySelector("#case, #case-empty");
     if (card) { card.setAttribute("tabindex", "-1"); card.focus(); }
   });

@@ -1,6 +1,7 @@
 """Shared fixtures. With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Celery worker fails
 the run instead of skipping the tests that need them."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -50,6 +51,20 @@ def pytest_collection_modifyitems(config, items):
         for mark, absent in missing.items():
             if absent and item.get_closest_marker(mark):
                 item.add_marker(pytest.mark.skip(reason=f"needs {mark}; set REQUIRE_SERVICES=1 to make this an error"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_sessions_before_dropping_test_db(django_db_setup, django_db_blocker):
+    """Thread pools (Channels' database_sync_to_async, test threads) may keep a connection open
+    to the test database; end them so the database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)
@@ -110,11 +125,28 @@ def celery_worker_process(transactional_db, tmp_path):
             proc.kill()
             raise RuntimeError("Celery worker did not start in 60 s:\n" + log.read_text())
     yield proc
-    proc.terminate()
+    stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a child started with start_new_session, and every process it forked (pool workers hold
+    database connections that would keep the test database from being dropped)."""
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture
@@ -137,11 +169,7 @@ def asgi_server(transactional_db, tmp_path):
                 raise RuntimeError("daphne exited:\n" + log.read_text())
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process_group(proc)
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        # A snapshot after joining: whatever changed before the page connected is in it, and
+        # whatever changes from now on is pushed.
+        for event in await self._snapshot(user):
+            await self.send_json(event)
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
@@ -22,6 +26,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message):
         await self.send_json(message["event"])
+
+    @database_sync_to_async
+    def _snapshot(self, user):
+        from django.conf import settings
+
+        from shards.models import PoolMembership
+        from verifier.selectors import shard_depths
+        from verifier.services.queue import verifier_taboo_count_today
+
+        events = [{"type": "cap", "taboo_today": verifier_taboo_count_today(user=user),
+                   "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]}]
+        shard_ids = list(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
+        events += [{"type": "queue_depth", "shard_id": s, **d} for s, d in shard_depths(shard_ids=shard_ids).items()]
+        return events
 
     @database_sync_to_async
     def _groups_for(self, user):

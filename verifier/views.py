@@ -88,6 +88,24 @@ def queue_skip(request, case_id):
     return _next_fragment(request, "Skipped.")
 
 
+@role_required(User.Role.VERIFIER)
+def survey_page(request):
+    from shards.models import SubgroupSurvey
+    from shards.services.surveys import QUESTIONS, SurveyIncomplete, survey_submit
+
+    context = {}
+    answers = dict(getattr(SubgroupSurvey.objects.filter(user=request.user).first(), "answers", {}) or {})
+    if request.method == "POST":
+        answers = {key: request.POST.get(key, "") for key, _ in QUESTIONS}
+        try:
+            survey_submit(user=request.user, answers=answers)
+            context["saved"] = True
+        except SurveyIncomplete as exc:
+            context["error"] = str(exc)
+    context["questions"] = [(key, label, answers.get(key, "")) for key, label in QUESTIONS]
+    return render(request, "verifier/survey.html", context)
+
+
 @role_required(User.Role.SENIOR, User.Role.ADMIN)
 def ops_page(request):
     return render(request, "verifier/ops.html", {

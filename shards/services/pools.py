@@ -15,7 +15,9 @@ class ShardState:
 
 
 def shard_native_pool_size(*, shard: Shard) -> int:
-    return PoolMembership.objects.filter(shard=shard, native=True, under_contract=True, active=True).count()
+    """Native verifiers under contract (seniors review; they do not count toward the pool)."""
+    return PoolMembership.objects.filter(shard=shard, native=True, under_contract=True, active=True,
+                                         user__role="verifier").count()
 
 
 def shard_state(*, shard: Shard) -> str:

@@ -7,7 +7,7 @@ def sample_record_accepted(*, case) -> TrainingSample:
     bit: exports of any other shard leave it out (VQ-6, MH-3)."""
     sample, _ = TrainingSample.objects.get_or_create(
         post_id=case.post_id,
-        shard=case.shard,
+        shard_id=case.shard_id,
         defaults={
             "case": case,
             "locale": case.locale,

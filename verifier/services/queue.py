@@ -141,7 +141,8 @@ def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shar
     mine_elsewhere = CaseTask.objects.filter(case_id=OuterRef("case_id"), holder=user).exclude(pk=OuterRef("pk")).filter(
         Q(status=CaseTask.Status.DONE) | Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now))
     skipped = Skip.objects.filter(user=user, case_id=OuterRef("case_id"))
-    return (CaseTask.objects.filter(live_seat, eligible)
+    # status__in repeats what live_seat implies so PostgreSQL can use the partial index on live seats.
+    return (CaseTask.objects.filter(live_seat, eligible, status__in=LIVE)
             .filter(~Exists(mine_elsewhere), ~Exists(skipped)))
 
 
@@ -171,9 +172,10 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
     for qs in querysets:
         lease = _lease_first(qs=qs, user=user, now=now)
         if lease:
-            if lease.case.is_taboo and verifier_taboo_count_today(user=user, now=now) >= cap:
-                transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
-            live.cap_changed(user)
+            if lease.case.is_taboo:  # only taboo work moves the cap counter (VQ-3)
+                if verifier_taboo_count_today(user=user, now=now) >= cap:
+                    transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
+                live.cap_changed(user)
             return lease
     if capped and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards).filter(
             kind=Case.Kind.TABOO).exists():
@@ -201,7 +203,7 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
             Assignment.objects.create(task=task, case_id=task.case_id, user=user, kind=task.kind,
                                       own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
                                       leased_at=now, expires_at=expires)
-            case = Case.objects.get(pk=task.case_id)
+            case = Case.objects.select_related("shard").get(pk=task.case_id)
             return Lease(task=task, case=case)
     return None
 

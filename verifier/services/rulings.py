@@ -7,7 +7,6 @@ from django.utils import timezone
 from shards.services.samples import sample_record_accepted
 from verifier import live
 from verifier.models import Assignment, Case, CaseTask, Ruling, User
-from verifier.selectors import case_visible_to
 from verifier.services.audit import audit_record
 
 
@@ -23,11 +22,11 @@ def case_accepts_delta(*, case: Case, answer: str) -> bool:
 
 
 def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None = None) -> Ruling:
+    """VQ-1: record `user`'s ruling on a case they hold. The caller has checked the user may see the
+    case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock."""
     now = now or timezone.now()
     if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
         raise RulingRefused("invalid", "answer must be \"yes\" or \"no\".", 400)
-    if not case_visible_to(user=user, case=case):
-        raise RulingRefused("not_found", "No such case.", 404)
     try:
         with transaction.atomic():
             ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
@@ -35,7 +34,6 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
         # A concurrent second ruling by the same person lost the race to the unique constraint.
         raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
     live.queue_changed({case.shard_id})
-    live.cap_changed(user)
     return ruling
 
 

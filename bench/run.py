@@ -1,0 +1,86 @@
+"""Run every benchmark module present and write bench/RESULTS.md and bench/results.json (SPEC 8).
+
+Each module `bench/<name>.py` exposes `run() -> {"results": [...], "notes": "markdown"}`; each result
+is `{benchmark, metric, ours, ceiling, ratio, unit, params, measured_at}` with ratio = ours / ceiling
+measured in the same run. Modules run against a migrated PostgreSQL bench database.
+"""
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["queue", "intake", "scoring", "embeddings", "export"]
+
+
+def bench_database_url() -> str:
+    """The bench uses its own database beside the one in DATABASE_URL (default: local PostgreSQL)."""
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/verifier_ops"
+    return base.rsplit("/", 1)[0] + "/" + os.environ.get("BENCH_DATABASE", "vo_bench")
+
+
+def prepare_django() -> None:
+    import psycopg
+
+    url = bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    sys.path.insert(0, str(HERE.parent))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def write_outputs(all_results: list[dict], notes: dict[str, str]) -> None:
+    (HERE / "results.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False) + "\n")
+    lines = ["# Benchmark results", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+             f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
+             "Medians of repeated runs; the machine is shared and noisy (5-15 %).", "",
+             "| benchmark | metric | ours | ceiling | ratio | unit | params |",
+             "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for r in all_results:
+        lines.append(f"| {r['benchmark']} | {r['metric']} | {r['ours']:,.1f} | {r['ceiling']:,.1f} | "
+                     f"{r['ratio']:.3f} | {r['unit']} | {json.dumps(r['params'], ensure_ascii=False)} |")
+    for name, text in notes.items():
+        lines += ["", f"## {name}", "", text.strip()]
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or [n for n in ORDER if (HERE / f"{n}.py").exists()]
+    prepare_django()
+    previous = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else []
+    all_results = [r for r in previous if r["benchmark"] not in wanted]  # keep others' last figures
+    notes = {}
+    for name in wanted:
+        started = time.time()
+        print(f"== {name}", flush=True)
+        out = importlib.import_module(f"bench.{name}").run()
+        all_results += out["results"]
+        notes[name] = out.get("notes", "")
+        print(json.dumps(out["results"], indent=1, ensure_ascii=False), f"({time.time() - started:.0f} s)", flush=True)
+    all_results.sort(key=lambda r: ORDER.index(r["benchmark"]) if r["benchmark"] in ORDER else 99)
+    if (HERE / "RESULTS.md").exists():
+        # Keep the notes of benchmarks not re-run this time.
+        old = (HERE / "RESULTS.md").read_text().split("\n## ")[1:]
+        for block in old:
+            title, _, body = block.partition("\n")
+            notes.setdefault(title.strip(), body.strip())
+    write_outputs(all_results, {k: notes[k] for k in sorted(notes, key=lambda n: ORDER.index(n) if n in ORDER else 99)})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
