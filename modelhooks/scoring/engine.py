@@ -15,7 +15,7 @@ import hyperscan
 import numpy as np
 import re2
 
-from modelhooks.scoring.patterns import PatternUnsupported, pattern_translate
+from modelhooks.scoring.patterns import PatternUnsupported, pattern_translate, word_bytes, word_text
 
 log = logging.getLogger(__name__)
 HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
@@ -56,6 +56,12 @@ def _hs_compile(expressions: list[bytes]):
     return db
 
 
+@lru_cache(maxsize=65536)
+def _re2_compiled(pattern: str):
+    """Confirmation regexes, compiled on first use and shared by every engine of the process."""
+    return re2.compile(pattern, _re2_options())
+
+
 @lru_cache(maxsize=16384)
 def _hs_single_error(expression: bytes) -> str | None:
     try:
@@ -63,6 +69,11 @@ def _hs_single_error(expression: bytes) -> str | None:
     except hyperscan.error as exc:
         return str(exc)
     return None
+
+
+def _re2_syntax_check(pattern: str) -> None:
+    """RE2 parses without building automata: cheap enough to run on every rule at engine build."""
+    _re2_compiled(pattern)
 
 
 def rule_matcher_check(pattern: str) -> str | None:
@@ -92,31 +103,43 @@ class Engine:
         self._states = [dict(r.shard_states) for r in self.rules]
         expressions: list[bytes] = []
         self._pattern_rule: list[int] = []  # hyperscan id -> rule index
-        self._confirm: list = []  # hyperscan id -> RE2 regex or None
+        # hyperscan id -> None (final) or (confirm pattern, runs on word_text?), compiled lazily:
+        # a rule's RE2 is built the first time the prefilter flags a post for it.
+        self._confirm: list = []
+        # Patterns whose body matches word characters only run exactly, with no confirmation, on
+        # word_text(post) (non-word characters read as spaces, so `\b` is a literal space or an end).
+        words_expr: list[bytes] = []
+        self._words_rule: list[int] = []
         for ri, r in enumerate(self.rules):
             try:
                 t = pattern_translate(r.pattern)
-                confirm = re2.compile(t.confirm, _re2_options()) if t.confirm is not None else None
+                if t.confirm is not None and t.words_pattern is None:
+                    _re2_syntax_check(t.confirm)
             except (PatternUnsupported, re2.error) as exc:
                 self._skip(r, str(exc))
                 continue
+            if t.words_pattern is not None:
+                words_expr.append(t.words_pattern.encode("utf-8"))
+                self._words_rule.append(ri)
+                continue
             expressions.append(t.prefilter.encode("utf-8"))
             self._pattern_rule.append(ri)
-            self._confirm.append(confirm)
-        self._db = self._compile_valid(expressions)
+            self._confirm.append(None if t.confirm is None else (t.confirm, t.confirm_on_word_text))
+        self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None)
+        self._db, self._pattern_rule = self._compile_valid(expressions, self._pattern_rule, self._confirm)
         self._embeddings = self._embedding_matrices()
 
     def _skip(self, r, reason: str) -> None:
         log.warning("rule %s version %s skipped by the scorer: %s", r.rule_id, r.version_id, reason)
         self.skipped.append(SkippedRule(rule_id=r.rule_id, version_id=r.version_id, pattern=r.pattern, reason=reason))
 
-    def _compile_valid(self, expressions: list[bytes]):
-        """Compile all; if Hyperscan refuses the set, find the refused patterns by halving, report
-        them, and compile the rest (its error names no pattern)."""
+    def _compile_valid(self, expressions: list[bytes], to_rule: list[int], side: list | None):
+        """Compile all; if Hyperscan refuses the set, find the refused patterns by halving (its error
+        names no pattern), report them, and compile the rest. Returns (db, id -> rule index)."""
         if not expressions:
-            return None
+            return None, []
         try:
-            return _hs_compile(expressions)
+            return _hs_compile(expressions), to_rule
         except hyperscan.error:
             pass
         bad: set[int] = set()
@@ -127,7 +150,7 @@ class Engine:
             except hyperscan.error as exc:
                 if len(ids) == 1:
                     bad.add(ids[0])
-                    self._skip(self.rules[self._pattern_rule[ids[0]]], f"Hyperscan refuses the pattern: {exc}")
+                    self._skip(self.rules[to_rule[ids[0]]], f"Hyperscan refuses the pattern: {exc}")
                     return
                 mid = len(ids) // 2
                 find(ids[:mid])
@@ -135,9 +158,9 @@ class Engine:
 
         find(list(range(len(expressions))))
         keep = [i for i in range(len(expressions)) if i not in bad]
-        self._pattern_rule = [self._pattern_rule[i] for i in keep]
-        self._confirm = [self._confirm[i] for i in keep]
-        return _hs_compile([expressions[i] for i in keep]) if keep else None
+        if side is not None:
+            side[:] = [side[i] for i in keep]
+        return (_hs_compile([expressions[i] for i in keep]) if keep else None), [to_rule[i] for i in keep]
 
     def _embedding_matrices(self) -> dict[str, tuple[np.ndarray, list[int]]]:
         groups: dict[str, list[int]] = {}
@@ -164,23 +187,35 @@ class Engine:
     # -- regex stage ------------------------------------------------------------------------------
     def match(self, texts: list[str]) -> list[list[int]]:
         """Rule indexes whose pattern matches each text (the engine without shard mapping)."""
-        out: list[list[int]] = []
-        db = self._db
-        if db is None:
-            return [[] for _ in texts]
-        confirm, to_rule = self._confirm, self._pattern_rule
+        db, words_db = self._db, self._words_db
+        confirm, to_rule, words_rule = self._confirm, self._pattern_rule, self._words_rule
         found: list[int] = []
+        out: list[list[int]] = []
 
         def on_match(pid, start, end, flags, ctx):
             found.append(pid)
 
         for text in texts:
-            found.clear()
-            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-            if not found:
-                out.append([])
-                continue
-            out.append([to_rule[p] for p in found if confirm[p] is None or confirm[p].search(text)])
+            matched: list[int] = []
+            if words_db is not None:
+                found.clear()
+                words_db.scan(word_bytes(text), match_event_handler=on_match)
+                matched = [words_rule[p] for p in found]
+            if db is not None:
+                found.clear()
+                db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+                words = None
+                for p in found:
+                    c = confirm[p]
+                    if c is None:
+                        matched.append(to_rule[p])
+                        continue
+                    pattern, on_words = c
+                    if on_words and words is None:
+                        words = word_text(text)
+                    if _re2_compiled(pattern).search(words if on_words else text):
+                        matched.append(to_rule[p])
+            out.append(matched)
         return out
 
     def score_regex(self, texts: list[str], shard_ids: list[int]) -> list[Hit]:

@@ -47,6 +47,83 @@ class Translated:
     confirm: str | None  # None: the prefilter's answer is final
     reference: str
     boundaries: bool
+    confirm_on_word_text: bool = False  # the body matches word characters only
+    words_pattern: str | None = None  # exact pattern for Hyperscan on word_text(text); boundaries are spaces
+
+
+class _WordTable(dict):
+    """str.translate table: every non-word character (not a letter, mark, number or `_`) -> space."""
+
+    def __missing__(self, cp: int):
+        ch = chr(cp)
+        value = ch if ch == "_" or unicodedata.category(ch)[0] in "LMN" else " "
+        self[cp] = value
+        return value
+
+
+_WORD_TABLE = _WordTable()
+
+
+def word_text(text: str) -> str:
+    """`text` with each non-word character replaced by a space (same length, same offsets)."""
+    return text.translate(_WORD_TABLE)
+
+
+_ASCII_WORD_TABLE = bytes(c if (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(128)) + bytes(range(128, 256))
+
+
+@lru_cache(maxsize=1)
+def _non_ascii_non_word():
+    import re
+
+    marks, start, prev = [], None, None
+    for cp in range(0x80, sys.maxunicode + 1):
+        ok = unicodedata.category(chr(cp))[0] == "M"
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            marks.append((start, prev))
+            start = None
+        prev = cp
+    cls = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in marks)
+    return re.compile(f"[^\\x00-\\x7f\\w{cls}]")
+
+
+def word_bytes(text: str) -> bytes:
+    """UTF-8 of word_text(text), fast: ASCII by a byte table, other non-word characters (Arabic
+    comma, NBSP, guillemets ...) by one regex pass, only when the post has any."""
+    if not text.isascii():
+        rx = _non_ascii_non_word()
+        if rx.search(text):
+            text = rx.sub(" ", text)
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+
+
+_WORD_ESCAPES = {"\\w", "\\d", "\\pL", "\\pN", "\\pM"}
+
+
+def _word_only(body: list[Token]) -> bool:
+    """True when every character the body can match is a word character, so that matching it on
+    word_text() gives the same answer and the boundaries become plain spaces (cheap for RE2)."""
+    for t in body:
+        if t.kind == "lit":
+            if not (t.text == "_" or unicodedata.category(t.text)[0] in "LMN"):
+                return False
+        elif t.kind == "esc":
+            if not (t.text in _WORD_ESCAPES or t.text.startswith(("\\p{L", "\\p{N", "\\p{M"))):
+                return False
+        elif t.kind == "class":
+            inner = t.text[1:-1]
+            if inner.startswith("^") or "\\" in inner.replace("\\w", "").replace("\\d", ""):
+                return False
+            if not all(c == "-" or c == "_" or unicodedata.category(c)[0] in "LMN" for c in inner.replace("\\w", "").replace("\\d", "")):
+                return False
+        elif t.kind == "open":
+            if t.text not in ("(", "(?:"):
+                return False
+        elif t.kind not in ("close", "alt", "quant"):
+            return False
+    return True
 
 
 def _tokenize(p: str) -> list[Token]:
@@ -215,8 +292,8 @@ def pattern_translate(pattern: str) -> Translated:
     if not pattern:
         raise PatternUnsupported("the pattern is empty")
     toks = _tokenize(pattern)
-    pre, conf, ref = [], [], []
-    any_boundary = False
+    pre, conf, ref, word_conf, word_hs = [], [], [], [], []
+    any_boundary, all_word_only = False, True
     for branch in _branches(toks):
         left = bool(branch) and _is_boundary(branch[0])
         right = len(branch) > int(left) and _is_boundary(branch[-1])
@@ -234,13 +311,21 @@ def pattern_translate(pattern: str) -> Translated:
         any_boundary |= left or right
         raw = "".join(t.text for t in body)
         pre.append(raw)
+        all_word_only &= _word_only(body)
+        word_conf.append(("(?:^| )" if left else "") + "(?:" + _re2_body(body) + ")" + ("(?: |$)" if right else ""))
+        word_hs.append(("(?:^| )" if left else "") + "(?:" + raw + ")" + ("(?: |$)" if right else ""))
         conf.append(("(?:^|[^" + RE2_WORD + "])" if left else "") + "(?:" + _re2_body(body) + ")"
                     + ("(?:[^" + RE2_WORD + "]|$)" if right else ""))
         w = python_word_class()
         ref.append(("(?<![" + w + "])" if left else "") + "(?:" + raw + ")" + ("(?![" + w + "])" if right else ""))
     join = lambda parts: parts[0] if len(parts) == 1 else "|".join(f"(?:{p})" for p in parts)  # noqa: E731
-    return Translated(prefilter=join(pre), confirm=join(conf) if any_boundary else None,
-                      reference=join(ref), boundaries=any_boundary)
+    if not any_boundary:
+        confirm = None
+    else:
+        confirm = join(word_conf) if all_word_only else join(conf)
+    return Translated(prefilter=join(pre), confirm=confirm, reference=join(ref), boundaries=any_boundary,
+                      confirm_on_word_text=any_boundary and all_word_only,
+                      words_pattern=join(word_hs) if all_word_only else None)
 
 
 def pattern_check(pattern: str) -> str | None:

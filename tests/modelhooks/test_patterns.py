@@ -7,7 +7,7 @@ import pytest
 from modelhooks.scoring.engine import Engine
 from modelhooks.scoring.patterns import PatternUnsupported, pattern_check, pattern_translate
 from risk_db.selectors import ScoringRule
-from tests.modelhooks.corpus import make_patterns, make_posts
+from modelhooks.scoring.corpus import make_patterns, make_posts
 
 
 def rules_from(patterns):
@@ -40,7 +40,7 @@ def test_engine_equals_unicode_python_reference_on_mixed_script_corpus():
 def test_latin_and_arabic_word_patterns_equal_plain_python_re_with_the_original_pattern():
     """Where our definition and Python's coincide (no combining marks, no Thai), the engine equals
     Python's own Unicode `\\b` on the untouched pattern: the ASCII-\\b bug is gone."""
-    from tests.modelhooks.corpus import ARABIC, LATIN
+    from modelhooks.scoring.corpus import ARABIC, LATIN
 
     patterns = [rf"\b{w}\b" for w in LATIN + ARABIC] + [rf"\b{w.lower()}s?\b" for w in LATIN]
     posts = make_posts(3000, seed=3)
