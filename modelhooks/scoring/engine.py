@@ -15,7 +15,8 @@ import hyperscan
 import numpy as np
 import re2
 
-from modelhooks.scoring.patterns import PatternUnsupported, pattern_translate, word_bytes, word_text
+from modelhooks.scoring.patterns import (_ASCII_WORD_TABLE, PatternUnsupported, _non_ascii_non_word, pattern_translate,
+                                         word_text)
 
 log = logging.getLogger(__name__)
 HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
@@ -191,6 +192,7 @@ class Engine:
         confirm, to_rule, words_rule = self._confirm, self._pattern_rule, self._words_rule
         found: list[int] = []
         out: list[list[int]] = []
+        non_word, table = _non_ascii_non_word(), _ASCII_WORD_TABLE
 
         def on_match(pid, start, end, flags, ctx):
             found.append(pid)
@@ -199,8 +201,11 @@ class Engine:
             matched: list[int] = []
             if words_db is not None:
                 found.clear()
-                words_db.scan(word_bytes(text), match_event_handler=on_match)
-                matched = [words_rule[p] for p in found]
+                # word_bytes(text), inlined: this loop is the engine's hot path
+                w = non_word.sub(" ", text) if not text.isascii() and non_word.search(text) else text
+                words_db.scan(w.encode("utf-8", "surrogatepass").translate(table), match_event_handler=on_match)
+                if found:
+                    matched = [words_rule[p] for p in found]
             if db is not None:
                 found.clear()
                 db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)

@@ -116,7 +116,7 @@ def test_export_interrupted_midway_leaves_no_file_that_looks_complete(export_dir
         seen["during"] = sorted(p.name for p in folder.iterdir())
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports, "_write_parquet", crash)
+    monkeypatch.setattr(exports, "_write_parquet_pg", crash)
     with pytest.raises(OSError):
         exports.export_run(export_id=export.pk)
     assert seen["during"] == ["samples.jsonl.partial"]  # while writing, only a .partial name exists
