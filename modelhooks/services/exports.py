@@ -121,14 +121,24 @@ def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
     copy_sql = ("COPY (SELECT row_to_json(t)::text FROM (" + inner + ") t) TO STDOUT "
                 "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')")  # JSON text escapes all control chars
     digest, rows = hashlib.sha256(), 0
+    buf = bytearray()
+    flush_at = 1 << 20  # PostgreSQL sends one message per row: hash, count and write per MiB, not per row
+
+    def flush():
+        nonlocal rows
+        out.write(buf)
+        digest.update(buf)
+        rows += buf.count(b"\n")
+        buf.clear()
+        progress.update(rows)
+
     with connection.cursor() as cur:
         with cur.cursor.copy(copy_sql) as copy:
             for data in copy:
-                b = bytes(data)
-                out.write(b)
-                digest.update(b)
-                rows += b.count(b"\n")
-                progress.update(rows)
+                buf += data
+                if len(buf) >= flush_at:
+                    flush()
+    flush()
     return rows, digest.hexdigest()
 
 
@@ -185,10 +195,11 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
             cols.append(f"t.{q}")
     scratch = path.with_name(path.name + ".csv")
     try:
-        with scratch.open("wb") as out, connection.cursor() as cur:
+        with scratch.open("wb", buffering=1 << 20) as out, connection.cursor() as cur:
             with cur.cursor.copy(f"COPY (SELECT {', '.join(cols)} FROM ({inner}) t) TO STDOUT WITH (FORMAT csv)") as copy:
+                write = out.write
                 for data in copy:
-                    out.write(data)
+                    write(data)
         reader = pacsv.open_csv(
             scratch,
             read_options=pacsv.ReadOptions(column_names=schema.names, block_size=8 << 20),
