@@ -225,6 +225,7 @@ MODELHOOKS = {
     "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(BASE_DIR / "exports")),
     "EXPORT_PARQUET_ROWS": 50_000,  # rows per Parquet row group (bounds memory)
     "EXPORT_PROGRESS_EVERY": 50_000,  # rows between progress saves and pushes
+    "EXPORT_FLUSH_BYTES": 1 << 20,  # JSONL is hashed, counted and written in blocks of this size
     "ORACLE_FACTS": {},
 }
 

@@ -122,7 +122,7 @@ def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
                 "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')")  # JSON text escapes all control chars
     digest, rows = hashlib.sha256(), 0
     buf = bytearray()
-    flush_at = 1 << 20  # PostgreSQL sends one message per row: hash, count and write per MiB, not per row
+    flush_at = settings.MODELHOOKS["EXPORT_FLUSH_BYTES"]  # PostgreSQL sends a message per row: work per MiB
 
     def flush():
         nonlocal rows

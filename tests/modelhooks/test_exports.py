@@ -179,7 +179,7 @@ def test_export_progress_is_pushed_over_the_websocket(export_dir, settings):
 
     from config.asgi import application
 
-    settings.MODELHOOKS = {**settings.MODELHOOKS, "EXPORT_PROGRESS_EVERY": 2}
+    settings.MODELHOOKS = {**settings.MODELHOOKS, "EXPORT_PROGRESS_EVERY": 2, "EXPORT_FLUSH_BYTES": 1}
     en = ShardFactory(code="en-US")
     rows = samples(en, 5)
     export = Export.objects.create(shard=en, created_at=rows[0].created_at)
