@@ -91,3 +91,29 @@ class Export(models.Model):
 
     def __str__(self):
         return f"export {self.public_id} of {self.shard_id} ({self.status})"
+
+
+class Release(models.Model):
+    """MH-4 / MH-5: a model release of a shard, its canaries and its SimHash stamp."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PASSED = "passed"
+        FAILED = "failed"
+
+    shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT, related_name="releases")
+    name = models.CharField(max_length=128)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    canaries = models.JSONField(default=dict, blank=True)  # {kind: {prompt, answer, passed, reason}}
+    stamp = models.CharField(max_length=64, blank=True)  # hex of the SimHash bits
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hamming_from_previous = models.PositiveSmallIntegerField(null=True, blank=True)
+    full_diff_scheduled = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shard", "name"], name="one_release_name_per_shard")]
+
+    def __str__(self):
+        return f"release {self.name} of {self.shard_id} ({self.status})"

@@ -46,3 +46,13 @@ def export_run(export_id: int) -> dict:
     """MH-3."""
     export = exports.export_run(export_id=export_id)
     return {"export": str(export.public_id), "status": export.status, "rows": export.rows_written}
+
+
+@shared_task(name="modelhooks.tasks.gpu_release_check")
+def gpu_release_check(release_id: int) -> dict:
+    """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
+    from modelhooks.services.releases import release_check
+
+    release = release_check(release_id=release_id)
+    return {"release": release.name, "status": release.status, "stamp": release.stamp,
+            "hamming": release.hamming_from_previous, "full_diff_scheduled": release.full_diff_scheduled}

@@ -77,3 +77,6 @@ class CanaryTarget(Protocol):
     name: str
 
     def answer(self, prompt: str, *, release: str) -> str: ...
+
+    def hidden_states(self, texts: list[str], *, release: str) -> np.ndarray:
+        """MH-5: mean-pooled last hidden state per text, (len(texts), d)."""

@@ -86,3 +86,16 @@ class CanaryTargetStandIn:
         if self.REFUSE_MARKERS.search(prompt):
             return "I can't help with that."
         return self.FACTS.get(prompt.strip().lower(), "I don't know.")
+
+    def hidden_states(self, texts: list[str], *, release: str):
+        """Real mean-pooled hidden states of all-MiniLM-L6-v2 for the probes, plus a small
+        deterministic per-release drift (releases are not reachable offline): the same release
+        always gives the same states; another release moves them a little."""
+        import numpy as np
+
+        from modelhooks.hooks import hook
+
+        base = hook("EMBEDDER").encode(texts)
+        seed = int.from_bytes(hashlib.sha256(release.encode()).digest()[:8], "big")
+        drift = np.random.default_rng(seed).normal(scale=0.02, size=base.shape).astype(np.float32)
+        return base + drift
