@@ -154,3 +154,18 @@ def test_matrix_cosine_equals_per_pair_dot_products():
     got = {(h.post_index, h.version_id) for h in Engine(rules, cosine_threshold=0.8).score_embeddings(posts, "e", [1] * 10)}
     want = {(p, r) for p in range(10) for r in range(50) if float(posts[p] @ rules_m[r]) >= 0.8}
     assert got == want and len(want) >= 10
+
+
+def test_scoring_page_shows_embedding_lag_bad_rows_and_skipped_rules_to_seniors(world, client):
+    from tests.factories import UserFactory
+
+    rule_create(pattern=r"king\bdom", origin_locale="en-US", shards=[world["en"]])
+    corrections(world["en"], ["the king", " "])
+    [batch] = scoring.scoring_batches_cut()
+    scoring.scoring_batch_run(batch_id=batch.pk)
+    client.force_login(UserFactory(username="senior1", role="senior"))
+    html = client.get("/scoring/").content.decode()
+    assert "Embedding stage lag: <strong>1</strong> posts in 1 batches" in html
+    assert "post text is empty" in html and "only allowed at the start or end" in html
+    client.force_login(UserFactory(username="v9", role="verifier"))
+    assert client.get("/scoring/").status_code == 403
