@@ -50,10 +50,16 @@ def _re2_options():
     return o
 
 
-def _hs_compile(expressions: list[bytes]):
+# The word-only database scans a whole batch as one buffer: every match is reported (no SINGLEMATCH).
+HS_FLAGS_ALL = HS_FLAGS & ~hyperscan.HS_FLAG_SINGLEMATCH
+POST_SEPARATOR_CHAR = "\uffff"  # between posts in the batch buffer; word-only patterns treat it as a space
+POST_SEPARATOR = POST_SEPARATOR_CHAR.encode("utf-8")
+
+
+def _hs_compile(expressions: list[bytes], flags: int = HS_FLAGS):
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-               flags=[HS_FLAGS] * len(expressions))
+               flags=[flags] * len(expressions))
     return db
 
 
@@ -126,7 +132,7 @@ class Engine:
             expressions.append(t.prefilter.encode("utf-8"))
             self._pattern_rule.append(ri)
             self._confirm.append(None if t.confirm is None else (t.confirm, t.confirm_on_word_text))
-        self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None)
+        self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None, HS_FLAGS_ALL)
         self._db, self._pattern_rule = self._compile_valid(expressions, self._pattern_rule, self._confirm)
         self._embeddings = self._embedding_matrices()
 
@@ -134,20 +140,20 @@ class Engine:
         log.warning("rule %s version %s skipped by the scorer: %s", r.rule_id, r.version_id, reason)
         self.skipped.append(SkippedRule(rule_id=r.rule_id, version_id=r.version_id, pattern=r.pattern, reason=reason))
 
-    def _compile_valid(self, expressions: list[bytes], to_rule: list[int], side: list | None):
+    def _compile_valid(self, expressions: list[bytes], to_rule: list[int], side: list | None, flags: int = HS_FLAGS):
         """Compile all; if Hyperscan refuses the set, find the refused patterns by halving (its error
         names no pattern), report them, and compile the rest. Returns (db, id -> rule index)."""
         if not expressions:
             return None, []
         try:
-            return _hs_compile(expressions), to_rule
+            return _hs_compile(expressions, flags), to_rule
         except hyperscan.error:
             pass
         bad: set[int] = set()
 
         def find(ids: list[int]) -> None:
             try:
-                _hs_compile([expressions[i] for i in ids])
+                _hs_compile([expressions[i] for i in ids], flags)
             except hyperscan.error as exc:
                 if len(ids) == 1:
                     bad.add(ids[0])
@@ -161,7 +167,7 @@ class Engine:
         keep = [i for i in range(len(expressions)) if i not in bad]
         if side is not None:
             side[:] = [side[i] for i in keep]
-        return (_hs_compile([expressions[i] for i in keep]) if keep else None), [to_rule[i] for i in keep]
+        return (_hs_compile([expressions[i] for i in keep], flags) if keep else None), [to_rule[i] for i in keep]
 
     def _embedding_matrices(self) -> dict[str, tuple[np.ndarray, list[int]]]:
         groups: dict[str, list[int]] = {}
@@ -188,40 +194,77 @@ class Engine:
     # -- regex stage ------------------------------------------------------------------------------
     def match(self, texts: list[str]) -> list[list[int]]:
         """Rule indexes whose pattern matches each text (the engine without shard mapping)."""
-        db, words_db = self._db, self._words_db
-        confirm, to_rule, words_rule = self._confirm, self._pattern_rule, self._words_rule
+        out: list[list[int]] = [[] for _ in texts]
+        if self._words_db is not None and texts:
+            self._match_words(texts, out)
+        if self._db is not None:
+            self._match_each(texts, out)
+        return out
+
+    def _match_words(self, texts: list[str], out: list[list[int]]) -> None:
+        """Word-only patterns, exact: the batch joined with U+FFFF (a noncharacter, never in a
+        stored post), normalised once (non-word characters -> spaces), scanned once. A word-only body
+        cannot cross a separator and its edge consumes at most the separator, so a match ending at
+        `to` belongs to the first post whose end + len(separator) >= to."""
+        from bisect import bisect_left
+
+        if any(POST_SEPARATOR_CHAR in t for t in texts):  # cannot happen from the database; stay exact anyway
+            for i, t in enumerate(texts):
+                self._match_words_one(t, out[i])
+            return
+        joined = POST_SEPARATOR_CHAR.join(texts)
+        non_word = _non_ascii_non_word()
+        if not joined.isascii() and non_word.search(joined):
+            joined = non_word.sub(" ", joined)
+        buffer = joined.encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+        step = len(POST_SEPARATOR)
+        limits, pos = [], 0
+        for part in buffer.split(POST_SEPARATOR):
+            pos += len(part)
+            limits.append(pos + step)
+            pos += step
+        words_rule, seen = self._words_rule, set()
+
+        def on_match(pid, start, to, flags, ctx):
+            key = (bisect_left(limits, to), words_rule[pid])
+            if key not in seen:
+                seen.add(key)
+                out[key[0]].append(key[1])
+
+        self._words_db.scan(buffer, match_event_handler=on_match)
+
+    def _match_words_one(self, text: str, into: list[int]) -> None:
+        seen = set()
+
+        def on_match(pid, start, to, flags, ctx):
+            if pid not in seen:
+                seen.add(pid)
+                into.append(self._words_rule[pid])
+
+        self._words_db.scan(word_text(text).encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+
+    def _match_each(self, texts: list[str], out: list[list[int]]) -> None:
+        """Other patterns, post by post: the prefilter, then RE2 confirms `\\b` edges on flagged posts."""
+        db, confirm, to_rule = self._db, self._confirm, self._pattern_rule
         found: list[int] = []
-        out: list[list[int]] = []
-        non_word, table = _non_ascii_non_word(), _ASCII_WORD_TABLE
 
         def on_match(pid, start, end, flags, ctx):
             found.append(pid)
 
-        for text in texts:
-            matched: list[int] = []
-            if words_db is not None:
-                found.clear()
-                # word_bytes(text), inlined: this loop is the engine's hot path
-                w = non_word.sub(" ", text) if not text.isascii() and non_word.search(text) else text
-                words_db.scan(w.encode("utf-8", "surrogatepass").translate(table), match_event_handler=on_match)
-                if found:
-                    matched = [words_rule[p] for p in found]
-            if db is not None:
-                found.clear()
-                db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-                words = None
-                for p in found:
-                    c = confirm[p]
-                    if c is None:
-                        matched.append(to_rule[p])
-                        continue
-                    pattern, on_words = c
-                    if on_words and words is None:
-                        words = word_text(text)
-                    if _re2_compiled(pattern).search(words if on_words else text):
-                        matched.append(to_rule[p])
-            out.append(matched)
-        return out
+        for i, text in enumerate(texts):
+            found.clear()
+            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+            words = None
+            for p in found:
+                c = confirm[p]
+                if c is None:
+                    out[i].append(to_rule[p])
+                    continue
+                pattern, on_words = c
+                if on_words and words is None:
+                    words = word_text(text)
+                if _re2_compiled(pattern).search(words if on_words else text):
+                    out[i].append(to_rule[p])
 
     def score_regex(self, texts: list[str], shard_ids: list[int]) -> list[Hit]:
         """Regex would-hits, mapped to rule versions live in each post's shard."""

@@ -86,7 +86,7 @@ def _non_ascii_non_word():
             start = None
         prev = cp
     cls = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in marks)
-    return re.compile(f"[^\\x00-\\x7f\\w{cls}]")
+    return re.compile(f"[^\\x00-\\x7f\\w{cls}\\uffff]")  # U+FFFF: the engine's post separator
 
 
 def word_bytes(text: str) -> bytes:
@@ -313,7 +313,8 @@ def pattern_translate(pattern: str) -> Translated:
         pre.append(raw)
         all_word_only &= _word_only(body)
         word_conf.append(("(?:^| )" if left else "") + "(?:" + _re2_body(body) + ")" + ("(?: |$)" if right else ""))
-        word_hs.append(("(?:^| )" if left else "") + "(?:" + raw + ")" + ("(?: |$)" if right else ""))
+        # U+FFFF separates posts when a batch is scanned as one buffer (engine._match_words)
+        word_hs.append(("(?:^|[ \\x{ffff}])" if left else "") + "(?:" + raw + ")" + ("(?:[ \\x{ffff}]|$)" if right else ""))
         conf.append(("(?:^|[^" + RE2_WORD + "])" if left else "") + "(?:" + _re2_body(body) + ")"
                     + ("(?:[^" + RE2_WORD + "]|$)" if right else ""))
         w = python_word_class()

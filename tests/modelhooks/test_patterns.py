@@ -98,3 +98,9 @@ def test_catastrophic_backtracking_pattern_runs_in_linear_time():
     result = engine.match([text] * 20)
     assert time.perf_counter() - start < 2.0
     assert result[0] == []
+
+
+def test_posts_scanned_together_never_share_a_match_across_their_edges():
+    engine = Engine(rules_from([r"\bfoo\b", r"\bbar baz\b", r"\bكتاب\b"]), cosine_threshold=0.6)
+    posts = ["xfoo", "foo", "barfoo", "bar", "baz", "كتاب،", "«foo»", "", "foo\u00a0"]
+    assert engine.match(posts) == [[], [0], [], [], [], [2], [0], [], [0]]
