@@ -163,7 +163,7 @@ def _write_parquet(qs, fields, path: Path) -> int:
         def flush():
             cols = list(zip(*buf)) if buf else [[] for _ in names]
             arrays = [pa.array([_py_value(v) for v in col], type=schema.field(i).type) for i, col in enumerate(cols)]
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
+            writer.write_batch(pa.record_batch(arrays, schema=schema), row_group_size=group)
             buf.clear()
 
         for values in qs.values_list(*names).iterator(chunk_size=group):
@@ -200,15 +200,18 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
                 write = out.write
                 for data in copy:
                     write(data)
+        # Memory flat in the row count: small blocks, one thread, the system allocator (Arrow's default
+        # mimalloc pool kept growing with the file in our measurements), a plain file instead of a mmap.
+        pool = pa.system_memory_pool()
         reader = pacsv.open_csv(
-            scratch,
-            read_options=pacsv.ReadOptions(column_names=schema.names, block_size=8 << 20),
+            pa.OSFile(str(scratch)), memory_pool=pool,
+            read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
             convert_options=pacsv.ConvertOptions(column_types=schema, true_values=["t"], false_values=["f"],
                                                  strings_can_be_null=True, quoted_strings_can_be_null=False))
-        rows = 0
-        with pq.ParquetWriter(path, schema) as writer:
-            for batch in reader:
-                writer.write_batch(batch)
+        rows, group = 0, settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
+        with pq.ParquetWriter(path, schema, memory_pool=pool) as writer:
+            for batch in reader:  # row groups of at most `group` rows: pyarrow would otherwise buffer ~1M
+                writer.write_batch(batch, row_group_size=group)
                 rows += batch.num_rows
             if rows == 0:
                 writer.write_table(schema.empty_table())
