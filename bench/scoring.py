@@ -147,8 +147,8 @@ def run() -> dict:
         results.append(result("scoring", f"naive Python re loop posts/s at {n_rules} rules (floor, vs raw Hyperscan)",
                               NAIVE_POSTS / naive_s, POSTS / raw_s, "posts/s", {**params, "posts": NAIVE_POSTS}))
         notes.append(f"- {n_rules} rules: rules read from PostgreSQL in {read_s:.2f} s, compiled in {compile_s:.2f} s; "
-                     f"{len(hits):,} would-hits on {POSTS:,} posts ({raw_candidates:,} raw prefilter matches, each "
-                     f"`\\b` pattern confirmed by RE2 on the flagged post only).")
+                     f"{len(hits):,} would-hits on {POSTS:,} posts ({raw_candidates:,} matches of the boundary-stripped "
+                     f"patterns in the raw ceiling; the engine's word-only scan is exact and confirms nothing).")
 
     # End to end: posts in PostgreSQL (corrections), the batch service, would-hits written.
     e2e = _end_to_end(vocab, all_terms[:1000], shards)
