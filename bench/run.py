@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["queue", "intake", "scoring", "embeddings", "export"]
+ORDER = ["queue", "intake", "scoring", "embeddings", "export", "pay"]
 
 
 def bench_database_url() -> str:

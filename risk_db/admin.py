@@ -23,3 +23,39 @@ class RuleAdmin(admin.ModelAdmin):
     list_display = ("id", "origin_locale", "intent_class", "current_version", "created_at")
     list_filter = ("origin_locale",)
     inlines = [RuleVersionInline, RuleShardStateInline]
+
+
+from risk_db.models import (Complaint, IndexBuild, LocalVerifyItem, RuleTransition, SurveyResponse,  # noqa: E402
+                            TabooCandidate, TabooNomination)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence and history are written by services only; the admin shows them."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RuleTransition)
+class RuleTransitionAdmin(ReadOnlyAdmin):
+    list_display = ("at", "rule", "shard", "event", "from_state", "to_state", "made_by")
+    list_filter = ("event",)
+
+
+@admin.register(TabooCandidate)
+class TabooCandidateAdmin(ReadOnlyAdmin):
+    list_display = ("token", "status", "first_at", "expires_at", "rule")
+    list_filter = ("status",)
+
+
+admin.site.register(TabooNomination, ReadOnlyAdmin)
+admin.site.register(Complaint, ReadOnlyAdmin)
+admin.site.register(SurveyResponse, ReadOnlyAdmin)
+admin.site.register(LocalVerifyItem, ReadOnlyAdmin)
+admin.site.register(IndexBuild, ReadOnlyAdmin)

@@ -17,6 +17,9 @@ class ScoringRule:
     embedder: str
     origin_locale: str
     shard_states: tuple[tuple[int, str], ...] = field(default=())  # (shard_id, state)
+    kind: str = "regex"  # "keyword_sentiment" for a softened version (RK-6) ...
+    keyword: str = ""
+    min_sentiment: float | None = None  # ... which hits only where sentiment >= this
 
 
 def rules_for_scoring() -> list[ScoringRule]:
@@ -30,7 +33,176 @@ def rules_for_scoring() -> list[ScoringRule]:
     return [
         ScoringRule(rule_id=v.rule_id, version_id=v.pk, pattern=v.pattern,
                     embedding=tuple(v.embedding) if v.embedding else None, embedder=v.embedder,
-                    origin_locale=v.rule.origin_locale, shard_states=tuple(sorted(states[v.rule_id])))
+                    origin_locale=v.rule.origin_locale, shard_states=tuple(sorted(states[v.rule_id])),
+                    kind=v.kind, keyword=v.keyword, min_sentiment=v.min_sentiment)
         for v in versions.order_by("rule_id")
     ]
 
+
+
+# ---- The live index (RK-3) ------------------------------------------------------------------
+
+@dataclass
+class LiveIndex:
+    build_id: int | None
+    entries: list[dict]
+    patterns: object  # re2 Set over entries
+
+    def match(self, *, text: str, shard_code: str, states=(RuleShardState.State.BLOCKING,)) -> list[dict]:
+        """Entries of the live index whose pattern matches `text` and which are in one of `states` in the shard.
+        A softened entry (RK-6) also needs the sentiment hook's score >= its floor."""
+        if not self.entries:
+            return []
+        found = [self.entries[i] for i in sorted(self.patterns.Match(text) or [])]
+        found = [e for e in found if e["shards"].get(shard_code) in states]
+        if any(e["kind"] == "keyword_sentiment" for e in found):
+            from risk_db import hooks
+
+            [score], _ = hooks.sentiment([text])
+            found = [e for e in found if e["kind"] != "keyword_sentiment" or score >= (e["min_sentiment"] or 0.0)]
+        return found
+
+
+_live: dict[str, LiveIndex] = {}
+
+
+def live_index() -> LiveIndex:
+    """The live build, compiled once per process and swapped when a newer build goes live."""
+    from risk_db.models import IndexBuild
+    from risk_db.services.index import index_set_compile
+
+    row = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).values("pk").first()
+    build_id = row["pk"] if row else None
+    cached = _live.get("index")
+    if cached is None or cached.build_id != build_id:
+        entries = IndexBuild.objects.get(pk=build_id).entries if build_id else []
+        cached = LiveIndex(build_id=build_id, entries=entries, patterns=index_set_compile(entries))
+        _live["index"] = cached  # one assignment: readers see the old index or the new one, never half
+    return cached
+
+
+def rules_index_readiness(*, now=None) -> dict:
+    """RK-3: the live index is stale when there is none, when the nightly rebuild has not checked in for
+    INDEX_STALE_HOURS, or when rule changes have waited longer than that to go live."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from risk_db.models import IndexBuild, RuleTransition
+    from risk_db.services.index import index_entries_current, index_fingerprint
+
+    now = now or timezone.now()
+    limit = timedelta(hours=settings.RISK_DB["INDEX_STALE_HOURS"])
+    live = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
+    last_check = (IndexBuild.objects.filter(status__in=[IndexBuild.Status.LIVE, IndexBuild.Status.SKIPPED])
+                  .order_by("-finished_at").values_list("finished_at", flat=True).first())
+    body = {"ready": False, "live_build": live.pk if live else None, "built_at": live.finished_at if live else None,
+            "last_checked_at": last_check, "entries": len(live.entries) if live else 0, "pending_changes": False,
+            "pending_since": None, "stale_after_hours": settings.RISK_DB["INDEX_STALE_HOURS"]}
+    if live is None:
+        return {**body, "reason": "no live index has been built yet"}
+    if index_fingerprint(index_entries_current()) != live.fingerprint:
+        body["pending_changes"] = True
+        body["pending_since"] = (RuleTransition.objects.filter(at__gt=live.started_at).order_by("at")
+                                 .values_list("at", flat=True).first()) or live.finished_at
+    if now - last_check > limit:
+        return {**body, "reason": f"the nightly rebuild last ran at {last_check:%Y-%m-%d %H:%M} UTC, over {limit} ago"}
+    if body["pending_changes"] and now - body["pending_since"] > limit:
+        return {**body, "reason": f"rule changes since {body['pending_since']:%Y-%m-%d %H:%M} UTC are not live yet"}
+    return {**body, "ready": True, "reason": ""}
+
+
+# ---- Pages and API reads --------------------------------------------------------------------
+
+def taboo_candidates(*, status: str | None = None, limit: int = 200):
+    from django.db.models import Count, Prefetch
+
+    from risk_db.models import TabooCandidate, TabooNomination
+
+    qs = TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))\
+        .order_by("-first_at")[:limit]
+
+
+def taboo_candidate_get(*, pk: int):
+    from django.db.models import Count, Prefetch
+
+    from risk_db.models import TabooCandidate, TabooNomination
+
+    return (TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
+            .prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))
+            .get(pk=pk))
+
+
+def rules_overview():
+    from risk_db.models import Rule
+
+    return Rule.objects.select_related("current_version").prefetch_related("shard_states__shard").order_by("-id")
+
+
+def rule_detail(*, rule_id: int):
+    from risk_db.models import Rule
+
+    return (Rule.objects.select_related("current_version", "created_by")
+            .prefetch_related("versions__created_by", "shard_states__shard", "transitions__shard")
+            .filter(pk=rule_id).first())
+
+
+def rule_charts(*, rule, days: int = 30, now=None) -> dict:
+    """Series for the rule page: would-hits per day per shard, complaints per day (all vs would-have-prevented)
+    per shard, and survey fair share per arm per shard."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    from risk_db.models import Complaint, SurveyResponse, WouldHit
+
+    now = now or timezone.now()
+    start = now - timedelta(days=days)
+    labels = [(start + timedelta(days=i + 1)).date().isoformat() for i in range(days)]
+    hits = (WouldHit.objects.filter(rule_version__rule=rule, at__gte=start).annotate(day=TruncDate("at"))
+            .values("shard__code", "day").annotate(n=Count("post_id", distinct=True)))
+    per_shard: dict[str, dict[str, int]] = {}
+    for row in hits:
+        per_shard.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
+    from risk_db.services.evidence import hashtag_key
+
+    # "Would have prevented" as in RK-5's coverage: the same post, or exactly a would-hit's hashtag set.
+    rule_hits = WouldHit.objects.filter(rule_version__rule=rule)
+    hit_sets = list({hashtag_key(t) for t in rule_hits.values_list("hashtags", flat=True).distinct()} - {""})
+    prevented = Q(post_id__in=rule_hits.values("post_id")) | Q(hashtag_key__in=hit_sets)
+    complaints = (Complaint.objects.filter(shard__in=rule.shard_states.values("shard"), at__gte=start)
+                  .annotate(day=TruncDate("at")).values("shard__code", "day")
+                  .annotate(total=Count("id"), prevented=Count("id", filter=prevented)))
+    comp: dict[str, dict[str, dict[str, int]]] = {}
+    for row in complaints:
+        comp.setdefault(row["shard__code"], {})[row["day"].isoformat()] = {"total": row["total"], "prevented": row["prevented"]}
+    survey = (SurveyResponse.objects.filter(rule=rule).values("shard__code", "arm")
+              .annotate(n=Count("id"), fair=Count("id", filter=Q(fair=True))))
+    surv: dict[str, dict[str, float]] = {}
+    for row in survey:
+        surv.setdefault(row["shard__code"] or "-", {})[row["arm"]] = round(100 * row["fair"] / row["n"], 1) if row["n"] else 0
+    from risk_db.models import ScoringVolume
+
+    volume: dict[str, dict[str, int]] = {}
+    for row in (ScoringVolume.objects.filter(shard__code__in=per_shard.keys(), hour__gte=start).annotate(day=TruncDate("hour"))
+                .values("shard__code", "day").annotate(n=Sum("posts"))):
+        volume.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
+    # The would-hit rate (% of posts scored that day) where the scorer reported its volume, else the count.
+    rate = {code: [round(100 * by_day.get(d, 0) / volume[code][d], 3) if volume.get(code, {}).get(d) else None
+                   for d in labels] for code, by_day in per_shard.items() if code in volume}
+    return {
+        "labels": labels,
+        "hits": {code: [by_day.get(d, 0) for d in labels] for code, by_day in sorted(per_shard.items())},
+        "hit_rate": dict(sorted(rate.items())),
+        "complaints": {code: {"total": [by_day.get(d, {}).get("total", 0) for d in labels],
+                              "prevented": [by_day.get(d, {}).get("prevented", 0) for d in labels]}
+                       for code, by_day in sorted(comp.items())},
+        "survey": {"shards": sorted(surv), "treatment": [surv[c].get("treatment", 0) for c in sorted(surv)],
+                   "control": [surv[c].get("control", 0) for c in sorted(surv)]},
+    }

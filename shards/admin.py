@@ -61,3 +61,58 @@ class CorrectionAdmin(admin.ModelAdmin):
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "level", "shard", "resolved_at")
+
+
+# ---- issue 3: the intake defences ---------------------------------------------------------------
+from shards.models import (BlockListEntry, DormantClique, LocaleLedger, SubmitterLedger,  # noqa: E402
+                           SuspendedComponent, TaintList, TopicFreeze, TrainingBatch)
+
+
+@admin.register(BlockListEntry)
+class BlockListEntryAdmin(admin.ModelAdmin):
+    """IN-4: admins edit the slur/gibberish block-list per locale (blank locale = every locale)."""
+
+    list_display = ("term", "locale_code", "kind", "active", "updated_at")
+    list_filter = ("locale_code", "kind", "active")
+    search_fields = ("term",)
+
+
+@admin.register(TopicFreeze)
+class TopicFreezeAdmin(admin.ModelAdmin):
+    list_display = ("locale_code", "hashtag", "frozen_from", "frozen_until", "entropy_bits", "share", "mentions")
+
+
+@admin.register(SuspendedComponent)
+class SuspendedComponentAdmin(admin.ModelAdmin):
+    list_display = ("suspended_at", "size", "hashtag", "share", "active")
+    readonly_fields = ("members",)
+
+
+@admin.register(DormantClique)
+class DormantCliqueAdmin(admin.ModelAdmin):
+    list_display = ("found_at", "size", "status", "decided_by")
+    readonly_fields = ("members", "status", "decided_by", "decided_at")  # decide on the alerts page (audited)
+
+
+@admin.register(TaintList)
+class TaintListAdmin(admin.ModelAdmin):
+    list_display = ("version", "created_at", "reason", "actor")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # versions are append-only: exports cite them
+
+
+@admin.register(TrainingBatch)
+class TrainingBatchAdmin(admin.ModelAdmin):
+    list_display = ("cut_at", "size", "weight")
+
+
+@admin.register(LocaleLedger)
+class LocaleLedgerAdmin(admin.ModelAdmin):
+    list_display = ("locale_code", "votes", "corroborated", "crowd_votes", "rulings", "numeric_n")
+
+
+@admin.register(SubmitterLedger)
+class SubmitterLedgerAdmin(admin.ModelAdmin):
+    list_display = ("submitter_id", "locale_code", "backed", "corroborated", "burn", "flag_weight")
+    search_fields = ("submitter_id",)

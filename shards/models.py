@@ -136,13 +136,22 @@ class Correction(models.Model):
     shard = models.ForeignKey(Shard, null=True, blank=True, on_delete=models.SET_NULL)
     dedupe_key = models.CharField(max_length=64, null=True, blank=True)
     raw = models.JSONField(null=True, blank=True)  # kept only for invalid items
+    # issue 3: what the defences saw
+    language = models.CharField(max_length=8, blank=True)  # IN-2: detected ISO 639-1
+    english_text = models.TextField(blank=True)  # IN-2: the MT hook's English, for conflict resolution
+    norm_key = models.CharField(max_length=64, blank=True)  # IN-5: the normalised correction
+    numeric_value = models.FloatField(null=True, blank=True)  # IN-6
+    geo_mismatch = models.BooleanField(default=False)  # IN-9
+    rate_key = models.CharField(max_length=80, blank=True)  # IN-3: country + network
+    reason = models.TextField(blank=True)  # why the deciding step decided so, in words
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], condition=Q(dedupe_key__isnull=False),
                                     name="one_correction_per_delivery"),
         ]
-        indexes = [models.Index(fields=["post_id"]), models.Index(fields=["outcome", "received_at"])]
+        indexes = [models.Index(fields=["post_id"]), models.Index(fields=["outcome", "received_at"]),
+                   models.Index(fields=["submitter_id", "at"])]
 
 
 class TrainingSample(models.Model):
@@ -157,6 +166,13 @@ class TrainingSample(models.Model):
     hard_block_locale = models.CharField(max_length=16, blank=True)
     weight = models.DecimalField(max_digits=6, decimal_places=4, default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # issue 3
+    graph = models.ForeignKey("CorrectionGraph", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="samples")  # IN-11: the users who backed it
+    batch = models.ForeignKey("TrainingBatch", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="samples")  # IN-12
+    accepted_by = models.CharField(max_length=40, blank=True)  # ruling / auto_accept / conflict_resolver:...
+    withheld_reason = models.CharField(max_length=64, blank=True)  # non-empty: never exported
 
     class Meta:
         constraints = [
@@ -180,3 +196,208 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# ---- issue 3: the intake defences -----------------------------------------------------------
+
+class BlockListEntry(models.Model):
+    """IN-4: a slur or gibberish term; a correction overlapping it is rejected. Blank locale = all."""
+
+    class Kind(models.TextChoices):
+        SLUR = "slur"
+        GIBBERISH = "gibberish"
+
+    locale_code = models.CharField(max_length=16, blank=True, help_text="blank: every locale")
+    term = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SLUR)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["locale_code", "term"], name="one_block_term_per_locale")]
+
+    def __str__(self):
+        return f"{self.locale_code or '*'}: {self.term}"
+
+
+class RateLimitKey(models.Model):
+    """IN-3, database backend: admitted event times of one key, and its cool-off."""
+
+    key = models.CharField(max_length=80, unique=True)
+    admitted = models.JSONField(default=list)  # epoch seconds inside the window
+    cooloff_until = models.DateTimeField(null=True, blank=True)
+
+
+class IntakeCounter(models.Model):
+    """IN-7/8/9: per locale and hour, corrections seen (hashtag ''), per hashtag, and geo mismatches."""
+
+    locale_code = models.CharField(max_length=16)
+    hour = models.DateTimeField()
+    hashtag = models.CharField(max_length=100, blank=True)
+    n = models.IntegerField(default=0)
+    mismatched = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["locale_code", "hour", "hashtag"], name="one_counter")]
+
+
+class LocaleLedger(models.Model):
+    """IN-7: corroboration per locale. A verifier's ruling weighs 5x a crowd vote in a low-volume
+    language. IN-6: the history of accepted numeric deltas (Welford mean / M2)."""
+
+    locale_code = models.CharField(max_length=16, unique=True)
+    votes = models.FloatField(default=0)
+    corroborated = models.FloatField(default=0)
+    crowd_votes = models.IntegerField(default=0)
+    rulings = models.IntegerField(default=0)
+    numeric_n = models.IntegerField(default=0)
+    numeric_mean = models.FloatField(default=0)
+    numeric_m2 = models.FloatField(default=0)
+
+    @property
+    def rate(self) -> float | None:
+        return self.corroborated / self.votes if self.votes else None
+
+
+class SubmitterLedger(models.Model):
+    """IN-6/7/10: one submitter's corroboration in one locale (never mixed across locales)."""
+
+    submitter_id = models.CharField(max_length=128)
+    locale_code = models.CharField(max_length=16)
+    backed = models.IntegerField(default=0)
+    corroborated = models.IntegerField(default=0)
+    burn = models.FloatField(default=1.0)  # IN-10: 0.8 per overturned cluster
+    flag_weight = models.FloatField(default=1.0)  # IN-10: future flags weigh 0.8x
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submitter_id", "locale_code"], name="one_ledger_per_locale")]
+
+    @property
+    def score(self) -> float:
+        from django.conf import settings
+
+        prior = settings.INTAKE["CORROBORATION_PRIOR"]
+        return (self.corroborated + prior) / (self.backed + 1) * self.burn
+
+
+class TopicFreeze(models.Model):
+    """IN-8: a hashtag whose topic entropy collapsed is frozen in a locale for three days."""
+
+    locale_code = models.CharField(max_length=16)
+    hashtag = models.CharField(max_length=100)
+    frozen_from = models.DateTimeField()
+    frozen_until = models.DateTimeField()
+    entropy_bits = models.FloatField()
+    share = models.FloatField()
+    mentions = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-frozen_from"]
+        indexes = [models.Index(fields=["locale_code", "hashtag", "frozen_until"])]
+
+
+class ReplyEvent(models.Model):
+    """IN-10: one reply between two submitters (POST /api/v1/replies/)."""
+
+    from_user = models.CharField(max_length=128)
+    to_user = models.CharField(max_length=128)
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["at"])]
+
+
+class ReplyComponent(models.Model):
+    """IN-10: a connected component of the reply graph larger than the limit (rebuilt on new replies)."""
+
+    size = models.IntegerField()
+    computed_at = models.DateTimeField()
+
+
+class ReplyComponentMember(models.Model):
+    component = models.ForeignKey(ReplyComponent, on_delete=models.CASCADE, related_name="members")
+    submitter_id = models.CharField(max_length=128, db_index=True)
+
+
+class SuspendedComponent(models.Model):
+    """IN-10: a component of > 20 users with >= 50 % of its corrections on one hashtag."""
+
+    hashtag = models.CharField(max_length=100)
+    share = models.FloatField()
+    size = models.IntegerField()
+    members = models.JSONField(default=list)
+    suspended_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    lifted_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-suspended_at"]
+
+
+class SuspendedMember(models.Model):
+    component = models.ForeignKey(SuspendedComponent, on_delete=models.CASCADE, related_name="member_rows")
+    submitter_id = models.CharField(max_length=128, db_index=True)
+
+
+class CorrectionGraph(models.Model):
+    """IN-11: the set of users who backed a sample; the id is a hash of their sorted ids."""
+
+    graph_id = models.CharField(max_length=32, primary_key=True)
+    size = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CorrectionGraphMember(models.Model):
+    graph = models.ForeignKey(CorrectionGraph, on_delete=models.CASCADE, related_name="members")
+    submitter_id = models.CharField(max_length=128, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["graph", "submitter_id"], name="one_member_per_graph")]
+
+
+class DormantClique(models.Model):
+    """IN-11: found by the quarterly sweep; a senior may mark it as bots, which taints its graphs."""
+
+    class Status(models.TextChoices):
+        FLAGGED = "flagged"
+        BOTS = "bots"
+        CLEARED = "cleared"
+
+    members = models.JSONField(default=list)
+    size = models.IntegerField()
+    found_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.FLAGGED)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at"]
+
+
+class TaintList(models.Model):
+    """IN-11: each change to the taint list is a new version; exports record the one they honoured."""
+
+    version = models.AutoField(primary_key=True)
+    created_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    actor = models.CharField(max_length=150, blank=True)
+
+
+class TaintedSubmitter(models.Model):
+    """A user marked as a bot: every graph that contains them is tainted from that version on."""
+
+    taint_list = models.ForeignKey(TaintList, on_delete=models.PROTECT, related_name="submitters")
+    submitter_id = models.CharField(max_length=128, db_index=True)
+
+
+class TrainingBatch(models.Model):
+    """IN-12: accepted samples cut every 4 h, at most 50,000, at 0.3x weight."""
+
+    cut_at = models.DateTimeField()
+    size = models.IntegerField()
+    weight = models.DecimalField(max_digits=6, decimal_places=4)
+
+    class Meta:
+        ordering = ["-cut_at"]

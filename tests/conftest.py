@@ -182,3 +182,19 @@ def api():
 def login(api_client, user):
     api_client.force_authenticate(user=user)
     return api_client
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits():
+    """IN-3 keeps its counters in Redis, outside the test database: start each test clean."""
+    from shards.intake import defences
+
+    defences.block_list_cache.stamp = None
+    if django_settings.REDIS_URL and _redis_ok():
+        import redis
+
+        client = redis.Redis.from_url(django_settings.REDIS_URL)
+        keys = list(client.scan_iter("vo:rl:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    yield

@@ -204,3 +204,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+# Appeals, calibration, audits and pay (AP-1..AP-5, CA-1..CA-8) live in their own module.
+from verifier.models_quality import *  # noqa: E402,F401,F403

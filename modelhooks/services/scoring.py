@@ -91,14 +91,32 @@ def scoring_batch_run(*, batch_id: int, now: datetime | None = None) -> ScoringB
     posts, bad = _valid_posts(posts_for_batch(first_id=batch.first_correction_id, last_id=batch.last_correction_id))
     hits = engine.score_regex([p.text for p in posts], [p.shard_id for p in posts])
     _record(hits, posts)
-    batch.posts = len(posts)
-    batch.regex_hits = len(hits)
-    batch.bad_rows = bad
-    batch.skipped_rules = [{"rule_id": s.rule_id, "version_id": s.version_id, "reason": s.reason} for s in engine.skipped]
-    batch.regex_status = ScoringBatch.Stage.DONE
-    batch.regex_done_at = now or timezone.now()
-    batch.save(update_fields=["posts", "regex_hits", "bad_rows", "skipped_rules", "regex_status", "regex_done_at"])
+    done_at = now or timezone.now()
+    skipped = [{"rule_id": s.rule_id, "version_id": s.version_id, "reason": s.reason} for s in engine.skipped]
+    with transaction.atomic():
+        # The first completion of a batch also counts its posts per shard and hour (RK-7's base of the
+        # would-hit rate); a redelivered batch finds it done and counts nothing twice.
+        first = ScoringBatch.objects.filter(pk=batch.pk).exclude(regex_status=ScoringBatch.Stage.DONE).update(
+            posts=len(posts), regex_hits=len(hits), bad_rows=bad, skipped_rules=skipped,
+            regex_status=ScoringBatch.Stage.DONE, regex_done_at=done_at)
+        if first:
+            _volume_record(posts)
+    batch.refresh_from_db()
     return batch
+
+
+def _volume_record(posts: list[PostRow]) -> None:
+    from risk_db import services as risk_services
+
+    record = getattr(risk_services, "scoring_volume_record", None)
+    if record is None:  # an older risk_db without the would-hit-rate base
+        return
+    counts: dict[tuple[int, datetime], int] = {}
+    for p in posts:
+        key = (p.shard_id, p.at.replace(minute=0, second=0, microsecond=0))
+        counts[key] = counts.get(key, 0) + 1
+    for (shard_id, hour), n in sorted(counts.items()):
+        record(shard_id=shard_id, at=hour, posts=n)
 
 
 def _text_sha(text: str) -> str:

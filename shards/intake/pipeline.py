@@ -4,6 +4,7 @@ Each step (settings.INTAKE["PIPELINE"]) looks at the items still undecided and m
 the first outcome wins and names the step that set it. The defences of IN-3..IN-12 plug in as
 further steps. After the steps, every item is stored with its outcome: nothing is dropped.
 """
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from shards.bulk import rows_insert
 from shards.models import Correction
 
 
@@ -33,12 +35,26 @@ class IntakeItem:
     case: Any = None
     shard: Any = None
     correction: Correction | None = None
+    # set by the defences (shards/intake/defences.py)
+    reason: str = ""  # why a defence decided it, in words
+    language: str = ""
+    english_text: str = ""
+    numeric_value: float | None = None
+    norm_key: str = ""
+    geo_mismatch: bool = False
+    force_global: bool = False  # IN-9: routed to the global queue
+    rate_key: str = ""
+    ip_address: Any = None  # parsed once by validate
+    accept: Any = None  # IN-5/IN-6: the crowd or resolver decision the post reached
+    escalate: str = ""  # IN-6/IN-7: the rule that sent it to a human
 
-    def decide(self, outcome: str, *, by: str, errors: dict | None = None) -> None:
+    def decide(self, outcome: str, *, by: str, errors: dict | None = None, reason: str = "") -> None:
         if self.outcome is None:
             self.outcome, self.decided_by = outcome, by
             if errors:
                 self.errors = errors
+            if reason:
+                self.reason = reason
 
 
 @dataclass
@@ -53,13 +69,23 @@ class IntakeBatch:
 def corrections_intake(*, payloads: list, now: datetime | None = None) -> list[IntakeItem]:
     """Run every payload through the pipeline and store each with its outcome, in one transaction."""
     batch = IntakeBatch(items=[IntakeItem(index=i, raw=p) for i, p in enumerate(payloads)], now=now or timezone.now())
+    timings = {}
     with transaction.atomic():
         for dotted in settings.INTAKE["PIPELINE"]:
+            started = time.perf_counter()
             import_string(dotted)(batch)
+            timings[dotted.rsplit(".", 1)[-1]] = time.perf_counter() - started
         for item in batch.pending():  # a pipeline that forgets an item is a bug; never lose it
             item.decide(Correction.Outcome.INVALID, by="pipeline", errors={"item": "no step decided this item"})
+        started = time.perf_counter()
         _store(batch)
+        timings["store"] = time.perf_counter() - started
+    LAST_TIMINGS.clear()
+    LAST_TIMINGS.update(timings)
     return batch.items
+
+
+LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last batch in this process (bench/intake.py)
 
 
 def _trimmed_raw(raw: Any) -> Any:
@@ -85,10 +111,14 @@ def _store(batch: IntakeBatch) -> None:
             outcome=item.outcome, decided_by=item.decided_by, errors=item.errors, risk_tags=item.risk_tags,
             case=item.case, shard=item.shard, dedupe_key=None if invalid else item.dedupe_key,
             raw=_trimmed_raw(item.raw) if invalid else None,
+            reason=item.reason, language=item.language, english_text=item.english_text,
+            norm_key=item.norm_key, numeric_value=item.numeric_value, geo_mismatch=item.geo_mismatch,
+            rate_key=item.rate_key,
         )
         rows.append(item.correction)
-    Correction.objects.bulk_create(rows)
+    rows_insert(Correction, rows)  # COPY on PostgreSQL
     for item in batch.items:
         original = item.duplicate_of or (item.duplicate_of_item.correction if item.duplicate_of_item else None)
         if original is not None:  # a re-delivery answers with what the first delivery got
             item.correction, item.outcome, item.case, item.shard = original, original.outcome, original.case, original.shard
+

@@ -61,7 +61,8 @@ def validate(batch: IntakeBatch) -> None:
 
         ip = raw.get("ip")
         try:
-            data["ip"] = str(ipaddress.ip_address(ip)) if isinstance(ip, str) else None
+            item.ip_address = ipaddress.ip_address(ip) if isinstance(ip, str) else None
+            data["ip"] = str(item.ip_address) if item.ip_address is not None else None
             if data["ip"] is None:
                 errors["ip"] = "This field is required."
         except ValueError:
@@ -75,21 +76,28 @@ def validate(batch: IntakeBatch) -> None:
         else:
             data["declared_locale"] = locale
 
-        at = raw.get("at")
-        try:
-            parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            errors["at"] = "Must be an ISO 8601 date and time with offset."
-        elif parsed.tzinfo is None:
-            errors["at"] = "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+        parsed, at_error = parse_at(raw.get("at"))
+        if at_error:
+            errors["at"] = at_error
         else:
             data["at"] = parsed
 
         item.data = data
         if errors:
             item.decide(O.INVALID, by="validate", errors=errors)
+
+
+def parse_at(at) -> tuple[datetime | None, str]:
+    """An ISO 8601 event time with offset, or the reason it is not one."""
+    try:
+        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return None, "Must be an ISO 8601 date and time with offset."
+    if parsed.tzinfo is None:
+        return None, "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+    return parsed, ""
 
 
 def _triggers() -> list[re.Pattern]:
@@ -132,7 +140,7 @@ def deduplicate(batch: IntakeBatch) -> None:
         key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
-    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__in=keys).select_related("case", "shard")}
+    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__any=keys).select_related("case", "shard")}
     for item in batch.pending():
         if item.dedupe_key in existing:
             item.duplicate_of = existing[item.dedupe_key]
@@ -179,6 +187,8 @@ def route(batch: IntakeBatch) -> None:
         else:
             shard = shards.get(locale)
         outcome = O.QUEUED
+        if item.force_global and not item.risk_locale:  # IN-9: no local shield (SH-3 still wins)
+            shard = None
         if shard is None and not item.risk_locale:
             shard, outcome = special.get(Shard.Kind.GLOBAL), O.GLOBAL_QUEUE
         if shard is None:
@@ -188,7 +198,7 @@ def route(batch: IntakeBatch) -> None:
 
     open_cases = {}
     post_ids = {item.data["post_id"] for item, *_ in targets}
-    for case in Case.objects.filter(post_id__in=post_ids, status__in=[Case.Status.QUEUED, Case.Status.PAUSED]):
+    for case in Case.objects.filter(post_id__any=post_ids, status__in=[Case.Status.QUEUED, Case.Status.PAUSED]):
         open_cases.setdefault((case.post_id, case.shard_id), case)
 
     to_create: list[tuple] = []

@@ -50,6 +50,12 @@ def test_rerunning_a_batch_never_duplicates_a_hit(world):
     first = hits()
     scoring.scoring_batch_run(batch_id=batch.pk)
     assert hits() == first and WouldHit.objects.count() == 2
+    from django.db.models import Sum
+
+    from risk_db.models import ScoringVolume
+
+    # RK-7's denominator: the batch's posts are counted once per shard and hour, not once per run
+    assert ScoringVolume.objects.aggregate(n=Sum("posts"))["n"] == 2
 
 
 def test_bad_rows_are_reported_and_good_rows_still_scored(world):

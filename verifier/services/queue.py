@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from risk_db.services import rules_matching_text
+from shards.bulk import rows_insert
 from shards.models import PoolMembership, Shard
 from shards.services.pools import ShardState, shard_state
 from verifier import live
@@ -81,7 +82,7 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
         ))
     for case in cases:
         case.required_rulings = 2 if case_sampled_for_overlap(case) else 1
-    Case.objects.bulk_create(cases)
+    rows_insert(Case, cases)  # COPY on PostgreSQL: the intake firehose creates 10k at once
     for case in cases:
         for slot in range(case.required_rulings):
             tasks.append(CaseTask(
@@ -89,7 +90,7 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
                 sub_locale=case.sub_locale,
                 status=CaseTask.Status.PAUSED if case.status == Case.Status.PAUSED else CaseTask.Status.OPEN,
             ))
-    CaseTask.objects.bulk_create(tasks)
+    rows_insert(CaseTask, tasks)
     live.queue_changed({c.shard_id for c in cases})
     return cases
 
@@ -254,3 +255,19 @@ def shards_defer_overflow(*, shards: list[Shard], now: datetime | None = None) -
                                  after={"rule_id": hits[0].pk, "reason": "every verifier of the shard is at the taboo cap"})
                     blocked += 1
     return blocked
+
+
+# ---- issue 3: cases the crowd settled -----------------------------------------------------
+
+def cases_close_by_crowd(*, case_ids: list[int], now: datetime) -> int:
+    """IN-5 / IN-6: intake accepted the post without a human (auto-accept or the conflict resolver);
+    its open case is decided "yes" and its seats leave the queue. Nobody's ruling is recorded."""
+    if not case_ids:
+        return 0
+    with transaction.atomic():
+        n = Case.objects.filter(pk__in=case_ids).exclude(status=Case.Status.DECIDED).update(
+            status=Case.Status.DECIDED, decision="yes", decided_at=now)
+        CaseTask.objects.filter(case_id__in=case_ids).exclude(status=CaseTask.Status.DONE).update(
+            status=CaseTask.Status.DONE, holder=None, lease_expires_at=None)
+    live.queue_changed(set(Case.objects.filter(pk__in=case_ids).values_list("shard_id", flat=True)))
+    return n

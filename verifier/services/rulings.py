@@ -4,6 +4,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shards.services.ledgers import ledger_record_ruling
 from shards.services.samples import sample_record_accepted
 from verifier import live
 from verifier.models import Assignment, Case, CaseTask, Ruling, User
@@ -37,6 +38,13 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
     return ruling
 
 
+def _is_blind_flip(case: Case) -> bool:
+    """CA-3: a blind-audit paraphrase is ruled like any case but never becomes a training sample."""
+    from verifier.services.audits import case_is_blind_flip
+
+    return case_is_blind_flip(case=case)
+
+
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
     if Ruling.objects.filter(case=case, verifier=user).exists():
         raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
@@ -58,8 +66,10 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
     if not CaseTask.objects.filter(case=case).exclude(status=CaseTask.Status.DONE).exists():
         case.status = Case.Status.DECIDED
     case.save(update_fields=["decision", "decided_at", "status"])
-    if first and case_accepts_delta(case=case, answer=answer):
+    if first and case_accepts_delta(case=case, answer=answer) and not _is_blind_flip(case):
         sample_record_accepted(case=case)
+    if first:  # IN-7: the ruling moves the locale's corroboration ledgers
+        ledger_record_ruling(case=case, accepted=case_accepts_delta(case=case, answer=answer), now=now)
     audit_record(actor=user, action="ruling_record", obj=case, before=before,
                  after={"status": case.status, "decision": case.decision, "answer": answer,
                         "ruling_id": str(ruling.public_id)})

@@ -97,3 +97,6 @@ class Command(BaseCommand):
             "declared_locale": locale, "sub_locale": sub, "at": now.isoformat(),
         } for i, (locale, sub, text, reply, tags) in enumerate(DEMO_ITEMS)]
         corrections_intake(payloads=payloads, now=now)
+        from verifier.demo_quality import load as load_quality_demo  # appeals, calibration, pay (issue 4)
+
+        load_quality_demo(admin=admin)

@@ -1,0 +1,39 @@
+"""The scorer's writes (MH-1, MH-7): would-hits and the volume of posts scored (the would-hit rate's base)."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F
+
+from risk_db.models import ScoringVolume, WouldHit
+
+
+@dataclass(frozen=True)
+class WouldHitIn:
+    post_id: str
+    shard_id: int
+    rule_version_id: int
+    state: str
+    matched_by: str
+    score: float
+    at: datetime
+    hashtags: tuple[str, ...] = ()
+
+
+def would_hits_record(*, hits: list[WouldHitIn]) -> int:
+    """MH-1 / MH-7: store would-hits; a hit already stored (same post, version, shard) is ignored,
+    so re-running a batch never duplicates one. Returns how many rows were offered."""
+    WouldHit.objects.bulk_create(
+        [WouldHit(post_id=h.post_id, shard_id=h.shard_id, rule_version_id=h.rule_version_id, state=h.state,
+                  matched_by=h.matched_by, score=h.score, at=h.at, hashtags=list(h.hashtags)) for h in hits],
+        ignore_conflicts=True, batch_size=5000,
+    )
+    return len(hits)
+
+
+def scoring_volume_record(*, shard_id: int, at: datetime, posts: int) -> None:
+    """RK-7: add `posts` scored in a shard to the hour of `at` (the denominator of the would-hit rate).
+    Not idempotent by itself: call it once per scored batch, after the batch's hits are stored."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    row, created = ScoringVolume.objects.get_or_create(shard_id=shard_id, hour=hour, defaults={"posts": posts})
+    if not created:
+        ScoringVolume.objects.filter(pk=row.pk).update(posts=F("posts") + posts)

@@ -1,0 +1,95 @@
+"""RK-3: the nightly rebuild of the live index.
+
+The live index is the set of current rule versions with their per-shard states, compiled into one
+RE2 Set. A build starts from the checkpoint (the live build): entries whose version is unchanged are
+reused as they are (versions are frozen, so they were checked then); only new versions are compiled
+and checked. A version RE2 refuses is left out with the reason, and the rule's previous entry, if
+any, stays. Nothing changed since the checkpoint: the build is recorded as skipped. The swap is one
+transaction that retires the old live row and marks the new one live (a unique constraint allows one).
+"""
+import hashlib
+import json
+from datetime import datetime
+
+import re2
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from risk_db.models import IndexBuild, RuleShardState, RuleVersion
+from risk_db.services.patterns import PatternRejected, _options, rule_pattern_compile
+
+LIVE = (RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY)
+
+
+def index_entries_current() -> list[dict]:
+    """Every rule's current version with its live per-shard states, in rule order."""
+    states: dict[int, dict[str, str]] = {}
+    for rule_id, code, state in RuleShardState.objects.filter(state__in=LIVE).values_list("rule_id", "shard__code", "state"):
+        states.setdefault(rule_id, {})[code] = state
+    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).order_by("rule_id")
+    return [{"rule_id": v.rule_id, "version_id": v.pk, "number": v.number, "pattern": v.pattern, "kind": v.kind,
+             "keyword": v.keyword, "min_sentiment": v.min_sentiment, "shards": dict(sorted(states[v.rule_id].items()))}
+            for v in versions]
+
+
+def index_fingerprint(entries: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(entries, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> IndexBuild:
+    """RK-3: build the live index from the checkpoint, swap it in atomically; skip when nothing changed."""
+    now = now or timezone.now()
+    checkpoint = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
+    wanted = index_entries_current()
+    fingerprint = index_fingerprint(wanted)
+    if checkpoint and checkpoint.fingerprint == fingerprint and not force:
+        return IndexBuild.objects.create(status=IndexBuild.Status.SKIPPED, fingerprint=fingerprint, started_at=now,
+                                         finished_at=timezone.now(), reused=len(wanted),
+                                         message=f"nothing changed since build {checkpoint.pk}")
+    previous = {e["rule_id"]: e for e in (checkpoint.entries if checkpoint else [])}
+    known_versions = {e["version_id"] for e in previous.values()}
+    entries, refused, reused, compiled = [], [], 0, 0
+    for entry in wanted:
+        if entry["version_id"] in known_versions:
+            reused += 1
+            entries.append(entry)
+            continue
+        try:
+            rule_pattern_compile(entry["pattern"])
+            compiled += 1
+            entries.append(entry)
+        except PatternRejected as exc:
+            refused.append({"rule_id": entry["rule_id"], "version_id": entry["version_id"], "reason": str(exc)})
+            if entry["rule_id"] in previous:  # keep serving the last good version of this rule
+                entries.append({**previous[entry["rule_id"]], "shards": entry["shards"]})
+    build = IndexBuild(fingerprint=fingerprint, entries=entries, refused=refused, reused=reused, compiled=compiled,
+                       started_at=now)
+    try:
+        index_set_compile(entries)
+    except PatternRejected as exc:
+        build.status, build.message, build.finished_at = IndexBuild.Status.FAILED, str(exc), timezone.now()
+        build.save()
+        return build
+    with transaction.atomic():
+        if checkpoint:
+            IndexBuild.objects.filter(pk=checkpoint.pk, status=IndexBuild.Status.LIVE).update(status=IndexBuild.Status.RETIRED)
+        build.status, build.finished_at = IndexBuild.Status.LIVE, timezone.now()
+        build.message = f"{len(entries)} entries: {reused} from checkpoint {checkpoint.pk if checkpoint else '-'}, " \
+                        f"{compiled} compiled, {len(refused)} refused"
+        build.save()
+    return build
+
+
+def index_set_compile(entries: list[dict]):
+    """One RE2 Set over all entries (linear-time multi-pattern matching); index i is entries[i]."""
+    options = _options()
+    options.max_mem = settings.RISK_DB["RE2_MAX_MEM"] * 4
+    patterns = re2.Set.SearchSet(options)
+    for entry in entries:
+        if patterns.Add(entry["pattern"]) < 0:
+            raise PatternRejected(f"RE2 Set refused the pattern of rule {entry['rule_id']}")
+    if entries and patterns.Compile() is False:  # google-re2 returns None on success, raises or False on failure
+        raise PatternRejected("RE2 Set could not compile the index within its memory budget (RISK_DB['RE2_MAX_MEM']).")
+    return patterns

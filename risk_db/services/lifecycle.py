@@ -1,0 +1,227 @@
+"""Shadow mode, graduation, auto-revert and cross-shard propagation (RK-5, RK-7).
+
+Every decision here records its evidence on the transition, so a rule's page shows why it moved.
+"""
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from risk_db.models import LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
+from risk_db.services.evidence import complaint_coverage, survey_verdict
+from risk_db.services.rules import TransitionRefused, rule_state_transition
+from verifier.models import Case
+
+State = RuleShardState.State
+GOOD_SURVEY = ("neutral", "positive")
+
+
+class EvidenceMissing(ValueError):
+    """A promotion refused for want of evidence; `reasons` names each missing piece."""
+
+    code = "insufficient_evidence"
+
+    def __init__(self, reasons: list[str], evidence: dict):
+        super().__init__("; ".join(reasons))
+        self.reasons, self.evidence = reasons, evidence
+
+
+def _cfg(key):
+    return settings.RISK_DB[key]
+
+
+def _entered_at(state: RuleShardState) -> datetime:
+    """When the rule first arrived in this shard (its shadow period started)."""
+    first = RuleTransition.objects.filter(rule_id=state.rule_id, shard_id=state.shard_id).order_by("at", "id").first()
+    return first.at if first else state.since
+
+
+def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
+    """RK-5: complaint coverage (>= 20 %) and the survey verdict over the shadow period so far."""
+    start = state.since
+    coverage = complaint_coverage(rule=state.rule, shard=state.shard, start=start, end=now)
+    survey = survey_verdict(rule=state.rule, shard=state.shard, start=start, end=now)
+    reasons = []
+    threshold = _cfg("GRADUATION_COMPLAINT_SHARE")
+    if coverage["total"] == 0:
+        reasons.append("no complaints in this shard during shadow, so none it would have prevented")
+    elif coverage["share"] < threshold:
+        reasons.append(f"it would have prevented {coverage['prevented']} of {coverage['total']} complaints "
+                       f"({coverage['share']:.1%}); graduation needs >= {threshold:.0%}")
+    if survey["verdict"] == "insufficient":
+        reasons.append(f"fairness survey: {survey['why']}")
+    elif survey["verdict"] not in GOOD_SURVEY:
+        reasons.append(f"fairness survey is significantly negative (z = {survey['z']}, p = {survey['p_value']})")
+    insufficient = coverage["total"] == 0 or survey["verdict"] == "insufficient"
+    return {"window": [start.isoformat(), now.isoformat()], "complaints": coverage, "survey": survey,
+            "reasons": reasons, "insufficient": insufficient}
+
+
+def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
+    """RK-5: after 7 days in shadow in its origin shard a rule graduates to blocking if the complaints it
+    would have prevented are >= 20 % of all complaints there and the survey is neutral or positive; else it
+    is dropped. With no complaints or too few survey answers at day 7 it waits, and is dropped at day 28.
+    Returns what happened: "too_early", "waiting", "graduated", "dropped"."""
+    now = now or timezone.now()
+    days = now - state.since
+    if days < timedelta(days=_cfg("SHADOW_DAYS")):
+        return "too_early"
+    evidence = graduation_evidence(state=state, now=now)
+    if not evidence["reasons"]:
+        rule_state_transition(state=state, to_state=State.BLOCKING, event="graduated", made_by="system:graduation",
+                              reason=f"{days.days} days in shadow; complaint coverage and survey passed", evidence=evidence, now=now)
+        return "graduated"
+    if evidence["insufficient"] and days < timedelta(days=_cfg("SHADOW_MAX_DAYS")):
+        RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
+        return "waiting"
+    rule_state_transition(state=state, to_state=State.DROPPED, event="dropped", made_by="system:graduation",
+                          reason="; ".join(evidence["reasons"]), evidence=evidence, now=now)
+    return "dropped"
+
+
+def rule_revert_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
+    """RK-5: a blocking rule whose survey (since it began blocking) turns significantly negative is
+    auto-reverted. A negative difference that is not significant changes nothing."""
+    now = now or timezone.now()
+    survey = survey_verdict(rule=state.rule, shard=state.shard, start=state.since, end=now)
+    RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
+    if survey["verdict"] != "negative":
+        return "kept"
+    rule_state_transition(state=state, to_state=State.REVERTED, event="auto_reverted", made_by="system:auto-revert",
+                          reason=f"fairness survey significantly negative (z = {survey['z']}, p = {survey['p_value']})",
+                          evidence={"survey": survey}, now=now)
+    return "reverted"
+
+
+def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, str]:
+    """Posts scored in a shard in a window: the scorer's volume counts, else the shard's cases as a floor."""
+    volume = ScoringVolume.objects.filter(shard=shard, hour__gte=start.replace(minute=0, second=0, microsecond=0),
+                                          hour__lt=end).aggregate(n=Sum("posts"))["n"]
+    if volume:
+        return volume, "scoring_volume"
+    return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
+
+
+def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict:
+    hits = (WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
+            .values("post_id").distinct().count())
+    posts, source = shard_posts_scored(shard=state.shard, start=start, end=end)
+    posts = max(posts, hits)
+    return {"hits": hits, "posts": posts, "rate": hits / posts if posts else 0.0, "denominator": source,
+            "window": [start.isoformat(), end.isoformat()]}
+
+
+def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
+    """RK-7: 48 h after a rule arrives in a non-origin shard, a would-hit rate above 0.2 % in those 48 h
+    asks the seniors to review it there; otherwise it stays shadow-only, an early warning that never blocks.
+    Returns "too_early", "review_requested" or "shadow_only"."""
+    now = now or timezone.now()
+    window = timedelta(hours=_cfg("PROPAGATION_WINDOW_HOURS"))
+    if state.origin or state.state != State.SHADOW or state.review_requested_at or now < state.since + window:
+        return "too_early"
+    rate = would_hit_rate(state=state, start=state.since, end=state.since + window)
+    limit = _cfg("PROPAGATION_REVIEW_RATE")
+    if rate["rate"] > limit:
+        RuleShardState.objects.filter(pk=state.pk).update(review_requested_at=now, evaluated_at=now)
+        RuleTransition.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, from_state=State.SHADOW,
+                                      to_state=State.SHADOW, event="review_requested", made_by="system:propagation",
+                                      reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h exceeds {limit:.1%}",
+                                      evidence=rate, at=now)
+        from verifier import live
+
+        live.feed_item({"kind": "rule_review", "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
+                                                          f"would-hit rate {rate['rate']:.2%} in 48 h"})
+        return "review_requested"
+    rule_state_transition(state=state, to_state=State.SHADOW_ONLY, event="kept_shadow_only", made_by="system:propagation",
+                          reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h does not exceed {limit:.1%}",
+                          evidence=rate, now=now)
+    return "shadow_only"
+
+
+def local_promotion_evidence(*, state: RuleShardState, now: datetime) -> dict:
+    """RK-7: an importing shard's own evidence: >= 10 local verify items, a local complaint drop >= 15 %
+    (complaints there the rule would have prevented) and survey fairness >= neutral."""
+    start = _entered_at(state)
+    items = LocalVerifyItem.objects.filter(rule_id=state.rule_id, shard_id=state.shard_id).count()
+    coverage = complaint_coverage(rule=state.rule, shard=state.shard, start=start, end=now)
+    survey = survey_verdict(rule=state.rule, shard=state.shard, start=start, end=now)
+    reasons = []
+    need_items, need_drop = _cfg("LOCAL_VERIFY_ITEMS"), _cfg("LOCAL_COMPLAINT_DROP")
+    if items < need_items:
+        reasons.append(f"{items} local verify items; blocking here needs >= {need_items}")
+    if not coverage["total"]:
+        reasons.append("no local complaints, so no complaint drop can be shown")
+    elif coverage["share"] < need_drop:
+        reasons.append(f"local complaint drop {coverage['share']:.1%} ({coverage['prevented']} of {coverage['total']}); "
+                       f"needs >= {need_drop:.0%}")
+    if survey["verdict"] == "insufficient":
+        reasons.append(f"local fairness survey: {survey['why']}")
+    elif survey["verdict"] not in GOOD_SURVEY:
+        reasons.append(f"local fairness survey is significantly negative (z = {survey['z']}, p = {survey['p_value']})")
+    return {"window": [start.isoformat(), now.isoformat()], "verify_items": items, "complaints": coverage,
+            "survey": survey, "reasons": reasons}
+
+
+def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = None) -> RuleShardState:
+    """RK-5 / RK-7: a senior promotes a rule to blocking in one shard. In the origin shard the graduation
+    evidence applies (after 7 days); in an importing shard the local evidence. Without it the promotion is
+    refused with every reason, and an importing shard's rule stays shadow-only (never loosened to fit)."""
+    now = now or timezone.now()
+    if state.state not in (State.SHADOW, State.SHADOW_ONLY):
+        raise TransitionRefused(f"Rule {state.rule_id} is {state.state} in {state.shard.code}; only a shadow or "
+                                "shadow-only rule can be promoted to blocking.")
+    if state.origin:
+        days = now - state.since
+        if days < timedelta(days=_cfg("SHADOW_DAYS")):
+            raise EvidenceMissing([f"in shadow for {days.days} days; a rule proves itself for {_cfg('SHADOW_DAYS')} days "
+                                   "before it may block"], {"since": state.since.isoformat()})
+        evidence = graduation_evidence(state=state, now=now)
+    else:
+        evidence = local_promotion_evidence(state=state, now=now)
+    if evidence["reasons"]:
+        if not state.origin:
+            if state.state == State.SHADOW:
+                rule_state_transition(state=state, to_state=State.SHADOW_ONLY, event="promotion_refused", actor=actor,
+                                      reason="; ".join(evidence["reasons"]), evidence=evidence, now=now)
+            else:
+                RuleTransition.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, from_state=state.state,
+                                              to_state=state.state, event="promotion_refused", actor=actor,
+                                              made_by=actor.username, reason="; ".join(evidence["reasons"]),
+                                              evidence=evidence, at=now)
+        raise EvidenceMissing(evidence["reasons"], evidence)
+    return rule_state_transition(state=state, to_state=State.BLOCKING, event="promoted", actor=actor,
+                                 reason="local evidence passed" if not state.origin else "graduation evidence passed",
+                                 evidence=evidence, now=now)
+
+
+def local_verify_item_add(*, state: RuleShardState, actor, text: str, should_block: bool = True,
+                          now: datetime | None = None) -> LocalVerifyItem:
+    """RK-7: a local verifier or senior adds an item to the importing shard's verify set."""
+    text = (text or "").strip()
+    if not text:
+        raise TransitionRefused("text: a verify item needs the text of a local post.")
+    item = LocalVerifyItem.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, text=text,
+                                          should_block=should_block, added_by=actor, at=now or timezone.now())
+    from verifier.services.audit import audit_record
+
+    audit_record(actor=actor, action="rule_verify_item_added", object_type="risk_db.rule", object_id=str(state.rule_id),
+                 after={"shard": state.shard.code, "text": text[:200], "should_block": should_block})
+    return item
+
+
+def rules_lifecycle_evaluate(*, now: datetime | None = None) -> dict:
+    """The scheduled pass: graduation in origin shards, propagation in the others, auto-revert everywhere."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    states = RuleShardState.objects.select_related("rule", "shard", "rule__current_version")
+    for state in states.filter(state=State.SHADOW, origin=True):
+        outcome = rule_graduation_evaluate(state=state, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    for state in states.filter(state=State.SHADOW, origin=False, review_requested_at__isnull=True):
+        outcome = rule_propagation_evaluate(state=state, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    for state in states.filter(state=State.BLOCKING):
+        outcome = rule_revert_evaluate(state=state, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -1,0 +1,81 @@
+"""RK-4: regex safety. Patterns are compiled by RE2, a linear-time engine: no pattern can hang a worker.
+
+What the pattern language means for seniors (RE2 syntax, matched case-insensitively):
+- `\\b` and `\\w` are ASCII-only in RE2: `\\w` is [0-9A-Za-z_] and `\\b` is a boundary between such a
+  character and anything else. For Thai, Arabic and every other non-Latin script, `\\b` never fires
+  between two letters and `\\w` matches none of them. Thai is also written without spaces between words,
+  so a "word boundary" does not exist in the text at all.
+- Use explicit Unicode classes instead: `\\p{Thai}`, `\\p{Arabic}`, `\\p{L}` (any letter), `\\p{M}` (marks:
+  Thai vowels and tone marks, Arabic harakat). A whole Arabic word: `(?:^|[^\\p{L}\\p{M}])كلمة(?:$|[^\\p{L}\\p{M}])`.
+  A Thai term is matched as a substring: `ล้มเจ้า` (spell the tone marks exactly as written).
+- Refused: backreferences and lookaround (RE2 rejects them), patterns over the length limit or the
+  memory budget, and patterns that match too large a share of the sample corpus.
+"""
+from functools import lru_cache
+from pathlib import Path
+
+import re2
+from django.conf import settings
+
+
+class PatternRejected(ValueError):
+    """The engine refuses the pattern (SPEC 8 code `pattern_rejected`)."""
+
+    code = "pattern_rejected"
+
+
+class PatternTooBroad(PatternRejected):
+    """The pattern matches too large a share of the sample corpus (SPEC 8 code `pattern_too_broad`)."""
+
+    code = "pattern_too_broad"
+
+
+def _options() -> "re2.Options":
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = settings.RISK_DB["RE2_MAX_MEM"]
+    return options
+
+
+@lru_cache(maxsize=4096)
+def rule_pattern_compile(pattern: str):
+    """RK-4: compile with RE2; a pattern RE2 refuses (backreferences, lookaround, too big) raises PatternRejected."""
+    if not pattern or not pattern.strip():
+        raise PatternRejected("The pattern is empty.")
+    limit = settings.RISK_DB["PATTERN_MAX_CHARS"]
+    if len(pattern) > limit:
+        raise PatternRejected(f"The pattern is {len(pattern)} characters long; the limit is {limit}.")
+    try:
+        return re2.compile(pattern, _options())
+    except re2.error as exc:
+        raise PatternRejected(f"RE2 (the linear-time engine) cannot compile this pattern: {exc}. "
+                              "Backreferences and lookaround are not supported.") from exc
+
+
+def sample_corpus() -> list[str]:
+    """RK-4: the shipped mixed-script sample plus the most recent case texts."""
+    path = Path(settings.RISK_DB["SAMPLE_CORPUS"])
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    from verifier.models import Case
+
+    recent = settings.RISK_DB["SAMPLE_RECENT_POSTS"]
+    if recent:
+        lines += list(Case.objects.order_by("-id").values_list("post_text", flat=True)[:recent])
+    return lines
+
+
+def rule_pattern_check(*, pattern: str, corpus: list[str] | None = None) -> dict:
+    """RK-4: compile the pattern and measure its reach on the sample corpus. Refuses with the reason.
+    Returns {"matched": n, "corpus": size, "share": float}."""
+    compiled = rule_pattern_compile(pattern)
+    if compiled.search("") is not None:
+        raise PatternTooBroad("The pattern matches the empty text, so it would match every post.")
+    corpus = sample_corpus() if corpus is None else corpus
+    matched = sum(1 for text in corpus if compiled.search(text))
+    share = matched / len(corpus) if corpus else 0.0
+    limit = settings.RISK_DB["TOO_BROAD_SHARE"]
+    if share > limit:
+        raise PatternTooBroad(f"The pattern matches {matched} of {len(corpus)} sample posts ({share:.1%}); "
+                              f"the limit is {limit:.1%}. Make it more specific.")
+    return {"matched": matched, "corpus": len(corpus), "share": share}

@@ -1,0 +1,127 @@
+"""IN-6, IN-7, IN-10: per-locale corroboration ledgers and the confidence burn.
+
+Every figure is kept per locale: an English approval never moves a Thai ledger. In a language with
+fewer than LOW_VOLUME_PER_DAY corrections in the trailing 24 h a verifier's ruling weighs
+LOW_VOLUME_RULING_WEIGHT crowd votes.
+"""
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from shards.models import Correction, IntakeCounter, Locale, LocaleLedger, SubmitterLedger
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def language_volumes(*, languages: set[str], at: datetime) -> dict[str, int]:
+    """IN-7: corrections per language in the trailing 24 h (whole hours, counters include the batch)."""
+    codes_by_lang: dict[str, list[str]] = {}
+    for code, lang in Locale.objects.filter(language__in=languages).values_list("code", "language"):
+        codes_by_lang.setdefault(lang, []).append(code)
+    since = _hour(at) - timedelta(hours=23)
+    rows = (IntakeCounter.objects.filter(hashtag="", hour__gte=since, hour__lte=at,
+                                         locale_code__in=[c for cs in codes_by_lang.values() for c in cs])
+            .values("locale_code").annotate(total=Sum("n")))
+    per_locale = {r["locale_code"]: r["total"] for r in rows}
+    return {lang: sum(per_locale.get(c, 0) for c in codes) for lang, codes in codes_by_lang.items()}
+
+
+def language_is_low_volume(*, language: str, at: datetime) -> bool:
+    return language_volumes(languages={language}, at=at).get(language, 0) < settings.INTAKE["LOW_VOLUME_PER_DAY"]
+
+
+def submitter_ledgers(*, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], SubmitterLedger]:
+    """(submitter, locale) -> ledger, one query; unknown users get an unsaved fresh ledger."""
+    if not pairs:
+        return {}
+    subs = {s for s, _ in pairs}
+    found = {(l.submitter_id, l.locale_code): l
+             for l in SubmitterLedger.objects.filter(submitter_id__any=subs, locale_code__in={l for _, l in pairs})}
+    return {p: found.get(p) or SubmitterLedger(submitter_id=p[0], locale_code=p[1]) for p in pairs}
+
+
+def ledgers_record_crowd(*, locale_code: str, backers: dict[str, bool]) -> None:
+    """IN-7: a crowd decision (auto-accept or conflict merge): each backer is a crowd vote; those whose
+    correction matched the accepted one are corroborated."""
+    _submitters_bump(locale_code=locale_code, backers=backers)
+    LocaleLedger.objects.get_or_create(locale_code=locale_code)
+    LocaleLedger.objects.filter(locale_code=locale_code).update(
+        votes=F("votes") + len(backers), corroborated=F("corroborated") + sum(backers.values()),
+        crowd_votes=F("crowd_votes") + len(backers))
+
+
+def _submitters_bump(*, locale_code: str, backers: dict[str, bool]) -> None:
+    if not backers:
+        return
+    SubmitterLedger.objects.bulk_create(
+        [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in backers], ignore_conflicts=True)
+    yes = [s for s, ok in backers.items() if ok]
+    no = [s for s, ok in backers.items() if not ok]
+    if yes:
+        SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=yes).update(
+            backed=F("backed") + 1, corroborated=F("corroborated") + 1)
+    if no:
+        SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=no).update(backed=F("backed") + 1)
+
+
+def ledger_record_ruling(*, case, accepted: bool, now: datetime | None = None) -> None:
+    """IN-7: a verifier's ruling on a correction case. It counts once in the locale ledger, five
+    times in a low-volume language; every backer's own ledger in that locale moves with it."""
+    now = now or timezone.now()
+    if case.is_taboo:
+        return
+    lang = Locale.objects.filter(code=case.locale).values_list("language", flat=True).first() or case.locale
+    weight = settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if language_is_low_volume(language=lang, at=now) else 1
+    backers = set(Correction.objects.filter(case=case).exclude(outcome=Correction.Outcome.INVALID)
+                  .values_list("submitter_id", flat=True))
+    with transaction.atomic():
+        LocaleLedger.objects.get_or_create(locale_code=case.locale)
+        LocaleLedger.objects.filter(locale_code=case.locale).update(
+            votes=F("votes") + weight, corroborated=F("corroborated") + (weight if accepted else 0),
+            rulings=F("rulings") + 1)
+        _submitters_bump(locale_code=case.locale, backers={s: accepted for s in backers})
+
+
+def numeric_history(*, locale_code: str) -> tuple[float, float]:
+    """IN-6: (mean, sigma) of accepted relative numeric deltas in the locale; the prior below the minimum."""
+    cfg = settings.INTAKE
+    ledger = LocaleLedger.objects.filter(locale_code=locale_code).first()
+    if ledger is None or ledger.numeric_n < cfg["CONFLICT_MIN_HISTORY"]:
+        return cfg["CONFLICT_PRIOR_MEAN"], cfg["CONFLICT_PRIOR_SIGMA"]
+    return ledger.numeric_mean, math.sqrt(ledger.numeric_m2 / (ledger.numeric_n - 1))
+
+
+def numeric_history_add(*, locale_code: str, delta: float) -> None:
+    """Welford's update, under a row lock."""
+    LocaleLedger.objects.get_or_create(locale_code=locale_code)
+    ledger = LocaleLedger.objects.select_for_update().get(locale_code=locale_code)
+    ledger.numeric_n += 1
+    d = delta - ledger.numeric_mean
+    ledger.numeric_mean += d / ledger.numeric_n
+    ledger.numeric_m2 += d * (delta - ledger.numeric_mean)
+    ledger.save(update_fields=["numeric_n", "numeric_mean", "numeric_m2"])
+
+
+def cluster_burn(*, submitter_ids: set[str], locale_code: str, actor=None, reason: str = "") -> int:
+    """IN-10 confidence burn: when seniors overturn a cluster of >= 5 users, each loses 20 % of
+    their corroboration score and their future flags weigh 0.8x. Smaller clusters are left alone.
+    Returns how many users were burned."""
+    from verifier.services.audit import audit_record
+
+    cfg = settings.INTAKE
+    if len(submitter_ids) < cfg["BURN_MIN_CLUSTER"]:
+        return 0
+    with transaction.atomic():
+        SubmitterLedger.objects.bulk_create(
+            [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in submitter_ids], ignore_conflicts=True)
+        n = SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=submitter_ids).update(
+            burn=F("burn") * cfg["BURN_SCORE_FACTOR"], flag_weight=F("flag_weight") * cfg["BURN_FLAG_WEIGHT"])
+        audit_record(actor=actor, action="cluster_burn", object_type="shards.localeledger", object_id=locale_code,
+                     after={"locale": locale_code, "users": sorted(submitter_ids), "reason": reason})
+    return n

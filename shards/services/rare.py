@@ -1,0 +1,42 @@
+"""SH-2: rare locales (< 50 cases a quarter) are served by one pool of 3 contractors across time zones."""
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from shards.models import Alert, Locale, PoolMembership, Shard
+
+
+def locales_classify_rare(*, now: datetime | None = None) -> dict[str, bool]:
+    """Mark each locale rare or not from its cases in the trailing quarter (91 days); a rare
+    locale's corrections route to the rare pool (shards.intake.steps.route)."""
+    from verifier.models import Case
+
+    now = now or timezone.now()
+    counts = dict(Case.objects.filter(at__gt=now - timedelta(days=91)).values_list("locale")
+                  .annotate(n=Count("id")).values_list("locale", "n"))
+    threshold = settings.SHARDS["RARE_CASES_PER_QUARTER"]
+    changed = {}
+    for locale in Locale.objects.all():
+        rare = counts.get(locale.code, 0) < threshold
+        if rare != locale.is_rare:
+            Locale.objects.filter(pk=locale.pk).update(is_rare=rare)
+            changed[locale.code] = rare
+    return changed
+
+
+def rare_pool_check(*, now: datetime | None = None) -> str:
+    """SH-2: the rare pool should be 3 active contractors in 3 different time zones; alert if not."""
+    shard = Shard.objects.filter(kind=Shard.Kind.RARE).first()
+    if shard is None:
+        return "no rare shard"
+    members = PoolMembership.objects.filter(shard=shard, active=True, under_contract=True).select_related("user")
+    zones = {m.user.timezone for m in members}
+    want = settings.INTAKE["RARE_POOL_SIZE"]
+    if len(members) >= want and len(zones) >= want:
+        return "ok"
+    message = (f"The rare-locale pool has {len(members)} contractor(s) in {len(zones)} time zone(s); "
+               f"SH-2 wants {want} across {want} time zones.")
+    Alert.objects.create(kind="rare_pool", shard=shard, message=message)
+    return message
