@@ -232,25 +232,35 @@ def export_dir(export: Export) -> Path:
     return Path(settings.MODELHOOKS["EXPORT_DIR"]) / export.shard.code / str(export.public_id)
 
 
-def _taint_list() -> dict:
-    """IN-11: which taint list the selector honoured (recorded in the manifest)."""
+def _taint_list():
+    """IN-11: the taint list this export honours, read once, and what the manifest records of it.
+    Works before and after intake's `taint_list_current()` exists (getattr)."""
     from shards import selectors
 
     current = getattr(selectors, "taint_list_current", None)
     if current is None:
-        return {"honoured": False, "version": None,
-                "note": "this build's samples_exportable has no taint list (shards.selectors.taint_list_current absent)"}
-    value = current()
-    if isinstance(value, dict):
-        return {"honoured": True, **value}
-    return {"honoured": True, "version": value if isinstance(value, (str, int)) or value is None else str(value)}
+        return None, {"honoured": False, "version": None,
+                      "note": "this build's samples_exportable has no taint list (shards.selectors.taint_list_current absent)"}
+    taint = current()
+    version = getattr(taint, "version", 0) if taint is not None else 0  # 0: nothing was ever tainted
+    return taint, {"honoured": True, "version": version}
+
+
+def _exportable(shard, taint):
+    """`samples_exportable` with the taint list read once, where the selector takes it."""
+    import inspect
+
+    from shards.selectors import samples_exportable
+
+    if taint is not None and "taint_list" in inspect.signature(samples_exportable).parameters:
+        return samples_exportable(shard=shard, taint_list=taint)
+    return samples_exportable(shard=shard)
 
 
 def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     """MH-3: write the export's files; idempotent (a done export is left alone, a redelivered one
     starts again from clean `.partial` files)."""
     from shards.models import TrainingSample
-    from shards.selectors import samples_exportable
 
     export = Export.objects.select_related("shard", "shard__locale").get(pk=export_id)
     if export.status == Export.Status.DONE:
@@ -275,8 +285,8 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             if on_pg and outermost:  # one snapshot for the counts and both files
                 with connection.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            qs = samples_exportable(shard=export.shard)
-            taint = _taint_list()
+            taint_obj, taint = _taint_list()
+            qs = _exportable(export.shard, taint_obj)
             shard_total = TrainingSample.objects.filter(shard=export.shard).count()
             total = qs.count()
             own = export.shard.locale.code if export.shard.locale_id else ""

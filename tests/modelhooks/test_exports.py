@@ -72,20 +72,31 @@ def test_parquet_holds_the_same_rows_with_exact_weights(export_dir):
 @pytest.mark.pg
 @pytest.mark.django_db
 def test_export_honours_the_selectors_taint_exclusion_and_records_the_taint_list(export_dir, monkeypatch):
-    """IN-11 is implemented in `shards.selectors` by intake; the export must read exactly that
-    queryset and record `taint_list_current()`. Here both are stood in for the merge."""
+    """IN-11 lives in `shards.selectors` (intake): the export reads the taint list once, passes that
+    same list to `samples_exportable` and records its version. The selector is wrapped here to show
+    exactly that contract; intake's own tests cover which samples a taint list removes."""
+    from types import SimpleNamespace
+
     from shards import selectors
 
     en = ShardFactory(code="en-US")
     rows = samples(en, 4)
     tainted = {rows[1].post_id, rows[3].post_id}
+    taint_list = SimpleNamespace(version=7)
     original = selectors.samples_exportable
-    monkeypatch.setattr(selectors, "samples_exportable", lambda *, shard: original(shard=shard).exclude(post_id__in=tainted))
-    monkeypatch.setattr(selectors, "taint_list_current", lambda: {"version": "taint-2026-11-01", "graph_ids": 2}, raising=False)
+    seen = []
+
+    def exportable(*, shard, taint_list=None, **kw):
+        seen.append(taint_list)
+        return original(shard=shard).exclude(post_id__in=tainted)
+
+    monkeypatch.setattr(selectors, "samples_exportable", exportable)
+    monkeypatch.setattr(selectors, "taint_list_current", lambda: taint_list, raising=False)
     export = exports.export_run(export_id=Export.objects.create(shard=en, created_at=rows[0].created_at).pk)
     got = [r["post_id"] for r in read_jsonl(exports.export_dir(export) / "samples.jsonl")]
     assert got == [rows[0].post_id, rows[2].post_id]
-    assert export.manifest["taint_list"] == {"honoured": True, "version": "taint-2026-11-01", "graph_ids": 2}
+    assert seen == [taint_list]
+    assert export.manifest["taint_list"] == {"honoured": True, "version": 7}
     assert export.manifest["counts"]["excluded_other"] == 2
 
 
@@ -98,7 +109,7 @@ def test_without_a_taint_list_the_manifest_says_so(export_dir):
     from shards import selectors
 
     if hasattr(selectors, "taint_list_current"):
-        assert export.manifest["taint_list"]["honoured"] is True
+        assert export.manifest["taint_list"] == {"honoured": True, "version": 0}  # nothing tainted yet
     else:
         assert export.manifest["taint_list"]["honoured"] is False and export.manifest["taint_list"]["version"] is None
 
