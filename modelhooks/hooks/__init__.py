@@ -21,7 +21,7 @@ KINDS = ("EMBEDDER", "CHAR_EMBEDDER", "MT", "ORACLE", "SENTIMENT", "PARAPHRASER"
 
 __all__ = ["CanaryTarget", "Embedder", "EmbeddingResult", "MachineTranslator", "OcrReader", "Oracle", "OracleAnswer",
            "Paraphraser", "SentimentScorer", "hook", "embed", "embed_with", "embedder_for_text", "mt", "oracle",
-           "paraphrase", "sentiment", "ocr", "KINDS"]
+           "paraphrase", "sentiment", "ocr", "public_record_oracle", "KINDS"]
 
 
 @lru_cache(maxsize=None)
@@ -72,9 +72,59 @@ def embed(texts: list[str]) -> list[EmbeddingResult]:
     return out  # type: ignore[return-value]
 
 
-def mt(text: str, source: str, target: str) -> str:
-    """IN-2 / MH-6: machine translation."""
+def _is_stand_in(impl) -> bool:
+    return type(impl).__name__.endswith("StandIn")
+
+
+def mt(text: str | None = None, source: str | None = None, target: str | None = None):
+    """IN-2 / MH-6: machine translation. `mt(text, source, target)` returns the translation.
+    `mt()` with no arguments returns intake's translator object (`translate(text, *, source,
+    target="en")`, `back_translate(english, *, native, language)`, see shards/hooks.py): with no MT
+    model offline that is intake's own digit-normalising stand-in; with a real one, an adapter."""
+    if text is None:
+        impl = hook("MT")
+        if _is_stand_in(impl):
+            from shards import hooks_fallback
+
+            return hooks_fallback.stand_in_translator
+        return _IntakeTranslator(impl)
     return hook("MT").translate(text, source=source, target=target)
+
+
+class _IntakeTranslator:
+    def __init__(self, impl):
+        self.impl = impl
+        self.name = impl.name
+
+    def translate(self, text: str, *, source: str, target: str = "en") -> str:
+        return self.impl.translate(text, source=source, target=target)
+
+    def back_translate(self, english: str, *, native: str, language: str) -> str:
+        return self.impl.translate(english, source="en", target=language)
+
+
+def public_record_oracle():
+    """IN-6 / MH-6 for intake (`lookup(*, post_id, post_text, at, window_hours) -> float | None`,
+    see shards/hooks.py): intake's stand-in while the oracle is a stand-in, else an adapter."""
+    impl = hook("ORACLE")
+    if _is_stand_in(impl):
+        from shards import hooks_fallback
+
+        return hooks_fallback.stand_in_oracle
+    return _IntakeOracle(impl)
+
+
+class _IntakeOracle:
+    def __init__(self, impl):
+        self.impl = impl
+        self.name = impl.name
+
+    def lookup(self, *, post_id: str, post_text: str, at, window_hours: float) -> float | None:
+        answer = self.impl.lookup(post_text, at=at, window_hours=window_hours)
+        try:
+            return float(answer.value) if answer.value is not None else None
+        except ValueError:
+            return None
 
 
 def oracle(query: str, *, at=None, window_hours: float | None = None) -> OracleAnswer:

@@ -86,3 +86,14 @@ class UpperMT:
 
     def translate(self, text, *, source, target):
         return text.upper()
+
+
+def test_intake_gets_a_translator_and_an_oracle_object_from_the_same_entry_points():
+    """shards/hooks.py resolves settings.INTAKE["MT_HOOK"] / ["ORACLE_HOOK"] and calls them with no
+    arguments for an object; other apps call mt(text, source, target)."""
+    from shards.hooks import mt as intake_mt, oracle as intake_oracle
+
+    translator = intake_mt()
+    assert translator.translate("มี ๑๐๐ คน", source="th") == "มี 100 คน"  # numbers compare across scripts
+    assert hasattr(intake_oracle(), "lookup")
+    assert hooks.mt("hola", "es", "en") == "[es->en] hola"
