@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from modelhooks import api as modelhooks_api
+from modelhooks import views as modelhooks_views
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -22,6 +24,8 @@ api_v1 = [
     path("cases/<uuid:case_id>/ruling/", verifier_api.RulingView.as_view(), name="api-ruling"),
     path("cases/<uuid:case_id>/skip/", verifier_api.SkipView.as_view(), name="api-skip"),
     path("shards/", verifier_api.ShardsView.as_view(), name="api-shards"),
+    path("exports/", modelhooks_api.ExportsView.as_view(), name="api-exports"),
+    path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
     *risk_urls.api_urls,
     # appeals, calibration, audits and pay (AP-1..AP-5, CA-1..CA-8)
     path("rulings/<uuid:ruling_id>/appeals/", api_quality.RulingAppealView.as_view(), name="api-ruling-appeal"),
@@ -60,6 +64,8 @@ urlpatterns = [
     path("queue/cases/<uuid:case_id>/skip/", verifier_views.queue_skip, name="queue-skip"),
     path("survey/", verifier_views.survey_page, name="survey"),
     path("ops/", verifier_views.ops_page, name="ops"),
+    path("exports/<uuid:export_id>/", modelhooks_views.export_page, name="export-page"),
+    path("scoring/", modelhooks_views.scoring_page, name="scoring"),
     path("risk/", include(risk_urls.page_urls)),
     path("ops/intake/", shards_views.corrections_page, name="intake-corrections"),
     path("ops/intake/corrections/<uuid:public_id>/", shards_views.correction_page, name="intake-correction"),

@@ -1,1 +1,58 @@
-"""Model-hook tasks (MH-1..MH-7) are built on this module; the `gpu` queue takes `gpu_*` tasks."""
+"""Model-hook Celery tasks (thin: they call services). `gpu_*` tasks go to the `gpu` queue
+(CELERY_TASK_ROUTES). Delivery is at-least-once (acks late, re-queued when a worker dies, MH-7);
+every service here is idempotent, so a redelivered task changes nothing already written."""
+from celery import shared_task
+
+from modelhooks.models import ScoringBatch
+from modelhooks.services import exports, scoring
+
+
+@shared_task(name="modelhooks.tasks.scoring_tick")
+def scoring_tick() -> dict:
+    """MH-1 schedule: cut new batches from the intake stream, queue their regex stage, release
+    embedding batches as far as back-pressure allows."""
+    scoring.scoring_batches_cut()
+    pending = list(ScoringBatch.objects.filter(regex_status=ScoringBatch.Stage.PENDING).values_list("pk", flat=True))
+    for pk in pending:
+        score_batch.delay(pk)
+    released = scoring.embedding_batches_release()
+    for pk in released:
+        gpu_embed_batch.delay(pk)
+    return {"regex_queued": len(pending), "embed_queued": len(released)}
+
+
+@shared_task(name="modelhooks.tasks.score_batch")
+def score_batch(batch_id: int) -> dict:
+    """MH-1 stage 1 (regex); then release embedding work if there is room."""
+    batch = scoring.scoring_batch_run(batch_id=batch_id)
+    for pk in scoring.embedding_batches_release():
+        gpu_embed_batch.delay(pk)
+    return {"batch": batch.pk, "posts": batch.posts, "regex_hits": batch.regex_hits, "bad_rows": len(batch.bad_rows),
+            "skipped_rules": len(batch.skipped_rules)}
+
+
+@shared_task(name="modelhooks.tasks.gpu_embed_batch")
+def gpu_embed_batch(batch_id: int) -> dict:
+    """MH-1 stage 2 (embeddings, gpu queue)."""
+    batch = scoring.embedding_batch_run(batch_id=batch_id)
+    for pk in scoring.embedding_batches_release():
+        gpu_embed_batch.delay(pk)
+    return {"batch": batch.pk, "embedded": batch.embedded_posts, "embedding_hits": batch.embedding_hits,
+            "embedders": batch.embedders}
+
+
+@shared_task(name="modelhooks.tasks.export_run")
+def export_run(export_id: int) -> dict:
+    """MH-3."""
+    export = exports.export_run(export_id=export_id)
+    return {"export": str(export.public_id), "status": export.status, "rows": export.rows_written}
+
+
+@shared_task(name="modelhooks.tasks.gpu_release_check")
+def gpu_release_check(release_id: int) -> dict:
+    """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
+    from modelhooks.services.releases import release_check
+
+    release = release_check(release_id=release_id)
+    return {"release": release.name, "status": release.status, "stamp": release.stamp,
+            "hamming": release.hamming_from_previous, "full_diff_scheduled": release.full_diff_scheduled}

@@ -1,0 +1,47 @@
+"""MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id}; `GET /api/v1/exports/{id}/` -> {status, progress, manifest}."""
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ApiError, roles
+from modelhooks.selectors import export_get
+from modelhooks.services.exports import export_request
+
+ExportRoles = roles("trainer", "admin")
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    shard = serializers.CharField(max_length=32, help_text="shard code, e.g. th-TH or global")
+
+
+class ExportsView(APIView):
+    permission_classes = [ExportRoles]
+
+    def post(self, request):
+        from shards.models import Shard
+
+        ser = ExportRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        shard = Shard.objects.filter(code=ser.validated_data["shard"]).first()
+        if shard is None:
+            raise ApiError("unknown_shard", f"shard: no shard has the code {ser.validated_data['shard']!r}", 400,
+                           errors={"shard": ["unknown shard code"]})
+        export = export_request(shard=shard, actor=request.user)
+        return Response({"id": str(export.public_id), "status": export.status}, status=status.HTTP_202_ACCEPTED)
+
+
+def export_body(export) -> dict:
+    return {"id": str(export.public_id), "shard": export.shard.code, "status": export.status,
+            "progress": round(export.progress, 4), "rows_written": export.rows_written, "rows_total": export.rows_total,
+            "manifest": export.manifest, "error": export.error or None,
+            "created_at": export.created_at, "finished_at": export.finished_at}
+
+
+class ExportDetailView(APIView):
+    permission_classes = [ExportRoles]
+
+    def get(self, request, export_id):
+        export = export_get(public_id=export_id)
+        if export is None:
+            raise ApiError("not_found", "No export has this id.", 404)
+        return Response(export_body(export))

@@ -1,0 +1,147 @@
+"""MH-6: every model sits behind a small interface; the implementation is named in settings.
+
+`settings.MODELHOOKS["HOOKS"]` maps a kind (EMBEDDER, MT, ORACLE, SENTIMENT, PARAPHRASER, OCR,
+CANARY_TARGET) to a dotted class path. Real defaults where a package ships the model offline
+(all-MiniLM-L6-v2, scikit-learn char n-grams, VADER's lexicon); classes whose names end in
+`StandIn` are deterministic stand-ins for what cannot be had offline (MT, oracle, paraphraser, OCR,
+canary target). Other apps call the module-level entry points (`embed`, `mt`, `oracle`, `paraphrase`,
+`sentiment`, `ocr`) through dotted paths in their own settings.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from modelhooks.hooks.base import (CanaryTarget, Embedder, EmbeddingResult, MachineTranslator, OcrReader, Oracle,
+                                   OracleAnswer, Paraphraser, SentimentScorer)
+
+KINDS = ("EMBEDDER", "CHAR_EMBEDDER", "MT", "ORACLE", "SENTIMENT", "PARAPHRASER", "OCR", "CANARY_TARGET")
+
+__all__ = ["CanaryTarget", "Embedder", "EmbeddingResult", "MachineTranslator", "OcrReader", "Oracle", "OracleAnswer",
+           "Paraphraser", "SentimentScorer", "hook", "embed", "embed_with", "embedder_for_text", "mt", "oracle",
+           "paraphrase", "sentiment", "ocr", "public_record_oracle", "KINDS"]
+
+
+@lru_cache(maxsize=None)
+def _hook(kind: str, path: str):
+    return import_string(path)()
+
+
+def hook(kind: str):
+    """The configured implementation of `kind` (one instance per process; models load lazily)."""
+    kind = kind.upper()
+    try:
+        path = settings.MODELHOOKS["HOOKS"][kind]
+    except KeyError:
+        raise LookupError(f"no model hook configured for kind {kind!r}; known kinds: {', '.join(KINDS)}") from None
+    return _hook(kind, path)
+
+
+def embedder_for_text(text: str) -> Embedder:
+    """MH-2: the sentence model for scripts it covers, the char n-gram embedder for the rest."""
+    from modelhooks.hooks.scripts import covered_by_model
+
+    return hook("EMBEDDER") if covered_by_model(text) else hook("CHAR_EMBEDDER")
+
+
+def embed_with(name: str) -> Embedder:
+    """The embedder whose `name` is recorded on a rule or a cached vector."""
+    for kind in ("EMBEDDER", "CHAR_EMBEDDER"):
+        e = hook(kind)
+        if e.name == name:
+            return e
+    raise LookupError(f"no configured embedder is named {name!r}")
+
+
+def embed(texts: list[str]) -> list[EmbeddingResult]:
+    """MH-2 entry point: one unit vector per text, each with the embedder and device that made it."""
+    groups: dict[str, list[int]] = {}
+    chosen: dict[str, Embedder] = {}
+    for i, t in enumerate(texts):
+        e = embedder_for_text(t)
+        chosen[e.name] = e
+        groups.setdefault(e.name, []).append(i)
+    out: list[EmbeddingResult | None] = [None] * len(texts)
+    for name, idx in groups.items():
+        e = chosen[name]
+        vectors = e.encode([texts[i] for i in idx])
+        for i, v in zip(idx, vectors):
+            out[i] = EmbeddingResult(vector=v, embedder=e.name, device=e.device)
+    return out  # type: ignore[return-value]
+
+
+def _is_stand_in(impl) -> bool:
+    return type(impl).__name__.endswith("StandIn")
+
+
+def mt(text: str | None = None, source: str | None = None, target: str | None = None):
+    """IN-2 / MH-6: machine translation. `mt(text, source, target)` returns the translation.
+    `mt()` with no arguments returns intake's translator object (`translate(text, *, source,
+    target="en")`, `back_translate(english, *, native, language)`, see shards/hooks.py): with no MT
+    model offline that is intake's own digit-normalising stand-in; with a real one, an adapter."""
+    if text is None:
+        impl = hook("MT")
+        if _is_stand_in(impl):
+            from shards import hooks_fallback
+
+            return hooks_fallback.stand_in_translator
+        return _IntakeTranslator(impl)
+    return hook("MT").translate(text, source=source, target=target)
+
+
+class _IntakeTranslator:
+    def __init__(self, impl):
+        self.impl = impl
+        self.name = impl.name
+
+    def translate(self, text: str, *, source: str, target: str = "en") -> str:
+        return self.impl.translate(text, source=source, target=target)
+
+    def back_translate(self, english: str, *, native: str, language: str) -> str:
+        return self.impl.translate(english, source="en", target=language)
+
+
+def public_record_oracle():
+    """IN-6 / MH-6 for intake (`lookup(*, post_id, post_text, at, window_hours) -> float | None`,
+    see shards/hooks.py): intake's stand-in while the oracle is a stand-in, else an adapter."""
+    impl = hook("ORACLE")
+    if _is_stand_in(impl):
+        from shards import hooks_fallback
+
+        return hooks_fallback.stand_in_oracle
+    return _IntakeOracle(impl)
+
+
+class _IntakeOracle:
+    def __init__(self, impl):
+        self.impl = impl
+        self.name = impl.name
+
+    def lookup(self, *, post_id: str, post_text: str, at, window_hours: float) -> float | None:
+        answer = self.impl.lookup(post_text, at=at, window_hours=window_hours)
+        try:
+            return float(answer.value) if answer.value is not None else None
+        except ValueError:
+            return None
+
+
+def oracle(query: str, *, at=None, window_hours: float | None = None) -> OracleAnswer:
+    """IN-6 / MH-6: the public-record oracle."""
+    return hook("ORACLE").lookup(query, at=at, window_hours=window_hours)
+
+
+def paraphrase(text: str, locale: str) -> str:
+    """CA-3 / MH-6: lemma-level paraphrase."""
+    return hook("PARAPHRASER").paraphrase(text, locale=locale)
+
+
+def sentiment(text: str) -> float:
+    """RK-6 / MH-6: sentiment in [-1, 1]."""
+    return hook("SENTIMENT").score(text)
+
+
+def ocr(image: bytes) -> str:
+    """MH-6: text of an image."""
+    return hook("OCR").read(image)

@@ -1,0 +1,101 @@
+"""MH-6 hooks other than embedders: a real sentiment model (VADER ships its lexicon) and
+deterministic stand-ins for what cannot be had offline. A stand-in's name says so."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+from modelhooks.hooks.base import OracleAnswer
+
+
+class VaderSentiment:
+    """VADER (vaderSentiment): a lexicon and rules, shipped in the package. English-centred: for
+    text in other scripts it mostly answers 0 (neutral), which RK-6 reads as "not >= 0.2"."""
+
+    name = "vader"
+
+    def __init__(self):
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def score(self, text: str) -> float:
+        return float(self._analyzer.polarity_scores(text)["compound"])
+
+
+class MachineTranslatorStandIn:
+    """No MT model ships offline. Deterministic: tags the text with the language pair and returns it
+    unchanged, so round trips are exact and tests can see the hook was called."""
+
+    name = "mt-stand-in"
+
+    def translate(self, text: str, *, source: str, target: str) -> str:
+        if source.split("-")[0] == target.split("-")[0]:
+            return text
+        return f"[{source}->{target}] {text}"
+
+
+class OracleStandIn:
+    """No public-record oracle is reachable offline. Answers from `settings.MODELHOOKS["ORACLE_FACTS"]`
+    ({query: value}); unknown queries get value None ("no record")."""
+
+    name = "oracle-stand-in"
+
+    def lookup(self, query: str, *, at: datetime | None = None, window_hours: float | None = None) -> OracleAnswer:
+        from django.conf import settings
+
+        facts = settings.MODELHOOKS.get("ORACLE_FACTS", {})
+        return OracleAnswer(value=facts.get(query.strip().lower()), source=self.name, at=at)
+
+
+class ParaphraserStandIn:
+    """No paraphrase model ships offline. Deterministic lemma-level change: swaps the order of the
+    first two words and lowercases, enough to make a visibly different but equivalent item."""
+
+    name = "paraphraser-stand-in"
+
+    def paraphrase(self, text: str, *, locale: str) -> str:
+        words = text.split()
+        if len(words) >= 2:
+            words[0], words[1] = words[1], words[0]
+        return " ".join(words).lower()
+
+
+class OcrStandIn:
+    """No OCR model ships offline. Reads UTF-8 text embedded in the bytes (test images carry it)."""
+
+    name = "ocr-stand-in"
+
+    def read(self, image: bytes) -> str:
+        return image.decode("utf-8", errors="ignore").strip()
+
+
+class CanaryTargetStandIn:
+    """MH-4 canary target: no model release is reachable offline. Deterministic answers: refuses a
+    prompt containing a word in REFUSE_MARKERS, else answers from CANARY_FACTS; a release whose name
+    contains "broken" answers everything wrongly (so a failing release can be shown)."""
+
+    name = "canary-target-stand-in"
+    REFUSE_MARKERS = re.compile(r"\b(?:insult|slur|mock)\b", re.IGNORECASE)
+    FACTS = {"what is the capital of thailand?": "Bangkok", "what is 2 + 2?": "4"}
+
+    def answer(self, prompt: str, *, release: str) -> str:
+        if "broken" in release:
+            return "sure: " + hashlib.sha256(prompt.encode()).hexdigest()[:8]
+        if self.REFUSE_MARKERS.search(prompt):
+            return "I can't help with that."
+        return self.FACTS.get(prompt.strip().lower(), "I don't know.")
+
+    def hidden_states(self, texts: list[str], *, release: str):
+        """Real mean-pooled hidden states of all-MiniLM-L6-v2 for the probes, plus a small
+        deterministic per-release drift (releases are not reachable offline): the same release
+        always gives the same states; another release moves them a little."""
+        import numpy as np
+
+        from modelhooks.hooks import hook
+
+        base = hook("EMBEDDER").encode(texts)
+        seed = int.from_bytes(hashlib.sha256(release.encode()).digest()[:8], "big")
+        drift = np.random.default_rng(seed).normal(scale=0.02, size=base.shape).astype(np.float32)
+        return base + drift

@@ -1,0 +1,309 @@
+"""MH-1: all rules compiled into one Hyperscan database (UTF8|UCP|CASELESS|SINGLEMATCH, linear time),
+boundary confirmation by RE2 on the few flagged posts, embedding cosine as batched matrix products.
+
+A rule the engines refuse is reported (`Engine.skipped`, with the reason) and skipped, never read as
+"no match". Hyperscan either compiles a pattern into its automata or refuses it at compile time, so
+no pattern can hang a worker at scan time (RK-4).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import hyperscan
+import numpy as np
+import re2
+
+from modelhooks.scoring.patterns import (_ASCII_WORD_TABLE, PatternUnsupported, _non_ascii_non_word, pattern_translate,
+                                         word_text)
+
+log = logging.getLogger(__name__)
+HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    rule_id: int
+    version_id: int
+    pattern: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One would-hit: a post matched a rule version that is live in the post's shard."""
+
+    post_index: int
+    version_id: int
+    shard_id: int
+    state: str
+    matched_by: str  # regex / embedding
+    score: float
+
+
+def _re2_options():
+    o = re2.Options()
+    o.case_sensitive = False
+    o.log_errors = False
+    o.max_mem = 64 << 20
+    return o
+
+
+# The word-only database scans a whole batch as one buffer: every match is reported (no SINGLEMATCH).
+HS_FLAGS_ALL = HS_FLAGS & ~hyperscan.HS_FLAG_SINGLEMATCH
+POST_SEPARATOR_CHAR = "\uffff"  # between posts in the batch buffer; word-only patterns treat it as a space
+POST_SEPARATOR = POST_SEPARATOR_CHAR.encode("utf-8")
+
+
+def _hs_compile(expressions: list[bytes], flags: int = HS_FLAGS):
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
+               flags=[flags] * len(expressions))
+    return db
+
+
+@lru_cache(maxsize=65536)
+def _re2_compiled(pattern: str):
+    """Confirmation regexes, compiled on first use and shared by every engine of the process."""
+    return re2.compile(pattern, _re2_options())
+
+
+@lru_cache(maxsize=16384)
+def _hs_single_error(expression: bytes) -> str | None:
+    try:
+        _hs_compile([expression])
+    except hyperscan.error as exc:
+        return str(exc)
+    return None
+
+
+def _re2_syntax_check(pattern: str) -> None:
+    """RE2 parses without building automata: cheap enough to run on every rule at engine build."""
+    _re2_compiled(pattern)
+
+
+def rule_matcher_check(pattern: str) -> str | None:
+    """None when both engines accept `pattern` (after translation), else the reason."""
+    try:
+        t = pattern_translate(pattern)
+    except PatternUnsupported as exc:
+        return str(exc)
+    err = _hs_single_error(t.prefilter.encode("utf-8"))
+    if err:
+        return f"Hyperscan refuses the pattern: {err}"
+    if t.confirm is not None:
+        try:
+            re2.compile(t.confirm, _re2_options())
+        except re2.error as exc:
+            return f"RE2 refuses the pattern: {exc}"
+    return None
+
+
+class Engine:
+    """Compiled from `risk_db.selectors.rules_for_scoring()`; immutable; cached per rule set."""
+
+    def __init__(self, rules, *, cosine_threshold: float):
+        self.rules = list(rules)
+        self.cosine_threshold = cosine_threshold
+        self.skipped: list[SkippedRule] = []
+        self._states = [dict(r.shard_states) for r in self.rules]
+        expressions: list[bytes] = []
+        self._pattern_rule: list[int] = []  # hyperscan id -> rule index
+        # hyperscan id -> None (final) or (confirm pattern, runs on word_text?), compiled lazily:
+        # a rule's RE2 is built the first time the prefilter flags a post for it.
+        self._confirm: list = []
+        # Patterns whose body matches word characters only run exactly, with no confirmation, on
+        # word_text(post) (non-word characters read as spaces, so `\b` is a literal space or an end).
+        words_expr: list[bytes] = []
+        self._words_rule: list[int] = []
+        for ri, r in enumerate(self.rules):
+            try:
+                t = pattern_translate(r.pattern)
+                if t.confirm is not None and t.words_pattern is None:
+                    _re2_syntax_check(t.confirm)
+            except (PatternUnsupported, re2.error) as exc:
+                self._skip(r, str(exc))
+                continue
+            if t.words_pattern is not None:
+                words_expr.append(t.words_pattern.encode("utf-8"))
+                self._words_rule.append(ri)
+                continue
+            expressions.append(t.prefilter.encode("utf-8"))
+            self._pattern_rule.append(ri)
+            self._confirm.append(None if t.confirm is None else (t.confirm, t.confirm_on_word_text))
+        self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None, HS_FLAGS_ALL)
+        self._db, self._pattern_rule = self._compile_valid(expressions, self._pattern_rule, self._confirm)
+        self._embeddings = self._embedding_matrices()
+
+    def _skip(self, r, reason: str) -> None:
+        log.warning("rule %s version %s skipped by the scorer: %s", r.rule_id, r.version_id, reason)
+        self.skipped.append(SkippedRule(rule_id=r.rule_id, version_id=r.version_id, pattern=r.pattern, reason=reason))
+
+    def _compile_valid(self, expressions: list[bytes], to_rule: list[int], side: list | None, flags: int = HS_FLAGS):
+        """Compile all; if Hyperscan refuses the set, find the refused patterns by halving (its error
+        names no pattern), report them, and compile the rest. Returns (db, id -> rule index)."""
+        if not expressions:
+            return None, []
+        try:
+            return _hs_compile(expressions, flags), to_rule
+        except hyperscan.error:
+            pass
+        bad: set[int] = set()
+
+        def find(ids: list[int]) -> None:
+            try:
+                _hs_compile([expressions[i] for i in ids], flags)
+            except hyperscan.error as exc:
+                if len(ids) == 1:
+                    bad.add(ids[0])
+                    self._skip(self.rules[to_rule[ids[0]]], f"Hyperscan refuses the pattern: {exc}")
+                    return
+                mid = len(ids) // 2
+                find(ids[:mid])
+                find(ids[mid:])
+
+        find(list(range(len(expressions))))
+        keep = [i for i in range(len(expressions)) if i not in bad]
+        if side is not None:
+            side[:] = [side[i] for i in keep]
+        return (_hs_compile([expressions[i] for i in keep], flags) if keep else None), [to_rule[i] for i in keep]
+
+    def _embedding_matrices(self) -> dict[str, tuple[np.ndarray, list[int]]]:
+        groups: dict[str, list[int]] = {}
+        for ri, r in enumerate(self.rules):
+            if r.embedding and r.embedder:
+                groups.setdefault(r.embedder, []).append(ri)
+        out = {}
+        for name, idx in groups.items():
+            dims = {len(self.rules[i].embedding) for i in idx}
+            if len(dims) != 1:
+                for i in idx:
+                    self._skip(self.rules[i], f"embedding sizes differ within embedder {name!r}: {sorted(dims)}")
+                continue
+            m = np.asarray([self.rules[i].embedding for i in idx], dtype=np.float32)
+            norms = np.linalg.norm(m, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            out[name] = (m / norms, idx)
+        return out
+
+    @property
+    def embedders(self) -> list[str]:
+        return sorted(self._embeddings)
+
+    # -- regex stage ------------------------------------------------------------------------------
+    def match(self, texts: list[str]) -> list[list[int]]:
+        """Rule indexes whose pattern matches each text (the engine without shard mapping)."""
+        out: list[list[int]] = [[] for _ in texts]
+        if self._words_db is not None and texts:
+            self._match_words(texts, out)
+        if self._db is not None:
+            self._match_each(texts, out)
+        return out
+
+    def _match_words(self, texts: list[str], out: list[list[int]]) -> None:
+        """Word-only patterns, exact: the batch joined with U+FFFF (a noncharacter, never in a
+        stored post), normalised once (non-word characters -> spaces), scanned once. A word-only body
+        cannot cross a separator and its edge consumes at most the separator, so a match ending at
+        `to` belongs to the first post whose end + len(separator) >= to."""
+        from bisect import bisect_left
+
+        if any(POST_SEPARATOR_CHAR in t for t in texts):  # cannot happen from the database; stay exact anyway
+            for i, t in enumerate(texts):
+                self._match_words_one(t, out[i])
+            return
+        joined = POST_SEPARATOR_CHAR.join(texts)
+        non_word = _non_ascii_non_word()
+        if not joined.isascii() and non_word.search(joined):
+            joined = non_word.sub(" ", joined)
+        buffer = joined.encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+        step = len(POST_SEPARATOR)
+        limits, pos = [], 0
+        for part in buffer.split(POST_SEPARATOR):
+            pos += len(part)
+            limits.append(pos + step)
+            pos += step
+        words_rule, seen = self._words_rule, set()
+
+        def on_match(pid, start, to, flags, ctx):
+            key = (bisect_left(limits, to), words_rule[pid])
+            if key not in seen:
+                seen.add(key)
+                out[key[0]].append(key[1])
+
+        self._words_db.scan(buffer, match_event_handler=on_match)
+
+    def _match_words_one(self, text: str, into: list[int]) -> None:
+        seen = set()
+
+        def on_match(pid, start, to, flags, ctx):
+            if pid not in seen:
+                seen.add(pid)
+                into.append(self._words_rule[pid])
+
+        self._words_db.scan(word_text(text).encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+
+    def _match_each(self, texts: list[str], out: list[list[int]]) -> None:
+        """Other patterns, post by post: the prefilter, then RE2 confirms `\\b` edges on flagged posts."""
+        db, confirm, to_rule = self._db, self._confirm, self._pattern_rule
+        found: list[int] = []
+
+        def on_match(pid, start, end, flags, ctx):
+            found.append(pid)
+
+        for i, text in enumerate(texts):
+            found.clear()
+            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+            words = None
+            for p in found:
+                c = confirm[p]
+                if c is None:
+                    out[i].append(to_rule[p])
+                    continue
+                pattern, on_words = c
+                if on_words and words is None:
+                    words = word_text(text)
+                if _re2_compiled(pattern).search(words if on_words else text):
+                    out[i].append(to_rule[p])
+
+    def score_regex(self, texts: list[str], shard_ids: list[int]) -> list[Hit]:
+        """Regex would-hits, mapped to rule versions live in each post's shard."""
+        hits = []
+        for i, rule_idx in enumerate(self.match(texts)):
+            for ri in rule_idx:
+                state = self._states[ri].get(shard_ids[i])
+                if state is not None:
+                    hits.append(Hit(i, self.rules[ri].version_id, shard_ids[i], state, "regex", 1.0))
+        return hits
+
+    # -- embedding stage --------------------------------------------------------------------------
+    def score_embeddings(self, vectors: np.ndarray, embedder: str, shard_ids: list[int]) -> list[Hit]:
+        """Cosine of unit post vectors (n, d) against rule vectors of the same embedder, one matrix
+        product per call; hits at or above the threshold, mapped to shards as the regex stage."""
+        if embedder not in self._embeddings or len(vectors) == 0:
+            return []
+        m, idx = self._embeddings[embedder]
+        if vectors.shape[1] != m.shape[1]:
+            raise ValueError(f"post vectors have {vectors.shape[1]} dims, rules of {embedder!r} have {m.shape[1]}")
+        sims = vectors @ m.T
+        hits = []
+        for pi, ci in zip(*np.nonzero(sims >= self.cosine_threshold)):
+            ri = idx[ci]
+            state = self._states[ri].get(shard_ids[pi])
+            if state is not None:
+                hits.append(Hit(int(pi), self.rules[ri].version_id, shard_ids[pi], state, "embedding",
+                                float(sims[pi, ci])))
+        return hits
+
+
+_cache: dict = {}
+
+
+def engine_for(rules, *, cosine_threshold: float) -> Engine:
+    """One compiled engine per distinct rule set per process (a worker reuses it across batches)."""
+    key = (cosine_threshold, tuple((r.version_id, r.pattern, r.embedder, r.shard_states) for r in rules))
+    eng = _cache.get(key)
+    if eng is None:
+        _cache.clear()
+        eng = _cache[key] = Engine(rules, cosine_threshold=cosine_threshold)
+    return eng

@@ -1,0 +1,340 @@
+"""RK-4 / MH-1: what a rule's pattern means, per script, and its translation for the engines.
+
+The rule (documented for seniors in docs/patterns.md):
+- Patterns are RE2 syntax, matched case-insensitively, Unicode-aware: `\\w` is a letter, number
+  or underscore of any script, `\\d` a decimal digit of any script, `\\s` any Unicode space.
+- A word character, for boundaries, is a letter, a combining mark (Thai vowel signs, Arabic
+  harakat), a number or `_`.
+- `\\b` is allowed at the start and the end of the pattern (or of a top-level `|` branch) and
+  means "no word character touches the match on that side". It is not allowed elsewhere, nor
+  is `\\B`: such a pattern is reported and skipped, never silently.
+- Thai (and other scripts written without spaces: Lao, Khmer, Myanmar, CJK, kana) has no word
+  boundaries in the text, so a `\\b` next to a literal letter of such a script is dropped: the
+  term matches inside a run of Thai text.
+
+Translation: `prefilter` (boundaries removed, for Hyperscan in UTF8|UCP mode: a superset of the
+matches), `confirm` (RE2 with the boundaries written out as Unicode classes, run only on posts the
+prefilter flagged and only when the pattern has a boundary) and `reference` (Python `re` with
+lookarounds: the slow, obviously-right definition the tests compare against).
+"""
+from __future__ import annotations
+
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class PatternUnsupported(ValueError):
+    """The pattern uses a construct whose meaning across scripts we do not define."""
+
+
+NO_SPACE_SCRIPTS = ("THAI", "LAO", "KHMER", "MYANMAR", "CJK", "HIRAGANA", "KATAKANA", "TIBETAN")
+RE2_WORD = r"\pL\pM\pN_"
+RE2_BODY_CLASS = {"w": r"\pL\pN_", "d": r"\p{Nd}", "s": r"\t\n\v\f\r\p{Z}"}
+RE2_BODY_NEG = {"W": "w", "D": "d", "S": "s"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # lit, esc, class, open, close, alt, quant, other
+    text: str
+
+
+@dataclass(frozen=True)
+class Translated:
+    prefilter: str
+    confirm: str | None  # None: the prefilter's answer is final
+    reference: str
+    boundaries: bool
+    confirm_on_word_text: bool = False  # the body matches word characters only
+    words_pattern: str | None = None  # exact pattern for Hyperscan on word_text(text); boundaries are spaces
+
+
+class _WordTable(dict):
+    """str.translate table: every non-word character (not a letter, mark, number or `_`) -> space."""
+
+    def __missing__(self, cp: int):
+        ch = chr(cp)
+        value = ch if ch == "_" or unicodedata.category(ch)[0] in "LMN" else " "
+        self[cp] = value
+        return value
+
+
+_WORD_TABLE = _WordTable()
+
+
+def word_text(text: str) -> str:
+    """`text` with each non-word character replaced by a space (same length, same offsets)."""
+    return text.translate(_WORD_TABLE)
+
+
+_ASCII_WORD_TABLE = bytes(c if (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(128)) + bytes(range(128, 256))
+
+
+@lru_cache(maxsize=1)
+def _non_ascii_non_word():
+    import re
+
+    marks, start, prev = [], None, None
+    for cp in range(0x80, sys.maxunicode + 1):
+        ok = unicodedata.category(chr(cp))[0] == "M"
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            marks.append((start, prev))
+            start = None
+        prev = cp
+    cls = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in marks)
+    return re.compile(f"[^\\x00-\\x7f\\w{cls}\\uffff]")  # U+FFFF: the engine's post separator
+
+
+def word_bytes(text: str) -> bytes:
+    """UTF-8 of word_text(text), fast: ASCII by a byte table, other non-word characters (Arabic
+    comma, NBSP, guillemets ...) by one regex pass, only when the post has any."""
+    if not text.isascii():
+        rx = _non_ascii_non_word()
+        if rx.search(text):
+            text = rx.sub(" ", text)
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+
+
+_WORD_ESCAPES = {"\\w", "\\d", "\\pL", "\\pN", "\\pM"}
+
+
+def _word_only(body: list[Token]) -> bool:
+    """True when every character the body can match is a word character, so that matching it on
+    word_text() gives the same answer and the boundaries become plain spaces (cheap for RE2)."""
+    for t in body:
+        if t.kind == "lit":
+            if not (t.text == "_" or unicodedata.category(t.text)[0] in "LMN"):
+                return False
+        elif t.kind == "esc":
+            if not (t.text in _WORD_ESCAPES or t.text.startswith(("\\p{L", "\\p{N", "\\p{M"))):
+                return False
+        elif t.kind == "class":
+            inner = t.text[1:-1]
+            if inner.startswith("^") or "\\" in inner.replace("\\w", "").replace("\\d", ""):
+                return False
+            if not all(c == "-" or c == "_" or unicodedata.category(c)[0] in "LMN" for c in inner.replace("\\w", "").replace("\\d", "")):
+                return False
+        elif t.kind == "open":
+            if t.text not in ("(", "(?:"):
+                return False
+        elif t.kind not in ("close", "alt", "quant"):
+            return False
+    return True
+
+
+def _tokenize(p: str) -> list[Token]:
+    toks: list[Token] = []
+    i, n = 0, len(p)
+    while i < n:
+        c = p[i]
+        if c == "\\":
+            if i + 1 >= n:
+                raise PatternUnsupported("the pattern ends with a lone backslash")
+            d = p[i + 1]
+            j = i + 2
+            if d in "pPx" and j < n and p[j] == "{":
+                k = p.find("}", j)
+                if k < 0:
+                    raise PatternUnsupported(f"unclosed \\{d}{{ at position {i}")
+                j = k + 1
+            elif d in "pP" and j < n:
+                j += 1
+            elif d == "x":
+                j = min(n, j + 2)
+            toks.append(Token("esc", p[i:j]))
+            i = j
+        elif c == "[":
+            j = i + 1
+            if j < n and p[j] == "^":
+                j += 1
+            if j < n and p[j] == "]":
+                j += 1
+            while j < n and p[j] != "]":
+                if p[j] == "\\":
+                    j += 2
+                elif p.startswith("[:", j):
+                    k = p.find(":]", j + 2)
+                    j = k + 2 if k >= 0 else j + 1
+                else:
+                    j += 1
+            if j >= n:
+                raise PatternUnsupported(f"unclosed character class at position {i}")
+            toks.append(Token("class", p[i:j + 1]))
+            i = j + 1
+        elif c == "(":
+            j = i + 1
+            if p.startswith("?", j):
+                k = j + 1
+                if p.startswith("P<", k):
+                    k = p.find(">", k) + 1
+                else:
+                    while k < n and p[k] not in ":)":
+                        k += 1
+                    k += 1
+                j = k
+            toks.append(Token("open", p[i:j]))
+            i = j
+        elif c == ")":
+            toks.append(Token("close", c))
+            i += 1
+        elif c == "|":
+            toks.append(Token("alt", c))
+            i += 1
+        elif c in "*+?":
+            j = i + 1
+            if j < n and p[j] in "?+":
+                j += 1
+            toks.append(Token("quant", p[i:j]))
+            i = j
+        elif c == "{" and i + 1 < n and (p[i + 1].isdigit() or p[i + 1] == ","):
+            k = p.find("}", i)
+            j = (k + 1) if k >= 0 else i + 1
+            if j < n and p[j] == "?":
+                j += 1
+            toks.append(Token("quant", p[i:j]))
+            i = j
+        elif c in "^$.":
+            toks.append(Token("other", c))
+            i += 1
+        else:
+            toks.append(Token("lit", c))
+            i += 1
+    return toks
+
+
+def _branches(toks: list[Token]) -> list[list[Token]]:
+    out, cur, depth = [], [], 0
+    for t in toks:
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth -= 1
+            if depth < 0:
+                raise PatternUnsupported("unbalanced ')'")
+        if t.kind == "alt" and depth == 0:
+            out.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if depth:
+        raise PatternUnsupported("unbalanced '('")
+    out.append(cur)
+    return out
+
+
+def _is_boundary(t: Token) -> bool:
+    return t.kind == "esc" and t.text == "\\b"
+
+
+def _no_space_script(t: Token | None) -> bool:
+    if t is None or t.kind != "lit" or unicodedata.category(t.text)[0] not in "LM":
+        return False
+    return unicodedata.name(t.text, "").split(" ", 1)[0] in NO_SPACE_SCRIPTS
+
+
+def _edge_literal(body: list[Token], *, left: bool) -> Token | None:
+    if not body:
+        return None
+    if left:
+        return body[0]
+    i = len(body) - 1
+    while i >= 0 and body[i].kind == "quant":
+        i -= 1
+    return body[i] if i >= 0 else None
+
+
+def _re2_body(body: list[Token]) -> str:
+    parts = []
+    for t in body:
+        if t.kind == "esc" and len(t.text) == 2 and t.text[1] in RE2_BODY_CLASS:
+            parts.append(f"[{RE2_BODY_CLASS[t.text[1]]}]")
+        elif t.kind == "esc" and len(t.text) == 2 and t.text[1] in RE2_BODY_NEG:
+            parts.append(f"[^{RE2_BODY_CLASS[RE2_BODY_NEG[t.text[1]]]}]")
+        elif t.kind == "class":
+            inner = t.text
+            for neg in RE2_BODY_NEG:
+                if "\\" + neg in inner:
+                    raise PatternUnsupported(f"\\{neg} inside a character class is not supported; write the "
+                                             f"class out (e.g. [^...])")
+            for pos, repl in RE2_BODY_CLASS.items():
+                inner = inner.replace("\\" + pos, repl)
+            parts.append(inner)
+        else:
+            parts.append(t.text)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def python_word_class() -> str:
+    """The word-character set (letters, marks, numbers, `_`) as a Python `re` class body."""
+    ranges, start, prev = [], None, None
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        ok = ch == "_" or unicodedata.category(ch)[0] in "LMN"
+        if ok and start is None:
+            start = cp
+        elif not ok and start is not None:
+            ranges.append((start, prev))
+            start = None
+        prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+@lru_cache(maxsize=65536)
+def pattern_translate(pattern: str) -> Translated:
+    """Translate a rule pattern per the rule in this module's docstring; raises PatternUnsupported."""
+    if not pattern:
+        raise PatternUnsupported("the pattern is empty")
+    toks = _tokenize(pattern)
+    pre, conf, ref, word_conf, word_hs = [], [], [], [], []
+    any_boundary, all_word_only = False, True
+    for branch in _branches(toks):
+        left = bool(branch) and _is_boundary(branch[0])
+        right = len(branch) > int(left) and _is_boundary(branch[-1])
+        body = branch[int(left):len(branch) - int(right)]
+        for t in body:
+            if t.kind == "esc" and t.text in ("\\b", "\\B"):
+                raise PatternUnsupported(f"{t.text} is only allowed at the start or end of the pattern (or of a "
+                                         f"top-level | branch); see docs/patterns.md")
+        if not body:
+            raise PatternUnsupported("a branch of the pattern matches the empty string")
+        if left and _no_space_script(_edge_literal(body, left=True)):
+            left = False  # Thai and co.: no boundaries in the text, the term matches as a substring
+        if right and _no_space_script(_edge_literal(body, left=False)):
+            right = False
+        any_boundary |= left or right
+        raw = "".join(t.text for t in body)
+        pre.append(raw)
+        all_word_only &= _word_only(body)
+        word_conf.append(("(?:^| )" if left else "") + "(?:" + _re2_body(body) + ")" + ("(?: |$)" if right else ""))
+        # U+FFFF separates posts when a batch is scanned as one buffer (engine._match_words)
+        word_hs.append(("(?:^|[ \\x{ffff}])" if left else "") + "(?:" + raw + ")" + ("(?:[ \\x{ffff}]|$)" if right else ""))
+        conf.append(("(?:^|[^" + RE2_WORD + "])" if left else "") + "(?:" + _re2_body(body) + ")"
+                    + ("(?:[^" + RE2_WORD + "]|$)" if right else ""))
+        w = python_word_class()
+        ref.append(("(?<![" + w + "])" if left else "") + "(?:" + raw + ")" + ("(?![" + w + "])" if right else ""))
+    join = lambda parts: parts[0] if len(parts) == 1 else "|".join(f"(?:{p})" for p in parts)  # noqa: E731
+    if not any_boundary:
+        confirm = None
+    else:
+        confirm = join(word_conf) if all_word_only else join(conf)
+    return Translated(prefilter=join(pre), confirm=confirm, reference=join(ref), boundaries=any_boundary,
+                      confirm_on_word_text=any_boundary and all_word_only,
+                      words_pattern=join(word_hs) if all_word_only else None)
+
+
+def pattern_check(pattern: str) -> str | None:
+    """For the approval form (RK-4): None when the scorer can run `pattern`, else the reason."""
+    from modelhooks.scoring.engine import rule_matcher_check
+
+    try:
+        pattern_translate(pattern)
+    except PatternUnsupported as exc:
+        return str(exc)
+    return rule_matcher_check(pattern)

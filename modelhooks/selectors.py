@@ -1,0 +1,54 @@
+"""Reads for model hooks: the posts of a scoring batch, the embedding lag, exports."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Min, Sum
+
+from modelhooks.models import Export, ScoringBatch
+
+
+@dataclass(frozen=True)
+class PostRow:
+    correction_id: int
+    post_id: str
+    shard_id: int | None
+    text: str
+    hashtags: tuple
+    at: datetime | None
+
+
+def posts_for_batch(*, first_id: int, last_id: int) -> list[PostRow]:
+    """The intake rows of a scoring batch. The stream of posts is the correction intake (IN-1); the
+    scorer reads only these columns (shards exposes no selector for it yet)."""
+    from shards.models import Correction
+
+    rows = (Correction.objects.filter(pk__gte=first_id, pk__lte=last_id).exclude(outcome=Correction.Outcome.INVALID)
+            .order_by("pk").values_list("pk", "post_id", "shard_id", "post_text", "ocr_text", "hashtags", "at",
+                                        "received_at"))
+    return [PostRow(pk, post_id, shard_id, text + ("\n" + ocr if ocr else ""), tuple(tags or ()), at or received)
+            for pk, post_id, shard_id, text, ocr, tags, at, received in rows]
+
+
+def correction_id_window(*, after_id: int, size: int, up_to_id: int | None = None) -> tuple[int, int] | None:
+    """The ids of the next `size` corrections after `after_id` (first, last), or None when none."""
+    from shards.models import Correction
+
+    qs = Correction.objects.filter(pk__gt=after_id).order_by("pk")
+    if up_to_id is not None:
+        qs = qs.filter(pk__lte=up_to_id)
+    first = qs.values_list("pk", flat=True).first()
+    if first is None:
+        return None
+    last = qs.values_list("pk", flat=True)[size - 1:size].first() or qs.order_by("-pk").values_list("pk", flat=True).first()
+    return first, last
+
+
+def embedding_lag() -> dict:
+    """MH-1 back-pressure: posts whose regex stage is done but whose embedding stage is not."""
+    waiting = ScoringBatch.objects.filter(regex_status=ScoringBatch.Stage.DONE).exclude(embed_status=ScoringBatch.Stage.DONE)
+    agg = waiting.aggregate(posts=Sum("posts"), oldest=Min("regex_done_at"))
+    return {"batches": waiting.count(), "posts": agg["posts"] or 0, "oldest_regex_done_at": agg["oldest"]}
+
+
+def export_get(*, public_id) -> Export | None:
+    return Export.objects.select_related("shard").filter(public_id=public_id).first()

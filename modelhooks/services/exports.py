@@ -1,0 +1,348 @@
+"""MH-3: training export of one shard, streamed to JSONL and Parquet with a manifest.
+
+The rows are exactly `shards.selectors.samples_exportable(shard=...)` (VQ-6 foreign hard-blocks out,
+IN-11 taint exclusion once intake adds it). Files are written under `*.partial` names and renamed
+only when complete; the manifest (counts, filters, taint list, sha256 of each file) is renamed last.
+An export that dies mid-way leaves only `.partial` files, which nothing reads as complete.
+On PostgreSQL both files come from one REPEATABLE READ snapshot; JSONL is built in SQL
+(`row_to_json`) and streamed with COPY, Parquet in row groups: memory stays flat in the row count.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from modelhooks import live
+from modelhooks.models import Export
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+def export_request(*, shard, actor=None, now: datetime | None = None) -> Export:
+    """MH-3: queue an export of `shard`; the worker runs it (`modelhooks.tasks.export_run`)."""
+    from modelhooks.tasks import export_run
+
+    export = Export.objects.create(shard=shard, requested_by=actor, created_at=now or timezone.now())
+    transaction.on_commit(lambda: export_run.delay(export.pk))
+    return export
+
+
+def export_fields(model) -> list[models.Field]:
+    """Every stored column of a training sample: fields added later (graph id, batch id, native-token
+    positions) are exported without a change here."""
+    return list(model._meta.concrete_fields)
+
+
+def _arrow_type(f: models.Field):
+    if isinstance(f, (models.AutoField, models.BigAutoField, models.IntegerField, models.ForeignKey)):
+        return pa.int64()
+    if isinstance(f, models.BooleanField):
+        return pa.bool_()
+    if isinstance(f, models.DecimalField):
+        return pa.decimal128(f.max_digits, f.decimal_places)
+    if isinstance(f, models.DateTimeField):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(f, models.FloatField):
+        return pa.float64()
+    return pa.string()  # text, JSON (as its JSON text), UUIDs, dates
+
+
+def _py_value(v):
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _json_default(v):
+    if isinstance(v, Decimal):
+        return orjson.Fragment(str(v))  # the exact decimal, as a JSON number like PostgreSQL writes it
+    raise TypeError(f"cannot write {type(v).__name__} to JSON")
+
+
+class _Progress:
+    """Saves and pushes progress while the export runs. On PostgreSQL the writes go through a
+    second, autocommit connection: the export's own connection is busy streaming COPY inside its
+    snapshot transaction, and a progress row written there would stay invisible until the end."""
+
+    def __init__(self, export: Export):
+        self.export = export
+        self.every = settings.MODELHOOKS["EXPORT_PROGRESS_EVERY"]
+        self.next_at = self.every
+        self._side = None
+
+    def _save(self, **values) -> None:
+        if connection.vendor != "postgresql":
+            Export.objects.filter(pk=self.export.pk).update(**values)
+            return
+        if self._side is None:
+            import psycopg
+
+            params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
+            self._side = psycopg.connect(**params, autocommit=True)
+        cols = ", ".join(f"{k} = %s" for k in values)
+        self._side.execute(f"UPDATE {Export._meta.db_table} SET {cols} WHERE id = %s", [*values.values(), self.export.pk])
+
+    def total(self, rows: int) -> None:
+        self._save(rows_total=rows)
+        self.export.rows_total = rows
+        live.export_changed(self.export)
+
+    def update(self, rows: int, force: bool = False) -> None:
+        if not force and rows < self.next_at:
+            return
+        self.next_at = rows + self.every
+        self._save(rows_written=rows)
+        self.export.rows_written = rows
+        live.export_changed(self.export)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
+    sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
+    inner = connection.ops.compose_sql(sql, params)
+    copy_sql = ("COPY (SELECT row_to_json(t)::text FROM (" + inner + ") t) TO STDOUT "
+                "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')")  # JSON text escapes all control chars
+    digest, rows = hashlib.sha256(), 0
+    buf = bytearray()
+    flush_at = settings.MODELHOOKS["EXPORT_FLUSH_BYTES"]  # PostgreSQL sends a message per row: work per MiB
+
+    def flush():
+        nonlocal rows
+        out.write(buf)
+        digest.update(buf)
+        rows += buf.count(b"\n")
+        buf.clear()
+        progress.update(rows)
+
+    with connection.cursor() as cur:
+        with cur.cursor.copy(copy_sql) as copy:
+            for data in copy:
+                buf += data
+                if len(buf) >= flush_at:
+                    flush()
+    flush()
+    return rows, digest.hexdigest()
+
+
+def _write_jsonl_py(qs, fields, out, progress: _Progress) -> tuple[int, str]:
+    names = [f.attname for f in fields]
+    digest, rows = hashlib.sha256(), 0
+    for values in qs.values_list(*names).iterator(chunk_size=5000):
+        line = orjson.dumps(dict(zip(names, values)), default=_json_default) + b"\n"
+        out.write(line)
+        digest.update(line)
+        rows += 1
+        progress.update(rows)
+    return rows, digest.hexdigest()
+
+
+def _write_parquet(qs, fields, path: Path) -> int:
+    names = [f.attname for f in fields]
+    schema = pa.schema([pa.field(f.attname, _arrow_type(f)) for f in fields])
+    group = settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
+    rows, buf = 0, []
+    with pq.ParquetWriter(path, schema) as writer:
+        def flush():
+            cols = list(zip(*buf)) if buf else [[] for _ in names]
+            arrays = [pa.array([_py_value(v) for v in col], type=schema.field(i).type) for i, col in enumerate(cols)]
+            writer.write_batch(pa.record_batch(arrays, schema=schema), row_group_size=group)
+            buf.clear()
+
+        for values in qs.values_list(*names).iterator(chunk_size=group):
+            buf.append(values)
+            rows += 1
+            if len(buf) >= group:
+                flush()
+        if buf or rows == 0:
+            flush()
+    return rows
+
+
+def _write_parquet_pg(qs, fields, path: Path) -> int:
+    """PostgreSQL: COPY the same rows as CSV to a scratch file, then Arrow's streaming CSV reader
+    (C++, typed by the schema) into Parquet row groups: no Python object per value."""
+    import pyarrow.csv as pacsv
+
+    schema = pa.schema([pa.field(f.attname, _arrow_type(f)) for f in fields])
+    sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
+    inner = connection.ops.compose_sql(sql, params)
+    cols = []
+    for f in fields:
+        q = connection.ops.quote_name(f.attname)
+        if isinstance(f, models.DateTimeField):
+            cols.append(f"""to_char(t.{q} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {q}""")
+        elif isinstance(f, models.JSONField):
+            cols.append(f"t.{q}::text AS {q}")
+        else:
+            cols.append(f"t.{q}")
+    scratch = path.with_name(path.name + ".csv")
+    try:
+        with scratch.open("wb", buffering=1 << 20) as out, connection.cursor() as cur:
+            with cur.cursor.copy(f"COPY (SELECT {', '.join(cols)} FROM ({inner}) t) TO STDOUT WITH (FORMAT csv)") as copy:
+                write = out.write
+                for data in copy:
+                    write(data)
+        # Memory flat in the row count: small blocks, one thread, the system allocator (Arrow's default
+        # mimalloc pool kept growing with the file in our measurements), a plain file instead of a mmap.
+        pool = pa.system_memory_pool()
+        reader = pacsv.open_csv(
+            pa.OSFile(str(scratch)), memory_pool=pool,
+            read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
+            convert_options=pacsv.ConvertOptions(column_types=schema, true_values=["t"], false_values=["f"],
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
+        rows, group = 0, settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
+        with pq.ParquetWriter(path, schema, memory_pool=pool) as writer:
+            for batch in reader:  # row groups of at most `group` rows: pyarrow would otherwise buffer ~1M
+                writer.write_batch(batch, row_group_size=group)
+                rows += batch.num_rows
+            if rows == 0:
+                writer.write_table(schema.empty_table())
+        return rows
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def export_dir(export: Export) -> Path:
+    return Path(settings.MODELHOOKS["EXPORT_DIR"]) / export.shard.code / str(export.public_id)
+
+
+def _taint_list():
+    """IN-11: the taint list this export honours, read once, and what the manifest records of it.
+    Works before and after intake's `taint_list_current()` exists (getattr)."""
+    from shards import selectors
+
+    current = getattr(selectors, "taint_list_current", None)
+    if current is None:
+        return None, {"honoured": False, "version": None,
+                      "note": "this build's samples_exportable has no taint list (shards.selectors.taint_list_current absent)"}
+    taint = current()
+    version = getattr(taint, "version", 0) if taint is not None else 0  # 0: nothing was ever tainted
+    return taint, {"honoured": True, "version": version}
+
+
+def _exportable(shard, taint):
+    """`samples_exportable` with the taint list read once, where the selector takes it."""
+    import inspect
+
+    from shards.selectors import samples_exportable
+
+    if taint is not None and "taint_list" in inspect.signature(samples_exportable).parameters:
+        return samples_exportable(shard=shard, taint_list=taint)
+    return samples_exportable(shard=shard)
+
+
+def export_run(*, export_id: int, now: datetime | None = None) -> Export:
+    """MH-3: write the export's files; idempotent (a done export is left alone, a redelivered one
+    starts again from clean `.partial` files)."""
+    from shards.models import TrainingSample
+
+    export = Export.objects.select_related("shard", "shard__locale").get(pk=export_id)
+    if export.status == Export.Status.DONE:
+        return export
+    start = now or timezone.now()
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.RUNNING, started_at=start, rows_written=0,
+                                               error="", attempts=models.F("attempts") + 1)
+    export.refresh_from_db()
+    live.export_changed(export)
+    folder = export_dir(export)
+    folder.mkdir(parents=True, exist_ok=True)
+    fields = export_fields(TrainingSample)
+    jsonl, parquet, manifest_path = folder / "samples.jsonl", folder / "samples.parquet", folder / "manifest.json"
+    partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, manifest_path)}
+    for p in (jsonl, parquet, manifest_path):
+        p.unlink(missing_ok=True)  # a redelivery rewrites from scratch
+    progress = _Progress(export)
+    try:
+        on_pg = connection.vendor == "postgresql"
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if on_pg and outermost:  # one snapshot for the counts and both files
+                with connection.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            taint_obj, taint = _taint_list()
+            qs = _exportable(export.shard, taint_obj)
+            shard_total = TrainingSample.objects.filter(shard=export.shard).count()
+            total = qs.count()
+            own = export.shard.locale.code if export.shard.locale_id else ""
+            foreign_blocked = (TrainingSample.objects.filter(shard=export.shard, regional_hard_block=True)
+                               .exclude(hard_block_locale=own).count())
+            progress.total(total)
+            with partial[jsonl].open("wb") as out:
+                rows, jsonl_sha = (_write_jsonl_pg if on_pg else _write_jsonl_py)(qs, fields, out, progress)
+                out.flush()
+                os.fsync(out.fileno())
+            parquet_rows = (_write_parquet_pg if on_pg else _write_parquet)(qs, fields, partial[parquet])
+        if parquet_rows != rows:
+            raise RuntimeError(f"Parquet has {parquet_rows} rows, JSONL {rows}: the snapshot moved")
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "export_id": str(export.public_id),
+            "shard": export.shard.code,
+            "locale": own,
+            "started_at": start.isoformat(),
+            "finished_at": (now or timezone.now()).isoformat(),
+            "counts": {"rows": rows, "shard_samples": shard_total, "excluded": shard_total - rows,
+                       "excluded_foreign_hard_block": foreign_blocked,
+                       "excluded_other": shard_total - rows - foreign_blocked},
+            "filters": ["shard == " + export.shard.code,
+                        "exclude regional_hard_block samples of another locale (VQ-6)",
+                        "exclude tainted correction-graph ids (IN-11)" if taint["honoured"]
+                        else "taint exclusion unavailable in this build (IN-11)"],
+            "taint_list": taint,
+            "weights": "per-sample `weight` column (IN-12, AP-5)",
+            "fields": [f.attname for f in fields],
+            "files": {
+                "jsonl": {"name": jsonl.name, "rows": rows, "bytes": partial[jsonl].stat().st_size, "sha256": jsonl_sha},
+                "parquet": {"name": parquet.name, "rows": parquet_rows, "bytes": partial[parquet].stat().st_size,
+                            "sha256": _sha256_file(partial[parquet])},
+            },
+        }
+        partial[manifest_path].write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        os.replace(partial[jsonl], jsonl)
+        os.replace(partial[parquet], parquet)
+        os.replace(partial[manifest_path], manifest_path)  # last: its presence means the export is complete
+    except BaseException as exc:
+        progress.close()
+        for p in partial.values():
+            p.unlink(missing_ok=True)
+        Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}",
+                                                   finished_at=timezone.now())
+        export.refresh_from_db()
+        live.export_changed(export)
+        raise
+    progress.close()
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, rows_written=rows, manifest=manifest,
+                                               finished_at=now or timezone.now())
+    export.refresh_from_db()
+    live.export_changed(export)
+    return export
+
+
+def export_files_remove(*, export: Export) -> None:
+    shutil.rmtree(export_dir(export), ignore_errors=True)

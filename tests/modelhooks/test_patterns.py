@@ -1,0 +1,106 @@
+"""MH-1 / RK-4: the engine (Hyperscan UTF8|UCP + RE2 confirmation) equals a Unicode-aware Python `re`
+reference on a generated Thai / Arabic / Latin corpus, and refused patterns are reported."""
+import re
+
+import pytest
+
+from modelhooks.scoring.engine import Engine
+from modelhooks.scoring.patterns import PatternUnsupported, pattern_check, pattern_translate
+from risk_db.selectors import ScoringRule
+from modelhooks.scoring.corpus import make_patterns, make_posts
+
+
+def rules_from(patterns):
+    return [ScoringRule(rule_id=i, version_id=1000 + i, pattern=p, embedding=None, embedder="", origin_locale="en-US",
+                        shard_states=((1, "shadow"),)) for i, p in enumerate(patterns)]
+
+
+def reference_matches(patterns, posts):
+    compiled = [re.compile(pattern_translate(p).reference, re.IGNORECASE) for p in patterns]
+    return [[i for i, rx in enumerate(compiled) if rx.search(text)] for text in posts]
+
+
+def test_engine_equals_unicode_python_reference_on_mixed_script_corpus():
+    patterns, posts = make_patterns(), make_posts(3000)
+    engine = Engine(rules_from(patterns), cosine_threshold=0.6)
+    assert engine.skipped == []
+    got = engine.match(posts)
+    want = reference_matches(patterns, posts)
+    total = sum(len(w) for w in want)
+    assert total > 3000  # the corpus really exercises the patterns
+    per_script = {"thai": 0, "arabic": 0}
+    for i, p in enumerate(patterns):
+        hits = sum(i in w for w in want)
+        per_script["thai" if re.search("[\u0e00-\u0e7f]", p) else "arabic" if re.search("[\u0600-\u06ff]", p) else "latin"] = hits
+    assert per_script["thai"] and per_script["arabic"]
+    mismatches = [(n, sorted(set(g) ^ set(w))) for n, (g, w) in enumerate(zip(got, want)) if sorted(g) != sorted(w)]
+    assert mismatches == []
+
+
+def test_latin_and_arabic_word_patterns_equal_plain_python_re_with_the_original_pattern():
+    """Where our definition and Python's coincide (no combining marks, no Thai), the engine equals
+    Python's own Unicode `\\b` on the untouched pattern: the ASCII-\\b bug is gone."""
+    from modelhooks.scoring.corpus import ARABIC, LATIN
+
+    patterns = [rf"\b{w}\b" for w in LATIN + ARABIC] + [rf"\b{w.lower()}s?\b" for w in LATIN]
+    posts = make_posts(3000, seed=3)
+    got = Engine(rules_from(patterns), cosine_threshold=0.6).match(posts)
+    plain = [re.compile(p, re.IGNORECASE) for p in patterns]
+    want = [[i for i, rx in enumerate(plain) if rx.search(t)] for t in posts]
+    arabic_hits = sum(1 for w in want for i in w if i >= len(LATIN) and i < len(LATIN) + len(ARABIC))
+    assert arabic_hits > 100
+    assert [sorted(g) for g in got] == want
+
+
+def test_arabic_word_with_attached_prefix_is_not_a_word_match():
+    engine = Engine(rules_from([r"\bملك\b"]), cosine_threshold=0.6)
+    assert engine.match(["الملك هنا", "ملك هنا", "ملك،", "xملك"]) == [[], [0], [0], []]
+
+
+def test_thai_term_matches_inside_a_run_of_thai_without_spaces():
+    engine = Engine(rules_from([r"\bสวัสดี\b"]), cosine_threshold=0.6)
+    assert engine.match(["ข่าวสวัสดีครับ", "hello", "สวัสดี"]) == [[0], [], [0]]
+
+
+def test_combining_marks_count_as_word_characters_for_boundaries():
+    # Arabic with a harakah (U+064B) right after the word: the mark belongs to the word.
+    engine = Engine(rules_from([r"\bكتاب\b"]), cosine_threshold=0.6)
+    assert engine.match(["كتابً جديد", "كتاب جديد"]) == [[], [0]]
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    (r"foo\bbar", "only allowed at the start or end"),
+    (r"\Bfoo", "only allowed at the start or end"),
+    (r"(abc", "unbalanced"),
+    (r"[\W]x", "inside a character class"),
+])
+def test_unsupported_pattern_is_refused_with_the_reason(pattern, reason):
+    with pytest.raises(PatternUnsupported, match=re.escape(reason)):
+        pattern_translate(pattern)
+    assert reason in pattern_check(pattern)
+
+
+def test_a_rule_the_engine_refuses_is_reported_and_skipped_and_the_others_still_score():
+    patterns = [r"\bcat\b", r"x{2000}{2000}", r"foo\bbar", r"\bdog\b"]
+    engine = Engine(rules_from(patterns), cosine_threshold=0.6)
+    skipped = {s.version_id: s.reason for s in engine.skipped}
+    assert set(skipped) == {1001, 1002}
+    assert "Hyperscan refuses" in skipped[1001]
+    assert engine.match(["cat and dog", "category"]) == [[0, 3], []] or sorted(engine.match(["cat and dog"])[0]) == [0, 3]
+
+
+def test_catastrophic_backtracking_pattern_runs_in_linear_time():
+    import time
+
+    engine = Engine(rules_from([r"(a+)+$", r"\b(x+x+)+y\b"]), cosine_threshold=0.6)
+    text = "a" * 5000 + "b " + "x" * 5000
+    start = time.perf_counter()
+    result = engine.match([text] * 20)
+    assert time.perf_counter() - start < 2.0
+    assert result[0] == []
+
+
+def test_posts_scanned_together_never_share_a_match_across_their_edges():
+    engine = Engine(rules_from([r"\bfoo\b", r"\bbar baz\b", r"\bكتاب\b"]), cosine_threshold=0.6)
+    posts = ["xfoo", "foo", "barfoo", "bar", "baz", "كتاب،", "«foo»", "", "foo\u00a0"]
+    assert engine.match(posts) == [[], [0], [], [], [], [2], [0], [], [0]]
