@@ -49,6 +49,7 @@ class Translated:
     boundaries: bool
     confirm_on_word_text: bool = False  # the body matches word characters only
     words_pattern: str | None = None  # exact pattern for Hyperscan on word_text(text); boundaries are spaces
+    re2_unicode: str = ""  # the whole rule as one RE2 pattern on raw text, same meaning (risk_db's index, the queue)
 
 
 class _WordTable(dict):
@@ -326,7 +327,7 @@ def pattern_translate(pattern: str) -> Translated:
         confirm = join(word_conf) if all_word_only else join(conf)
     return Translated(prefilter=join(pre), confirm=confirm, reference=join(ref), boundaries=any_boundary,
                       confirm_on_word_text=any_boundary and all_word_only,
-                      words_pattern=join(word_hs) if all_word_only else None)
+                      words_pattern=join(word_hs) if all_word_only else None, re2_unicode=join(conf))
 
 
 def pattern_check(pattern: str) -> str | None:

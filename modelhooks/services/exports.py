@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from modelhooks import live
@@ -200,9 +201,12 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
                 write = out.write
                 for data in copy:
                     write(data)
+        pool = pa.system_memory_pool()
+        if scratch.stat().st_size == 0:  # no rows: Arrow's CSV reader refuses an empty file
+            pq.write_table(schema.empty_table(), path)
+            return 0
         # Memory flat in the row count: small blocks, one thread, the system allocator (Arrow's default
         # mimalloc pool kept growing with the file in our measurements), a plain file instead of a mmap.
-        pool = pa.system_memory_pool()
         reader = pacsv.open_csv(
             pa.OSFile(str(scratch)), memory_pool=pool,
             read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
@@ -257,6 +261,18 @@ def _exportable(shard, taint):
     return samples_exportable(shard=shard)
 
 
+def _reversals(shard, own_locale: str) -> list[dict]:
+    """AP-5: reversed rulings not yet carried by any export, as a correction micro-batch (~1 % weight).
+    The same VQ-6 rule as for samples: another locale's regional hard-block never leaves its locale."""
+    from verifier.selectors_quality import reexport_pending
+
+    items = reexport_pending(shard=shard).exclude(Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale))
+    return [{"reexport_id": i.pk, "post_id": i.post_id, "locale": i.locale, "text_delta": i.text_delta,
+             "action": i.action, "weight": float(i.weight), "tier": i.tier,
+             "regional_hard_block": i.regional_hard_block, "hard_block_locale": i.hard_block_locale}
+            for i in items]
+
+
 def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     """MH-3: write the export's files; idempotent (a done export is left alone, a redelivered one
     starts again from clean `.partial` files)."""
@@ -274,8 +290,9 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     folder.mkdir(parents=True, exist_ok=True)
     fields = export_fields(TrainingSample)
     jsonl, parquet, manifest_path = folder / "samples.jsonl", folder / "samples.parquet", folder / "manifest.json"
-    partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, manifest_path)}
-    for p in (jsonl, parquet, manifest_path):
+    reversals_path = folder / "reversals.jsonl"
+    partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, reversals_path, manifest_path)}
+    for p in (jsonl, parquet, reversals_path, manifest_path):
         p.unlink(missing_ok=True)  # a redelivery rewrites from scratch
     progress = _Progress(export)
     try:
@@ -298,6 +315,9 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 out.flush()
                 os.fsync(out.fileno())
             parquet_rows = (_write_parquet_pg if on_pg else _write_parquet)(qs, fields, partial[parquet])
+            reversals = _reversals(export.shard, own)
+            partial[reversals_path].write_bytes(b"".join(
+                json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in reversals))
         if parquet_rows != rows:
             raise RuntimeError(f"Parquet has {parquet_rows} rows, JSONL {rows}: the snapshot moved")
         manifest = {
@@ -315,18 +335,28 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                         "exclude tainted correction-graph ids (IN-11)" if taint["honoured"]
                         else "taint exclusion unavailable in this build (IN-11)"],
             "taint_list": taint,
-            "weights": "per-sample `weight` column (IN-12, AP-5)",
+            "weights": "per-sample `weight` column (IN-12); reversals carry their own (AP-5, ~1 %)",
+            "reversals": {"rows": len(reversals), "file": reversals_path.name,
+                          "meaning": "AP-5: rulings reversed on appeal; `action` add or retract the text delta"},
             "fields": [f.attname for f in fields],
             "files": {
                 "jsonl": {"name": jsonl.name, "rows": rows, "bytes": partial[jsonl].stat().st_size, "sha256": jsonl_sha},
                 "parquet": {"name": parquet.name, "rows": parquet_rows, "bytes": partial[parquet].stat().st_size,
                             "sha256": _sha256_file(partial[parquet])},
+                "reversals": {"name": reversals_path.name, "rows": len(reversals),
+                              "bytes": partial[reversals_path].stat().st_size,
+                              "sha256": _sha256_file(partial[reversals_path])},
             },
         }
         partial[manifest_path].write_text(json.dumps(manifest, indent=2, sort_keys=True))
         os.replace(partial[jsonl], jsonl)
         os.replace(partial[parquet], parquet)
+        os.replace(partial[reversals_path], reversals_path)
         os.replace(partial[manifest_path], manifest_path)  # last: its presence means the export is complete
+        if reversals:  # a redelivery before this line re-reads the same pending items: none is lost
+            from verifier.services.appeals import reexport_mark_exported
+
+            reexport_mark_exported(ids=[r["reexport_id"] for r in reversals], batch_id=str(export.public_id))
     except BaseException as exc:
         progress.close()
         for p in partial.values():

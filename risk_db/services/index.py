@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from risk_db.models import IndexBuild, RuleShardState, RuleVersion
-from risk_db.services.patterns import PatternRejected, _options, rule_pattern_compile
+from risk_db.services.patterns import PatternRejected, _options, pattern_for_engine, rule_pattern_compile
 
 LIVE = (RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY)
 
@@ -88,7 +88,7 @@ def index_set_compile(entries: list[dict]):
     options.max_mem = settings.RISK_DB["RE2_MAX_MEM"] * 4
     patterns = re2.Set.SearchSet(options)
     for entry in entries:
-        if patterns.Add(entry["pattern"]) < 0:
+        if patterns.Add(pattern_for_engine(entry["pattern"])) < 0:
             raise PatternRejected(f"RE2 Set refused the pattern of rule {entry['rule_id']}")
     if entries and patterns.Compile() is False:  # google-re2 returns None on success, raises or False on failure
         raise PatternRejected("RE2 Set could not compile the index within its memory budget (RISK_DB['RE2_MAX_MEM']).")

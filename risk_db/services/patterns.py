@@ -1,15 +1,14 @@
 """RK-4: regex safety. Patterns are compiled by RE2, a linear-time engine: no pattern can hang a worker.
 
-What the pattern language means for seniors (RE2 syntax, matched case-insensitively):
-- `\\b` and `\\w` are ASCII-only in RE2: `\\w` is [0-9A-Za-z_] and `\\b` is a boundary between such a
-  character and anything else. For Thai, Arabic and every other non-Latin script, `\\b` never fires
-  between two letters and `\\w` matches none of them. Thai is also written without spaces between words,
-  so a "word boundary" does not exist in the text at all.
-- Use explicit Unicode classes instead: `\\p{Thai}`, `\\p{Arabic}`, `\\p{L}` (any letter), `\\p{M}` (marks:
-  Thai vowels and tone marks, Arabic harakat). A whole Arabic word: `(?:^|[^\\p{L}\\p{M}])كلمة(?:$|[^\\p{L}\\p{M}])`.
-  A Thai term is matched as a substring: `ล้มเจ้า` (spell the tone marks exactly as written).
-- Refused: backreferences and lookaround (RE2 rejects them), patterns over the length limit or the
-  memory budget, and patterns that match too large a share of the sample corpus.
+What a pattern means for Thai, Arabic and every other script is defined once, in
+`modelhooks.scoring.patterns` and docs/patterns.md for seniors, and the same meaning holds everywhere a
+pattern runs: the shadow scorer (Hyperscan + RE2), this app's live index and the queue's defer-to-rule.
+In short: RE2 syntax, case-insensitive; `\\w` is a letter, number or `_` of any script; `\\b` only at the
+start or end of a pattern (or of a top-level `|` branch), where a word character is a letter, a mark
+(Thai vowels, Arabic harakat), a number or `_`; next to Thai (and other scripts written without spaces)
+`\\b` is dropped and the term matches inside the text. Refused with the reason: a `\\b` elsewhere, `\\B`,
+backreferences and lookaround, patterns over the length or memory limit, patterns that match too large
+a share of the sample corpus, and patterns the scoring engine cannot compile.
 """
 from functools import lru_cache
 from pathlib import Path
@@ -47,10 +46,20 @@ def rule_pattern_compile(pattern: str):
     if len(pattern) > limit:
         raise PatternRejected(f"The pattern is {len(pattern)} characters long; the limit is {limit}.")
     try:
-        return re2.compile(pattern, _options())
+        return re2.compile(pattern_for_engine(pattern), _options())
     except re2.error as exc:
         raise PatternRejected(f"RE2 (the linear-time engine) cannot compile this pattern: {exc}. "
                               "Backreferences and lookaround are not supported.") from exc
+
+
+def pattern_for_engine(pattern: str) -> str:
+    """The senior's pattern as one RE2 pattern with the product's Unicode semantics (docs/patterns.md)."""
+    from modelhooks.scoring.patterns import PatternUnsupported, pattern_translate
+
+    try:
+        return pattern_translate(pattern).re2_unicode
+    except PatternUnsupported as exc:
+        raise PatternRejected(f"This pattern cannot be used: {exc}.") from exc
 
 
 def sample_corpus() -> list[str]:
@@ -71,6 +80,11 @@ def rule_pattern_check(*, pattern: str, corpus: list[str] | None = None) -> dict
     compiled = rule_pattern_compile(pattern)
     if compiled.search("") is not None:
         raise PatternTooBroad("The pattern matches the empty text, so it would match every post.")
+    from modelhooks.scoring.patterns import pattern_check
+
+    reason = pattern_check(pattern)  # the shadow scorer must be able to run it too (MH-1)
+    if reason:
+        raise PatternRejected(f"The scoring engine cannot run this pattern: {reason}")
     corpus = sample_corpus() if corpus is None else corpus
     matched = sum(1 for text in corpus if compiled.search(text))
     share = matched / len(corpus) if corpus else 0.0

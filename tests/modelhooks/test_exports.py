@@ -139,7 +139,7 @@ def test_export_interrupted_midway_leaves_no_file_that_looks_complete(export_dir
     monkeypatch.undo()
     export = exports.export_run(export_id=export.pk)  # a retry completes cleanly
     assert export.status == "done" and export.attempts == 2
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "samples.jsonl", "samples.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "reversals.jsonl", "samples.jsonl", "samples.parquet"]
 
 
 @pytest.mark.pg
@@ -239,3 +239,34 @@ def test_export_websocket_refuses_a_verifier():
 
     connected, code = async_to_sync(scenario)()
     assert not connected and code == 4403
+
+
+@pytest.mark.pg
+@pytest.mark.django_db
+def test_reversed_rulings_go_out_once_as_a_one_percent_micro_batch(export_dir):
+    """AP-5 through MH-3: a ruling reversed on appeal is carried by the next export of its shard."""
+    from datetime import timedelta
+
+    from tests.verifier.quality_helpers import T0, pool, ruled_case
+    from verifier.models import ReexportItem
+    from verifier.services.appeals import appeal_open, appeal_vote
+
+    shard, users, senior = pool()
+    ruling = ruled_case(shard, users[0], "yes", kind="taboo")
+    appeal = appeal_open(user=users[0], ruling=ruling, reason="x", now=T0 + timedelta(hours=1))
+    appeal_vote(user=senior, appeal=appeal, norm_aligned=False, cited_rule="Code 2", now=T0 + timedelta(hours=2))
+    item = ReexportItem.objects.get(appeal=appeal)
+
+    first = exports.export_run(export_id=Export.objects.create(shard=shard, created_at=timezone.now()).pk)
+    folder = exports.export_dir(first)
+    [row] = read_jsonl(folder / "reversals.jsonl")
+    assert (row["post_id"], row["action"], row["weight"]) == (item.post_id, item.action, 0.01)
+    assert "answer" not in row and "ruling" not in json.dumps(row)  # the delta, never the ruling label (CA-8)
+    m = first.manifest
+    assert m["reversals"]["rows"] == 1
+    assert m["files"]["reversals"]["sha256"] == hashlib.sha256((folder / "reversals.jsonl").read_bytes()).hexdigest()
+    item.refresh_from_db()
+    assert item.exported_batch == str(first.public_id)
+
+    second = exports.export_run(export_id=Export.objects.create(shard=shard, created_at=timezone.now()).pk)
+    assert read_jsonl(exports.export_dir(second) / "reversals.jsonl") == []

@@ -68,8 +68,18 @@ def test_bad_rows_are_reported_and_good_rows_still_scored(world):
     assert reasons == {"en-US-p1": "post text is empty", "none-p5": "no shard: the intake did not route this item"}
 
 
+def unrunnable_rule(world):
+    """A stored pattern the scorer cannot run (approval refuses it now, so it can only be an old or
+    hand-edited version): RE2 accepts `king\\bdom`, our pattern meaning does not."""
+    from risk_db.models import RuleVersion
+
+    rule = rule_create(pattern="kingdom", origin_locale="en-US", shards=[world["en"]])
+    RuleVersion.objects.filter(rule=rule).update(pattern=r"king\bdom")
+    return rule
+
+
 def test_rule_the_scorer_cannot_run_is_reported_on_the_batch(world):
-    bad = rule_create(pattern=r"king\bdom", origin_locale="en-US", shards=[world["en"]])  # RE2 accepts, we do not
+    bad = unrunnable_rule(world)
     corrections(world["en"], ["the king"])
     [batch] = scoring.scoring_batches_cut()
     batch = scoring.scoring_batch_run(batch_id=batch.pk)
@@ -165,7 +175,7 @@ def test_matrix_cosine_equals_per_pair_dot_products():
 def test_scoring_page_shows_embedding_lag_bad_rows_and_skipped_rules_to_seniors(world, client):
     from tests.factories import UserFactory
 
-    rule_create(pattern=r"king\bdom", origin_locale="en-US", shards=[world["en"]])
+    unrunnable_rule(world)
     corrections(world["en"], ["the king", " "])
     [batch] = scoring.scoring_batches_cut()
     scoring.scoring_batch_run(batch_id=batch.pk)
