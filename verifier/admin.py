@@ -33,29 +33,6 @@ class RulingAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """VQ-7: readable by admins, never editable or deletable from the app."""
-
-    list_display = ("at", "actor_name", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "actor_name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# ---- appeals, calibration, audits and pay -------------------------------------------------------
-from verifier.models import (Appeal, BlindAudit, CalibrationSet, Contract, DriftReport, GoldItem,  # noqa: E402
-                             KappaScore, Payout, PayRun, ReexportItem, RetrainFlag)
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Written by services only (and audited there); readable here."""
 
@@ -67,6 +44,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """VQ-7: readable by admins, never editable or deletable from the app."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_name")
+
+
+# ---- appeals, calibration, audits and pay -------------------------------------------------------
+from verifier.models import (Appeal, BlindAudit, CalibrationSet, Contract, DriftReport, GoldItem,  # noqa: E402
+                             KappaScore, Payout, PayRun, ReexportItem, RetrainFlag)
+
 
 
 @admin.register(GoldItem)
