@@ -84,12 +84,29 @@ def _record(hits, posts: list[PostRow]) -> int:
                                               hashtags=posts[h.post_index].hashtags) for h in hits])
 
 
+def hits_apply_sentiment_floor(*, hits: list, texts: list[str], rules) -> list:
+    """RK-6 in the scorer: a softened version (keyword + sentiment floor) hits only posts whose sentiment
+    reaches its floor, the same rule as risk_db's live index and the queue (`risk_db.hooks.sentiment`).
+    Sentiment is computed once per post, and only for posts a softened version matched."""
+    floors = {r.version_id: (r.min_sentiment or 0.0) for r in rules if r.kind == "keyword_sentiment"}
+    needed = sorted({h.post_index for h in hits if h.version_id in floors})
+    if not needed:
+        return hits
+    from risk_db import hooks
+
+    scores, _ = hooks.sentiment([texts[i] for i in needed])
+    by_post = dict(zip(needed, scores))
+    return [h for h in hits if h.version_id not in floors or by_post[h.post_index] >= floors[h.version_id]]
+
+
 def scoring_batch_run(*, batch_id: int, now: datetime | None = None) -> ScoringBatch:
     """MH-1 stage 1: regex would-hits of one batch (idempotent, MH-7)."""
     batch = ScoringBatch.objects.get(pk=batch_id)
     engine = scoring_engine()
     posts, bad = _valid_posts(posts_for_batch(first_id=batch.first_correction_id, last_id=batch.last_correction_id))
-    hits = engine.score_regex([p.text for p in posts], [p.shard_id for p in posts])
+    texts = [p.text for p in posts]
+    hits = engine.score_regex(texts, [p.shard_id for p in posts])
+    hits = hits_apply_sentiment_floor(hits=hits, texts=texts, rules=engine.rules)
     _record(hits, posts)
     done_at = now or timezone.now()
     skipped = [{"rule_id": s.rule_id, "version_id": s.version_id, "reason": s.reason} for s in engine.skipped]

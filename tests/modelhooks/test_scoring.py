@@ -185,3 +185,22 @@ def test_scoring_page_shows_embedding_lag_bad_rows_and_skipped_rules_to_seniors(
     assert "post text is empty" in html and "only allowed at the start or end" in html
     client.force_login(UserFactory(username="v9", role="verifier"))
     assert client.get("/scoring/").status_code == 403
+
+
+def test_softened_rule_hits_only_posts_at_its_sentiment_floor(world, settings):
+    """RK-6 in the shadow scorer: the same verdicts as risk_db's own matching of a softened version."""
+    from risk_db.models import RuleVersion
+    from risk_db.services.rules import rule_version_matches
+
+    settings.RISK_DB = {**settings.RISK_DB, "SENTIMENT_HOOK": "tests.modelhooks.test_scoring.no_such_hook"}
+    rule = rule_create(pattern="landgrab", origin_locale="en-US", shards=[world["en"]])
+    RuleVersion.objects.filter(rule=rule).update(kind=RuleVersion.Kind.KEYWORD_SENTIMENT, keyword="landgrab",
+                                                 min_sentiment=0.2)
+    texts = ["landgrab is great, love it", "stop the corrupt landgrab, it is unfair"]
+    corrections(world["en"], texts)
+    [batch] = scoring.scoring_batches_cut()
+    scoring.scoring_batch_run(batch_id=batch.pk)
+    scored = {pid for pid, rule_id, *_ in hits() if rule_id == rule.pk}
+    version = RuleVersion.objects.get(rule=rule)
+    expected = {f"en-US-p{i}" for i, t in enumerate(texts) if rule_version_matches(version=version, text=t)}
+    assert scored == expected == {"en-US-p0"}  # praise hits; critique flows
