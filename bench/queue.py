@@ -112,17 +112,22 @@ def _verifier_loop(port, token, deadline, latencies, seen, errors):
     conn.close()
 
 
-def _measure_ours(port, tokens, concurrency):
-    latencies, seen, errors = [], [], []
-    deadline = time.perf_counter() + SECONDS
-    threads = [threading.Thread(target=_verifier_loop, args=(port, tokens[i], deadline, latencies, seen, errors))
-               for i in range(concurrency)]
+def _run_all(threads: list[threading.Thread]) -> float:
+    """Start every client thread at once, wait for all; the wall time in seconds."""
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def _measure_ours(port, tokens, concurrency):
+    latencies, seen, errors = [], [], []
+    deadline = time.perf_counter() + SECONDS
+    threads = [threading.Thread(target=_verifier_loop, args=(port, tokens[i], deadline, latencies, seen, errors))
+               for i in range(concurrency)]
+    elapsed = _run_all(threads)
     return {"ops_per_s": len(latencies) / elapsed, "ops": len(latencies), "errors": errors[:5], "doubles": _double_assignments(seen),
             "p50_ms": statistics.median(latencies) * 1000 if latencies else 0,
             "p95_ms": statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) > 20 else 0}
@@ -174,12 +179,7 @@ def _measure_ceiling(dsn, shard_id, holder_id, concurrency):
         taken.extend(ids)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = _run_all(threads)
     return {"per_s": sum(counts) / elapsed, "doubles": len(taken) - len(set(taken))}
 
 

@@ -348,14 +348,19 @@ class PayRunsView(APIView):
         return Response(sq.pay_run_view(run=run), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+def _pay_run_or_404(month) -> PayRun:
+    run = PayRun.objects.filter(month=_month(month)).first()
+    if run is None:
+        raise ApiError("not_found", "No pay run for that month.", 404)
+    return run
+
+
 class PayRunDetailView(APIView):
     permission_classes = [roles("admin")]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, month):
-        run = PayRun.objects.filter(month=_month(month)).first()
-        if run is None:
-            raise ApiError("not_found", "No pay run for that month.", 404)
+        run = _pay_run_or_404(month)
         return Response(sq.pay_run_view(run=run))
 
 
@@ -364,9 +369,7 @@ class PayrollCsvView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, month):
-        run = PayRun.objects.filter(month=_month(month)).first()
-        if run is None:
-            raise ApiError("not_found", "No pay run for that month.", 404)
+        run = _pay_run_or_404(month)
         response = HttpResponse(payroll_csv(run=run), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="payroll-{run.month:%Y-%m}.csv"'
         return response
