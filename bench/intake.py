@@ -31,7 +31,7 @@ def _world():
     from rest_framework.authtoken.models import Token
 
     from shards.models import Locale, Shard
-    from verifier.models import User
+    from core.models import User
 
     for code, _, _ in LOCALES:
         locale, _ = Locale.objects.get_or_create(code=code, defaults={"name": code, "language": code[:2]})

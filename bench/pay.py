@@ -51,7 +51,8 @@ def _build_world():
     from decimal import Decimal
 
     from shards.models import Locale, Shard
-    from verifier.models import Assignment, Case, CaseTask, Contract, Ruling, User
+    from verifier.models import Assignment, Case, CaseTask, Contract, Ruling
+    from core.models import User
 
     locale, _ = Locale.objects.get_or_create(code="xx-PAY", defaults={"name": "bench", "language": "xx"})
     shard, _ = Shard.objects.get_or_create(code="xx-PAY", defaults={"locale": locale})
@@ -83,7 +84,8 @@ def _measure() -> dict:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from verifier.models import AuditEvent, KappaScore, PayRun, Payout
+    from verifier.models import KappaScore, PayRun, Payout
+    from core.models import AuditEvent
     from verifier.services.pay import pay_run_execute, verifiers_hours
     from verifier.services.periods import month_bounds
 

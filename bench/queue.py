@@ -34,7 +34,7 @@ def _reset_world(n_verifiers: int):
 
     from shards.models import Locale, Shard
     from shards.services.pools import membership_set
-    from verifier.models import User
+    from core.models import User
     from verifier.services.queue import NewCase, cases_create
 
     with connection.cursor() as c:
@@ -203,7 +203,7 @@ def _profile_one_op(tokens) -> str:
 def run() -> dict:
     from django.conf import settings
 
-    from verifier.models import User
+    from core.models import User
 
     dsn = settings.DATABASES["default"]
     dsn = f"host={dsn['HOST'] or '127.0.0.1'} port={dsn['PORT'] or 5432} dbname={dsn['NAME']} user={dsn['USER'] or 'postgres'}"

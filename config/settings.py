@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "django_celery_beat",
+    "core",
     "shards",
     "verifier",
     "risk_db",
@@ -84,7 +85,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "verifier.User"
+AUTH_USER_MODEL = "core.User"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -106,7 +107,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -150,7 +151,7 @@ CELERY_BEAT_SCHEDULE = {
     "reply-graph": {"task": "shards.tasks.rebuild_reply_graph", "schedule": crontab(minute=30)},
     "spectral-sweep": {"task": "shards.tasks.spectral_sweep",
                        "schedule": crontab(minute=0, hour=3, day_of_month=1, month_of_year="1,4,7,10")},
-    "rare-locales": {"task": "shards.tasks.classify_rare_locales", "schedule": crontab(minute=15, hour=5)},
+    "rare-locales": {"task": "verifier.tasks.classify_rare_locales", "schedule": crontab(minute=15, hour=5)},
 }
 CELERY_BEAT_SCHEDULE["modelhooks-scoring-tick"] = {"task": "modelhooks.tasks.scoring_tick", "schedule": crontab(minute="*")}
 
@@ -180,6 +181,9 @@ SHARDS = {
     "SUBLOCALE_WINDOW": 50,  # SH-4: recent assignments the ratio is measured over
     "GLOBAL_SHARD": "global",
     "RARE_SHARD": "rare",
+    # SH-1: called with shard= when a shard's pool is back to its minimum (dotted paths: the queue
+    # owns the paused work, and shards sits below it).
+    "ON_POOL_RESTORED": ["verifier.services.queue.shard_resume_paused"],
 }
 INTAKE = {
     "BULK_MAX_ITEMS": 10_000,  # IN-1 / SPEC 8
@@ -199,7 +203,7 @@ INTAKE = {
         "shards.intake.defences.geo_spoof",  # IN-9
         "shards.intake.steps.risk_tag",
         "shards.intake.defences.consensus",  # IN-5, IN-6, IN-7
-        "shards.intake.steps.route",
+        "verifier.intake.route",  # opens or joins the case
         "shards.intake.defences.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
     ],
     "DEFAULT_TRIGGERS": [

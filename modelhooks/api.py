@@ -3,7 +3,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, roles
+from core.errors import Refused
+from core.permissions import roles
 from modelhooks.selectors import export_get
 from modelhooks.services.exports import export_request
 
@@ -24,7 +25,7 @@ class ExportsView(APIView):
         ser.is_valid(raise_exception=True)
         shard = Shard.objects.filter(code=ser.validated_data["shard"]).first()
         if shard is None:
-            raise ApiError("unknown_shard", f"shard: no shard has the code {ser.validated_data['shard']!r}", 400,
+            raise Refused("unknown_shard", f"shard: no shard has the code {ser.validated_data['shard']!r}", 400,
                            errors={"shard": ["unknown shard code"]})
         export = export_request(shard=shard, actor=request.user)
         return Response({"id": str(export.public_id), "status": export.status}, status=status.HTTP_202_ACCEPTED)
@@ -43,5 +44,5 @@ class ExportDetailView(APIView):
     def get(self, request, export_id):
         export = export_get(public_id=export_id)
         if export is None:
-            raise ApiError("not_found", "No export has this id.", 404)
+            raise Refused("not_found", "No export has this id.", 404)
         return Response(export_body(export))

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from modelhooks.models import ScoringBatch
 from modelhooks.selectors import embedding_lag, export_get
-from verifier.views import role_required
+from core.permissions import role_required
 
 
 @role_required("trainer", "admin")

@@ -8,21 +8,23 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, roles
+from core.bulk import bulk_parse
+from core.errors import Refused
+from core.permissions import roles
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
 from verifier.selectors import case_get_visible
 
 
-def _refusal(exc) -> ApiError:
-    if isinstance(exc, services.HorizonRefused):
-        return ApiError(exc.code, exc.detail, exc.status, {exc.field: [exc.detail]} if exc.field else None)
+def _refusal(exc) -> Refused:
+    if isinstance(exc, Refused):
+        return Refused(exc.code, exc.detail, exc.status, {exc.field: [exc.detail]} if exc.field else None)
     if isinstance(exc, services.PatternRejected):  # PatternTooBroad included, with its own code
-        return ApiError(exc.code, str(exc), status.HTTP_400_BAD_REQUEST, {"pattern": [str(exc)]})
+        return Refused(exc.code, str(exc), status.HTTP_400_BAD_REQUEST, {"pattern": [str(exc)]})
     if isinstance(exc, services.EvidenceMissing):
-        return ApiError(exc.code, "Not promoted: " + str(exc) + ".", status.HTTP_409_CONFLICT)
+        return Refused(exc.code, "Not promoted: " + str(exc) + ".", status.HTTP_409_CONFLICT)
     if isinstance(exc, services.TransitionRefused):
-        return ApiError(exc.code, str(exc), status.HTTP_409_CONFLICT)
+        return Refused(exc.code, str(exc), status.HTTP_409_CONFLICT)
     raise exc
 
 
@@ -70,12 +72,12 @@ class NominationView(APIView):
     def post(self, request, case_id):
         case = case_get_visible(user=request.user, public_id=case_id)
         if case is None:
-            raise ApiError("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
+            raise Refused("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
         data = NominationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             nomination = services.taboo_nominate(user=request.user, case=case, **data.validated_data)
-        except services.HorizonRefused as exc:
+        except Refused as exc:
             raise _refusal(exc)
         return Response({"nomination_id": nomination.pk, "candidate_id": nomination.candidate_id,
                          "candidate_status": nomination.candidate.status}, status=status.HTTP_201_CREATED)
@@ -100,7 +102,7 @@ class CandidatesView(APIView):
     def get(self, request):
         wanted = request.query_params.get("status") or None
         if wanted and wanted not in TabooCandidate.Status.values:
-            raise ApiError("invalid", f"status must be one of {', '.join(TabooCandidate.Status.values)}.", 400,
+            raise Refused("invalid", f"status must be one of {', '.join(TabooCandidate.Status.values)}.", 400,
                            {"status": [f"Unknown status {wanted!r}."]})
         return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted)])
 
@@ -122,7 +124,7 @@ class ApproveView(APIView):
         data.is_valid(raise_exception=True)
         try:
             rule = services.taboo_candidate_approve(candidate=candidate, actor=request.user, **data.validated_data)
-        except (services.HorizonRefused, services.PatternRejected) as exc:
+        except (Refused, services.PatternRejected) as exc:
             raise _refusal(exc)
         return Response({"rule_id": rule.pk, "version": rule.current_version.number}, status=status.HTTP_201_CREATED)
 
@@ -136,7 +138,7 @@ class RejectView(APIView):
         try:
             candidate = services.taboo_candidate_reject(candidate=candidate, actor=request.user,
                                                         reason=str(request.data.get("reason", "")))
-        except services.HorizonRefused as exc:
+        except Refused as exc:
             raise _refusal(exc)
         return Response({"id": candidate.pk, "status": candidate.status})
 
@@ -177,7 +179,7 @@ class RulesView(APIView):
 def _rule_or_404(rule_id) -> Rule:
     rule = selectors.rule_detail(rule_id=rule_id)
     if rule is None:
-        raise ApiError("not_found", "No such rule.", status.HTTP_404_NOT_FOUND)
+        raise Refused("not_found", "No such rule.", status.HTTP_404_NOT_FOUND)
     return rule
 
 
@@ -245,7 +247,7 @@ def _state_or_404(rule_id, shard_code) -> RuleShardState:
     state = RuleShardState.objects.select_related("rule", "shard", "rule__current_version").filter(
         rule_id=rule_id, shard__code=shard_code).first()
     if state is None:
-        raise ApiError("not_found", f"Rule {rule_id} has no state in shard {shard_code!r}.", status.HTTP_404_NOT_FOUND)
+        raise Refused("not_found", f"Rule {rule_id} has no state in shard {shard_code!r}.", status.HTTP_404_NOT_FOUND)
     return state
 
 
@@ -272,12 +274,12 @@ class VerifyItemView(APIView):
     def post(self, request, rule_id, shard_code):
         state = _state_or_404(rule_id, shard_code)
         if request.user.role == "verifier" and not request.user.memberships.filter(shard=state.shard, active=True).exists():
-            raise ApiError("not_found", f"You are not in the {shard_code} pool.", status.HTTP_404_NOT_FOUND)
+            raise Refused("not_found", f"You are not in the {shard_code} pool.", status.HTTP_404_NOT_FOUND)
         try:
             item = services.local_verify_item_add(state=state, actor=request.user, text=str(request.data.get("text", "")),
                                                   should_block=bool(request.data.get("should_block", True)))
         except services.TransitionRefused as exc:
-            raise ApiError("invalid", str(exc), 400, {"text": [str(exc)]})
+            raise Refused("invalid", str(exc), 400, {"text": [str(exc)]})
         return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -338,13 +340,8 @@ class SurveySerializer(serializers.Serializer):
 
 
 def _bulk(request, serializer_class, make, record) -> Response:
-    body = request.data
-    single = not (isinstance(body, dict) and "items" in body)
-    items = [body] if single else body["items"]
-    if not isinstance(items, list):
-        raise ApiError("invalid", "items must be a list.", 400, {"items": ["Expected a list."]})
-    if len(items) > settings.RISK_DB["SURVEY_BULK_MAX_ITEMS"]:
-        raise ApiError("too_many_items", f"At most {settings.RISK_DB['SURVEY_BULK_MAX_ITEMS']} items per request.", 400)
+    body = bulk_parse(request.data, limit=settings.RISK_DB["SURVEY_BULK_MAX_ITEMS"])
+    items = body.items
     results, valid = [], []
     for index, item in enumerate(items):
         data = serializer_class(data=item if isinstance(item, dict) else {})
@@ -393,7 +390,7 @@ class SurveyArmView(APIView):
     def get(self, request):
         subject = request.query_params.get("subject_id", "")
         if not subject:
-            raise ApiError("invalid", "subject_id is required.", 400, {"subject_id": ["Required."]})
+            raise Refused("invalid", "subject_id is required.", 400, {"subject_id": ["Required."]})
         rule_id = request.query_params.get("rule_id")
         rule_id = int(rule_id) if rule_id and rule_id.isdigit() else None
         return Response({"subject_id": subject, "rule_id": rule_id, "arm": services.survey_arm(subject_id=subject, rule_id=rule_id)})

@@ -2,6 +2,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core import live
 from risk_db import services
 from risk_db.models import TabooCandidate
 
@@ -16,7 +17,6 @@ def rules_index_rebuild(force: bool = False) -> dict:
 @shared_task
 def horizon_daily_feed() -> dict:
     """RK-1 / RK-2: expire candidates without a second verifier in 24 h; tell the seniors' feed what is new."""
-    from verifier import live
 
     expired = services.taboo_candidates_expire()
     in_feed = TabooCandidate.objects.filter(status=TabooCandidate.Status.FEED).count()

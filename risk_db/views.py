@@ -6,13 +6,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from core.errors import Refused
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
 from risk_db.services.patterns import __doc__ as PATTERN_HELP
 from shards.models import Locale
-from verifier.models import User
+from core.models import User
 from verifier.selectors import case_get_visible
-from verifier.views import role_required
+from core.permissions import role_required
 
 SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
 
@@ -59,7 +60,7 @@ def review_approve(request, candidate_id):
         rule = services.taboo_candidate_approve(candidate=candidate, actor=request.user, pattern=request.POST.get("pattern", ""),
                                                 intent_class=request.POST.get("intent_class", ""),
                                                 origin_locale=request.POST.get("origin_locale", ""))
-    except services.HorizonRefused as exc:
+    except Refused as exc:
         return _candidate_fragment(request, candidate, error=exc.detail, field=exc.field)
     except services.PatternRejected as exc:
         return _candidate_fragment(request, candidate, error=str(exc), field="pattern")
@@ -72,7 +73,7 @@ def review_reject(request, candidate_id):
     candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
     try:
         services.taboo_candidate_reject(candidate=candidate, actor=request.user, reason=request.POST.get("reason", ""))
-    except services.HorizonRefused as exc:
+    except Refused as exc:
         return _candidate_fragment(request, candidate, error=exc.detail)
     return _candidate_fragment(request, candidate, message="Rejected.")
 
@@ -173,7 +174,7 @@ def nominate(request, case_id):
         try:
             nomination = services.taboo_nominate(user=request.user, case=case, term=request.POST.get("term", ""),
                                                  context=request.POST.get("context", ""))
-        except services.HorizonRefused as exc:
+        except Refused as exc:
             context.update(term=request.POST.get("term", ""), context=request.POST.get("context", ""),
                            error=exc.detail, field=exc.field)
             return render(request, "risk_db/_nominate.html", context)

@@ -8,7 +8,9 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, roles
+from core.bulk import bulk_parse
+from core.errors import Refused
+from core.permissions import roles
 from shards.intake.pipeline import corrections_intake
 from shards.services.ratelimit import RateLimitUnavailable
 
@@ -39,21 +41,6 @@ class IntakeResultSerializer(serializers.Serializer):
     errors = serializers.DictField(required=False)
     decided_by = serializers.CharField(required=False)
     reason = serializers.CharField(required=False)
-
-
-def bulk_items(request, *, limit: int) -> list:
-    """`{"items": [...]}` or one object; refuses anything else with a clear code."""
-    body = request.data
-    if isinstance(body, dict) and "items" in body:
-        items = body["items"]
-        if not isinstance(items, list):
-            raise ApiError("invalid", "`items` must be a list.", 400, {"items": "must be a list"})
-        if len(items) > limit:
-            raise ApiError("too_many_items", f"{len(items)} items; the limit is {limit} a request.", 400)
-        return items
-    if isinstance(body, dict):
-        return [body]
-    raise ApiError("invalid", "The body must be one JSON object or {\"items\": [...]}.", 400)
 
 
 class FastJSONParser(JSONParser):
@@ -90,9 +77,9 @@ class CorrectionsView(APIView):
         from django.conf import settings
 
         try:
-            items = corrections_intake(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))
+            items = corrections_intake(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)
         except RateLimitUnavailable as exc:  # IN-3: never let the limits lapse silently
-            raise ApiError("rate_limit_unavailable", f"{exc}. Nothing was stored; retry the request.", 503)
+            raise Refused("rate_limit_unavailable", f"{exc}. Nothing was stored; retry the request.", 503)
         results = []
         for item in items:
             row = {"index": item.index, "id": str(item.correction.public_id), "outcome": item.outcome}
@@ -130,4 +117,4 @@ class RepliesView(APIView):
 
         from shards.services.botnet import replies_record
 
-        return Response({"results": replies_record(payloads=bulk_items(request, limit=settings.INTAKE["BULK_MAX_ITEMS"]))})
+        return Response({"results": replies_record(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)})

@@ -32,13 +32,3 @@ def spectral_sweep() -> int:
     from shards.services.taint import spectral_sweep as sweep
 
     return len(sweep())
-
-
-@shared_task
-def classify_rare_locales() -> dict:
-    """SH-2: daily; locales under 50 cases a quarter go to the rare pool, and the pool is checked."""
-    from shards.services.rare import locales_classify_rare, rare_pool_check
-
-    changed = locales_classify_rare()
-    rare_pool_check()
-    return changed

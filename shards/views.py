@@ -14,9 +14,9 @@ from shards.selectors import RULES, correction_explain, corrections_visible_to, 
 from shards.services.botnet import component_lift
 from shards.services.ledgers import cluster_burn
 from shards.services.taint import clique_decide
-from verifier.models import User
-from verifier.services.audit import audit_record
-from verifier.views import role_required
+from core.models import User
+from core.audit import audit_record
+from core.permissions import role_required
 
 OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
 

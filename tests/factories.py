@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from shards.models import Locale, Shard
 from shards.services.pools import membership_set
-from verifier.models import User
+from core.models import User
 from verifier.services.queue import NewCase, cases_create
 
 

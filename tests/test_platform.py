@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from tests.factories import UserFactory, make_cases, shard_with_pool
-from verifier.models import User
+from core.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from verifier.models import AuditEvent, Case, Ruling, User
+from verifier.models import Case, Ruling
+from core.models import AuditEvent, User
 
 
 @admin.register(User)

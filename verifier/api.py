@@ -5,11 +5,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, roles
-from verifier.models import Case, User
+from core.errors import Refused
+from core.permissions import roles
+from verifier.models import Case
+from core.models import User
 from verifier.selectors import case_get_visible, shards_overview
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
-from verifier.services.rulings import RulingRefused, ruling_record
+from verifier.services.rulings import ruling_record
 
 TABOO_BANNER = "TABOO: culturally sensitive content. Judge only whether it is offensive."
 
@@ -70,7 +72,7 @@ class NextCaseView(APIView):
         try:
             lease = case_next(user=request.user)
         except DailyCapReached:
-            raise ApiError("daily_cap_reached",
+            raise Refused("daily_cap_reached",
                            f"You have reached today's limit of {settings.VERIFIER['TABOO_DAILY_CAP']} taboo cases; "
                            "it resets at midnight in your time zone.", status.HTTP_429_TOO_MANY_REQUESTS)
         if lease is None:
@@ -85,7 +87,7 @@ class RulingSerializer(serializers.Serializer):
 def _visible_case_or_404(request, case_id) -> Case:
     case = case_get_visible(user=request.user, public_id=case_id)
     if case is None:
-        raise ApiError("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
+        raise Refused("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
     return case
 
 
@@ -100,8 +102,8 @@ class RulingView(APIView):
         data.is_valid(raise_exception=True)
         try:
             ruling = ruling_record(user=request.user, case=case, answer=data.validated_data["answer"])
-        except RulingRefused as refusal:
-            raise ApiError(refusal.code, refusal.detail, refusal.status)
+        except Refused as refusal:
+            raise Refused(refusal.code, refusal.detail, refusal.status)
         return Response({"ruling_id": str(ruling.public_id), "case_id": str(case.public_id), "answer": ruling.answer},
                         status=status.HTTP_201_CREATED)
 

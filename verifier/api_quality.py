@@ -9,16 +9,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, roles
+from core.errors import Refused
+from core.permissions import roles
 from shards.models import Shard
 from verifier import selectors_quality as sq
-from verifier.models import (Appeal, BlindAuditItem, DriftReport, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout,
-                             Rationale, Ruling, User)
+from verifier.models import Appeal, BlindAuditItem, DriftReport, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, Ruling
+from core.models import User
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start,
                                       drift_report_build, external_audit_answer, rationale_write)
 from verifier.services.calibration import calibration_answers_submit, gold_item_create
-from verifier.services.errors import Refused
 from verifier.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
 from verifier.services.periods import parse_month
 
@@ -28,14 +28,14 @@ def _call(fn, **kwargs):
         return fn(**kwargs)
     except Refused as refusal:
         errors = {refusal.field: [refusal.detail]} if refusal.field else None
-        raise ApiError(refusal.code, refusal.detail, refusal.status, errors=errors)
+        raise Refused(refusal.code, refusal.detail, refusal.status, errors=errors)
 
 
 def _month(value, field="month") -> date:
     try:
         return parse_month(value or "")
     except ValueError as error:
-        raise ApiError("invalid", f"{field}: {error}", 400, errors={field: [str(error)]})
+        raise Refused("invalid", f"{field}: {error}", 400, errors={field: [str(error)]})
 
 
 # ---- appeals -------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ class RulingAppealView(APIView):
     def post(self, request, ruling_id):
         ruling = Ruling.objects.filter(public_id=ruling_id).select_related("case").first()
         if ruling is None:
-            raise ApiError("not_found", "No such ruling.", 404)
+            raise Refused("not_found", "No such ruling.", 404)
         data = AppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = _call(appeal_open, user=request.user, ruling=ruling, reason=data.validated_data["reason"])
@@ -77,7 +77,7 @@ class AppealListView(APIView):
 def _appeal_for(request, appeal_id) -> tuple[Appeal, object]:
     appeal = Appeal.objects.filter(public_id=appeal_id).select_related("ruling__case", "ruling__verifier").first()
     if appeal is None:
-        raise ApiError("not_found", "No such appeal.", 404)
+        raise Refused("not_found", "No such appeal.", 404)
     return appeal, sq.appeal_access(user=request.user, appeal=appeal)
 
 
@@ -88,7 +88,7 @@ class AppealDetailView(APIView):
     def get(self, request, appeal_id):
         appeal, access = _appeal_for(request, appeal_id)
         if access is None:
-            raise ApiError("not_found", "No such appeal.", 404)
+            raise Refused("not_found", "No such appeal.", 404)
         if access == "party" or access == "admin":
             return Response(sq.appeal_status_view(appeal=appeal))
         return Response(sq.appeal_blind_view(appeal=appeal, seat=access))
@@ -150,7 +150,7 @@ class CalibrationAnswersView(APIView):
     def post(self, request, set_id):
         cset = CalibrationSet.objects.filter(public_id=set_id).first()
         if cset is None:
-            raise ApiError("not_found", "No such calibration set.", 404)
+            raise Refused("not_found", "No such calibration set.", 404)
         data = CalibrationAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["item_id"]: a["answer"] for a in data.validated_data["answers"]}
@@ -208,7 +208,7 @@ class BlindAuditsView(APIView):
         data.is_valid(raise_exception=True)
         shard = Shard.objects.filter(code=data.validated_data["shard"]).first()
         if shard is None:
-            raise ApiError("invalid", "shard: no such shard.", 400, errors={"shard": ["no such shard"]})
+            raise Refused("invalid", "shard: no such shard.", 400, errors={"shard": ["no such shard"]})
         audit = blind_audit_start(shard=shard, month=_month(data.validated_data["month"]))
         return Response(sq.blind_audit_view(audit=audit), status=status.HTTP_201_CREATED)
 
@@ -238,7 +238,7 @@ class BlindAuditFlipView(APIView):
     def patch(self, request, item_id):
         item = BlindAuditItem.objects.filter(public_id=item_id).first()
         if item is None:
-            raise ApiError("not_found", "No such audit item.", 404)
+            raise Refused("not_found", "No such audit item.", 404)
         data = FlipEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = _call(blind_audit_edit_flip, user=request.user, item=item, **data.validated_data)
@@ -265,7 +265,7 @@ class ExternalAuditItemAnswerView(APIView):
     def post(self, request, item_id):
         item = ExternalAuditItem.objects.filter(pk=item_id).select_related("audit").first()
         if item is None:
-            raise ApiError("not_found", "No such audit item.", 404)
+            raise Refused("not_found", "No such audit item.", 404)
         item = _call(external_audit_answer, user=request.user, item=item, answer=request.data.get("answer", ""))
         return Response({"id": item.pk, "answer": item.answer}, status=status.HTTP_201_CREATED)
 
@@ -307,7 +307,7 @@ class RationaleView(APIView):
     def post(self, request, rationale_id):
         rationale = Rationale.objects.filter(pk=rationale_id).select_related("case").first()
         if rationale is None:
-            raise ApiError("not_found", "No such rationale.", 404)
+            raise Refused("not_found", "No such rationale.", 404)
         rationale = _call(rationale_write, user=request.user, rationale=rationale,
                           sentence=request.data.get("sentence", ""))
         return Response({"id": rationale.pk, "sentence": rationale.sentence}, status=status.HTTP_201_CREATED)
@@ -332,7 +332,7 @@ class ContractsView(APIView):
         data.is_valid(raise_exception=True)
         verifier = User.objects.filter(username=data.validated_data.pop("username"), role=User.Role.VERIFIER).first()
         if verifier is None:
-            raise ApiError("invalid", "username: no such verifier.", 400, errors={"username": ["no such verifier"]})
+            raise Refused("invalid", "username: no such verifier.", 400, errors={"username": ["no such verifier"]})
         contract = _call(contract_set, actor=request.user, verifier=verifier, **data.validated_data)
         return Response({"id": contract.pk, "hourly_rate": str(contract.hourly_rate)}, status=status.HTTP_201_CREATED)
 
@@ -351,7 +351,7 @@ class PayRunsView(APIView):
 def _pay_run_or_404(month) -> PayRun:
     run = PayRun.objects.filter(month=_month(month)).first()
     if run is None:
-        raise ApiError("not_found", "No pay run for that month.", 404)
+        raise Refused("not_found", "No pay run for that month.", 404)
     return run
 
 
@@ -382,7 +382,7 @@ class PayoutReleaseView(APIView):
     def post(self, request, payout_id):
         payout = Payout.objects.filter(pk=payout_id).first()
         if payout is None:
-            raise ApiError("not_found", "No such payout.", 404)
+            raise Refused("not_found", "No such payout.", 404)
         payout = _call(payout_release, actor=request.user, payout=payout, reason=request.data.get("reason", ""))
         return Response(sq.payout_view(payout=payout))
 

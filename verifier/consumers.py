@@ -2,7 +2,11 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from verifier import live
+from django.conf import settings
+
+from core import live
+from shards.models import PoolMembership
+from verifier.selectors import shard_depths, verifier_taboo_count_today
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -29,12 +33,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _snapshot(self, user):
-        from django.conf import settings
-
-        from shards.models import PoolMembership
-        from verifier.selectors import shard_depths
-        from verifier.services.queue import verifier_taboo_count_today
-
         events = [{"type": "cap", "taboo_today": verifier_taboo_count_today(user=user),
                    "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]}]
         shard_ids = list(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
@@ -43,8 +41,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _groups_for(self, user):
-        from shards.models import PoolMembership
-
         groups = [live.user_group(user.pk)]
         groups += [live.shard_group(s) for s in
                    PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True)]

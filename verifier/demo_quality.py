@@ -11,7 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from shards.models import Locale, Shard
-from verifier.models import GoldItem, KappaScore, User
+from verifier.models import GoldItem, KappaScore
+from core.models import User
 from verifier.services.appeals import appeal_open
 from verifier.services.calibration import calibration_answers_submit, calibration_set_build, crosslingual_set_build
 from verifier.services.pay import contract_set

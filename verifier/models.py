@@ -1,33 +1,9 @@
-"""People, cases, the queue's leases, rulings and the append-only audit log."""
+"""Cases, the queue's leases and rulings. People and the audit log live in `core`."""
 import uuid
-import zoneinfo
 
-from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone name.")
-
-
-class User(AbstractUser):
-    class Role(models.TextChoices):
-        VERIFIER = "verifier"
-        SENIOR = "senior"
-        ADMIN = "admin"
-        INTAKE = "intake"  # service account: the firehose listener
-        TRAINER = "trainer"  # service account: reads exports
-
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VERIFIER)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    sub_locale = models.CharField(max_length=64, blank=True, help_text="SH-4, from the subgroup survey")
-
-    @property
-    def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
 
 
 class Case(models.Model):
@@ -99,7 +75,7 @@ class CaseTask(models.Model):
     native_only = models.BooleanField(default=False)
     sub_locale = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    holder = models.ForeignKey("verifier.User", null=True, blank=True, on_delete=models.PROTECT)
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -131,7 +107,7 @@ class Assignment(models.Model):
 
     task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="assignments")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     kind = models.CharField(max_length=12, choices=Case.Kind.choices)
     own_sublocale = models.BooleanField(default=False)
     leased_at = models.DateTimeField()
@@ -143,7 +119,7 @@ class Assignment(models.Model):
 
 
 class Skip(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     case = models.ForeignKey(Case, on_delete=models.CASCADE)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -159,7 +135,7 @@ class Ruling(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rulings")
     task = models.OneToOneField(CaseTask, on_delete=models.PROTECT, related_name="ruling")
-    verifier = models.ForeignKey(User, on_delete=models.PROTECT, related_name="rulings")
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rulings")
     answer = models.CharField(max_length=3, choices=Answer.choices)
     at = models.DateTimeField()
 
@@ -169,41 +145,6 @@ class Ruling(models.Model):
             models.UniqueConstraint(fields=["case", "verifier"], name="one_ruling_per_verifier_and_case"),
             models.CheckConstraint(condition=Q(answer__in=["yes", "no"]), name="ruling_answer_yes_no"),
         ]
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The audit log is append-only.")
-
-    def delete(self):
-        raise PermissionError("The audit log is append-only.")
-
-
-class AuditEvent(models.Model):
-    """VQ-7: who did what, when, before and after. Append-only in code and, on PostgreSQL, by trigger."""
-
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
-    actor_name = models.CharField(max_length=150)  # kept even if the account is renamed
-    at = models.DateTimeField(auto_now_add=True)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit log is append-only.")
 
 
 # Appeals, calibration, audits and pay (AP-1..AP-5, CA-1..CA-8) live in their own module.

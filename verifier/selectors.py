@@ -1,9 +1,12 @@
 """Reads for the verifier app: who may see what, queue depths, overdue cases."""
+from datetime import datetime
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from shards.models import PoolMembership, Shard
-from verifier.models import Assignment, Case, CaseTask, User
+from verifier.models import Assignment, Case, CaseTask
+from core.models import User
 
 
 def case_visible_to(*, user: User, case: Case) -> bool:
@@ -64,3 +67,24 @@ def cases_overdue(*, user: User, limit: int = 50):
         qs = qs.filter(shard__memberships__user=user, shard__memberships__active=True)
         qs = qs.exclude(Q(native_only=True) & ~Q(shard__memberships__native=True))
     return qs.select_related("shard").order_by("due_at")[:limit]
+
+
+# ---- the verifier's day (VQ-3) ------------------------------------------------------------
+
+def verifier_day_start(*, user: User, now: datetime) -> datetime:
+    """Local midnight of the verifier's own day (VQ-3 "per day" means their time zone)."""
+    local = now.astimezone(user.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return (Assignment.objects.filter(user=user, kind=Case.Kind.TABOO,
+                                      leased_at__gte=verifier_day_start(user=user, now=now))
+            .values("case_id").distinct().count())
+
+
+def case_counts_by_locale(*, since: datetime) -> dict[str, int]:
+    """SH-2: cases opened per locale after `since`."""
+    return dict(Case.objects.filter(at__gt=since).values_list("locale").annotate(n=Count("id"))
+                .values_list("locale", "n"))

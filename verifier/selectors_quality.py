@@ -7,8 +7,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from shards.models import PoolMembership, Shard
-from verifier.models import (Appeal, AppealReview, BlindAudit, CalibrationAnswer, CalibrationSet, DriftReport,
-                             ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, ReexportItem, Ruling, User)
+from verifier.models import Appeal, AppealReview, BlindAudit, CalibrationAnswer, CalibrationSet, DriftReport, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, ReexportItem, Ruling
+from core.models import User
 from verifier.services.calibration import verifier_locales
 from verifier.services.periods import month_start
 

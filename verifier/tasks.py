@@ -8,8 +8,10 @@ from django.utils import timezone
 from shards.models import Shard
 from verifier import live
 from verifier.models import Case
-from verifier.services.audit import audit_record
+from core.audit import audit_record
 from verifier.services.queue import shards_defer_overflow
+from verifier.services.rare import locales_classify_rare
+from shards.services.rare import rare_pool_check
 
 
 @shared_task
@@ -47,7 +49,7 @@ def build_calibration_sets() -> dict:
     """CA-1 / CA-4, monthly: the month's gold set per locale and the cross-lingual set per rare locale."""
     from shards.models import Locale
     from verifier.services.calibration import calibration_set_build, crosslingual_set_build
-    from verifier.services.errors import Refused
+    from core.errors import Refused
     from verifier.services.periods import month_start
 
     month, built = month_start(timezone.now()), {}
@@ -134,3 +136,11 @@ def embed_rationales(ids: list[int]) -> int:
     from verifier.services.audits import rationales_embed
 
     return rationales_embed(ids=ids)
+
+
+@shared_task
+def classify_rare_locales() -> dict:
+    """SH-2: daily; locales under 50 cases a quarter go to the rare pool, and the pool is checked."""
+    changed = locales_classify_rare()
+    rare_pool_check()
+    return changed

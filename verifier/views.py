@@ -1,32 +1,18 @@
 """HTMX pages: the verifier's queue and the senior/admin overview. Views stay thin."""
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from shards.models import Alert
 from verifier.api import TABOO_BANNER
-from verifier.models import User
+from core.models import User
 from verifier.selectors import case_get_visible, cases_overdue, shards_overview
 from verifier.services.queue import DailyCapReached, case_next, case_skip, verifier_taboo_count_today
-from verifier.services.rulings import RulingRefused, ruling_record
-
-
-def role_required(*roles):
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if request.user.role not in roles:
-                return HttpResponseForbidden(render(request, "forbidden.html", {"roles": roles}).content)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+from verifier.services.rulings import ruling_record
+from core.errors import Refused
+from core.permissions import role_required
 
 
 @login_required
@@ -74,7 +60,7 @@ def queue_rule(request, case_id):
     try:
         ruling_record(user=request.user, case=case, answer=request.POST.get("answer", ""))
         message = "Recorded."
-    except RulingRefused as refusal:
+    except Refused as refusal:
         message = refusal.detail
     return _next_fragment(request, message)
 

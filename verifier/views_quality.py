@@ -14,16 +14,16 @@ from django.views.decorators.http import require_POST
 
 from shards.models import Shard
 from verifier import selectors_quality as sq
-from verifier.models import (Appeal, BlindAudit, BlindAuditItem, CalibrationSet, ExternalAuditItem, KappaScore,
-                             PayRun, Payout, Rationale, RetrainFlag, Ruling, User)
+from verifier.models import Appeal, BlindAudit, BlindAuditItem, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, RetrainFlag, Ruling
+from core.models import User
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from verifier.services.audits import (blind_audit_edit_flip, drift_report_build, external_audit_answer,
                                       quality_month_close, rationale_write)
 from verifier.services.calibration import calibration_answers_submit
-from verifier.services.errors import Refused
+from core.errors import Refused
 from verifier.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
 from verifier.services.periods import month_previous, month_start, parse_month
-from verifier.views import role_required
+from core.permissions import role_required
 
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shards', '0003_th_risks_lm'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('verifier', '0001_initial'),
     ]
 
     operations = [
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField()),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='verifier.user')),
                 ('shard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exports', to='shards.shard')),
             ],
         ),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('risk_db', '0001_initial'),
         ('shards', '0003_th_risks_lm'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('verifier', '0001_initial'),
     ]
 
     operations = [
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='rule',
             name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='verifier.user'),
         ),
         migrations.CreateModel(
             name='RuleVersion',
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('embedding', models.JSONField(blank=True, null=True)),
                 ('embedder', models.CharField(blank=True, choices=[('all-MiniLM-L6-v2', 'Minilm'), ('char-ngram', 'Char Ngram'), ('', 'None')], max_length=32)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='verifier.user')),
                 ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='risk_db.rule')),
             ],
         ),

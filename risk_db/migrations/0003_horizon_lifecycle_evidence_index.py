@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('risk_db', '0002_rule_versions_states_would_hits'),
         ('shards', '0003_th_risks_lm'),
         ('verifier', '0002_audit_append_only'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('verifier', '0001_initial'),
     ]
 
     operations = [
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField()),
                 ('should_block', models.BooleanField(default=True)),
                 ('at', models.DateTimeField()),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='verifier.user')),
                 ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verify_items', to='risk_db.rule')),
                 ('shard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='shards.shard')),
             ],
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                 ('surfaced_at', models.DateTimeField(blank=True, null=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('decision_reason', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verifier.user')),
                 ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='candidates', to='risk_db.rule')),
             ],
         ),
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField()),
                 ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nominations', to='risk_db.taboocandidate')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='taboo_nominations', to='verifier.case')),
-                ('verifier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='taboo_nominations', to=settings.AUTH_USER_MODEL)),
+                ('verifier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='taboo_nominations', to='verifier.user')),
             ],
             options={
                 'ordering': ['at', 'id'],
@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True)),
                 ('evidence', models.JSONField(blank=True, default=dict)),
                 ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='verifier.user')),
                 ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='risk_db.rule')),
                 ('shard', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='shards.shard')),
             ],

@@ -7,8 +7,8 @@ The verifier queue uses `rules_matching_text()` (VQ-3 defer-to-rule, SH-1 clear-
 from risk_db.services.evidence import (ComplaintIn, SurveyIn, complaint_coverage, complaints_record, survey_arm,
                                        survey_verdict, surveys_record, two_proportion_z)
 from risk_db.services.hits import WouldHitIn, scoring_volume_record, would_hits_record
-from risk_db.services.horizon import (HorizonRefused, taboo_candidate_approve, taboo_candidate_reject,
-                                      taboo_candidates_expire, taboo_nominate, token_normalise)
+from risk_db.services.horizon import (taboo_candidate_approve, taboo_candidate_reject,
+                                      taboo_candidates_expire, taboo_nominate,)
 from risk_db.services.index import rules_index_rebuild
 from risk_db.services.lifecycle import (EvidenceMissing, local_verify_item_add, rule_graduation_evaluate,
                                         rule_propagation_evaluate, rule_revert_evaluate, rule_shard_promote,
@@ -19,12 +19,12 @@ from risk_db.services.rules import (TransitionRefused, rule_create, rule_soften,
                                     rules_matching_text)
 
 __all__ = [
-    "ComplaintIn", "EvidenceMissing", "HorizonRefused", "PatternRejected", "PatternTooBroad", "SurveyIn",
+    "ComplaintIn", "EvidenceMissing", "PatternRejected", "PatternTooBroad", "SurveyIn",
     "TransitionRefused", "WouldHitIn", "complaint_coverage", "complaints_record", "local_verify_item_add",
     "rule_create", "rule_graduation_evaluate", "rule_pattern_check", "rule_pattern_compile",
     "rule_propagation_evaluate", "rule_revert_evaluate", "rule_shard_promote", "rule_soften",
     "rule_state_transition", "rule_version_matches", "rule_version_publish", "rule_version_restore",
     "rules_index_rebuild", "rules_lifecycle_evaluate", "rules_matching_text", "scoring_volume_record",
     "survey_arm", "survey_verdict", "surveys_record", "taboo_candidate_approve", "taboo_candidate_reject",
-    "taboo_candidates_expire", "taboo_nominate", "token_normalise", "two_proportion_z", "would_hits_record",
+    "taboo_candidates_expire", "taboo_nominate", "two_proportion_z", "would_hits_record",
 ]

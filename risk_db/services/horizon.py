@@ -4,39 +4,21 @@ RK-2 window: a candidate collects the nominations of one normalised token. When 
 >= 2 distinct verifiers (any locale) fall within 24 h of each other it goes to review; a candidate
 with no new nomination for 24 h expires, and a later nomination of the token starts a new one.
 """
-import re
-import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import live
+from core.errors import Refused
+from core.text import token_normalise
 from risk_db.models import Rule, TabooCandidate, TabooNomination
 from risk_db.services.patterns import rule_pattern_check
 from risk_db.services.rules import rule_create, rule_embedding
 from shards.models import Shard
 
 Status = TabooCandidate.Status
-_IGNORABLE = re.compile("[\u0640\u064b-\u065f\u0670\u200b-\u200d\u2060\ufeff]")  # tatweel, harakat, zero-width
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-class HorizonRefused(ValueError):
-    """A refusal with a stable code and, for bad input, the field it concerns."""
-
-    def __init__(self, code: str, detail: str, field: str = "", status: int = 400):
-        super().__init__(detail)
-        self.code, self.detail, self.field, self.status = code, detail, field, status
-
-
-def token_normalise(term: str) -> str:
-    """RK-2: NFKC, case-folded, Arabic tatweel/harakat and zero-width characters removed, punctuation
-    trimmed from the ends, inner whitespace collapsed. Thai tone marks are kept: they change the word."""
-    text = unicodedata.normalize("NFKC", term or "").casefold()
-    text = _IGNORABLE.sub("", text)
-    text = " ".join(text.split())
-    return _EDGE.sub("", text)
 
 
 def _window() -> timedelta:
@@ -49,17 +31,17 @@ def nomination_validate(*, term: str, context: str) -> tuple[str, str, str]:
     term = (term or "").strip()
     context = " ".join((context or "").split())
     if not term:
-        raise HorizonRefused("invalid", "The term is empty: type the word or phrase you saw.", "term")
+        raise Refused("invalid", "The term is empty: type the word or phrase you saw.", field="term")
     if len(term) > limits["TERM_MAX_CHARS"]:
-        raise HorizonRefused("invalid", f"The term is {len(term)} characters long; the limit is {limits['TERM_MAX_CHARS']}.", "term")
+        raise Refused("invalid", f"The term is {len(term)} characters long; the limit is {limits['TERM_MAX_CHARS']}.", field="term")
     token = token_normalise(term)
     if not token:
-        raise HorizonRefused("invalid", "The term has no letters or digits once punctuation is removed.", "term")
+        raise Refused("invalid", "The term has no letters or digits once punctuation is removed.", field="term")
     words = len(context.split())
     if words > limits["CONTEXT_MAX_WORDS"]:
-        raise HorizonRefused("invalid", f"The context has {words} words; the limit is {limits['CONTEXT_MAX_WORDS']}.", "context")
+        raise Refused("invalid", f"The context has {words} words; the limit is {limits['CONTEXT_MAX_WORDS']}.", field="context")
     if len(context) > limits["CONTEXT_MAX_CHARS"]:
-        raise HorizonRefused("invalid", f"The context is {len(context)} characters long; the limit is {limits['CONTEXT_MAX_CHARS']}.", "context")
+        raise Refused("invalid", f"The context is {len(context)} characters long; the limit is {limits['CONTEXT_MAX_CHARS']}.", field="context")
     return term, context, token
 
 
@@ -82,8 +64,7 @@ def taboo_nominate(*, user, case, term: str, context: str, now: datetime | None 
         except IntegrityError:  # another verifier opened the feed candidate for this token at the same moment
             if attempt == 2:
                 raise
-    from verifier import live
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     audit_record(actor=user, action="taboo_nominated", obj=nomination,
                  after={"term": term, "token": token, "case": str(case.public_id), "candidate": nomination.candidate_id,
@@ -110,14 +91,14 @@ def _nominate(*, user, case, term: str, context: str, token: str, now: datetime)
     return nomination
 
 
-def _not_in_review(candidate: TabooCandidate) -> HorizonRefused:
+def _not_in_review(candidate: TabooCandidate) -> Refused:
     why = {
         Status.FEED: "only one verifier has nominated it so far; it needs two within 24 h (RK-2)",
         Status.EXPIRED: f"it expired at {candidate.expires_at:%Y-%m-%d %H:%M} UTC without a second verifier within 24 h",
         Status.APPROVED: f"it was already approved as rule {candidate.rule_id}",
         Status.REJECTED: "it was already rejected",
     }[candidate.status]
-    return HorizonRefused("not_in_review", f"Candidate {candidate.pk} is not in review: {why}.", status=409)
+    return Refused("not_in_review", f"Candidate {candidate.pk} is not in review: {why}.", status=409)
 
 
 def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, intent_class: str,
@@ -128,7 +109,7 @@ def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, i
     now = now or timezone.now()
     intent_class = (intent_class or "").strip()
     if not intent_class:
-        raise HorizonRefused("invalid", "The intent class is empty: say what the rule protects against.", "intent_class")
+        raise Refused("invalid", "The intent class is empty: say what the rule protects against.", field="intent_class")
     with transaction.atomic():
         candidate = TabooCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.status == Status.FEED and candidate.expires_at <= now:
@@ -148,7 +129,7 @@ def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, i
                            now=now, note=f"approved from taboo candidate {candidate.pk} ({len(nominations)} nominations)")
         candidate.status, candidate.rule, candidate.decided_by, candidate.decided_at = Status.APPROVED, rule, actor, now
         candidate.save(update_fields=["status", "rule", "decided_by", "decided_at"])
-        from verifier.services.audit import audit_record
+        from core.audit import audit_record
 
         audit_record(actor=actor, action="taboo_candidate_approved", obj=candidate,
                      before={"status": Status.REVIEW},
@@ -167,7 +148,7 @@ def taboo_candidate_reject(*, candidate: TabooCandidate, actor, reason: str = ""
         candidate.status, candidate.decided_by, candidate.decided_at = Status.REJECTED, actor, now
         candidate.decision_reason = (reason or "").strip()
         candidate.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        from verifier.services.audit import audit_record
+        from core.audit import audit_record
 
         audit_record(actor=actor, action="taboo_candidate_rejected", obj=candidate,
                      before={"status": Status.REVIEW}, after={"status": Status.REJECTED, "reason": candidate.decision_reason})

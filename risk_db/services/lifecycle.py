@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from core import live
 from risk_db.models import LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
 from risk_db.services.rules import TransitionRefused, rule_state_transition
@@ -128,7 +129,6 @@ def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = N
                                       to_state=State.SHADOW, event="review_requested", made_by="system:propagation",
                                       reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h exceeds {limit:.1%}",
                                       evidence=rate, at=now)
-        from verifier import live
 
         live.feed_item({"kind": "rule_review", "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
                                                           f"would-hit rate {rate['rate']:.2%} in 48 h"})
@@ -203,7 +203,7 @@ def local_verify_item_add(*, state: RuleShardState, actor, text: str, should_blo
         raise TransitionRefused("text: a verify item needs the text of a local post.")
     item = LocalVerifyItem.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, text=text,
                                           should_block=should_block, added_by=actor, at=now or timezone.now())
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     audit_record(actor=actor, action="rule_verify_item_added", object_type="risk_db.rule", object_id=str(state.rule_id),
                  after={"shard": state.shard.code, "text": text[:200], "should_block": should_block})

@@ -36,7 +36,7 @@ def _made_by(actor, made_by: str) -> str:
 
 
 def _audit(*, actor, action: str, rule: Rule, before=None, after=None) -> None:
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     audit_record(actor=actor, action=action, object_type="risk_db.rule", object_id=str(rule.pk), before=before, after=after)
 

@@ -19,7 +19,7 @@ from shards.intake.pipeline import IntakeBatch
 from shards.models import (Alert, BlockListEntry, Correction, IntakeCounter, Locale, Shard, TopicFreeze,
                            TrainingSample)
 from shards.services import botnet, ledgers
-from shards.services.lexicons import text_normalise
+from core.text import text_normalise
 from shards.services.ratelimit import RateCheck, rate_key, rate_limits_check
 from shards.services.samples import CrowdAccept, samples_record_crowd
 

@@ -88,7 +88,7 @@ def suspended_submitters(*, submitter_ids: set[str]) -> set[str]:
 
 def component_lift(*, component: SuspendedComponent, actor) -> None:
     """A senior lifts a suspension (audited); its members' corrections flow again."""
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     with transaction.atomic():
         SuspendedComponent.objects.filter(pk=component.pk).update(active=False, lifted_by=actor.username)

@@ -1,23 +1,16 @@
 """SH-3: tag text and OCR text against every per-locale risk lexicon."""
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count, Max
 
+from core.text import text_normalise
 from shards.models import RiskLexicon, RiskTerm
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _LATIN_ONLY = re.compile(r"^[\x00-\u024f\s\-']+$")
-
-
-def text_normalise(text: str) -> str:
-    """NFC, case-folded, zero-width characters removed, runs of spaces collapsed."""
-    text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH).casefold()
-    return re.sub(r"\s+", " ", text)
 
 
 @dataclass(frozen=True)

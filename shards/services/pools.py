@@ -4,6 +4,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from shards.models import Alert, PoolMembership, Shard
 
@@ -36,8 +37,6 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
 
     Called on every membership change and daily by the scheduler; alerts turn loud after 10 days.
     """
-    from verifier.services.queue import shard_resume_paused  # the queue owns the paused tasks
-
     now = now or timezone.now()
     state = shard_state(shard=shard)
     size = shard_native_pool_size(shard=shard)
@@ -46,7 +45,8 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
             Shard.objects.filter(pk=shard.pk).update(degraded_since=None)
             shard.degraded_since = None
             Alert.objects.filter(shard=shard, resolved_at__isnull=True).update(resolved_at=now)
-            shard_resume_paused(shard=shard)
+            for dotted in settings.SHARDS["ON_POOL_RESTORED"]:  # the queue owns the paused tasks
+                import_string(dotted)(shard=shard)
         return state
     if not shard.degraded_since:
         shard.degraded_since = now
@@ -69,7 +69,7 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
 def membership_set(*, user, shard: Shard, native: bool = False, under_contract: bool = True,
                    active: bool = True, actor=None) -> PoolMembership:
     """Add or change a pool membership, audit it, and re-check the shard's pool (SH-1)."""
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     with transaction.atomic():
         membership = PoolMembership.objects.filter(user=user, shard=shard).first()

@@ -1,25 +1,19 @@
 """SH-2: rare locales (< 50 cases a quarter) are served by one pool of 3 contractors across time zones."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count
-from django.utils import timezone
 
 from shards.models import Alert, Locale, PoolMembership, Shard
 
 
-def locales_classify_rare(*, now: datetime | None = None) -> dict[str, bool]:
-    """Mark each locale rare or not from its cases in the trailing quarter (91 days); a rare
-    locale's corrections route to the rare pool (shards.intake.steps.route)."""
-    from verifier.models import Case
-
-    now = now or timezone.now()
-    counts = dict(Case.objects.filter(at__gt=now - timedelta(days=91)).values_list("locale")
-                  .annotate(n=Count("id")).values_list("locale", "n"))
+def locales_mark_rare(*, cases_by_locale: dict[str, int]) -> dict[str, bool]:
+    """Mark each locale rare or not from its cases in the trailing quarter (counted by the queue:
+    `verifier.services.rare.locales_classify_rare`); a rare locale's corrections route to the rare
+    pool (verifier.intake.route). Returns the locales whose mark changed."""
     threshold = settings.SHARDS["RARE_CASES_PER_QUARTER"]
     changed = {}
     for locale in Locale.objects.all():
-        rare = counts.get(locale.code, 0) < threshold
+        rare = cases_by_locale.get(locale.code, 0) < threshold
         if rare != locale.is_rare:
             Locale.objects.filter(pk=locale.pk).update(is_rare=rare)
             changed[locale.code] = rare

@@ -26,7 +26,7 @@ class SurveyIncomplete(ValueError):
 def survey_submit(*, user, answers: dict) -> SubgroupSurvey:
     """Store the ten answers. Only the router reads them (the survey is anonymous to peers);
     the sub-locale answer becomes the verifier's subgroup for the 70/30 mix."""
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     cleaned = {key: str(answers.get(key, "")).strip()[:100] for key, _ in QUESTIONS}
     missing = [key for key, value in cleaned.items() if not value]

@@ -74,7 +74,7 @@ def spectral_sweep(*, now: datetime | None = None) -> list[DormantClique]:
 def taint_submitters(*, submitter_ids: set[str], reason: str, actor=None, now: datetime | None = None) -> TaintList:
     """A new taint-list version: every correction graph containing one of these users is tainted
     (weight 0) in every export that honours this version or a later one."""
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -87,7 +87,7 @@ def taint_submitters(*, submitter_ids: set[str], reason: str, actor=None, now: d
 
 def clique_decide(*, clique: DormantClique, bots: bool, actor, now: datetime | None = None) -> DormantClique:
     """A senior marks a flagged clique as bots (its graphs are tainted) or clears it. Audited."""
-    from verifier.services.audit import audit_record
+    from core.audit import audit_record
 
     now = now or timezone.now()
     with transaction.atomic():

@@ -5,7 +5,7 @@ from shards.models import BlockListEntry
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import ShardFactory, shard_with_pool
 from tests.shards.intake_helpers import item, run
-from verifier.models import User
+from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,8 @@ import pytest
 from shards.services.pools import membership_set
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import make_cases, shard_with_pool
-from verifier.models import Case, Ruling, User
+from verifier.models import Case, Ruling
+from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from risk_db.services import rule_create
 from risk_db.services.evidence import hashtags_normalise
 from shards.models import Shard
 from tests.factories import UserFactory, make_cases, shard_with_pool
-from verifier.models import User
+from core.models import User
 from verifier.services.queue import case_next
 
 T0 = datetime.fromisoformat("2026-11-02T09:00:00+00:00")

@@ -4,9 +4,11 @@ from datetime import timedelta
 import pytest
 
 from risk_db.models import RuleShardState, RuleVersion, TabooCandidate
-from risk_db.services import HorizonRefused, taboo_candidates_expire, taboo_nominate, token_normalise
+from core.errors import Refused
+from core.text import token_normalise
+from risk_db.services import taboo_candidates_expire, taboo_nominate
 from tests.risk_db.helpers import T0, build_world, handed_case
-from verifier.models import AuditEvent
+from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +132,7 @@ def test_empty_intent_class_is_refused(world):
     candidate = _in_review(world)
     from risk_db.services import taboo_candidate_approve
 
-    with pytest.raises(HorizonRefused) as refused:
+    with pytest.raises(Refused) as refused:
         taboo_candidate_approve(candidate=candidate, actor=world.senior, pattern="ล้มเจ้า", intent_class=" ")
     assert refused.value.field == "intent_class"
 

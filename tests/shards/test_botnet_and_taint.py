@@ -9,7 +9,7 @@ from shards.models import (DormantClique, Locale, ReplyEvent, Shard, SuspendedCo
 from shards.selectors import samples_exportable, taint_list_current
 from shards.services.batches import training_batch_cut
 from shards.services.botnet import reply_graph_rebuild
-from shards.services.rare import locales_classify_rare
+from verifier.services.rare import locales_classify_rare
 from shards.services.samples import graphs_ensure
 from shards.services.taint import clique_decide, spectral_sweep
 from tests.factories import UserFactory

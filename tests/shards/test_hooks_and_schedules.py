@@ -37,7 +37,7 @@ def test_intake_schedules_are_beat_entries():
     tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert tasks["shards.tasks.cut_training_batch"].hour == set(range(0, 24, 4))
     assert tasks["shards.tasks.spectral_sweep"].month_of_year == {1, 4, 7, 10}
-    assert "shards.tasks.rebuild_reply_graph" in tasks and "shards.tasks.classify_rare_locales" in tasks
+    assert "shards.tasks.rebuild_reply_graph" in tasks and "verifier.tasks.classify_rare_locales" in tasks
 
 
 @pytest.mark.django_db

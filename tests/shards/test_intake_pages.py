@@ -4,7 +4,7 @@ import pytest
 from shards.models import BlockListEntry, Correction, SubmitterLedger, TrainingSample
 from tests.factories import UserFactory
 from tests.shards.intake_helpers import item, run
-from verifier.models import AuditEvent
+from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -50,7 +50,7 @@ def test_alert_turns_loud_after_ten_days_degraded():
 
 
 def test_membership_changes_are_audited():
-    from verifier.models import AuditEvent
+    from core.models import AuditEvent
 
     shard, (a, *_) = shard_with_pool("en-US")
     membership_set(user=a, shard=shard, native=True, under_contract=False)
@@ -61,7 +61,7 @@ def test_membership_changes_are_audited():
 
 def test_survey_sets_the_subgroup_and_refuses_missing_answers(client):
     from shards.services.surveys import QUESTIONS
-    from verifier.models import AuditEvent, User
+    from core.models import AuditEvent, User
 
     shard, (alice, *_) = shard_with_pool("en-US")
     client.force_login(alice)

@@ -7,9 +7,10 @@ import pytest
 from shards.models import TrainingSample
 from tests.conftest import login
 from tests.verifier.quality_helpers import T0, pool, ruled_case
-from verifier.models import Appeal, AppealReview, AuditEvent, KappaScore, ReexportItem
+from verifier.models import Appeal, AppealReview, KappaScore, ReexportItem
+from core.models import AuditEvent
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
-from verifier.services.errors import Refused
+from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
 

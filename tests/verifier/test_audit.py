@@ -2,8 +2,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from verifier.models import AuditEvent
-from verifier.services.audit import audit_record
+from core.models import AuditEvent
+from core.audit import audit_record
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

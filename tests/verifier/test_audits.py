@@ -8,12 +8,13 @@ from shards.models import Locale, TrainingSample
 from tests.factories import ShardFactory, UserFactory, make_cases
 from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from shards.services.pools import membership_set
-from verifier.models import Case, ExternalAudit, KappaScore, Rationale, RetrainFlag, User
+from verifier.models import Case, ExternalAudit, KappaScore, Rationale, RetrainFlag
+from core.models import User
 from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
                                       external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta,
                                       rationale_campaign_start, rationale_write)
 from verifier.services.calibration import calibration_answers_submit, calibration_set_build
-from verifier.services.errors import Refused
+from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
 MONTH = T0.date().replace(day=1)

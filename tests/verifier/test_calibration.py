@@ -13,7 +13,7 @@ from verifier.models import CalibrationSet, CulturalNote, KappaScore
 from verifier.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
                                            crosslingual_set_build, kappa_compute, kappa_compute_month,
                                            kappa_of, verifier_calibration_month)
-from verifier.services.errors import Refused
+from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
 MONTH = T0.date().replace(day=1)

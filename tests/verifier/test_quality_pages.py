@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
-from verifier.models import Appeal, Payout, User
+from verifier.models import Appeal, Payout
+from core.models import User
 from verifier.services.calibration import calibration_set_build
 from verifier.services.pay import contract_set, pay_run_execute
 from verifier.services.periods import month_previous, month_start

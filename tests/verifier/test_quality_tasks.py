@@ -9,7 +9,8 @@ from django.utils import timezone
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
 from verifier import tasks
-from verifier.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payout, User
+from verifier.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payout
+from core.models import User
 from verifier.services.pay import contract_set
 from verifier.services.periods import month_previous, month_start
 

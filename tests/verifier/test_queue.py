@@ -7,9 +7,11 @@ import pytest
 from risk_db.models import RuleShardState
 from shards.models import TrainingSample
 from risk_db.services import rule_create
-from verifier.models import Assignment, AuditEvent, Case, CaseTask, Ruling
+from verifier.models import Assignment, Case, CaseTask, Ruling
+from core.models import AuditEvent
 from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
-from verifier.services.rulings import RulingRefused, ruling_record
+from verifier.services.rulings import ruling_record
+from core.errors import Refused
 from tests.factories import make_cases, shard_with_pool, verifier_in
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +35,7 @@ def test_expired_lease_returns_the_case_and_the_late_ruling_is_refused():
     assert case_next(user=bob, now=T0 + timedelta(minutes=9)) is None  # still held
     taken = case_next(user=bob, now=T0 + timedelta(minutes=10, seconds=1))
     assert taken.case == case
-    with pytest.raises(RulingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         ruling_record(user=alice, case=case, answer="no", now=T0 + timedelta(minutes=11))
     assert refused.value.code == "lease_expired"
     ruling_record(user=bob, case=case, answer="yes", now=T0 + timedelta(minutes=11))
@@ -45,7 +47,7 @@ def test_lease_expired_even_when_nobody_took_the_case_meanwhile():
     shard, (alice, *_) = shard_with_pool("en-US")
     [case] = make_cases(shard, 1, at=T0)
     case_next(user=alice, now=T0)
-    with pytest.raises(RulingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         ruling_record(user=alice, case=case, answer="yes", now=T0 + timedelta(minutes=10))
     assert refused.value.code == "lease_expired"
     assert not Ruling.objects.exists()
@@ -57,7 +59,7 @@ def test_second_ruling_is_refused_and_changes_nothing():
     [case] = make_cases(shard, 1, at=T0)
     case_next(user=alice, now=T0)
     ruling_record(user=alice, case=case, answer="yes", now=T0)
-    with pytest.raises(RulingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         ruling_record(user=alice, case=case, answer="no", now=T0)
     assert refused.value.code == "already_ruled"
     case.refresh_from_db()

@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import make_cases, shard_with_pool
-from verifier.models import AuditEvent, Case
+from verifier.models import Case
+from core.models import AuditEvent
 from verifier.tasks import flag_overdue_cases
 
 pytestmark = [pytest.mark.worker, pytest.mark.pg, pytest.mark.redis]

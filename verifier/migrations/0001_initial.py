@@ -5,7 +5,7 @@ import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
-import verifier.models
+import core.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
                 ('role', models.CharField(choices=[('verifier', 'Verifier'), ('senior', 'Senior'), ('admin', 'Admin'), ('intake', 'Intake'), ('trainer', 'Trainer')], default='verifier', max_length=16)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[verifier.models.validate_timezone])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[core.models.validate_timezone])),
                 ('sub_locale', models.CharField(blank=True, help_text='SH-4, from the subgroup survey', max_length=64)),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'Open'), ('leased', 'Leased'), ('done', 'Done'), ('paused', 'Paused')], default='open', max_length=8)),
                 ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='verifier.case')),
-                ('holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='verifier.user')),
                 ('shard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='shards.shard')),
             ],
         ),
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                 ('leased_at', models.DateTimeField()),
                 ('expires_at', models.DateTimeField()),
                 ('outcome', models.CharField(choices=[('active', 'Active'), ('ruled', 'Ruled'), ('skipped', 'Skipped'), ('expired', 'Expired')], default='active', max_length=8)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='verifier.user')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='verifier.case')),
                 ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='verifier.casetask')),
             ],
@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField()),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rulings', to='verifier.case')),
                 ('task', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='ruling', to='verifier.casetask')),
-                ('verifier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rulings', to=settings.AUTH_USER_MODEL)),
+                ('verifier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rulings', to='verifier.user')),
             ],
         ),
         migrations.CreateModel(
@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(auto_now_add=True)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='verifier.case')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='verifier.user')),
             ],
         ),
         migrations.CreateModel(
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.CharField(max_length=64)),
                 ('before', models.JSONField(blank=True, null=True)),
                 ('after', models.JSONField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='verifier.user')),
             ],
             options={
                 'ordering': ['-at', '-id'],

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from verifier.models import Appeal, AppealReview, Case, ReexportItem, Ruling, User
-from verifier.services.audit import audit_record
-from verifier.services.errors import Refused
+from core import live
+from verifier.models import Appeal, AppealReview, Case, ReexportItem, Ruling
+from core.models import User
+from core.audit import audit_record
+from core.errors import Refused
 from verifier.services.rulings import case_accepts_delta
 
 _rng = random.SystemRandom()
@@ -151,7 +153,6 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
 
 def _feed(message: str) -> None:
     """VQ-8: new appeal work shows up in the seniors' live feed (sent after the commit)."""
-    from verifier import live
 
     live.feed_item({"kind": "appeal", "message": message})
 

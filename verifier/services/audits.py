@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from shards.models import Shard
 from verifier.hooks import hook_get
-from verifier.models import (BlindAudit, BlindAuditItem, CalibrationAnswer, Case, CaseTask, ExternalAudit,
-                             ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag, Ruling,
-                             User, DriftReport)
-from verifier.services.audit import audit_record
+from verifier.models import BlindAudit, BlindAuditItem, CalibrationAnswer, Case, CaseTask, ExternalAudit, ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag, Ruling, DriftReport
+from core.models import User
+from core.audit import audit_record
 from verifier.services.calibration import kappa_compute, kappa_of
-from verifier.services.errors import Refused
+from core.errors import Refused
 from verifier.services.periods import month_bounds, month_start, quarter_start
 from verifier.services.queue import NewCase, cases_create
 from verifier.services.rulings import case_accepts_delta

@@ -13,10 +13,10 @@ from sklearn.metrics import cohen_kappa_score
 
 from shards.models import Locale, Shard
 from verifier.hooks import hook_get
-from verifier.models import (CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem,
-                             KappaScore, Ruling, User)
-from verifier.services.audit import audit_record
-from verifier.services.errors import Refused
+from verifier.models import CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem, KappaScore, Ruling
+from core.models import User
+from core.audit import audit_record
+from core.errors import Refused
 from verifier.services.periods import month_bounds, month_start
 
 FOUR = Decimal("0.0001")

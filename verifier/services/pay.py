@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from verifier.models import (AppealReview, Assignment, CalibrationAnswer, Contract, ExternalAuditItem, KappaScore,
-                             PayRun, Payout, Rationale, Ruling, User)
-from verifier.services.audit import audit_record
+from verifier.models import AppealReview, Assignment, CalibrationAnswer, Contract, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, Ruling
+from core.models import User
+from core.audit import audit_record
 from verifier.services.calibration import kappa_bonus_eligible, verifier_calibration_month
-from verifier.services.errors import Refused
+from core.errors import Refused
 from verifier.services.periods import month_bounds, month_is_closed, month_next, month_start
 
 CENT = Decimal("0.01")

@@ -13,8 +13,10 @@ from shards.bulk import rows_insert
 from shards.models import PoolMembership, Shard
 from shards.services.pools import ShardState, shard_state
 from verifier import live
-from verifier.models import Assignment, Case, CaseTask, Skip, User
-from verifier.services.audit import audit_record
+from core.models import User
+from verifier.models import Assignment, Case, CaseTask, Skip
+from verifier.selectors import verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
+from core.audit import audit_record
 
 LIVE = (CaseTask.Status.OPEN, CaseTask.Status.LEASED)
 
@@ -106,19 +108,6 @@ def shard_resume_paused(*, shard: Shard) -> int:
 
 # ---- the verifier's day and eligibility ---------------------------------------------------
 
-def verifier_day_start(*, user: User, now: datetime) -> datetime:
-    """Local midnight of the verifier's own day (VQ-3 "per day" means their time zone)."""
-    local = now.astimezone(user.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    return (Assignment.objects.filter(user=user, kind=Case.Kind.TABOO,
-                                      leased_at__gte=verifier_day_start(user=user, now=now))
-            .values("case_id").distinct().count())
-
-
 def verifier_shards(*, user: User) -> tuple[list[int], list[int]]:
     """(shards the user works in, shards where they may also see native-only cases)."""
     rows = PoolMembership.objects.filter(user=user, active=True, under_contract=True).values_list("shard_id", "native")
@@ -176,7 +165,7 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
             if lease.case.is_taboo:  # only taboo work moves the cap counter (VQ-3)
                 if verifier_taboo_count_today(user=user, now=now) >= cap:
                     transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
-                live.cap_changed(user)
+                live.cap_changed(user, taboo_today=verifier_taboo_count_today)
             return lease
     if capped and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards).filter(
             kind=Case.Kind.TABOO).exists():

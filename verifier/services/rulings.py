@@ -7,14 +7,10 @@ from django.utils import timezone
 from shards.services.ledgers import ledger_record_ruling
 from shards.services.samples import sample_record_accepted
 from verifier import live
-from verifier.models import Assignment, Case, CaseTask, Ruling, User
-from verifier.services.audit import audit_record
-
-
-class RulingRefused(Exception):
-    def __init__(self, code: str, detail: str, status: int):
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
+from verifier.models import Assignment, Case, CaseTask, Ruling
+from core.models import User
+from core.audit import audit_record
+from core.errors import Refused
 
 
 def case_accepts_delta(*, case: Case, answer: str) -> bool:
@@ -27,13 +23,13 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
     case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock."""
     now = now or timezone.now()
     if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
-        raise RulingRefused("invalid", "answer must be \"yes\" or \"no\".", 400)
+        raise Refused("invalid", "answer must be \"yes\" or \"no\".", 400)
     try:
         with transaction.atomic():
             ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
     except IntegrityError:
         # A concurrent second ruling by the same person lost the race to the unique constraint.
-        raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
+        raise Refused("already_ruled", "You have already ruled on this case.", 409)
     live.queue_changed({case.shard_id})
     return ruling
 
@@ -47,11 +43,11 @@ def _is_blind_flip(case: Case) -> bool:
 
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
     if Ruling.objects.filter(case=case, verifier=user).exists():
-        raise RulingRefused("already_ruled", "You have already ruled on this case.", 409)
+        raise Refused("already_ruled", "You have already ruled on this case.", 409)
     task = (CaseTask.objects.select_for_update()
             .filter(case=case, holder=user, status=CaseTask.Status.LEASED).first())
     if task is None or task.lease_expires_at <= now:
-        raise RulingRefused("lease_expired",
+        raise Refused("lease_expired",
                             "Your 10-minute hold on this case ended, so it went back to the queue. "
                             "Nothing was recorded; take the next case.", 409)
     case = Case.objects.select_for_update().get(pk=case.pk)

@@ -13,7 +13,8 @@ from risk_db.services import (ComplaintIn, SurveyIn, WouldHitIn, complaints_reco
                               would_hits_record)
 from risk_db.services.hits import scoring_volume_record
 from shards.models import Shard
-from verifier.models import Case, User
+from verifier.models import Case
+from core.models import User
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from shards.intake.pipeline import corrections_intake
 from shards.models import Locale, Shard, SubgroupSurvey
 from shards.services.lexicons import lexicon_load_file
 from shards.services.pools import membership_set
-from verifier.models import User
+from core.models import User
 
 LOCALES = [
     # code, name, language, rare, time zone of its verifiers

@@ -1,21 +1,13 @@
-"""API plumbing shared by every app: the error shape, role permissions."""
-from rest_framework import exceptions, permissions
-from rest_framework.response import Response
+"""DRF plumbing shared by every app: the error shape (SPEC 8)."""
+from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class ApiError(exceptions.APIException):
-    """A refusal with a stable `code` (SPEC 8: `{"code": ..., "detail": ...}`)."""
-
-    def __init__(self, code: str, detail: str, status_code: int = 400, errors: dict | None = None):
-        super().__init__(detail=detail, code=code)
-        self.status_code = status_code
-        self.code = code
-        self.errors = errors or {}
+from core.errors import Refused
+from rest_framework.response import Response
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ApiError):
+    if isinstance(exc, Refused):
         body = {"code": exc.code, "detail": str(exc.detail)}
         if exc.errors:
             body["errors"] = exc.errors
@@ -36,17 +28,3 @@ def exception_handler(exc, context):
         detail = data.get("detail", data) if isinstance(data, dict) else data
         response.data = {"code": code, "detail": str(detail)}
     return response
-
-
-class HasRole(permissions.BasePermission):
-    """Only the named roles may use the endpoint; every other one is denied (SPEC 1)."""
-
-    roles: tuple[str, ...] = ()
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.role in self.roles)
-
-
-def roles(*names: str) -> type[HasRole]:
-    return type(f"Role_{'_'.join(names)}", (HasRole,), {"roles": names})

@@ -1,7 +1,7 @@
 """VQ-7: the one way anything is written to the audit log."""
 from typing import Any
 
-from verifier.models import AuditEvent, User
+from core.models import AuditEvent, User
 
 
 def audit_record(*, actor: User | None, action: str, obj: Any = None, object_type: str = "",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The lowest layer: people, the audit log, the live feed, roles, errors, text and bulk parsing."""
+
+    name = "core"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,27 @@
+"""The text normaliser every app matches with (SH-3 tagging, intake keys, block list, RK-2 terms).
+
+`text_normalise` is the one form texts are compared in. `token_normalise` is the stricter form of a
+single nominated term (RK-2), built on the same steps plus compatibility folding, Arabic diacritics
+and edge punctuation; it lives here so both forms change together.
+"""
+import re
+import unicodedata
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_IGNORABLE = re.compile("[\u0640\u064b-\u065f\u0670\u200b-\u200d\u2060\ufeff]")  # tatweel, harakat, zero-width
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def text_normalise(text: str) -> str:
+    """NFC, case-folded, zero-width characters removed, runs of spaces collapsed."""
+    text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH).casefold()
+    return re.sub(r"\s+", " ", text)
+
+
+def token_normalise(term: str) -> str:
+    """RK-2: NFKC, case-folded, Arabic tatweel/harakat and zero-width characters removed, punctuation
+    trimmed from the ends, inner whitespace collapsed. Thai tone marks are kept: they change the word."""
+    text = unicodedata.normalize("NFKC", term or "").casefold()
+    text = _IGNORABLE.sub("", text)
+    text = " ".join(text.split())
+    return _EDGE.sub("", text)
