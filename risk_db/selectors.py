@@ -45,6 +45,7 @@ def rules_for_scoring() -> list[ScoringRule]:
 @dataclass
 class LiveIndex:
     build_id: int | None
+    key: tuple  # (build id, fingerprint)
     entries: list[dict]
     patterns: object  # re2 Set over entries
 
@@ -71,12 +72,15 @@ def live_index() -> LiveIndex:
     from risk_db.models import IndexBuild
     from risk_db.services.index import index_set_compile
 
-    row = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).values("pk").first()
+    # Keyed by id and fingerprint: SQLite reuses the id of a rolled-back row, and a build with the
+    # same fingerprint has the same entries, so its compiled set is the same.
+    row = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).values("pk", "fingerprint").first()
     build_id = row["pk"] if row else None
+    key = (build_id, row["fingerprint"] if row else None)
     cached = _live.get("index")
-    if cached is None or cached.build_id != build_id:
+    if cached is None or cached.key != key:
         entries = IndexBuild.objects.get(pk=build_id).entries if build_id else []
-        cached = LiveIndex(build_id=build_id, entries=entries, patterns=index_set_compile(entries))
+        cached = LiveIndex(build_id=build_id, key=key, entries=entries, patterns=index_set_compile(entries))
         _live["index"] = cached  # one assignment: readers see the old index or the new one, never half
     return cached
 

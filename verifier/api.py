@@ -1,5 +1,4 @@
 """Verifier API (SPEC 8): who am I, next case, ruling, skip. Views parse, authorise, call a service."""
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -9,7 +8,7 @@ from core.errors import Refused
 from core.permissions import roles
 from verifier.models import Case
 from core.models import User
-from verifier.selectors import case_get_visible, shards_overview
+from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
 
@@ -52,7 +51,7 @@ class MeView(APIView):
             "role": user.role,
             "shards": sorted(user.memberships.filter(active=True).values_list("shard__code", flat=True)),
             "taboo_today": verifier_taboo_count_today(user=user),
-            "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"],
+            "taboo_cap": taboo_daily_cap(),
         })
 
 
@@ -73,7 +72,7 @@ class NextCaseView(APIView):
             lease = case_next(user=request.user)
         except DailyCapReached:
             raise Refused("daily_cap_reached",
-                           f"You have reached today's limit of {settings.VERIFIER['TABOO_DAILY_CAP']} taboo cases; "
+                           f"You have reached today's limit of {taboo_daily_cap()} taboo cases; "
                            "it resets at midnight in your time zone.", status.HTTP_429_TOO_MANY_REQUESTS)
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,11 +2,10 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from django.conf import settings
 
 from core import live
 from shards.models import PoolMembership
-from verifier.selectors import shard_depths, verifier_taboo_count_today
+from verifier.selectors import shard_depths, taboo_daily_cap, verifier_taboo_count_today
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -34,7 +33,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _snapshot(self, user):
         events = [{"type": "cap", "taboo_today": verifier_taboo_count_today(user=user),
-                   "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]}]
+                   "taboo_cap": taboo_daily_cap()}]
         shard_ids = list(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
         events += [{"type": "queue_depth", "shard_id": s, **d} for s, d in shard_depths(shard_ids=shard_ids).items()]
         return events

@@ -4,11 +4,10 @@ Depth pushes are throttled per shard: at 500 rulings a second one count a second
 """
 import time
 
-from django.conf import settings
 from django.db import transaction
 
 from core.live import OPS_GROUP, feed_item, send, shard_group, user_group  # noqa: F401 (re-exported for callers)
-from verifier.selectors import shard_depths
+from verifier.selectors import shard_depths, taboo_daily_cap
 
 _last_depth_push: dict[int, float] = {}
 DEPTH_PUSH_INTERVAL_S = 1.0
@@ -35,6 +34,6 @@ def cap_changed(user, *, taboo_today) -> None:
 
     def push():
         send(user_group(user.pk), {"type": "cap", "taboo_today": taboo_today(user=user),
-                                   "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]})
+                                   "taboo_cap": taboo_daily_cap()})
 
     transaction.on_commit(push)

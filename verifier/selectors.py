@@ -1,6 +1,7 @@
 """Reads for the verifier app: who may see what, queue depths, overdue cases."""
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -70,6 +71,12 @@ def cases_overdue(*, user: User, limit: int = 50):
 
 
 # ---- the verifier's day (VQ-3) ------------------------------------------------------------
+
+def taboo_daily_cap() -> int:
+    """VQ-3: taboo cases a verifier may see in their own day (the one place the setting is read)."""
+    return settings.VERIFIER["TABOO_DAILY_CAP"]
+
+
 
 def verifier_day_start(*, user: User, now: datetime) -> datetime:
     """Local midnight of the verifier's own day (VQ-3 "per day" means their time zone)."""

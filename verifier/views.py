@@ -1,6 +1,5 @@
 """HTMX pages: the verifier's queue and the senior/admin overview. Views stay thin."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -8,7 +7,7 @@ from django.views.decorators.http import require_POST
 from shards.models import Alert
 from verifier.api import TABOO_BANNER
 from core.models import User
-from verifier.selectors import case_get_visible, cases_overdue, shards_overview
+from verifier.selectors import case_get_visible, cases_overdue, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, case_next, case_skip, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
 from core.errors import Refused
@@ -25,7 +24,7 @@ def home(request):
 
 
 def _cap_context(user) -> dict:
-    return {"taboo_today": verifier_taboo_count_today(user=user), "taboo_cap": settings.VERIFIER["TABOO_DAILY_CAP"]}
+    return {"taboo_today": verifier_taboo_count_today(user=user), "taboo_cap": taboo_daily_cap()}
 
 
 @role_required(User.Role.VERIFIER)

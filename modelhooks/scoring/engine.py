@@ -14,6 +14,7 @@ from functools import lru_cache
 import hyperscan
 import numpy as np
 import re2
+from django.conf import settings
 
 from modelhooks.scoring.patterns import (_ASCII_WORD_TABLE, PatternUnsupported, _non_ascii_non_word, pattern_translate,
                                          word_text)
@@ -46,7 +47,7 @@ def _re2_options():
     o = re2.Options()
     o.case_sensitive = False
     o.log_errors = False
-    o.max_mem = 64 << 20
+    o.max_mem = settings.RISK_DB["RE2_MAX_MEM"]  # RK-4: the same budget the rule was accepted under
     return o
 
 

@@ -6,9 +6,10 @@ Each step works on the whole batch with a fixed number of queries, whatever the 
 """
 import hashlib
 import math
+from typing import NamedTuple
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -377,16 +378,27 @@ def consensus(batch: IntakeBatch) -> None:
         _post_consensus(mine, rows, locale=locale, low_volume=low, book=book)
 
 
+class Backing(NamedTuple):
+    """One user's correction of a post, as the consensus and the conflict resolver weigh it."""
+
+    user: str  # submitter id
+    key: str  # normalised correction (IN-5: same key = same correction)
+    number: float | None  # the number it claims, if any (IN-6)
+    at: datetime
+    native: str  # the corrected text as sent
+    english: str  # its English form (IN-2)
+
+
 def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
     cfg = settings.INTAKE
     ref = max(i.data["at"] for i in items)
     conflict_since = ref - timedelta(hours=cfg["CONFLICT_WINDOW_HOURS"])
-    # Every backing of this post in the window: (submitter, norm_key, number, at, native text, english).
-    entries = [(r["submitter_id"], r["norm_key"], r["numeric_value"], r["at"], r["corrected_text"], r["english_text"])
-               for r in rows if r["at"] > conflict_since]
-    entries += [(i.data["submitter_id"], i.norm_key, i.numeric_value, i.data["at"], i.corrected_text, i.english_text)
-                for i in items]
-    numbers = {e[2] for e in entries if e[2] is not None}
+    # Every backing of this post in the window.
+    entries = [Backing(r["submitter_id"], r["norm_key"], r["numeric_value"], r["at"], r["corrected_text"],
+                       r["english_text"]) for r in rows if r["at"] > conflict_since]
+    entries += [Backing(i.data["submitter_id"], i.norm_key, i.numeric_value, i.data["at"], i.corrected_text,
+                        i.english_text) for i in items]
+    numbers = {e.number for e in entries if e.number is not None}
     if len(numbers) >= 2:
         _resolve_conflict(items, entries, locale=locale, low_volume=low_volume, book=book, ref=ref)
         return
@@ -402,7 +414,7 @@ def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
         by_key[item.norm_key].append(item)
     for key, key_items in by_key.items():
         at = max(i.data["at"] for i in key_items)
-        users = {e[0] for e in entries if e[1] == key and at - window < e[3] <= at}
+        users = {e.user for e in entries if e.key == key and at - window < e.at <= at}
         weight = sum(book[(u, locale)].flag_weight for u in users)
         if weight >= cfg["AUTO_ACCEPT_USERS"] - 1e-9:
             accept = CrowdAccept(rule="auto_accept", text_delta=key_items[-1].corrected_text,
@@ -417,18 +429,18 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
     """IN-6: oracle first; else a merge weighted by corroboration; beyond 2 sigma, a human."""
     cfg = settings.INTAKE
     post = items[0].data
-    values = {e[2] for e in entries if e[2] is not None}
+    values = {e.number for e in entries if e.number is not None}
     oracle_value = hooks.oracle().lookup(post_id=post["post_id"], post_text=post["post_text"], at=ref,
                                          window_hours=cfg["CONFLICT_WINDOW_HOURS"])
     latest = {}
-    for e in sorted(entries, key=lambda e: e[3]):
-        if e[2] is not None:
-            latest[e[0]] = e  # each user's latest number counts once
+    for e in sorted(entries, key=lambda e: e.at):
+        if e.number is not None:
+            latest[e.user] = e  # each user's latest number counts once
     if oracle_value is not None and any(math.isclose(v, oracle_value, rel_tol=1e-9) for v in values):
-        winner = next(e for e in reversed(sorted(entries, key=lambda e: e[3]))
-                      if e[2] is not None and math.isclose(e[2], oracle_value, rel_tol=1e-9))
-        accept = CrowdAccept(rule="conflict_resolver:oracle", text_delta=winner[4],
-                             backers={u: math.isclose(e[2], oracle_value, rel_tol=1e-9) for u, e in latest.items()},
+        winner = next(e for e in reversed(sorted(entries, key=lambda e: e.at))
+                      if e.number is not None and math.isclose(e.number, oracle_value, rel_tol=1e-9))
+        accept = CrowdAccept(rule="conflict_resolver:oracle", text_delta=winner.native,
+                             backers={u: math.isclose(e.number, oracle_value, rel_tol=1e-9) for u, e in latest.items()},
                              numeric_delta=_relative_delta(post["post_text"], oracle_value, values, post))
         for item in items:
             item.accept = accept
@@ -441,7 +453,7 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
         return
     weights = {u: book[(u, locale)].score * book[(u, locale)].flag_weight for u in latest}
     total = sum(weights.values()) or 1.0
-    merged = sum(weights[u] * e[2] for u, e in latest.items()) / total
+    merged = sum(weights[u] * e.number for u, e in latest.items()) / total
     delta = _relative_delta(post["post_text"], merged, values, post)
     mean, sigma = ledgers.numeric_history(locale_code=locale)
     if abs(delta - mean) > cfg["CONFLICT_SIGMA"] * sigma:
@@ -450,13 +462,13 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
             item.reason = (f"The merged value {merged:g} moves the post by {delta:+.2f} (relative), beyond "
                            f"{cfg['CONFLICT_SIGMA']:g} sigma ({sigma:.2f}) of this locale's history: a human decides (IN-6).")
         return
-    heaviest = max(latest.values(), key=lambda e: (weights[e[0]], e[3]))
+    heaviest = max(latest.values(), key=lambda e: (weights[e.user], e.at))
     value = f"{merged:.0f}" if abs(merged - round(merged)) < 0.05 else f"{merged:.1f}"
-    english = number_replace(heaviest[5], value)
-    native = hooks.mt().back_translate(english, native=heaviest[4], language=items[0].language or "en") \
+    english = number_replace(heaviest.english, value)
+    native = hooks.mt().back_translate(english, native=heaviest.native, language=items[0].language or "en") \
         if items[0].language != settings.INTAKE["MODEL_DEFAULT_LANGUAGE"] else english
     accept = CrowdAccept(rule="conflict_resolver:merge", text_delta=native,
-                         backers={u: math.isclose(e[2], merged, rel_tol=0.05) for u, e in latest.items()},
+                         backers={u: math.isclose(e.number, merged, rel_tol=0.05) for u, e in latest.items()},
                          numeric_delta=delta)
     for item in items:
         item.accept = accept

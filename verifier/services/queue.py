@@ -15,7 +15,7 @@ from shards.services.pools import ShardState, shard_state
 from verifier import live
 from core.models import User
 from verifier.models import Assignment, Case, CaseTask, Skip
-from verifier.selectors import verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
+from verifier.selectors import taboo_daily_cap, verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
 from core.audit import audit_record
 
 LIVE = (CaseTask.Status.OPEN, CaseTask.Status.LEASED)
@@ -149,7 +149,7 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
     any_shards, native_shards = verifier_shards(user=user)
     if not any_shards:
         return None
-    cap = settings.VERIFIER["TABOO_DAILY_CAP"]
+    cap = taboo_daily_cap()
     capped = verifier_taboo_count_today(user=user, now=now) >= cap
     base = _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards)
     if capped:
@@ -217,7 +217,7 @@ def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:
 
 def shard_all_capped(*, shard: Shard, now: datetime) -> bool:
     """True when every eligible (native, under contract) verifier of the shard is at the taboo cap."""
-    cap = settings.VERIFIER["TABOO_DAILY_CAP"]
+    cap = taboo_daily_cap()
     verifiers = User.objects.filter(role=User.Role.VERIFIER, memberships__shard=shard, memberships__native=True,
                                     memberships__active=True, memberships__under_contract=True)
     return all(verifier_taboo_count_today(user=u, now=now) >= cap for u in verifiers) and verifiers.exists()
