@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from risk_db.models import Rule, RuleShardState, RuleVersion
+from core.admin import ReadOnlyAdmin
+
+from risk_db.models import (Complaint, IndexBuild, LocalVerifyItem, Rule, RuleShardState, RuleTransition, RuleVersion,
+                            SurveyResponse, TabooCandidate, TabooNomination)
 
 
 class RuleVersionInline(admin.TabularInline):
@@ -25,21 +28,6 @@ class RuleAdmin(admin.ModelAdmin):
     inlines = [RuleVersionInline, RuleShardStateInline]
 
 
-from risk_db.models import (Complaint, IndexBuild, LocalVerifyItem, RuleTransition, SurveyResponse,  # noqa: E402
-                            TabooCandidate, TabooNomination)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence and history are written by services only; the admin shows them."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(RuleTransition)

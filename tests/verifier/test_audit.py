@@ -38,7 +38,7 @@ def test_admin_offers_no_add_change_or_delete(client):
     admin = UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
     event = audit_record(actor=admin, action="x", object_type="y", object_id="1")
     client.force_login(admin)
-    assert client.get("/admin/verifier/auditevent/").status_code == 200
-    assert client.get("/admin/verifier/auditevent/add/").status_code == 403
-    assert client.post(f"/admin/verifier/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/core/auditevent/").status_code == 200
+    assert client.get("/admin/core/auditevent/add/").status_code == 403
+    assert client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
