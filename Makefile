@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SHELL := /bin/bash
 BENCH ?=
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,6 +30,17 @@ run: install
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# Lint: ruff (lint + format check), the layer contract (import-linter), and no missing migration.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 $(PY) -m bench.run $(BENCH)
