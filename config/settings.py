@@ -213,8 +213,6 @@ INTAKE = {
     ],
     # ---- issue 3: the defences (SPEC IN-2..IN-12, SH-2) ----
     "MODEL_DEFAULT_LANGUAGE": "en",  # IN-2: other languages go through the MT hook
-    "MT_HOOK": "modelhooks.hooks.mt",  # IN-2 / MH-6; falls back to shards.hooks_fallback
-    "ORACLE_HOOK": "modelhooks.hooks.public_record_oracle",  # IN-6 / MH-6; same fallback
     "RATE_LIMIT_MAX": 3,  # IN-3: corrections per key per window
     "RATE_LIMIT_WINDOW_HOURS": 24,
     "RATE_LIMIT_COOLOFF_HOURS": 12,  # IN-3: a burst over the limit starts this cool-off
@@ -261,14 +259,15 @@ VERIFIER = {
 }
 
 MODELHOOKS = {
-    # MH-6: the implementation of each model kind; classes ending in StandIn are offline stand-ins.
+    # MH-6: the implementation of each model kind, for every app (docs/hooks.md); classes ending in
+    # StandIn are offline stand-ins. The VERIFIER_* variables name a class (they once named the verifier's own hooks).
     "HOOKS": {
-        "EMBEDDER": "modelhooks.hooks.embedders.MiniLMEmbedder",
+        "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embedders.MiniLMEmbedder"),
         "CHAR_EMBEDDER": "modelhooks.hooks.embedders.CharNgramEmbedder",
         "SENTIMENT": "modelhooks.hooks.others.VaderSentiment",
-        "MT": "modelhooks.hooks.others.MachineTranslatorStandIn",
+        "MT": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.others.MachineTranslatorStandIn"),
         "ORACLE": "modelhooks.hooks.others.OracleStandIn",
-        "PARAPHRASER": "modelhooks.hooks.others.ParaphraserStandIn",
+        "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.others.ParaphraserStandIn"),
         "OCR": "modelhooks.hooks.others.OcrStandIn",
         "CANARY_TARGET": "modelhooks.hooks.others.CanaryTargetStandIn",
     },
@@ -324,8 +323,6 @@ RISK_DB = {
     "TOO_BROAD_SHARE": 0.05,  # RK-4: refused when it matches more than this share of the sample corpus
     "SAMPLE_CORPUS": str(BASE_DIR / "risk_db" / "corpus" / "sample_posts.txt"),
     "SAMPLE_RECENT_POSTS": 2000,  # RK-4: recent case texts added to the sample corpus
-    "EMBEDDER_HOOK": "modelhooks.hooks.embed",  # RK-3 / MH-2; falls back to CharNgramEmbedderStandIn
-    "SENTIMENT_HOOK": "modelhooks.hooks.sentiment",  # RK-6; falls back to LexiconSentimentStandIn
     "SHADOW_DAYS": 7,  # RK-5: days in shadow before graduation is decided
     "SHADOW_MAX_DAYS": 28,  # RK-5: with too little evidence at day 7 we wait, and drop at day 28
     "GRADUATION_COMPLAINT_SHARE": 0.20,  # RK-5: prevented complaints >= 20 % of all complaints there
@@ -387,13 +384,6 @@ PAY = {
     "SESSION_TAIL_MINUTES": 2,  # CA-6: credit after a session's last action (reading the last case)
     "BONUS_SHARE": Decimal("0.10"),  # CA-2: the monthly bonus is 10 % of the month's base pay
     "CLOSE_DELAY_DAYS": 0,  # a month is closed this many days after it ends (UTC)
-}
-# Model hooks (MH-6) this app calls: a dotted path each. A missing hook falls back to the named
-# stand-in in verifier/hook_standins.py (paraphraser, MT) or the real MiniLM model (embedder).
-VERIFIER_HOOKS = {
-    "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.paraphrase"),
-    "TRANSLATOR": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.mt"),
-    "EMBEDDER": os.environ.get("VERIFIER_EMBEDDER", "modelhooks.hooks.embed"),
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"YesNoEnum": ["yes", "no"]}
 CELERY_BEAT_SCHEDULE.update({

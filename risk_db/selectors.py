@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
+from modelhooks import hooks
 from risk_db.models import RuleShardState, RuleVersion
 
 
@@ -57,9 +58,7 @@ class LiveIndex:
         found = [self.entries[i] for i in sorted(self.patterns.Match(text) or [])]
         found = [e for e in found if e["shards"].get(shard_code) in states]
         if any(e["kind"] == "keyword_sentiment" for e in found):
-            from risk_db import hooks
-
-            [score], _ = hooks.sentiment([text])
+            score = float(hooks.sentiment(text))
             found = [e for e in found if e["kind"] != "keyword_sentiment" or score >= (e["min_sentiment"] or 0.0)]
         return found
 

@@ -1,14 +1,19 @@
-"""MH-6: every model sits behind a small interface; the implementation is named in settings.
+"""MH-6: the one model-hook registry. Every model sits behind a small interface (`base.py`); the
+implementation of each kind is named in `settings.MODELHOOKS["HOOKS"]` (docs/hooks.md).
 
-`settings.MODELHOOKS["HOOKS"]` maps a kind (EMBEDDER, MT, ORACLE, SENTIMENT, PARAPHRASER, OCR,
-CANARY_TARGET) to a dotted class path. Real defaults where a package ships the model offline
-(all-MiniLM-L6-v2, scikit-learn char n-grams, VADER's lexicon); classes whose names end in
-`StandIn` are deterministic stand-ins for what cannot be had offline (MT, oracle, paraphraser, OCR,
-canary target). Other apps call the module-level entry points (`embed`, `mt`, `oracle`, `paraphrase`,
-`sentiment`, `ocr`) through dotted paths in their own settings.
+`settings.MODELHOOKS["HOOKS"]` maps a kind (see KINDS) to a dotted class path. Real defaults where a
+package ships the model offline (all-MiniLM-L6-v2, scikit-learn char n-grams, VADER's lexicon);
+classes whose names end in `StandIn` are deterministic stand-ins for what cannot be had offline (MT,
+oracle, paraphraser, OCR, canary target). A path that does not import falls back, with a warning, to
+the kind's default in DEFAULT_HOOKS. Every app calls the module-level entry points (`embed`, `mt`,
+`oracle` / `public_record_oracle`, `paraphrase`, `sentiment`, `ocr`, `hook(kind).name`).
+
+This package is the lowest app layer above core: it imports no other app, and models load lazily, so
+`import modelhooks.hooks` is cheap.
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from django.conf import settings
@@ -16,21 +21,42 @@ from django.utils.module_loading import import_string
 
 from modelhooks.hooks.base import (CanaryTarget, Embedder, EmbeddingResult, MachineTranslator, OcrReader, Oracle,
                                    OracleAnswer, Paraphraser, SentimentScorer)
+from modelhooks.hooks.scripts import covered_by_model
 
-KINDS = ("EMBEDDER", "CHAR_EMBEDDER", "MT", "ORACLE", "SENTIMENT", "PARAPHRASER", "OCR", "CANARY_TARGET")
+log = logging.getLogger(__name__)
+
+# The kind's default implementation: what config/settings.py names, and the fallback for a path that does not import.
+DEFAULT_HOOKS = {
+    "EMBEDDER": "modelhooks.hooks.embedders.MiniLMEmbedder",
+    "CHAR_EMBEDDER": "modelhooks.hooks.embedders.CharNgramEmbedder",
+    "SENTIMENT": "modelhooks.hooks.others.VaderSentiment",
+    "MT": "modelhooks.hooks.others.MachineTranslatorStandIn",
+    "ORACLE": "modelhooks.hooks.others.OracleStandIn",
+    "PARAPHRASER": "modelhooks.hooks.others.ParaphraserStandIn",
+    "OCR": "modelhooks.hooks.others.OcrStandIn",
+    "CANARY_TARGET": "modelhooks.hooks.others.CanaryTargetStandIn",
+}
+KINDS = tuple(DEFAULT_HOOKS)
+EMBEDDER_KINDS = ("EMBEDDER", "CHAR_EMBEDDER")
 
 __all__ = ["CanaryTarget", "Embedder", "EmbeddingResult", "MachineTranslator", "OcrReader", "Oracle", "OracleAnswer",
            "Paraphraser", "SentimentScorer", "hook", "embed", "embed_with", "embedder_for_text", "mt", "oracle",
-           "paraphrase", "sentiment", "ocr", "public_record_oracle", "KINDS"]
+           "paraphrase", "sentiment", "ocr", "public_record_oracle", "KINDS", "DEFAULT_HOOKS"]
 
 
 @lru_cache(maxsize=None)
 def _hook(kind: str, path: str):
-    return import_string(path)()
+    try:
+        target = import_string(path)
+    except ImportError:
+        # said once per process and path (the cache); the name of what ran is recorded with each result
+        log.warning("model hook %s: %r does not import; using the default %s", kind, path, DEFAULT_HOOKS[kind])
+        target = import_string(DEFAULT_HOOKS[kind])
+    return target()
 
 
 def hook(kind: str):
-    """The configured implementation of `kind` (one instance per process; models load lazily)."""
+    """The configured implementation of `kind` (one instance per process and path; models load lazily)."""
     kind = kind.upper()
     try:
         path = settings.MODELHOOKS["HOOKS"][kind]
@@ -41,14 +67,12 @@ def hook(kind: str):
 
 def embedder_for_text(text: str) -> Embedder:
     """MH-2: the sentence model for scripts it covers, the char n-gram embedder for the rest."""
-    from modelhooks.hooks.scripts import covered_by_model
-
     return hook("EMBEDDER") if covered_by_model(text) else hook("CHAR_EMBEDDER")
 
 
 def embed_with(name: str) -> Embedder:
     """The embedder whose `name` is recorded on a rule or a cached vector."""
-    for kind in ("EMBEDDER", "CHAR_EMBEDDER"):
+    for kind in EMBEDDER_KINDS:
         e = hook(kind)
         if e.name == name:
             return e
@@ -72,22 +96,15 @@ def embed(texts: list[str]) -> list[EmbeddingResult]:
     return out  # type: ignore[return-value]
 
 
-def _is_stand_in(impl) -> bool:
-    return type(impl).__name__.endswith("StandIn")
-
-
 def mt(text: str | None = None, source: str | None = None, target: str | None = None):
-    """IN-2 / MH-6: machine translation. `mt(text, source, target)` returns the translation.
+    """IN-2 / CA-4 / MH-6: machine translation. `mt(text, source, target)` returns the translation.
     `mt()` with no arguments returns intake's translator object (`translate(text, *, source,
-    target="en")`, `back_translate(english, *, native, language)`, see shards/hooks.py): with no MT
-    model offline that is intake's own digit-normalising stand-in; with a real one, an adapter."""
+    target="en")`, `back_translate(english, *, native, language)`): the MT hook's own intake face
+    where it has one (the stand-in does: it only makes numbers comparable), else an adapter."""
     if text is None:
         impl = hook("MT")
-        if _is_stand_in(impl):
-            from shards import hooks_fallback
-
-            return hooks_fallback.stand_in_translator
-        return _IntakeTranslator(impl)
+        face = getattr(impl, "intake_translator", None)
+        return face() if face is not None else _IntakeTranslator(impl)
     return hook("MT").translate(text, source=source, target=target)
 
 
@@ -104,14 +121,9 @@ class _IntakeTranslator:
 
 
 def public_record_oracle():
-    """IN-6 / MH-6 for intake (`lookup(*, post_id, post_text, at, window_hours) -> float | None`,
-    see shards/hooks.py): intake's stand-in while the oracle is a stand-in, else an adapter."""
-    impl = hook("ORACLE")
-    if _is_stand_in(impl):
-        from shards import hooks_fallback
-
-        return hooks_fallback.stand_in_oracle
-    return _IntakeOracle(impl)
+    """IN-6 / MH-6 for intake: `lookup(*, post_id, post_text, at, window_hours) -> float | None`, over
+    the configured oracle (asked with the post text)."""
+    return _IntakeOracle(hook("ORACLE"))
 
 
 class _IntakeOracle:

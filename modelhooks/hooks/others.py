@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 
+import numpy as np
+from django.conf import settings
+
+from modelhooks.hooks import hook
 from modelhooks.hooks.base import OracleAnswer
+
+_DIGITS = {}
+for _block in (0x0660, 0x06F0, 0x0E50, 0x0966, 0x09E6):  # Arabic-Indic, Persian, Thai, Devanagari, Bengali
+    for _i in range(10):
+        _DIGITS[_block + _i] = str(_i)
 
 
 class VaderSentiment:
@@ -16,7 +26,7 @@ class VaderSentiment:
     name = "vader"
 
     def __init__(self):
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # loads its lexicon: only when used
 
         self._analyzer = SentimentIntensityAnalyzer()
 
@@ -26,7 +36,11 @@ class VaderSentiment:
 
 class MachineTranslatorStandIn:
     """No MT model ships offline. Deterministic: tags the text with the language pair and returns it
-    unchanged, so round trips are exact and tests can see the hook was called."""
+    unchanged, so round trips are exact and tests can see the hook was called.
+
+    Intake (IN-2, IN-6) uses MT only to compare numbers across scripts, which a tag would spoil, so
+    its face of this stand-in (`intake_translator()`, what `modelhooks.hooks.mt()` returns) leaves the
+    words as they are and maps native digits to ASCII."""
 
     name = "mt-stand-in"
 
@@ -34,6 +48,29 @@ class MachineTranslatorStandIn:
         if source.split("-")[0] == target.split("-")[0]:
             return text
         return f"[{source}->{target}] {text}"
+
+    def intake_translator(self) -> "_NumbersOnlyTranslator":
+        return _NumbersOnlyTranslator(self.name)
+
+
+class _NumbersOnlyTranslator:
+    """Intake's face of MachineTranslatorStandIn: `translate` and `back_translate` keep the interface
+    intake calls, and only make numbers comparable."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def translate(self, text: str, *, source: str, target: str = "en") -> str:
+        return unicodedata.normalize("NFKC", text).translate(_DIGITS)
+
+    def back_translate(self, english: str, *, native: str, language: str) -> str:
+        """The approved delta on native tokens: the native text with its number set to the English one."""
+        numbers = re.findall(r"\d[\d,.]*", english)
+        if not numbers:
+            return native
+        value = numbers[0]
+        native_ascii = self.translate(native, source=language)
+        return re.sub(r"\d[\d,.]*", value, native_ascii, count=1)
 
 
 class OracleStandIn:
@@ -43,8 +80,6 @@ class OracleStandIn:
     name = "oracle-stand-in"
 
     def lookup(self, query: str, *, at: datetime | None = None, window_hours: float | None = None) -> OracleAnswer:
-        from django.conf import settings
-
         facts = settings.MODELHOOKS.get("ORACLE_FACTS", {})
         return OracleAnswer(value=facts.get(query.strip().lower()), source=self.name, at=at)
 
@@ -91,10 +126,6 @@ class CanaryTargetStandIn:
         """Real mean-pooled hidden states of all-MiniLM-L6-v2 for the probes, plus a small
         deterministic per-release drift (releases are not reachable offline): the same release
         always gives the same states; another release moves them a little."""
-        import numpy as np
-
-        from modelhooks.hooks import hook
-
         base = hook("EMBEDDER").encode(texts)
         seed = int.from_bytes(hashlib.sha256(release.encode()).digest()[:8], "big")
         drift = np.random.default_rng(seed).normal(scale=0.02, size=base.shape).astype(np.float32)

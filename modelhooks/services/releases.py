@@ -8,6 +8,7 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from modelhooks.hooks import hook
 from modelhooks.models import Release
 
 
@@ -43,8 +44,6 @@ def release_check(*, release_id: int, now: datetime | None = None) -> Release:
     """MH-4: run both canaries (factual must pass, borderline must refuse; either failing fails the
     shard's release). MH-5: stamp it and compare with the shard's previous stamped release; a
     Hamming distance above STAMP_HAMMING_MAX schedules a full activation diff. Idempotent."""
-    from modelhooks.hooks import hook
-
     release = Release.objects.select_related("shard").get(pk=release_id)
     if release.status != Release.Status.PENDING:
         return release

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from modelhooks import hooks
 from modelhooks.models import PostEmbedding, ScoringBatch
 from modelhooks.scoring.engine import Engine, engine_for
 from modelhooks.selectors import PostRow, correction_id_window, posts_for_batch
@@ -86,15 +87,13 @@ def _record(hits, posts: list[PostRow]) -> int:
 
 def hits_apply_sentiment_floor(*, hits: list, texts: list[str], rules) -> list:
     """RK-6 in the scorer: a softened version (keyword + sentiment floor) hits only posts whose sentiment
-    reaches its floor, the same rule as risk_db's live index and the queue (`risk_db.hooks.sentiment`).
+    reaches its floor, the same rule as risk_db's live index and the queue (`modelhooks.hooks.sentiment`).
     Sentiment is computed once per post, and only for posts a softened version matched."""
     floors = {r.version_id: (r.min_sentiment or 0.0) for r in rules if r.kind == "keyword_sentiment"}
     needed = sorted({h.post_index for h in hits if h.version_id in floors})
     if not needed:
         return hits
-    from risk_db import hooks
-
-    scores, _ = hooks.sentiment([texts[i] for i in needed])
+    scores = [float(hooks.sentiment(texts[i])) for i in needed]
     by_post = dict(zip(needed, scores))
     return [h for h in hits if h.version_id not in floors or by_post[h.post_index] >= floors[h.version_id]]
 
@@ -143,12 +142,10 @@ def _text_sha(text: str) -> str:
 def post_vectors(*, posts: list[PostRow]) -> dict[str, tuple[np.ndarray, list[int], str]]:
     """MH-2: unit vectors of `posts` grouped by embedder, from the cache or freshly embedded and
     cached. Returns {embedder: (matrix, post indexes, device)}."""
-    from modelhooks.hooks import embedder_for_text
-
     groups: dict[str, list[int]] = {}
     embedders = {}
     for i, p in enumerate(posts):
-        e = embedder_for_text(p.text)
+        e = hooks.embedder_for_text(p.text)
         embedders[e.name] = e
         groups.setdefault(e.name, []).append(i)
     out = {}

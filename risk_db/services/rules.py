@@ -4,6 +4,7 @@ RK-3: a published version is never changed; an edit or a restore publishes a new
 stays. RK-5..RK-7: every state change goes through `rule_state_transition`, which keeps the history of
 who or what made it and why.
 """
+import math
 from datetime import datetime
 
 import re2
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from risk_db import hooks
+from modelhooks import hooks
 from risk_db.models import Rule, RuleShardState, RuleTransition, RuleVersion
 from risk_db.services.patterns import PatternRejected, rule_pattern_check, rule_pattern_compile
 
@@ -42,12 +43,15 @@ def _audit(*, actor, action: str, rule: Rule, before=None, after=None) -> None:
 
 
 def rule_embedding(*, term: str, context: str) -> tuple[list[float] | None, str]:
-    """RK-3: one embedding of term and context through the embedder hook (or its stand-in)."""
+    """RK-3: one embedding of term and context through the embedder hook, stored as a unit vector
+    rounded to 6 places, with the name of the embedder that made it (MH-2)."""
     text = f"{term}\n{context}".strip()
     if not text:
         return None, ""
-    result = hooks.embed([text])
-    return result.vectors[0], result.embedder[:32]
+    [result] = hooks.embed([text])
+    row = [float(x) for x in result.vector]
+    norm = math.sqrt(sum(x * x for x in row)) or 1.0
+    return [round(x / norm, 6) for x in row], result.embedder[:32]
 
 
 def rule_create(*, pattern: str, origin_locale: str, intent_class: str = "", shards=(), state: str = State.SHADOW,
@@ -200,8 +204,7 @@ def rule_version_matches(*, version: RuleVersion, text: str) -> bool:
     if not compiled.search(text):
         return False
     if version.kind == RuleVersion.Kind.KEYWORD_SENTIMENT:
-        [score], _ = hooks.sentiment([text])
-        return score >= (version.min_sentiment or 0.0)
+        return float(hooks.sentiment(text)) >= (version.min_sentiment or 0.0)
     return True
 
 

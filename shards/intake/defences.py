@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Q
 
-from shards import hooks
+from modelhooks import hooks
 from shards.intake.pipeline import IntakeBatch
 from shards.models import (Alert, BlockListEntry, Correction, IntakeCounter, Locale, Shard, TopicFreeze,
                            TrainingSample)
@@ -430,8 +430,8 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
     cfg = settings.INTAKE
     post = items[0].data
     values = {e.number for e in entries if e.number is not None}
-    oracle_value = hooks.oracle().lookup(post_id=post["post_id"], post_text=post["post_text"], at=ref,
-                                         window_hours=cfg["CONFLICT_WINDOW_HOURS"])
+    oracle_value = hooks.public_record_oracle().lookup(post_id=post["post_id"], post_text=post["post_text"], at=ref,
+                                                       window_hours=cfg["CONFLICT_WINDOW_HOURS"])
     latest = {}
     for e in sorted(entries, key=lambda e: e.at):
         if e.number is not None:

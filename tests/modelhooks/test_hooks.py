@@ -1,9 +1,15 @@
 """MH-2 / MH-6: the hook interfaces, their real defaults and the stand-ins."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from django.conf import settings
 
 from modelhooks import hooks
 from modelhooks.hooks import base
+from tests.hook_overrides import hooks_install
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +95,42 @@ class UpperMT:
 
 
 def test_intake_gets_a_translator_and_an_oracle_object_from_the_same_entry_points():
-    """shards/hooks.py resolves settings.INTAKE["MT_HOOK"] / ["ORACLE_HOOK"] and calls them with no
-    arguments for an object; other apps call mt(text, source, target)."""
-    from shards.hooks import mt as intake_mt, oracle as intake_oracle
-
-    translator = intake_mt()
+    """Intake calls mt() and public_record_oracle() with no arguments for an object; other apps call
+    mt(text, source, target)."""
+    translator = hooks.mt()
     assert translator.translate("มี ๑๐๐ คน", source="th") == "มี 100 คน"  # numbers compare across scripts
-    assert hasattr(intake_oracle(), "lookup")
+    assert hasattr(hooks.public_record_oracle(), "lookup")
     assert hooks.mt("hola", "es", "en") == "[es->en] hola"
+
+
+def test_registry_resolves_every_kind_named_in_settings():
+    assert set(settings.MODELHOOKS["HOOKS"]) == set(hooks.KINDS) == set(hooks.DEFAULT_HOOKS)
+    for kind, path in settings.MODELHOOKS["HOOKS"].items():
+        impl = hooks.hook(kind)
+        assert f"{type(impl).__module__}.{type(impl).__qualname__}" == path == hooks.DEFAULT_HOOKS[kind], kind
+        assert impl.name, kind
+
+
+def test_distinct_embedders_have_distinct_names_and_the_dimensions_they_claim():
+    embedders = [hooks.hook(kind) for kind in hooks.EMBEDDER_KINDS]
+    assert len({e.name for e in embedders}) == len({type(e) for e in embedders}) == 2
+    for e in embedders:
+        assert e.encode(["The king spoke", "ข่าวพระราชา"]).shape == (2, e.dim)
+        assert hooks.embed_with(e.name) is e
+    assert hooks.hook("CHAR_EMBEDDER").dim == settings.MODELHOOKS["CHAR_NGRAM_DIM"]
+
+
+def test_a_path_that_does_not_import_falls_back_to_the_kinds_default(settings):
+    hooks_install(settings, PARAPHRASER="nowhere.Paraphraser", SENTIMENT="nowhere.Sentiment")
+    assert type(hooks.hook("PARAPHRASER")).__name__ == "ParaphraserStandIn"
+    assert type(hooks.hook("SENTIMENT")).__name__ == "VaderSentiment"
+
+
+def test_importing_the_registry_loads_no_model_and_no_other_app():
+    code = ("import os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+            "import modelhooks.hooks, modelhooks.hooks.embedders, modelhooks.hooks.others; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in {'torch', 'sentence_transformers', 'sklearn', "
+            "'shards', 'risk_db', 'verifier', 'quality'} or m.startswith(('modelhooks.services', 'modelhooks.tasks', "
+            "'modelhooks.scoring', 'modelhooks.models'))]; print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
+    assert done.returncode == 0, done.stdout + done.stderr

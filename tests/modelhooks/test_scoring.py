@@ -9,6 +9,7 @@ from risk_db.models import RuleShardState, WouldHit
 from risk_db.services import rule_create
 from shards.models import Correction
 from tests.factories import ShardFactory
+from tests.hook_overrides import hooks_install
 from tests.modelhooks.helpers import corrections
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_softened_rule_hits_only_posts_at_its_sentiment_floor(world, settings):
     from risk_db.models import RuleVersion
     from risk_db.services.rules import rule_version_matches
 
-    settings.RISK_DB = {**settings.RISK_DB, "SENTIMENT_HOOK": "tests.modelhooks.test_scoring.no_such_hook"}
+    hooks_install(settings, SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment")
     rule = rule_create(pattern="landgrab", origin_locale="en-US", shards=[world["en"]])
     RuleVersion.objects.filter(rule=rule).update(kind=RuleVersion.Kind.KEYWORD_SENTIMENT, keyword="landgrab",
                                                  min_sentiment=0.2)

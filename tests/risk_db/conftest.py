@@ -1,5 +1,7 @@
 import pytest
 
+from tests.hook_overrides import hooks_install
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
@@ -8,6 +10,8 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _stand_in_hooks(settings):
-    """Deterministic stand-ins by default (no model load per test); test_hooks.py exercises the adapters."""
-    settings.RISK_DB = {**settings.RISK_DB, "EMBEDDER_HOOK": "", "SENTIMENT_HOOK": ""}
+def _deterministic_hooks(settings):
+    """No model load per test: the char n-gram embedder for every script, word-list sentiment.
+    test_hooks.py exercises the registry's defaults and fallbacks."""
+    hooks_install(settings, EMBEDDER="modelhooks.hooks.embedders.CharNgramEmbedder",
+                  SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment")

@@ -1,10 +1,12 @@
-"""RK-3 / RK-6: the embedder and sentiment hooks are named in settings, resolved lazily, recorded on the
-version; a missing hook falls back to the clearly named stand-ins."""
+"""RK-3 / RK-6: the embedder and sentiment hooks come from the model-hook registry, are recorded on the
+version; a path that does not import falls back to the kind's default, named as such."""
 import pytest
+from django.conf import settings as django_settings
 
-from risk_db import hooks
+from modelhooks import hooks
 from risk_db.services import rule_soften, rule_state_transition, rules_matching_text
 from risk_db.services.rules import rule_embedding
+from tests.hook_overrides import hooks_install
 from tests.risk_db import fake_hooks
 from tests.risk_db.helpers import build_world, shadow_rule, state_of
 
@@ -12,22 +14,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_modelhooks_shaped_embedder_is_used_and_named(settings):
-    settings.RISK_DB = {**settings.RISK_DB, "EMBEDDER_HOOK": "tests.risk_db.fake_hooks.embed"}
+    hooks_install(settings, EMBEDDER="tests.risk_db.fake_hooks.FakeEmbedder")
     vector, name = rule_embedding(term="crowndog", context="meme")
     assert name == "fake-model" and vector == [0.6, 0.8]  # unit length
     assert fake_hooks.calls[-1] == ("embed", ["crowndog\nmeme"])
 
 
-def test_missing_embedder_hook_falls_back_to_the_char_ngram_stand_in(settings):
-    settings.RISK_DB = {**settings.RISK_DB, "EMBEDDER_HOOK": "no.such.module.embed"}
+def test_missing_embedder_hook_falls_back_to_the_char_ngram_embedder(settings):
+    hooks_install(settings, CHAR_EMBEDDER="no.such.module.Embedder")
     vector, name = rule_embedding(term="ล้มเจ้า", context="")
-    assert name == hooks.CharNgramEmbedderStandIn.name == "char-ngram" and len(vector) == 384
+    assert name == hooks.hook("CHAR_EMBEDDER").name == "char-ngram"
+    assert len(vector) == hooks.hook("CHAR_EMBEDDER").dim == django_settings.MODELHOOKS["CHAR_NGRAM_DIM"]
     assert abs(sum(x * x for x in vector) - 1) < 1e-3
     assert rule_embedding(term="ล้มเจ้า", context="")[0] == vector  # deterministic
 
 
 def test_sentiment_hook_decides_a_softened_rule(settings):
-    settings.RISK_DB = {**settings.RISK_DB, "SENTIMENT_HOOK": "tests.risk_db.fake_hooks.sentiment"}
+    hooks_install(settings, SENTIMENT="tests.risk_db.fake_hooks.FakeSentiment")
     world = build_world()
     rule = shadow_rule(world, pattern="landgrab")
     for to, event in (("blocking", "graduated"), ("reverted", "auto_reverted")):

@@ -103,7 +103,7 @@ def test_approval_creates_a_shadow_rule_everywhere_with_embedding_intent_and_ori
     assert response.status_code == 201, response.json()
     assert response.json()["version"] == 1
     version = RuleVersion.objects.get(rule_id=response.json()["rule_id"])
-    assert version.embedder == "char-ngram" and len(version.embedding) == 384  # the stand-in; the hook is absent
+    assert version.embedder == "char-ngram" and len(version.embedding) == 1024  # the char n-gram embedder (Thai)
     assert version.rule.origin_locale == "th-TH" and version.intent_class == "anti-monarchy slogan"
     states = {s.shard.code: (s.state, s.origin) for s in RuleShardState.objects.filter(rule=version.rule)}
     assert states == {"th-TH": ("shadow", True), "ar-SA": ("shadow", False), "en-US": ("shadow", False)}

@@ -1,7 +1,6 @@
 """IN-5 auto-accept, IN-6 conflict resolver, IN-7 low-volume rule, IN-10 confidence burn."""
 import pytest
 
-from shards.hooks_fallback import stand_in_oracle
 from shards.models import Correction, IntakeCounter, LocaleLedger, SubmitterLedger, TrainingSample
 from shards.services.ledgers import cluster_burn, ledger_record_ruling
 from tests.shards.intake_helpers import T0, hours, item, run, users
@@ -127,12 +126,9 @@ def test_merge_is_weighted_by_historical_corroboration(world):
     assert TrainingSample.objects.get().text_delta == "221 people"
 
 
-def test_oracle_match_wins(world):
-    stand_in_oracle.records["p9"] = 240.0
-    try:
-        result = run(conflict([220, 240]))
-    finally:
-        stand_in_oracle.records.clear()
+def test_oracle_match_wins(world, settings):
+    settings.MODELHOOKS = {**settings.MODELHOOKS, "ORACLE_FACTS": {"about 200 people marched": "240"}}  # post p9
+    result = run(conflict([220, 240]))
     assert set(outcomes(result)) == {"auto_accepted"}
     assert result[0].decided_by == "conflict_resolver:oracle"
     assert TrainingSample.objects.get().text_delta == "240 people"

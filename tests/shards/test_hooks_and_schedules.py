@@ -2,34 +2,27 @@
 import pytest
 from django.conf import settings
 
-from shards import hooks
-from shards.hooks_fallback import StandInOracle, StandInTranslator
+from modelhooks import hooks
+from modelhooks.hooks.others import MachineTranslatorStandIn, OracleStandIn
+from tests.hook_overrides import hooks_install
 
 
 class FakeMT:
+    name = "fake-mt"
+
     def translate(self, text, *, source, target="en"):
         return f"EN({text})"
 
-    def back_translate(self, english, *, native, language):
-        return native
 
-
-@pytest.fixture
-def clear_hooks():
-    hooks._cached.cache_clear()
-    yield
-    hooks._cached.cache_clear()
-
-
-def test_missing_model_hooks_fall_back_to_named_stand_ins(settings, clear_hooks):
-    settings.INTAKE = {**settings.INTAKE, "MT_HOOK": "nowhere.mt", "ORACLE_HOOK": "nowhere.oracle"}
-    assert isinstance(hooks.mt(), StandInTranslator) and hooks.mt().name == "stand-in-mt"
-    assert isinstance(hooks.oracle(), StandInOracle)
+def test_missing_model_hooks_fall_back_to_named_stand_ins(settings):
+    hooks_install(settings, MT="nowhere.MT", ORACLE="nowhere.Oracle")
+    assert isinstance(hooks.hook("MT"), MachineTranslatorStandIn) and hooks.mt().name == "mt-stand-in"
+    assert isinstance(hooks.public_record_oracle().impl, OracleStandIn)
     assert hooks.mt().translate("๒๐๐ คน", source="th") == "200 คน"
 
 
-def test_configured_mt_hook_class_is_used(settings, clear_hooks):
-    settings.INTAKE = {**settings.INTAKE, "MT_HOOK": "tests.shards.test_hooks_and_schedules.FakeMT"}
+def test_configured_mt_hook_class_is_used(settings):
+    hooks_install(settings, MT="tests.shards.test_hooks_and_schedules.FakeMT")
     assert hooks.mt().translate("hola", source="es") == "EN(hola)"
 
 

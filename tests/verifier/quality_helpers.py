@@ -1,6 +1,7 @@
 """Builders for the appeals, calibration, audit and pay tests: rulings made through the real queue."""
+import hashlib
 import itertools
-from types import SimpleNamespace
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from decimal import Decimal
 
 from tests.factories import ShardFactory, UserFactory, make_cases, verifier_in
+from tests.hook_overrides import hooks_install
 from shards.services.pools import membership_set
 from verifier.models import GoldItem, Ruling
 from core.models import User
@@ -48,17 +50,68 @@ def d(value: str) -> Decimal:
     return Decimal(value)
 
 
-STANDINS = {"PARAPHRASER": "verifier.hook_standins.LemmaSwapParaphraserStandIn",
-            "TRANSLATOR": "verifier.hook_standins.TaggedTranslatorStandIn",
-            "EMBEDDER": "verifier.hook_standins.HashingEmbedderStandIn"}
+# Deterministic implementations for the checks that read their output, installed through the model-hook
+# registry (tests.hook_overrides); MT is the product's own stand-in.
+_LEMMAS = {
+    "people": "persons", "persons": "people", "shows": "depicts", "depicts": "shows",
+    "opened": "started", "started": "opened", "marched": "walked", "walked": "marched",
+    "photo": "picture", "picture": "photo", "over": "more than", "night": "nighttime",
+    "meeting": "gathering", "gathering": "meeting", "big": "large", "large": "big",
+    "small": "little", "little": "small", "said": "stated", "stated": "said",
+}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class LemmaSwapParaphraserStandIn:
+    """CA-3: swaps words for same-meaning lemmas from a fixed table (deterministic)."""
+
+    name = "tests.verifier.quality_helpers.LemmaSwapParaphraserStandIn"
+
+    def paraphrase(self, text: str, *, locale: str) -> str:
+        swapped = _WORD.sub(lambda m: _match_case(m.group(0), _LEMMAS.get(m.group(0).lower())), text)
+        return swapped if swapped != text else f"{text} (paraphrased)"
+
+
+def _match_case(word: str, lemma: str | None) -> str:
+    if lemma is None:
+        return word
+    return lemma.capitalize() if word[:1].isupper() else lemma
+
+
+class HashingEmbedderStandIn:
+    """CA-8: a 384-dimension unit vector from a hash of character trigrams (no model load)."""
+
+    name = "tests.verifier.quality_helpers.HashingEmbedderStandIn"
+    dim = 384
+    device = "cpu"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            padded = f"  {text.lower()}  "
+            for i in range(len(padded) - 2):
+                h = int.from_bytes(hashlib.blake2b(padded[i:i + 3].encode(), digest_size=4).digest(), "big")
+                out[row, h % self.dim] += 1.0
+            out[row] /= float(np.linalg.norm(out[row])) or 1.0
+        return out
+
+
+STANDINS = {"PARAPHRASER": "tests.verifier.quality_helpers.LemmaSwapParaphraserStandIn",
+            "EMBEDDER": "tests.verifier.quality_helpers.HashingEmbedderStandIn"}
 
 
 @pytest.fixture
 def standin_hooks(settings):
-    """Pin the model hooks to this app's deterministic stand-ins (whatever modelhooks provides)."""
-    settings.VERIFIER_HOOKS = dict(STANDINS)
+    """Pin the paraphraser and embedder to deterministic implementations (whatever the defaults are)."""
+    hooks_install(settings, **STANDINS)
 
 
-def fake_embed(texts):
-    """An embedder shaped like modelhooks.hooks.embed: results carrying vector and embedder name."""
-    return [SimpleNamespace(vector=np.full(4, 0.5, dtype=np.float32), embedder="fake-embedder") for _ in texts]
+class FakeEmbedder:
+    """An Embedder whose vectors show they came from here."""
+
+    name = "fake-embedder"
+    dim = 4
+    device = "cpu"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.full((len(texts), self.dim), 0.5, dtype=np.float32)

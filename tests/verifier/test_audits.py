@@ -6,6 +6,7 @@ import pytest
 
 from shards.models import Locale, TrainingSample
 from tests.factories import ShardFactory, UserFactory, make_cases
+from tests.hook_overrides import hooks_install
 from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from shards.services.pools import membership_set
 from verifier.models import Case, ExternalAudit, KappaScore, Rationale, RetrainFlag
@@ -160,8 +161,8 @@ def _two_written_rationales():
 
 
 def test_rationale_embeddings_default_to_the_real_minilm_model():
-    """With the default hook (modelhooks' embedder, or this app's fallback to the same model) the
-    sentences are embedded by all-MiniLM-L6-v2 from its package (MH-2)."""
+    """With the default hook (the registry's EMBEDDER) the sentences are embedded by all-MiniLM-L6-v2
+    from its package (MH-2)."""
     from verifier.services.audits import rationales_embed
 
     rows = _two_written_rationales()
@@ -176,7 +177,7 @@ def test_rationale_embeddings_default_to_the_real_minilm_model():
 def test_rationale_embeddings_take_modelhooks_shaped_results(settings):
     from verifier.services.audits import rationales_embed
 
-    settings.VERIFIER_HOOKS = {**settings.VERIFIER_HOOKS, "EMBEDDER": "tests.verifier.quality_helpers.fake_embed"}
+    hooks_install(settings, EMBEDDER="tests.verifier.quality_helpers.FakeEmbedder")
     rows = _two_written_rationales()
     rationales_embed(ids=[r.pk for r in rows])
     stored = Rationale.objects.get(pk=rows[0].pk)

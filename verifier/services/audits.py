@@ -9,9 +9,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from modelhooks import hooks
 from shards.models import Shard
-from verifier.hooks import hook_get
-from verifier.models import BlindAudit, BlindAuditItem, CalibrationAnswer, Case, CaseTask, ExternalAudit, ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag, Ruling, DriftReport
+from verifier.models import (BlindAudit, BlindAuditItem, CalibrationAnswer, Case, CaseTask, ExternalAudit,
+                             ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag, Ruling,
+                             DriftReport)
 from core.models import User
 from core.audit import audit_record
 from verifier.services.calibration import kappa_compute, kappa_of
@@ -49,7 +51,7 @@ def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None)
     candidates = list(Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(decision="")
                       .exclude(pk__in=used).exclude(pk__in=flips).values_list("pk", flat=True))
     chosen = _rng.sample(candidates, min(settings.AUDITS["BLIND_CASES_PER_MONTH"], len(candidates)))
-    paraphrase, paraphraser = hook_get("PARAPHRASER")
+    paraphrase, paraphraser = hooks.paraphrase, hooks.hook("PARAPHRASER").name
     try:
         with transaction.atomic():
             audit = BlindAudit.objects.create(shard=shard, month=month, paraphraser=paraphraser, created_at=now)
@@ -338,14 +340,10 @@ def rationales_embed(*, ids: list[int]) -> int:
     rows = list(Rationale.objects.filter(pk__in=ids, written_at__isnull=False, embedding__isnull=True))
     if not rows:
         return 0
-    embed, name = hook_get("EMBEDDER")
-    results = embed([r.sentence for r in rows])
-    for row, result in zip(rows, results):
-        # modelhooks' embed() returns results carrying the vector and the embedder that made it;
-        # the stand-ins return plain vectors.
-        vector = getattr(result, "vector", result)
+    results = hooks.embed([r.sentence for r in rows])
+    for row, result in zip(rows, results):  # each result carries the vector and the embedder that made it
         Rationale.objects.filter(pk=row.pk, embedding__isnull=True).update(
-            embedding=[float(x) for x in vector], embedder=getattr(result, "embedder", name))
+            embedding=[float(x) for x in result.vector], embedder=result.embedder)
     return len(rows)
 
 

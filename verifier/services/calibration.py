@@ -11,9 +11,10 @@ from django.db.models import Count
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
+from modelhooks import hooks
 from shards.models import Locale, Shard
-from verifier.hooks import hook_get
-from verifier.models import CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem, KappaScore, Ruling
+from verifier.models import (CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem,
+                             KappaScore, Ruling)
 from core.models import User
 from core.audit import audit_record
 from core.errors import Refused
@@ -264,7 +265,7 @@ def crosslingual_set_build(*, locale: Locale, month: date, now: datetime | None 
     items = high_agreement_items(locale=source, limit=size)
     if len(items) < size:
         raise Refused("not_enough_items", f"{source} has {len(items)} high-agreement items; {size} are needed.", 409)
-    translate, translator = hook_get("TRANSLATOR")
+    translate, translator = hooks.mt, hooks.hook("MT").name
     with transaction.atomic():
         cset = CalibrationSet.objects.create(locale=locale.code, month=month, kind=CalibrationSet.Kind.CROSSLINGUAL)
         for position, item in enumerate(items, start=1):
