@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "shards",
     "verifier",
+    "quality",
     "risk_db",
     "modelhooks",
 ]

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from tests.factories import ShardFactory, UserFactory, make_cases, verifier_in
 from shards.services.pools import membership_set
-from verifier.models import GoldItem, Ruling, User
+from quality.models import GoldItem
+from verifier.models import Ruling, User
 from verifier.services.queue import case_next
 from verifier.services.rulings import ruling_record
 

@@ -11,13 +11,13 @@ from django.db.models import Count
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
+from quality.models import CalibrationAnswer, CalibrationItem, CalibrationSet, CulturalNote, GoldItem, KappaScore
+from quality.services.periods import month_bounds, month_start
 from shards.models import Locale, Shard
 from verifier.hooks import hook_get
-from verifier.models import (CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem,
-                             KappaScore, Ruling, User)
+from verifier.models import Case, Ruling, User
 from verifier.services.audit import audit_record
 from verifier.services.errors import Refused
-from verifier.services.periods import month_bounds, month_start
 
 FOUR = Decimal("0.0001")
 

@@ -1,0 +1,27 @@
+"""Calibration, audits and pay now belong to the quality app (quality.0001): drop them from
+verifier's state only. Their tables keep their `verifier_` names and their rows.
+
+Models that others point at go last (items and answers before their sets, payouts before pay runs).
+"""
+from django.db import migrations
+
+MOVED = [
+    "CalibrationAnswer", "CalibrationItem", "CulturalNote", "CalibrationSet", "GoldItem", "KappaScore",
+    "RetrainFlag", "BlindAuditItem", "BlindAudit", "ExternalAuditItem", "ExternalAudit", "DriftReport",
+    "Rationale", "RationaleCampaign", "Contract", "Payout", "PayRun",
+]
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("verifier", "0003_appeals_calibration_audits_pay"),
+        ("quality", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[migrations.DeleteModel(name=name) for name in MOVED],
+        ),
+    ]
