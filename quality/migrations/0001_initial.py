@@ -1,8 +1,8 @@
 """The quality app takes over calibration, audits and pay models from verifier: state only.
 
 The tables stay where verifier.0003 created them (`verifier_<model>`, every constraint and index
-name unchanged), so no row moves and nothing is run against the database. verifier.0004 then drops
-the models from verifier's state.
+name unchanged), so no row moves and nothing is run against the database. verifier.0004, which
+this depends on, has dropped them from verifier's state.
 """
 
 import django.db.models.deletion
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shards', '0003_th_risks_lm'),
-        ('verifier', '0003_appeals_calibration_audits_pay'),
+        ('verifier', '0004_quality_state_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,7 @@
-"""Calibration, audits and pay now belong to the quality app (quality.0001): drop them from
-verifier's state only. Their tables keep their `verifier_` names and their rows.
+"""Calibration, audits and pay now belong to the quality app: drop them from verifier's state only.
+Their tables keep their `verifier_` names and their rows; quality.0001 (which depends on this
+migration, so verifier's migrations never name the app above it) takes them into its state.
+No verifier model points at them, so the state is valid in between.
 
 Models that others point at go last (items and answers before their sets, payouts before pay runs).
 """
@@ -16,7 +18,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("verifier", "0003_appeals_calibration_audits_pay"),
-        ("quality", "0001_initial"),
     ]
 
     operations = [
