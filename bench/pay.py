@@ -50,8 +50,9 @@ class _Rollback(Exception):
 def _build_world():
     from decimal import Decimal
 
+    from quality.models import Contract
     from shards.models import Locale, Shard
-    from verifier.models import Assignment, Case, CaseTask, Contract, Ruling
+    from verifier.models import Assignment, Case, CaseTask, Ruling
     from core.models import User
 
     locale, _ = Locale.objects.get_or_create(code="xx-PAY", defaults={"name": "bench", "language": "xx"})
@@ -84,10 +85,10 @@ def _measure() -> dict:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from verifier.models import KappaScore, PayRun, Payout
+    from quality.models import KappaScore, PayRun, Payout
+    from quality.services.pay import pay_run_execute, verifiers_hours
+    from quality.services.periods import month_bounds
     from core.models import AuditEvent
-    from verifier.services.pay import pay_run_execute, verifiers_hours
-    from verifier.services.periods import month_bounds
 
     a, b = month_bounds(MONTH)
     params = {"a": a, "b": b, "gap": settings.PAY["SESSION_IDLE_GAP_MINUTES"], "tail": settings.PAY["SESSION_TAIL_MINUTES"]}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "core",
     "shards",
     "verifier",
+    "quality",
     "risk_db",
     "modelhooks",
 ]

@@ -25,40 +25,13 @@ class RulingAdmin(admin.ModelAdmin):
         return False
 
 
-# ---- appeals, calibration, audits and pay -------------------------------------------------------
-from verifier.models import (Appeal, BlindAudit, CalibrationSet, Contract, DriftReport, GoldItem,  # noqa: E402
-                             KappaScore, Payout, PayRun, ReexportItem, RetrainFlag)
+# ---- appeals (calibration, audits and pay: quality/admin.py) ---------------------------------------
+from verifier.models import Appeal, ReexportItem  # noqa: E402
 
-
-
-@admin.register(GoldItem)
-class GoldItemAdmin(admin.ModelAdmin):
-    """CA-1: admins write and retire gold items here."""
-
-    list_display = ("id", "locale", "kind", "expected", "source", "active")
-    list_filter = ("locale", "kind", "source", "active")
-    search_fields = ("post_text",)
-
-
-@admin.register(RetrainFlag)
-class RetrainFlagAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "verifier", "shard", "source", "resolved_at")
-    list_filter = ("source",)
-    readonly_fields = ("verifier", "shard", "source", "reason", "created_at")
-
-    def has_add_permission(self, request):
-        return False
 
 
 for model, columns in (
     (Appeal, ("public_id", "tier", "status", "outcome", "final", "opened_at")),
-    (CalibrationSet, ("locale", "month", "kind")),
-    (KappaScore, ("verifier", "month", "kappa", "audit_dock", "bonus_cut")),
-    (BlindAudit, ("shard", "month", "paraphraser", "evaluated_at")),
-    (DriftReport, ("shard", "month", "delta", "over_threshold", "suggested_ratio")),
-    (Contract, ("verifier", "hourly_rate", "currency", "starts_on", "ends_on")),  # rates change on /pay/ (audited)
-    (PayRun, ("month", "run_at", "run_by")),
-    (Payout, ("verifier", "month", "hours", "base", "bonus", "amount", "held")),
     (ReexportItem, ("case", "action", "weight", "exported_batch")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))

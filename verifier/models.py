@@ -147,5 +147,5 @@ class Ruling(models.Model):
         ]
 
 
-# Appeals, calibration, audits and pay (AP-1..AP-5, CA-1..CA-8) live in their own module.
-from verifier.models_quality import *  # noqa: E402,F401,F403
+# Appeals (AP-1..AP-5) live in their own module; calibration, audits and pay are the quality app's.
+from verifier.models_quality import Appeal, AppealReview, ReexportItem  # noqa: E402,F401

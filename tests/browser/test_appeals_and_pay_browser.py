@@ -5,14 +5,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from quality.models import Payout
+from quality.services.calibration import calibration_answers_submit, calibration_set_build
+from quality.services.pay import contract_set
+from quality.services.periods import month_bounds, month_previous, month_start
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import UserFactory, make_cases
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
-from verifier.models import Appeal, Payout
+from verifier.models import Appeal
 from core.models import User
-from verifier.services.calibration import calibration_answers_submit, calibration_set_build
-from verifier.services.pay import contract_set
-from verifier.services.periods import month_bounds, month_previous, month_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.pg]
 

@@ -11,7 +11,8 @@ from decimal import Decimal
 from tests.factories import ShardFactory, UserFactory, make_cases, verifier_in
 from tests.hook_overrides import hooks_install
 from shards.services.pools import membership_set
-from verifier.models import GoldItem, Ruling
+from quality.models import GoldItem
+from verifier.models import Ruling
 from core.models import User
 from verifier.services.queue import case_next
 from verifier.services.rulings import ruling_record

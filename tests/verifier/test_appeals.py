@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from quality.models import KappaScore
 from shards.models import TrainingSample
 from tests.conftest import login
 from tests.verifier.quality_helpers import T0, pool, ruled_case
-from verifier.models import Appeal, AppealReview, KappaScore, ReexportItem
+from verifier.models import Appeal, AppealReview, ReexportItem
 from core.models import AuditEvent
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from core.errors import Refused
@@ -217,7 +218,7 @@ def test_reexport_items_are_marked_once_by_the_export_that_carries_them():
 
 
 def test_reversing_a_blind_audit_flip_never_reexports_it():
-    from verifier.services.audits import blind_audit_start
+    from quality.services.audits import blind_audit_start
     from tests.verifier.quality_helpers import rule
 
     shard, users, senior = pool()

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import live
+from verifier import extensions
 from verifier.models import Appeal, AppealReview, Case, ReexportItem, Ruling
 from core.models import User
 from core.audit import audit_record
@@ -88,9 +89,7 @@ def appeal_panel_pick(*, appeal: Appeal) -> list[tuple[User, str]]:
 
 
 def _kappa_weight(user: User) -> Decimal:
-    from verifier.services.calibration import verifier_kappa_latest
-
-    score = verifier_kappa_latest(user=user)
+    score = extensions.verifier_kappa_latest(user=user)  # kappa is the quality app's (verifier.extensions)
     if score is None:
         return settings.APPEALS["PANEL_DEFAULT_KAPPA"]
     return max(score.effective, Decimal("0"))
@@ -153,7 +152,6 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
 
 def _feed(message: str) -> None:
     """VQ-8: new appeal work shows up in the seniors' live feed (sent after the commit)."""
-
     live.feed_item({"kind": "appeal", "message": message})
 
 
@@ -241,8 +239,6 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
     """AP-5: the decision takes effect and training hears about it through a ~1 % weight item.
     Only the deciding (first) ruling of a case reaches training; an overlap seat's ruling only
     measures agreement (VQ-5), so reversing it changes neither the case nor the export."""
-    from verifier.services.audits import case_is_blind_flip
-
     case = Case.objects.select_for_update().get(pk=appeal.ruling.case_id)
     deciding = Ruling.objects.filter(case=case).order_by("at", "id").first()
     if deciding is None or deciding.pk != appeal.ruling_id:
@@ -251,7 +247,7 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
     Case.objects.filter(pk=case.pk).update(decision=answer)
     audit_record(actor=None, action="case_decision_changed_by_appeal", obj=case,
                  before={"decision": before}, after={"decision": answer, "appeal_id": str(appeal.public_id)})
-    if case_is_blind_flip(case=case):
+    if extensions.case_is_blind_flip(case=case):
         return  # a blind-audit paraphrase sits under a fake post id: it never reaches training (CA-3)
     accepts = case_accepts_delta(case=case, answer=answer)
     ReexportItem.objects.create(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from shards.services.ledgers import ledger_record_ruling
 from shards.services.samples import sample_record_accepted
-from verifier import live
+from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Ruling
 from core.models import User
 from core.audit import audit_record
@@ -35,10 +35,9 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
 
 
 def _is_blind_flip(case: Case) -> bool:
-    """CA-3: a blind-audit paraphrase is ruled like any case but never becomes a training sample."""
-    from verifier.services.audits import case_is_blind_flip
-
-    return case_is_blind_flip(case=case)
+    """CA-3: a blind-audit paraphrase is ruled like any case but never becomes a training sample.
+    The quality app, above this one, answers it (verifier.extensions)."""
+    return extensions.case_is_blind_flip(case=case)
 
 
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:

@@ -10,6 +10,7 @@ from shards.intake.pipeline import corrections_intake
 from shards.models import Locale, Shard, SubgroupSurvey
 from shards.services.lexicons import lexicon_load_file
 from shards.services.pools import membership_set
+from verifier import extensions
 from core.models import User
 
 LOCALES = [
@@ -97,6 +98,5 @@ class Command(BaseCommand):
             "declared_locale": locale, "sub_locale": sub, "at": now.isoformat(),
         } for i, (locale, sub, text, reply, tags) in enumerate(DEMO_ITEMS)]
         corrections_intake(payloads=payloads, now=now)
-        from verifier.demo_quality import load as load_quality_demo  # appeals, calibration, pay (issue 4)
-
-        load_quality_demo(admin=admin)
+        for load_more in extensions.demo_loaders():  # appeals, calibration, pay: the quality app's (issue 4)
+            load_more(admin=admin)

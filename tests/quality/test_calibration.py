@@ -5,14 +5,14 @@ from decimal import Decimal
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from quality.models import CalibrationSet, CulturalNote, KappaScore
+from quality.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
+                                          crosslingual_set_build, kappa_compute, kappa_compute_month,
+                                          kappa_of, verifier_calibration_month)
 from shards.models import Locale
 from tests.conftest import login
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from tests.factories import make_cases
-from verifier.models import CalibrationSet, CulturalNote, KappaScore
-from verifier.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
-                                           crosslingual_set_build, kappa_compute, kappa_compute_month,
-                                           kappa_of, verifier_calibration_month)
+from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from core.errors import Refused
 
 pytestmark = pytest.mark.django_db

@@ -5,13 +5,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from quality.models import Payout
+from quality.services.calibration import calibration_set_build
+from quality.services.pay import contract_set, pay_run_execute
+from quality.services.periods import month_previous, month_start
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
-from verifier.models import Appeal, Payout
+from verifier.models import Appeal
 from core.models import User
-from verifier.services.calibration import calibration_set_build
-from verifier.services.pay import contract_set, pay_run_execute
-from verifier.services.periods import month_previous, month_start
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_demo_loader_leaves_a_pay_month_with_a_hold_and_an_open_appeal(settings)
 
 
 def test_quality_page_shows_gold_shortage_and_admin_closes_the_month(client):
-    from verifier.models import KappaScore
+    from quality.models import KappaScore
 
     admin = UserFactory(username="q_admin", role=User.Role.ADMIN)
     shard, users, _ = pool()

@@ -5,20 +5,21 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from modelhooks import hooks
+from quality.models import (BlindAudit, BlindAuditItem, CalibrationAnswer, DriftReport, ExternalAudit,
+                            ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag)
+from quality.services.calibration import kappa_compute, kappa_compute_month, kappa_of
+from quality.services.periods import month_bounds, month_start, quarter_start
 from shards.models import Shard
-from verifier.models import (BlindAudit, BlindAuditItem, CalibrationAnswer, Case, CaseTask, ExternalAudit,
-                             ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag, Ruling,
-                             DriftReport)
+from modelhooks import hooks
+from verifier.models import Case, CaseTask, Ruling
 from core.models import User
 from core.audit import audit_record
-from verifier.services.calibration import kappa_compute, kappa_of
 from core.errors import Refused
-from verifier.services.periods import month_bounds, month_start, quarter_start
 from verifier.services.queue import NewCase, cases_create
 from verifier.services.rulings import case_accepts_delta
 
@@ -328,8 +329,6 @@ def rationale_write(*, user: User, rationale: Rationale, sentence: str, now: dat
         raise Refused("already_written", "You have already written this rationale.", 409)
     Rationale.objects.filter(pk=rationale.pk).update(sentence=sentence, written_at=now)
     audit_record(actor=user, action="rationale_write", obj=rationale.case, after={"campaign": rationale.campaign_id})
-    from verifier.tasks import embed_rationales
-
     transaction.on_commit(lambda: embed_rationales.delay([rationale.pk]))
     rationale.refresh_from_db()
     return rationale
@@ -347,13 +346,18 @@ def rationales_embed(*, ids: list[int]) -> int:
     return len(rows)
 
 
+@shared_task(name="verifier.tasks.embed_rationales")  # the name it had in verifier/tasks.py: queued messages use it
+def embed_rationales(ids: list[int]) -> int:
+    """CA-8 / MH-2: embeddings of written rationales (model hook), off the request that wrote them.
+    Defined here, beside rationales_embed, because rationale_write enqueues it (quality.tasks re-exports it)."""
+    return rationales_embed(ids=ids)
+
+
 # ---- month close --------------------------------------------------------------------------------
 
 def quality_month_close(*, month: date, now: datetime | None = None) -> dict:
     """CA-2 / CA-3: compute the month's kappa for everyone, then apply its blind audits' verdicts.
     Idempotent: a rerun recomputes kappa and keeps the docks, and flags nobody twice."""
-    from verifier.services.calibration import kappa_compute_month
-
     now = now or timezone.now()
     month = month_start(month)
     scores = kappa_compute_month(month=month, now=now)

@@ -6,13 +6,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from quality import tasks
+from quality.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payout
+from quality.services.pay import contract_set
+from quality.services.periods import month_previous, month_start
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import gold_items, pool, ruled_case
-from verifier import tasks
-from verifier.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payout
 from core.models import User
-from verifier.services.pay import contract_set
-from verifier.services.periods import month_previous, month_start
 
 
 def test_every_scheduled_quality_task_exists():

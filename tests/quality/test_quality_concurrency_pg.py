@@ -7,14 +7,15 @@ from decimal import Decimal
 import pytest
 from django.db import close_old_connections, connection
 
+from quality.models import KappaScore, PayRun, Payout
+from quality.services.calibration import calibration_answers_submit, calibration_set_build
+from quality.services.pay import contract_set, pay_run_execute
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import T0, gold_items, pool, ruled_case
-from verifier.models import Appeal, AppealReview, KappaScore, PayRun, Payout
+from verifier.models import Appeal, AppealReview
 from core.models import User
-from verifier.services.calibration import calibration_answers_submit, calibration_set_build
 from verifier.services.appeals import appeal_open, appeal_vote
 from core.errors import Refused
-from verifier.services.pay import contract_set, pay_run_execute
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 

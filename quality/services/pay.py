@@ -15,12 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from verifier.models import AppealReview, Assignment, CalibrationAnswer, Contract, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, Ruling
+from quality.models import CalibrationAnswer, Contract, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale
+from quality.services.audits import quality_month_close
+from quality.services.calibration import kappa_bonus_eligible, verifier_calibration_month
+from quality.services.periods import month_bounds, month_is_closed, month_next, month_start
+from verifier.models import AppealReview, Assignment, Ruling
 from core.models import User
 from core.audit import audit_record
-from verifier.services.calibration import kappa_bonus_eligible, verifier_calibration_month
 from core.errors import Refused
-from verifier.services.periods import month_bounds, month_is_closed, month_next, month_start
 
 CENT = Decimal("0.01")
 
@@ -165,8 +167,6 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
     existing = PayRun.objects.filter(month=month).first()
     if existing:
         return existing, False
-    from verifier.services.audits import quality_month_close
-
     quality_month_close(month=month, now=now)  # kappa and audit docks are final before anyone is paid
     try:
         with transaction.atomic():

@@ -4,17 +4,18 @@ from decimal import Decimal
 
 import pytest
 
+from quality.models import ExternalAudit, KappaScore, Rationale, RetrainFlag
+from quality.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
+                                     external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta,
+                                     rationale_campaign_start, rationale_write)
+from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from shards.models import Locale, TrainingSample
+from shards.services.pools import membership_set
 from tests.factories import ShardFactory, UserFactory, make_cases
 from tests.hook_overrides import hooks_install
 from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
-from shards.services.pools import membership_set
-from verifier.models import Case, ExternalAudit, KappaScore, Rationale, RetrainFlag
+from verifier.models import Case
 from core.models import User
-from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
-                                      external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta,
-                                      rationale_campaign_start, rationale_write)
-from verifier.services.calibration import calibration_answers_submit, calibration_set_build
 from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_rationale_campaign_three_verifiers_write_one_sentence_each_and_get_embe
         rationale_write(user=mine.verifier, rationale=mine, sentence="It is right. It is also fine.")
     assert two.value.field == "sentence"
     rationale_write(user=mine.verifier, rationale=mine, sentence="The crowd count matched the police report.")
-    from verifier.tasks import embed_rationales
+    from quality.tasks import embed_rationales
 
     embed_rationales([mine.pk])
     mine.refresh_from_db()
@@ -163,7 +164,7 @@ def _two_written_rationales():
 def test_rationale_embeddings_default_to_the_real_minilm_model():
     """With the default hook (the registry's EMBEDDER) the sentences are embedded by all-MiniLM-L6-v2
     from its package (MH-2)."""
-    from verifier.services.audits import rationales_embed
+    from quality.services.audits import rationales_embed
 
     rows = _two_written_rationales()
     assert rationales_embed(ids=[r.pk for r in rows]) == 2
@@ -175,7 +176,7 @@ def test_rationale_embeddings_default_to_the_real_minilm_model():
 
 
 def test_rationale_embeddings_take_modelhooks_shaped_results(settings):
-    from verifier.services.audits import rationales_embed
+    from quality.services.audits import rationales_embed
 
     hooks_install(settings, EMBEDDER="tests.verifier.quality_helpers.FakeEmbedder")
     rows = _two_written_rationales()

@@ -4,15 +4,15 @@ from decimal import Decimal
 
 import pytest
 
+from quality.models import KappaScore, PayRun, Payout
+from quality.services.calibration import calibration_answers_submit, calibration_set_build
+from quality.services.pay import (contract_set, pay_run_execute, payout_release, payroll_csv, sessions_from_activity,
+                                  verifier_hours)
 from tests.conftest import login
 from tests.factories import UserFactory
 from tests.verifier.quality_helpers import T0, gold_items, pool, ruled_case
-from verifier.models import KappaScore, PayRun, Payout
 from core.models import AuditEvent, User
-from verifier.services.calibration import calibration_answers_submit, calibration_set_build
 from core.errors import Refused
-from verifier.services.pay import (contract_set, pay_run_execute, payout_release, payroll_csv, sessions_from_activity,
-                                   verifier_hours)
 
 pytestmark = pytest.mark.django_db
 MONTH = date(2026, 10, 1)

@@ -11,14 +11,14 @@ from django.db.models import Count
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
-from modelhooks import hooks
+from quality.models import CalibrationAnswer, CalibrationItem, CalibrationSet, CulturalNote, GoldItem, KappaScore
+from quality.services.periods import month_bounds, month_start
 from shards.models import Locale, Shard
-from verifier.models import (CalibrationAnswer, CalibrationItem, CalibrationSet, Case, CulturalNote, GoldItem,
-                             KappaScore, Ruling)
+from modelhooks import hooks
+from verifier.models import Case, Ruling
 from core.models import User
 from core.audit import audit_record
 from core.errors import Refused
-from verifier.services.periods import month_bounds, month_start
 
 FOUR = Decimal("0.0001")
 

@@ -1,4 +1,4 @@
-"""Demo data for appeals, calibration, audits and pay (called by `load_demo`, DEBUG only).
+"""Demo data for appeals, calibration, audits and pay (run by `load_demo` through verifier.extensions, DEBUG only).
 
 Last month gets a little history so the admin's monthly routine has something to act on: en-US
 verifiers ruled overlap cases, took a calibration set (en_v4 scored 80 %, so their pay will be held),
@@ -10,14 +10,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from quality.models import GoldItem, KappaScore
+from quality.services.calibration import calibration_answers_submit, calibration_set_build, crosslingual_set_build
+from quality.services.pay import contract_set
+from quality.services.periods import month_bounds, month_previous, month_start
 from shards.models import Locale, Shard
-from verifier.models import GoldItem, KappaScore
 from core.models import User
 from verifier.services.appeals import appeal_open
-from verifier.services.calibration import calibration_answers_submit, calibration_set_build, crosslingual_set_build
-from verifier.services.pay import contract_set
-from verifier.services.periods import month_bounds, month_previous, month_start
-from verifier.services.queue import NewCase, case_next, cases_create
+from verifier.services.queue import NewCase, case_next, case_skip, cases_create
 from verifier.services.rulings import ruling_record
 
 RATES = {"en": "18.00", "th": "15.00", "ar": "16.00", "rare": "20.00"}
@@ -92,8 +92,6 @@ def load(*, admin: User) -> None:
     en_v1 = en_users[0]
     lease = case_next(user=en_v1, now=now)
     while lease and lease.case.post_id != "demo-appeal":
-        from verifier.services.queue import case_skip
-
         case_skip(user=en_v1, case=lease.case, now=now)
         lease = case_next(user=en_v1, now=now)
     if lease:
