@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "shards",
+    "training",
     "verifier",
     "risk_db",
     "modelhooks",
@@ -200,8 +201,11 @@ INTAKE = {
         "shards.intake.steps.risk_tag",
         "shards.intake.defences.consensus",  # IN-5, IN-6, IN-7
         "shards.intake.steps.route",
-        "shards.intake.defences.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
+        "training.intake.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
     ],
+    # issue 9: intake (shards) reaches training and the verifier's queue by dotted path only
+    "SAMPLED_POSTS": "training.selectors.samples_posts_taken",  # IN-6: posts that hold a training slot
+    "CROWD_CASES_CLOSE": "verifier.services.queue.cases_close_by_crowd",  # IN-5/IN-6: crowd-settled cases
     "DEFAULT_TRIGGERS": [
         r"@grok\s+correct(?:ion)?\b[:,]?",
         r"@grok\s+(?:fix|actually)\b[:,]?",

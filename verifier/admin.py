@@ -57,7 +57,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 # ---- appeals, calibration, audits and pay -------------------------------------------------------
 from verifier.models import (Appeal, BlindAudit, CalibrationSet, Contract, DriftReport, GoldItem,  # noqa: E402
-                             KappaScore, Payout, PayRun, ReexportItem, RetrainFlag)
+                             KappaScore, Payout, PayRun, RetrainFlag)
 
 
 
@@ -89,6 +89,5 @@ for model, columns in (
     (Contract, ("verifier", "hourly_rate", "currency", "starts_on", "ends_on")),  # rates change on /pay/ (audited)
     (PayRun, ("month", "run_at", "run_by")),
     (Payout, ("verifier", "month", "hours", "base", "bonus", "amount", "held")),
-    (ReexportItem, ("case", "action", "weight", "exported_batch")),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))

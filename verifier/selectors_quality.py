@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from shards.models import PoolMembership, Shard
 from verifier.models import (Appeal, AppealReview, BlindAudit, CalibrationAnswer, CalibrationSet, DriftReport,
-                             ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, ReexportItem, Ruling, User)
+                             ExternalAuditItem, KappaScore, PayRun, Payout, Rationale, Ruling, User)
 from verifier.services.calibration import verifier_locales
 from verifier.services.periods import month_start
 
@@ -82,12 +82,6 @@ def appeal_status_view(*, appeal: Appeal) -> dict:
         "reviewers": [f"{r.reviewer.username} ({'voted' if r.vote else 'waiting'})"
                       for r in appeal.reviews.all() if r.tier == appeal.tier],
     }
-
-
-def reexport_pending(*, shard: Shard | None = None):
-    """AP-5: reversal items no export has carried yet (for the training export, MH-3)."""
-    qs = ReexportItem.objects.filter(exported_batch="").order_by("id")
-    return qs.filter(shard=shard) if shard is not None else qs
 
 
 # ---- calibration ---------------------------------------------------------------------------------

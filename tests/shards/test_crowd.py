@@ -2,9 +2,10 @@
 import pytest
 
 from shards.hooks_fallback import stand_in_oracle
-from shards.models import Correction, IntakeCounter, LocaleLedger, SubmitterLedger, TrainingSample
+from shards.models import Correction, IntakeCounter, LocaleLedger, SubmitterLedger
 from shards.services.ledgers import cluster_burn, ledger_record_ruling
 from tests.shards.intake_helpers import T0, hours, item, run, users
+from training.models import TrainingSample
 from verifier.models import Case
 
 pytestmark = pytest.mark.django_db

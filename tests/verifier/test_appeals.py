@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from shards.models import TrainingSample
 from tests.conftest import login
 from tests.verifier.quality_helpers import T0, pool, ruled_case
-from verifier.models import Appeal, AppealReview, AuditEvent, KappaScore, ReexportItem
+from training.models import ReexportItem, TrainingSample
+from verifier.models import Appeal, AppealReview, AuditEvent, KappaScore
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from verifier.services.errors import Refused
 
@@ -201,8 +201,8 @@ def test_appeal_api_opens_and_refuses_second(api):
 
 
 def test_reexport_items_are_marked_once_by_the_export_that_carries_them():
-    from verifier.selectors_quality import reexport_pending
-    from verifier.services.appeals import reexport_mark_exported
+    from training.selectors import reexport_pending
+    from training.services.reversals import reexport_mark_exported
 
     shard, users, senior = pool()
     ruling = ruled_case(shard, users[0], "yes", kind="taboo")

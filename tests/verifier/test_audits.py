@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from shards.models import Locale, TrainingSample
+from shards.models import Locale
 from tests.factories import ShardFactory, UserFactory, make_cases
 from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
 from shards.services.pools import membership_set
+from training.models import TrainingSample
 from verifier.models import Case, ExternalAudit, KappaScore, Rationale, RetrainFlag, User
 from verifier.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
                                       external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta,

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from risk_db.models import RuleShardState
-from shards.models import TrainingSample
 from risk_db.services import rule_create
+from training.models import TrainingSample
 from verifier.models import Assignment, AuditEvent, Case, CaseTask, Ruling
 from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
 from verifier.services.rulings import RulingRefused, ruling_record
