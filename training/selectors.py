@@ -2,7 +2,7 @@
 from django.db.models import Q, QuerySet
 
 from shards.models import Shard, SuspendedMember
-from training.models import ReexportItem, TaintedSubmitter, TaintList, TrainingBatch, TrainingSample
+from training.models import ReexportItem, TaintedSubmitter, TaintList, TrainingSample
 
 
 def taint_list_current() -> TaintList | None:
