@@ -48,7 +48,8 @@ def _insert_series(model, n: int, overrides: dict[str, str], params: list, sourc
 def _world():
     from django.db import connection
 
-    from shards.models import Locale, Shard, TrainingSample
+    from shards.models import Locale, Shard
+    from training.models import TrainingSample
     from verifier.models import Case
 
     shards = {}
@@ -83,7 +84,7 @@ def run() -> dict:
 
     from modelhooks.models import Export
     from modelhooks.services import exports
-    from shards.selectors import samples_exportable
+    from training.selectors import samples_exportable
 
     t = time.perf_counter()
     shards = _world()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "shards",
+    "training",
     "verifier",
     "quality",
     "risk_db",
@@ -205,8 +206,11 @@ INTAKE = {
         "shards.intake.steps.risk_tag",
         "shards.intake.defences.consensus",  # IN-5, IN-6, IN-7
         "verifier.intake.route",  # opens or joins the case
-        "shards.intake.defences.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
+        "training.intake.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
     ],
+    # issue 9: intake (shards) reaches training and the verifier's queue by dotted path only
+    "SAMPLED_POSTS": "training.selectors.samples_posts_taken",  # IN-6: posts that hold a training slot
+    "CROWD_CASES_CLOSE": "verifier.services.queue.cases_close_by_crowd",  # IN-5/IN-6: crowd-settled cases
     "DEFAULT_TRIGGERS": [
         r"@grok\s+correct(?:ion)?\b[:,]?",
         r"@grok\s+(?:fix|actually)\b[:,]?",

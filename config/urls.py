@@ -10,6 +10,7 @@ from quality import urls as quality_urls
 from risk_db import urls as risk_urls
 from shards import api as shards_api
 from shards import views as shards_views
+from training import views as training_views
 from verifier import api as verifier_api
 from verifier import api_quality
 from verifier import views_quality
@@ -51,10 +52,10 @@ urlpatterns = [
     path("scoring/", modelhooks_views.scoring_page, name="scoring"),
     path("risk/", include(risk_urls.page_urls)),
     path("ops/intake/", shards_views.corrections_page, name="intake-corrections"),
-    path("ops/intake/corrections/<uuid:public_id>/", shards_views.correction_page, name="intake-correction"),
-    path("ops/intake/corrections/<uuid:public_id>/overturn/", shards_views.sample_overturn, name="intake-overturn"),
-    path("ops/intake/alerts/", shards_views.alerts_page, name="intake-alerts"),
-    path("ops/intake/cliques/<int:pk>/decide/", shards_views.clique_decide_view, name="intake-clique-decide"),
+    path("ops/intake/corrections/<uuid:public_id>/", training_views.correction_page, name="intake-correction"),
+    path("ops/intake/corrections/<uuid:public_id>/overturn/", training_views.sample_overturn, name="intake-overturn"),
+    path("ops/intake/alerts/", training_views.alerts_page, name="intake-alerts"),
+    path("ops/intake/cliques/<int:pk>/decide/", training_views.clique_decide_view, name="intake-clique-decide"),
     path("ops/intake/components/<int:pk>/lift/", shards_views.component_lift_view, name="intake-component-lift"),
     path("appeals/", views_quality.appeals_page, name="appeals"),
     path("appeals/rulings/<uuid:ruling_id>/", views_quality.appeal_file, name="appeal-file"),

@@ -65,7 +65,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 # ---- issue 3: the intake defences ---------------------------------------------------------------
 from shards.models import (BlockListEntry, DormantClique, LocaleLedger, SubmitterLedger,  # noqa: E402
-                           SuspendedComponent, TaintList, TopicFreeze, TrainingBatch)
+                           SuspendedComponent, TopicFreeze)
 
 
 @admin.register(BlockListEntry)
@@ -92,19 +92,6 @@ class SuspendedComponentAdmin(admin.ModelAdmin):
 class DormantCliqueAdmin(admin.ModelAdmin):
     list_display = ("found_at", "size", "status", "decided_by")
     readonly_fields = ("members", "status", "decided_by", "decided_at")  # decide on the alerts page (audited)
-
-
-@admin.register(TaintList)
-class TaintListAdmin(admin.ModelAdmin):
-    list_display = ("version", "created_at", "reason", "actor")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # versions are append-only: exports cite them
-
-
-@admin.register(TrainingBatch)
-class TrainingBatchAdmin(admin.ModelAdmin):
-    list_display = ("cut_at", "size", "weight")
 
 
 @admin.register(LocaleLedger)

@@ -154,33 +154,6 @@ class Correction(models.Model):
                    models.Index(fields=["submitter_id", "at"])]
 
 
-class TrainingSample(models.Model):
-    """An accepted delta waiting for export. VQ-6: a regional hard-block never leaves its locale."""
-
-    case = models.OneToOneField("verifier.Case", on_delete=models.PROTECT, related_name="sample")
-    shard = models.ForeignKey(Shard, on_delete=models.PROTECT)
-    locale = models.CharField(max_length=16)
-    post_id = models.CharField(max_length=128)
-    text_delta = models.TextField()
-    regional_hard_block = models.BooleanField(default=False)
-    hard_block_locale = models.CharField(max_length=16, blank=True)
-    weight = models.DecimalField(max_digits=6, decimal_places=4, default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # issue 3
-    graph = models.ForeignKey("CorrectionGraph", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="samples")  # IN-11: the users who backed it
-    batch = models.ForeignKey("TrainingBatch", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="samples")  # IN-12
-    accepted_by = models.CharField(max_length=40, blank=True)  # ruling / auto_accept / conflict_resolver:...
-    withheld_reason = models.CharField(max_length=64, blank=True)  # non-empty: never exported
-
-    class Meta:
-        constraints = [
-            # A post never occupies more than one training slot (IN-6).
-            models.UniqueConstraint(fields=["post_id", "shard"], name="one_sample_per_post_and_shard"),
-        ]
-
-
 class Alert(models.Model):
     class Level(models.TextChoices):
         INFO = "info"
@@ -375,29 +348,3 @@ class DormantClique(models.Model):
     class Meta:
         ordering = ["-found_at"]
 
-
-class TaintList(models.Model):
-    """IN-11: each change to the taint list is a new version; exports record the one they honoured."""
-
-    version = models.AutoField(primary_key=True)
-    created_at = models.DateTimeField()
-    reason = models.CharField(max_length=200)
-    actor = models.CharField(max_length=150, blank=True)
-
-
-class TaintedSubmitter(models.Model):
-    """A user marked as a bot: every graph that contains them is tainted from that version on."""
-
-    taint_list = models.ForeignKey(TaintList, on_delete=models.PROTECT, related_name="submitters")
-    submitter_id = models.CharField(max_length=128, db_index=True)
-
-
-class TrainingBatch(models.Model):
-    """IN-12: accepted samples cut every 4 h, at most 50,000, at 0.3x weight."""
-
-    cut_at = models.DateTimeField()
-    size = models.IntegerField()
-    weight = models.DecimalField(max_digits=6, decimal_places=4)
-
-    class Meta:
-        ordering = ["-cut_at"]

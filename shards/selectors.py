@@ -1,8 +1,8 @@
-"""Reads for the shards app that other apps use (export, dashboards)."""
+"""Reads for the shards app that other apps use (dashboards). The training samples' reads are in
+training/selectors.py (issue 9)."""
 from django.db.models import Q, QuerySet
 
-from shards.models import (Correction, PoolMembership, Shard, SuspendedMember, TaintedSubmitter, TaintList,
-                           TrainingSample)
+from shards.models import Correction, PoolMembership
 
 
 def corrections_visible_to(*, user) -> QuerySet[Correction]:
@@ -13,41 +13,6 @@ def corrections_visible_to(*, user) -> QuerySet[Correction]:
         return qs
     native = PoolMembership.objects.filter(user=user, native=True, active=True).values("shard_id")
     return qs.filter(Q(risk_tags=[]) | Q(shard_id__in=native))
-
-
-def taint_list_current() -> TaintList | None:
-    """IN-11: the newest taint-list version (None while nothing was ever tainted). An export calls this
-    once, passes it to `samples_exportable(taint_list=...)` and records `version` in its manifest
-    (0 when None), so the manifest says exactly which taint list it honoured."""
-    return TaintList.objects.order_by("-version").first()
-
-
-def samples_exportable(*, shard: Shard, taint_list: TaintList | None = None,
-                       batched_only: bool = False) -> QuerySet[TrainingSample]:
-    """MH-3 / VQ-6 / IN-10 / IN-11: the samples an export of `shard` may contain.
-
-    - A regional hard-blocked sample (e.g. a Thai-tagged delta) is exported only by a shard of its
-      own locale; every other shard's export leaves it out.
-    - IN-11: a sample whose correction graph contains a user tainted in `taint_list` or an earlier
-      version is left out (weight 0). `taint_list=None` honours the current list
-      (`taint_list_current()`); pass the one you record in the manifest to be exact.
-    - IN-10: a sample backed by any member of an active suspended component is left out.
-    - Samples withheld by an operator (e.g. a senior overturned the crowd) are left out.
-    - `batched_only=True` keeps only samples already cut into a training batch (IN-12); their
-      `weight` is the batch weight (0.3) and `batch_id` names the batch.
-    """
-    own_locale = shard.locale.code if shard.locale_id else None
-    foreign_block = Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale or "")
-    qs = TrainingSample.objects.filter(shard=shard, withheld_reason="").exclude(foreign_block)
-    taint_list = taint_list if taint_list is not None else taint_list_current()
-    bad_users = SuspendedMember.objects.filter(component__active=True).values("submitter_id")
-    qs = qs.exclude(graph__members__submitter_id__in=bad_users)
-    if taint_list is not None:
-        tainted = TaintedSubmitter.objects.filter(taint_list__version__lte=taint_list.version).values("submitter_id")
-        qs = qs.exclude(graph__members__submitter_id__in=tainted)
-    if batched_only:
-        qs = qs.filter(batch__isnull=False)
-    return qs.order_by("id")
 
 
 def correction_explain(*, correction: Correction) -> dict:

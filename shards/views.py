@@ -1,21 +1,16 @@
-"""Operator pages for intake (senior, admin): why each correction went where it went, and the
-alerts of the defences (geo-spoofing, frozen topics, suspended components, dormant cliques)."""
+"""Operator pages for intake (senior, admin): why each correction went where it went, and lifting a
+suspended component. The pages that show training data (a correction's sample, the alerts page with
+the taint list and batches) are in training/views.py (issue 9)."""
 import uuid
 
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shards.models import (Alert, Correction, DormantClique, SuspendedComponent, TaintList, TopicFreeze,
-                           TrainingBatch, TrainingSample)
-from shards.selectors import RULES, correction_explain, corrections_visible_to, taint_list_current
+from shards.models import Correction, SuspendedComponent
+from shards.selectors import RULES, corrections_visible_to
 from shards.services.botnet import component_lift
-from shards.services.ledgers import cluster_burn
-from shards.services.taint import clique_decide
 from core.models import User
-from core.audit import audit_record
 from core.permissions import role_required
 
 OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
@@ -39,63 +34,6 @@ def corrections_page(request):
     context = {"rows": rows[:100], "q": q, "outcome": outcome, "outcomes": Correction.Outcome.choices, "rules": RULES}
     template = "shards/_corrections_rows.html" if request.htmx else "shards/corrections.html"
     return render(request, template, context)
-
-
-@role_required(*OPERATORS)
-def correction_page(request, public_id):
-    correction = get_object_or_404(corrections_visible_to(user=request.user).select_related("shard", "case"),
-                                   public_id=public_id)
-    sample = TrainingSample.objects.filter(case=correction.case).select_related("graph", "batch").first() \
-        if correction.case_id else None
-    backers = sorted(sample.graph.members.values_list("submitter_id", flat=True)) if sample and sample.graph else []
-    return render(request, "shards/correction.html", {
-        "c": correction, "explain": correction_explain(correction=correction), "sample": sample, "backers": backers,
-        "message": request.GET.get("message", ""),
-    })
-
-
-@require_POST
-@role_required(*OPERATORS)
-def sample_overturn(request, public_id):
-    """IN-10: a senior overturns a crowd-accepted sample: it is withheld from every export, and if
-    its backers are a cluster of >= 5 their confidence burns. Audited."""
-    correction = get_object_or_404(corrections_visible_to(user=request.user), public_id=public_id)
-    sample = get_object_or_404(TrainingSample, case_id=correction.case_id)
-    with transaction.atomic():
-        backers = set(sample.graph.members.values_list("submitter_id", flat=True)) if sample.graph_id else set()
-        TrainingSample.objects.filter(pk=sample.pk).update(withheld_reason="overturned by a senior")
-        audit_record(actor=request.user, action="sample_overturn", obj=sample,
-                     before={"withheld_reason": sample.withheld_reason},
-                     after={"withheld_reason": "overturned by a senior", "backers": sorted(backers)})
-        burned = cluster_burn(submitter_ids=backers, locale_code=sample.locale, actor=request.user,
-                              reason=f"sample {sample.pk} overturned")
-    message = f"Sample withheld; {burned} backer(s) lost 20 % confidence." if burned else \
-        "Sample withheld; fewer than 5 backers, so no confidence burn."
-    return redirect(f"{request.path.rsplit('/overturn/', 1)[0]}/?message={message}")
-
-
-@role_required(*OPERATORS)
-def alerts_page(request):
-    now = timezone.now()
-    return render(request, "shards/alerts.html", {
-        "geo": Alert.objects.filter(kind="x_shard_anomaly").select_related("shard")[:50],
-        "freezes": TopicFreeze.objects.all()[:50],
-        "now": now,
-        "components": SuspendedComponent.objects.all()[:50],
-        "cliques": DormantClique.objects.all()[:50],
-        "taint": taint_list_current(),
-        "taint_versions": TaintList.objects.order_by("-version")[:20],
-        "batches": TrainingBatch.objects.all()[:20],
-        "other": Alert.objects.filter(kind__in=["suspended_component", "rare_pool"])[:20],
-    })
-
-
-@require_POST
-@role_required(*OPERATORS)
-def clique_decide_view(request, pk):
-    clique = get_object_or_404(DormantClique, pk=pk, status=DormantClique.Status.FLAGGED)
-    clique_decide(clique=clique, bots=request.POST.get("bots") == "1", actor=request.user)
-    return redirect("intake-alerts")
 
 
 @require_POST

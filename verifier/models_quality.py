@@ -79,31 +79,3 @@ class AppealReview(models.Model):
         indexes = [models.Index(fields=["reviewer"], condition=Q(vote=""), name="appeal_review_pending")]
 
 
-class ReexportItem(models.Model):
-    """AP-5: a reversed ruling goes out again as a correction micro-batch item at ~1 % weight.
-
-    `action` says what training should do with the text delta: `add` it (the reversal accepted it)
-    or `retract` it (the reversal rejected a delta that had been accepted). Never a ruling label (CA-8).
-    The training export (modelhooks) reads these through verifier.selectors.reexport_pending.
-    """
-
-    class Action(models.TextChoices):
-        ADD = "add"
-        RETRACT = "retract"
-
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="reexports")
-    tier = models.PositiveSmallIntegerField()  # the tier whose decision changed the answer
-    case = models.ForeignKey("verifier.Case", on_delete=models.PROTECT, related_name="reexports")
-    shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
-    locale = models.CharField(max_length=16)
-    post_id = models.CharField(max_length=128)
-    text_delta = models.TextField()
-    action = models.CharField(max_length=8, choices=Action.choices)
-    weight = models.DecimalField(max_digits=6, decimal_places=4)
-    regional_hard_block = models.BooleanField(default=False)
-    hard_block_locale = models.CharField(max_length=16, blank=True)
-    created_at = models.DateTimeField()
-    exported_batch = models.CharField(max_length=64, blank=True)  # set by the export that carried it
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["appeal", "tier"], name="one_reexport_per_appeal_tier")]

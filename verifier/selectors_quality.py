@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from shards.models import Shard
-from verifier.models import Appeal, AppealReview, ReexportItem, Ruling
+from verifier.models import Appeal, AppealReview, Ruling
 from core.models import User
 
 
@@ -82,7 +81,3 @@ def appeal_status_view(*, appeal: Appeal) -> dict:
     }
 
 
-def reexport_pending(*, shard: Shard | None = None):
-    """AP-5: reversal items no export has carried yet (for the training export, MH-3)."""
-    qs = ReexportItem.objects.filter(exported_batch="").order_by("id")
-    return qs.filter(shard=shard) if shard is not None else qs

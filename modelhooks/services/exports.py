@@ -1,6 +1,6 @@
 """MH-3: training export of one shard, streamed to JSONL and Parquet with a manifest.
 
-The rows are exactly `shards.selectors.samples_exportable(shard=...)` (VQ-6 foreign hard-blocks out,
+The rows are exactly `training.selectors.samples_exportable(shard=...)` (VQ-6 foreign hard-blocks out,
 IN-11 taint exclusion once intake adds it). Files are written under `*.partial` names and renamed
 only when complete; the manifest (counts, filters, taint list, sha256 of each file) is renamed last.
 An export that dies mid-way leaves only `.partial` files, which nothing reads as complete.
@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from modelhooks import live
 from modelhooks.models import Export
+from training import selectors
+from training.services.reversals import reexport_mark_exported
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -239,12 +241,10 @@ def export_dir(export: Export) -> Path:
 def _taint_list():
     """IN-11: the taint list this export honours, read once, and what the manifest records of it.
     Works before and after intake's `taint_list_current()` exists (getattr)."""
-    from shards import selectors
-
     current = getattr(selectors, "taint_list_current", None)
     if current is None:
         return None, {"honoured": False, "version": None,
-                      "note": "this build's samples_exportable has no taint list (shards.selectors.taint_list_current absent)"}
+                      "note": "this build's samples_exportable has no taint list (training.selectors.taint_list_current absent)"}
     taint = current()
     version = getattr(taint, "version", 0) if taint is not None else 0  # 0: nothing was ever tainted
     return taint, {"honoured": True, "version": version}
@@ -254,8 +254,7 @@ def _exportable(shard, taint):
     """`samples_exportable` with the taint list read once, where the selector takes it."""
     import inspect
 
-    from shards.selectors import samples_exportable
-
+    samples_exportable = selectors.samples_exportable
     if taint is not None and "taint_list" in inspect.signature(samples_exportable).parameters:
         return samples_exportable(shard=shard, taint_list=taint)
     return samples_exportable(shard=shard)
@@ -264,9 +263,7 @@ def _exportable(shard, taint):
 def _reversals(shard, own_locale: str) -> list[dict]:
     """AP-5: reversed rulings not yet carried by any export, as a correction micro-batch (~1 % weight).
     The same VQ-6 rule as for samples: another locale's regional hard-block never leaves its locale."""
-    from verifier.selectors_quality import reexport_pending
-
-    items = reexport_pending(shard=shard).exclude(Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale))
+    items = selectors.reexport_pending(shard=shard).exclude(Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale))
     return [{"reexport_id": i.pk, "post_id": i.post_id, "locale": i.locale, "text_delta": i.text_delta,
              "action": i.action, "weight": float(i.weight), "tier": i.tier,
              "regional_hard_block": i.regional_hard_block, "hard_block_locale": i.hard_block_locale}
@@ -276,8 +273,6 @@ def _reversals(shard, own_locale: str) -> list[dict]:
 def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     """MH-3: write the export's files; idempotent (a done export is left alone, a redelivered one
     starts again from clean `.partial` files)."""
-    from shards.models import TrainingSample
-
     export = Export.objects.select_related("shard", "shard__locale").get(pk=export_id)
     if export.status == Export.Status.DONE:
         return export
@@ -288,7 +283,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     live.export_changed(export)
     folder = export_dir(export)
     folder.mkdir(parents=True, exist_ok=True)
-    fields = export_fields(TrainingSample)
+    fields = export_fields(selectors.samples_of_shard(shard=export.shard).model)
     jsonl, parquet, manifest_path = folder / "samples.jsonl", folder / "samples.parquet", folder / "manifest.json"
     reversals_path = folder / "reversals.jsonl"
     partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, reversals_path, manifest_path)}
@@ -304,10 +299,10 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             taint_obj, taint = _taint_list()
             qs = _exportable(export.shard, taint_obj)
-            shard_total = TrainingSample.objects.filter(shard=export.shard).count()
+            shard_total = selectors.samples_of_shard(shard=export.shard).count()
             total = qs.count()
             own = export.shard.locale.code if export.shard.locale_id else ""
-            foreign_blocked = (TrainingSample.objects.filter(shard=export.shard, regional_hard_block=True)
+            foreign_blocked = (selectors.samples_of_shard(shard=export.shard).filter(regional_hard_block=True)
                                .exclude(hard_block_locale=own).count())
             progress.total(total)
             with partial[jsonl].open("wb") as out:
@@ -354,8 +349,6 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         os.replace(partial[reversals_path], reversals_path)
         os.replace(partial[manifest_path], manifest_path)  # last: its presence means the export is complete
         if reversals:  # a redelivery before this line re-reads the same pending items: none is lost
-            from verifier.services.appeals import reexport_mark_exported
-
             reexport_mark_exported(ids=[r["reexport_id"] for r in reversals], batch_id=str(export.public_id))
     except BaseException as exc:
         progress.close()

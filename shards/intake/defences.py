@@ -2,7 +2,8 @@
 
 Each step works on the whole batch with a fixed number of queries, whatever the batch size
 (settings.INTAKE["PIPELINE"] orders them). The first step to decide an item names itself in
-`decided_by` and says why in `reason`.
+`decided_by` and says why in `reason`. The last step, which turns settled posts into training
+samples, is `training.intake.settle` (issue 9).
 """
 import hashlib
 import math
@@ -13,16 +14,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.utils.module_loading import import_string
 
 from modelhooks import hooks
-from shards.intake.pipeline import IntakeBatch
-from shards.models import (Alert, BlockListEntry, Correction, IntakeCounter, Locale, Shard, TopicFreeze,
-                           TrainingSample)
+from shards.intake.pipeline import IntakeBatch, CrowdAccept
+from shards.models import Alert, BlockListEntry, Correction, IntakeCounter, Locale, Shard, TopicFreeze
 from shards.services import botnet, ledgers
 from core.text import text_normalise
 from shards.services.ratelimit import RateCheck, rate_key, rate_limits_check
-from shards.services.samples import CrowdAccept, samples_record_crowd
 
 O = Correction.Outcome
 
@@ -358,7 +358,8 @@ def consensus(batch: IntakeBatch) -> None:
                 .values("post_id", "submitter_id", "norm_key", "numeric_value", "at", "declared_locale",
                         "corrected_text", "english_text")):
         stored[row["post_id"]].append(row)
-    trained = set(TrainingSample.objects.filter(post_id__any=list(by_post)).values_list("post_id", flat=True))
+    # training sits above shards: the posts that hold a sample come by dotted path (issue 9)
+    trained = import_string(cfg["SAMPLED_POSTS"])(post_ids=list(by_post))
     groups = []
     for post_id, post_items in by_post.items():
         if post_id in trained:
@@ -482,26 +483,3 @@ def _relative_delta(post_text: str, value: float, values: set, post) -> float:
     if original is not None:
         return (value - original) / max(abs(original), 1.0)
     return (max(values) - min(values)) / max(abs(value), 1.0)
-
-
-def settle(batch: IntakeBatch) -> None:
-    """After routing: posts the crowd or the resolver settled become one sample each and their case
-    closes; the items say which rule decided. Escalations keep their queue outcome and name the rule."""
-    accepts = {}
-    for item in batch.items:
-        if item.outcome in (O.QUEUED, O.MERGED) and item.escalate:
-            item.decided_by = f"consensus:{item.escalate}"
-        if item.accept is None or item.case is None or item.outcome not in (O.QUEUED, O.MERGED):
-            continue
-        item.accept.case = item.case
-        accepts[id(item.accept)] = item.accept
-        merged_rule = item.accept.rule == "conflict_resolver:merge"
-        item.outcome = O.MERGED if merged_rule else O.AUTO_ACCEPTED
-        item.decided_by = item.accept.rule
-    if not accepts:
-        return
-    samples_record_crowd(accepts=list(accepts.values()), now=batch.now)
-    for accept in accepts.values():
-        ledgers.ledgers_record_crowd(locale_code=accept.case.locale, backers=accept.backers)
-        if accept.numeric_delta is not None:
-            ledgers.numeric_history_add(locale_code=accept.case.locale, delta=accept.numeric_delta)

@@ -19,6 +19,17 @@ from shards.models import Correction
 
 
 @dataclass
+class CrowdAccept:
+    """IN-5 / IN-6: a post the crowd or the conflict resolver settled without a human."""
+
+    rule: str  # auto_accept, conflict_resolver:oracle, conflict_resolver:merge
+    text_delta: str  # on native tokens (IN-2)
+    backers: dict[str, bool] = field(default_factory=dict)  # submitter -> corroborated the accepted delta
+    numeric_delta: float | None = None  # relative delta, for the IN-6 history
+    case: object = None
+
+
+@dataclass
 class IntakeItem:
     index: int
     raw: Any

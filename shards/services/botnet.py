@@ -3,7 +3,7 @@
 Submitters are nodes; an edge joins two users with >= 2 replies between them (either way) within
 7 days. A connected component of > 20 users with >= 50 % of its corrections on one hashtag is
 suspended: intake answers `suspended_component` for its members, and no sample backed by any of
-them is exported (shards.selectors.samples_exportable).
+them is exported (training.selectors.samples_exportable).
 """
 from collections import Counter
 from datetime import datetime, timedelta

@@ -10,8 +10,8 @@ import pytest
 
 from modelhooks.models import Export
 from modelhooks.services import exports
-from shards.models import TrainingSample
 from tests.factories import ShardFactory, UserFactory, make_cases
+from training.models import TrainingSample
 
 
 def samples(shard, n, *, start=0, block_locale="", weight="0.3000"):
@@ -72,12 +72,12 @@ def test_parquet_holds_the_same_rows_with_exact_weights(export_dir):
 @pytest.mark.pg
 @pytest.mark.django_db
 def test_export_honours_the_selectors_taint_exclusion_and_records_the_taint_list(export_dir, monkeypatch):
-    """IN-11 lives in `shards.selectors` (intake): the export reads the taint list once, passes that
+    """IN-11 lives in `training.selectors`: the export reads the taint list once, passes that
     same list to `samples_exportable` and records its version. The selector is wrapped here to show
     exactly that contract; intake's own tests cover which samples a taint list removes."""
     from types import SimpleNamespace
 
-    from shards import selectors
+    from training import selectors
 
     en = ShardFactory(code="en-US")
     rows = samples(en, 4)
@@ -106,7 +106,7 @@ def test_without_a_taint_list_the_manifest_says_so(export_dir):
     en = ShardFactory(code="en-US")
     rows = samples(en, 1)
     export = exports.export_run(export_id=Export.objects.create(shard=en, created_at=rows[0].created_at).pk)
-    from shards import selectors
+    from training import selectors
 
     if hasattr(selectors, "taint_list_current"):
         assert export.manifest["taint_list"] == {"honoured": True, "version": 0}  # nothing tainted yet
@@ -248,7 +248,7 @@ def test_reversed_rulings_go_out_once_as_a_one_percent_micro_batch(export_dir):
     from datetime import timedelta
 
     from tests.verifier.quality_helpers import T0, pool, ruled_case
-    from verifier.models import ReexportItem
+    from training.models import ReexportItem
     from verifier.services.appeals import appeal_open, appeal_vote
 
     shard, users, senior = pool()

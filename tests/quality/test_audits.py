@@ -5,15 +5,14 @@ from decimal import Decimal
 import pytest
 
 from quality.models import ExternalAudit, KappaScore, Rationale, RetrainFlag
-from quality.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build,
-                                     external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta,
-                                     rationale_campaign_start, rationale_write)
+from quality.services.audits import blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build, external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta, rationale_campaign_start, rationale_write
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
-from shards.models import Locale, TrainingSample
+from shards.models import Locale
+from training.models import TrainingSample
 from shards.services.pools import membership_set
 from tests.factories import ShardFactory, UserFactory, make_cases
 from tests.hook_overrides import hooks_install
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
+from tests.verifier.quality_helpers import T0, gold_items, pool, rule
 from verifier.models import Case
 from core.models import User
 from core.errors import Refused

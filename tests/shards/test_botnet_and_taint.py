@@ -4,16 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from shards.models import (DormantClique, Locale, ReplyEvent, Shard, SuspendedComponent, TaintList,
-                           TrainingSample)
-from shards.selectors import samples_exportable, taint_list_current
-from shards.services.batches import training_batch_cut
+from shards.models import DormantClique, Locale, ReplyEvent, Shard, SuspendedComponent
 from shards.services.botnet import reply_graph_rebuild
 from verifier.services.rare import locales_classify_rare
-from shards.services.samples import graphs_ensure
-from shards.services.taint import clique_decide, spectral_sweep
+from shards.services.graphs import graphs_ensure
 from tests.factories import UserFactory
 from tests.shards.intake_helpers import T0, hours, item, run
+from training.models import TaintList, TrainingSample
+from training.selectors import samples_exportable, taint_list_current
+from training.services.batches import training_batch_cut
+from training.services.taint import clique_decide, spectral_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,7 @@ def test_locales_under_fifty_cases_a_quarter_go_to_the_rare_pool(world):
 def test_spectral_bisection_splits_a_large_component_and_keeps_its_cliques(monkeypatch):
     import networkx as nx
 
-    from shards.services import taint
+    from training.services import taint
 
     monkeypatch.setattr(taint, "SPECTRAL_PART_MAX", 8)
     graph = nx.complete_graph([f"a{i}" for i in range(6)])

@@ -1,7 +1,8 @@
 """IN-5 auto-accept, IN-6 conflict resolver, IN-7 low-volume rule, IN-10 confidence burn."""
 import pytest
 
-from shards.models import Correction, IntakeCounter, LocaleLedger, SubmitterLedger, TrainingSample
+from shards.models import IntakeCounter, LocaleLedger, SubmitterLedger
+from training.models import TrainingSample
 from shards.services.ledgers import cluster_burn, ledger_record_ruling
 from tests.shards.intake_helpers import T0, hours, item, run, users
 from verifier.models import Case

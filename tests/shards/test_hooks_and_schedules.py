@@ -35,8 +35,8 @@ def test_intake_schedules_are_beat_entries():
 
 @pytest.mark.django_db
 def test_batch_task_runs_through_celery(world):
-    from shards.tasks import cut_training_batch
     from tests.shards.intake_helpers import item, run
+    from training.tasks import cut_training_batch
 
     run([item(submitter_id=f"u{i}") for i in range(5)])
     assert cut_training_batch.apply().get() == 1

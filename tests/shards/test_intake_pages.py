@@ -1,10 +1,11 @@
 """Operator pages: a correction's outcome and the rule that decided it; the alerts page."""
 import pytest
 
-from shards.models import BlockListEntry, Correction, SubmitterLedger, TrainingSample
+from shards.models import BlockListEntry, Correction, SubmitterLedger
 from tests.factories import UserFactory
 from tests.shards.intake_helpers import item, run
 from core.models import AuditEvent
+from training.models import TrainingSample
 
 pytestmark = pytest.mark.django_db
 

@@ -86,7 +86,7 @@ def test_accepted_thai_delta_carries_the_regional_hard_block_bit(api, world):
     assert api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "no"}, format="json").status_code == 201
     sample = Case.objects.get(public_id=case_id).sample
     assert sample.regional_hard_block and sample.hard_block_locale == "th-TH"
-    from shards.selectors import samples_exportable
+    from training.selectors import samples_exportable
 
     assert list(samples_exportable(shard=th)) == [sample]
     other = ShardFactory(code="ar-SA")

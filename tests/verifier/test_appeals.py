@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 
 from quality.models import KappaScore
-from shards.models import TrainingSample
+from training.models import TrainingSample
 from tests.conftest import login
 from tests.verifier.quality_helpers import T0, pool, ruled_case
-from verifier.models import Appeal, AppealReview, ReexportItem
+from verifier.models import Appeal, AppealReview
+from training.models import ReexportItem
 from core.models import AuditEvent
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from core.errors import Refused
@@ -203,8 +204,8 @@ def test_appeal_api_opens_and_refuses_second(api):
 
 
 def test_reexport_items_are_marked_once_by_the_export_that_carries_them():
-    from verifier.selectors_quality import reexport_pending
-    from verifier.services.appeals import reexport_mark_exported
+    from training.selectors import reexport_pending
+    from training.services.reversals import reexport_mark_exported
 
     shard, users, senior = pool()
     ruling = ruled_case(shard, users[0], "yes", kind="taboo")

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from risk_db.models import RuleShardState
-from shards.models import TrainingSample
 from risk_db.services import rule_create
 from verifier.models import Assignment, Case, CaseTask, Ruling
 from core.models import AuditEvent
+from training.models import TrainingSample
 from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
 from core.errors import Refused

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from core import live
 from verifier import extensions
-from verifier.models import Appeal, AppealReview, Case, ReexportItem, Ruling
+from verifier.models import Appeal, AppealReview, Case, Ruling
 from core.models import User
 from core.audit import audit_record
 from core.errors import Refused
+from training.services.reversals import reexport_record
 from verifier.services.rulings import case_accepts_delta
 
 _rng = random.SystemRandom()
@@ -250,12 +251,8 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
     if extensions.case_is_blind_flip(case=case):
         return  # a blind-audit paraphrase sits under a fake post id: it never reaches training (CA-3)
     accepts = case_accepts_delta(case=case, answer=answer)
-    ReexportItem.objects.create(
-        appeal=appeal, tier=appeal.tier, case=case, shard_id=case.shard_id, locale=case.locale, post_id=case.post_id,
-        text_delta=case.proposal, action=ReexportItem.Action.ADD if accepts else ReexportItem.Action.RETRACT,
-        weight=settings.APPEALS["REEXPORT_WEIGHT"], regional_hard_block=bool(case.hard_block_locale),
-        hard_block_locale=case.hard_block_locale, created_at=now,
-    )
+    reexport_record(appeal=appeal, tier=appeal.tier, case=case, accepts=accepts,
+                    weight=settings.APPEALS["REEXPORT_WEIGHT"], now=now)
 
 
 def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) -> Appeal:
@@ -290,10 +287,3 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
             _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}")
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal
-
-
-def reexport_mark_exported(*, ids: list[int], batch_id: str) -> int:
-    """AP-5: the training export records which batch carried each reversal item (once)."""
-    if not batch_id:
-        raise Refused("invalid", "batch_id: name the export batch.", 400, field="batch_id")
-    return ReexportItem.objects.filter(pk__in=ids, exported_batch="").update(exported_batch=batch_id)

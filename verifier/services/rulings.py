@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shards.services.ledgers import ledger_record_ruling
-from shards.services.samples import sample_record_accepted
+from training.services.samples import sample_record_accepted
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Ruling
 from core.models import User

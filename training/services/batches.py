@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shards.models import TrainingBatch, TrainingSample
+from training.models import TrainingBatch, TrainingSample
 
 
 def training_batch_cut(*, now: datetime | None = None) -> TrainingBatch | None:

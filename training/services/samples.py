@@ -1,32 +1,13 @@
 """VQ-6, IN-6, IN-11: what an accepted correction puts into training."""
-import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
 
-from shards.models import Correction, CorrectionGraph, CorrectionGraphMember, TrainingSample
-
-
-def graph_id_for(submitter_ids) -> str:
-    """IN-11: the correction-graph id is a hash of the sorted ids of the users who backed it."""
-    joined = "\x00".join(sorted(set(submitter_ids)))
-    return hashlib.sha256(joined.encode()).hexdigest()[:32]
-
-
-def graphs_ensure(*, backer_sets: list[set[str]]) -> list[str]:
-    """Create the correction graphs (and their member rows) that do not exist yet; one id per set."""
-    ids = [graph_id_for(b) for b in backer_sets]
-    wanted = {gid: b for gid, b in zip(ids, backer_sets)}
-    existing = set(CorrectionGraph.objects.filter(graph_id__in=wanted).values_list("graph_id", flat=True))
-    new = {gid: b for gid, b in wanted.items() if gid not in existing}
-    if new:
-        CorrectionGraph.objects.bulk_create([CorrectionGraph(graph_id=g, size=len(b)) for g, b in new.items()],
-                                            ignore_conflicts=True)
-        CorrectionGraphMember.objects.bulk_create(
-            [CorrectionGraphMember(graph_id=g, submitter_id=s) for g, b in new.items() for s in sorted(b)],
-            ignore_conflicts=True)
-    return ids
+from shards.intake.pipeline import CrowdAccept
+from shards.models import Correction
+from shards.services.graphs import graphs_ensure
+from training.models import TrainingSample
 
 
 def sample_record_accepted(*, case) -> TrainingSample:
@@ -52,21 +33,12 @@ def sample_record_accepted(*, case) -> TrainingSample:
     return sample
 
 
-@dataclass
-class CrowdAccept:
-    """IN-5 / IN-6: a post the crowd or the conflict resolver settled without a human."""
+def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime,
+                         cases_close: Callable[..., int]) -> list[TrainingSample]:
+    """Create the samples of crowd-settled posts (one per post and shard), close their cases.
 
-    rule: str  # auto_accept, conflict_resolver:oracle, conflict_resolver:merge
-    text_delta: str  # on native tokens (IN-2)
-    backers: dict[str, bool] = field(default_factory=dict)  # submitter -> corroborated the accepted delta
-    numeric_delta: float | None = None  # relative delta, for the IN-6 history
-    case: object = None
-
-
-def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime) -> list[TrainingSample]:
-    """Create the samples of crowd-settled posts (one per post and shard), close their cases."""
-    from verifier.services.queue import cases_close_by_crowd
-
+    `cases_close(case_ids=, now=)` closes the cases, in the same transaction; it is the verifier's
+    queue (`settings.INTAKE["CROWD_CASES_CLOSE"]`), passed in because the queue sits above training."""
     accepts = [a for a in accepts if a.case is not None]
     if not accepts:
         return []
@@ -88,5 +60,10 @@ def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime) -> list[T
         ) for a, g in zip(fresh, graph_ids)]
         # ignore_conflicts: a concurrent request may have taken the slot first (one per post, IN-6)
         TrainingSample.objects.bulk_create(samples, ignore_conflicts=True)
-        cases_close_by_crowd(case_ids=[a.case.pk for a in fresh], now=now)
+        cases_close(case_ids=[a.case.pk for a in fresh], now=now)
     return samples
+
+
+def sample_withhold(*, sample: TrainingSample, reason: str) -> None:
+    """An operator keeps a sample out of every export (e.g. a senior overturned the crowd, IN-10)."""
+    TrainingSample.objects.filter(pk=sample.pk).update(withheld_reason=reason)

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shards.models import (Correction, CorrectionGraphMember, DormantClique, TaintList, TaintedSubmitter,
-                           TrainingSample)
+from shards.models import Correction, CorrectionGraphMember, DormantClique
+from training.models import TaintedSubmitter, TaintList, TrainingSample
+from core.audit import audit_record
 
 SPECTRAL_PART_MAX = 60  # parts bigger than this are bisected on their Fiedler vector before clique search
 
@@ -74,21 +75,18 @@ def spectral_sweep(*, now: datetime | None = None) -> list[DormantClique]:
 def taint_submitters(*, submitter_ids: set[str], reason: str, actor=None, now: datetime | None = None) -> TaintList:
     """A new taint-list version: every correction graph containing one of these users is tainted
     (weight 0) in every export that honours this version or a later one."""
-    from core.audit import audit_record
-
     now = now or timezone.now()
     with transaction.atomic():
         taint = TaintList.objects.create(created_at=now, reason=reason[:200], actor=actor.username if actor else "")
         TaintedSubmitter.objects.bulk_create([TaintedSubmitter(taint_list=taint, submitter_id=s) for s in sorted(submitter_ids)])
         audit_record(actor=actor, action="taint_submitters", obj=taint,
+                     object_type="shards.taintlist",  # the audit log's name for it from before issue 9
                      after={"version": taint.version, "users": sorted(submitter_ids), "reason": reason})
     return taint
 
 
 def clique_decide(*, clique: DormantClique, bots: bool, actor, now: datetime | None = None) -> DormantClique:
     """A senior marks a flagged clique as bots (its graphs are tainted) or clears it. Audited."""
-    from core.audit import audit_record
-
     now = now or timezone.now()
     with transaction.atomic():
         before = {"status": clique.status}
