@@ -68,7 +68,7 @@ def _shards():
 def _raw_hyperscan(engine_patterns, flags=None):
     import hyperscan
 
-    from modelhooks.scoring.engine import HS_FLAGS
+    from risk_db.patterns import HS_FLAGS
 
     db = hyperscan.Database()
     db.compile(expressions=[p.encode() for p in engine_patterns], ids=list(range(len(engine_patterns))),
@@ -79,7 +79,7 @@ def _raw_hyperscan(engine_patterns, flags=None):
 def run() -> dict:
     from modelhooks.scoring.corpus import bench_posts, bench_vocabulary
     from modelhooks.scoring.engine import Engine
-    from modelhooks.scoring.patterns import pattern_translate
+    from risk_db.patterns import pattern_translate
     from risk_db.selectors import rules_for_scoring
 
     results, notes = [], []

@@ -1,19 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from modelhooks import api as modelhooks_api
-from modelhooks import views as modelhooks_views
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from modelhooks import api as modelhooks_api
+from modelhooks import views as modelhooks_views
 from quality import urls as quality_urls
 from risk_db import urls as risk_urls
 from shards import api as shards_api
 from shards import views as shards_views
 from training import views as training_views
 from verifier import api as verifier_api
-from verifier import api_quality
-from verifier import views_quality
+from verifier import api_quality, views_quality
 from verifier import views as verifier_views
 
 api_v1 = [

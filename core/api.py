@@ -1,9 +1,9 @@
 """DRF plumbing shared by every app: the error shape (SPEC 8)."""
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Refused
-from rest_framework.response import Response
 
 
 def exception_handler(exc, context):

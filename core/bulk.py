@@ -1,5 +1,7 @@
-"""SPEC 8 bulk form: one JSON object, or `{"items": [...]}` with at most `limit` items."""
+"""SPEC 8 bulk form: one JSON object, or `{"items": [...]}` with at most `limit` items; and the
+field parsers the bulk endpoints share."""
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.errors import Refused
 
@@ -22,3 +24,16 @@ def bulk_parse(body, *, limit: int) -> BulkBody:
     if isinstance(body, dict):
         return BulkBody(items=[body], single=True)
     raise Refused("invalid", "The body must be one JSON object or {\"items\": [...]}.", 400)
+
+
+def parse_at(at) -> tuple[datetime | None, str]:
+    """An ISO 8601 event time with offset, or the reason it is not one."""
+    try:
+        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return None, "Must be an ISO 8601 date and time with offset."
+    if parsed.tzinfo is None:
+        return None, "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
+    return parsed, ""

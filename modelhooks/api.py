@@ -1,4 +1,5 @@
 """MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id}; `GET /api/v1/exports/{id}/` -> {status, progress, manifest}."""
+from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +8,8 @@ from core.errors import Refused
 from core.permissions import roles
 from modelhooks.selectors import export_get
 from modelhooks.services.exports import export_request
+from modelhooks.tasks import export_run
+from shards.models import Shard
 
 ExportRoles = roles("trainer", "admin")
 
@@ -19,8 +22,6 @@ class ExportsView(APIView):
     permission_classes = [ExportRoles]
 
     def post(self, request):
-        from shards.models import Shard
-
         ser = ExportRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         shard = Shard.objects.filter(code=ser.validated_data["shard"]).first()
@@ -28,6 +29,7 @@ class ExportsView(APIView):
             raise Refused("unknown_shard", f"shard: no shard has the code {ser.validated_data['shard']!r}", 400,
                            errors={"shard": ["unknown shard code"]})
         export = export_request(shard=shard, actor=request.user)
+        transaction.on_commit(lambda: export_run.delay(export.pk))  # the worker writes the files
         return Response({"id": str(export.public_id), "status": export.status}, status=status.HTTP_202_ACCEPTED)
 
 

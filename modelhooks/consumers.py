@@ -3,6 +3,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from modelhooks import live
+from modelhooks.selectors import export_get
 
 EXPORT_ROLES = ("trainer", "admin")
 
@@ -31,6 +32,4 @@ class ExportConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _export(self, public_id):
-        from modelhooks.selectors import export_get
-
         return export_get(public_id=public_id)

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import Min, Sum
 
 from modelhooks.models import Export, ScoringBatch
+from shards.models import Correction
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,6 @@ class PostRow:
 def posts_for_batch(*, first_id: int, last_id: int) -> list[PostRow]:
     """The intake rows of a scoring batch. The stream of posts is the correction intake (IN-1); the
     scorer reads only these columns (shards exposes no selector for it yet)."""
-    from shards.models import Correction
 
     rows = (Correction.objects.filter(pk__gte=first_id, pk__lte=last_id).exclude(outcome=Correction.Outcome.INVALID)
             .order_by("pk").values_list("pk", "post_id", "shard_id", "post_text", "ocr_text", "hashtags", "at",
@@ -31,7 +31,6 @@ def posts_for_batch(*, first_id: int, last_id: int) -> list[PostRow]:
 
 def correction_id_window(*, after_id: int, size: int, up_to_id: int | None = None) -> tuple[int, int] | None:
     """The ids of the next `size` corrections after `after_id` (first, last), or None when none."""
-    from shards.models import Correction
 
     qs = Correction.objects.filter(pk__gt=after_id).order_by("pk")
     if up_to_id is not None:

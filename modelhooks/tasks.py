@@ -5,6 +5,7 @@ from celery import shared_task
 
 from modelhooks.models import ScoringBatch
 from modelhooks.services import exports, scoring
+from modelhooks.services.releases import release_check
 
 
 @shared_task(name="modelhooks.tasks.scoring_tick")
@@ -51,7 +52,6 @@ def export_run(export_id: int) -> dict:
 @shared_task(name="modelhooks.tasks.gpu_release_check")
 def gpu_release_check(release_id: int) -> dict:
     """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
-    from modelhooks.services.releases import release_check
 
     release = release_check(release_id=release_id)
     return {"release": release.name, "status": release.status, "stamp": release.stamp,

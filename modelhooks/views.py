@@ -2,9 +2,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from core.permissions import role_required
 from modelhooks.models import ScoringBatch
 from modelhooks.selectors import embedding_lag, export_get
-from core.permissions import role_required
 
 
 @role_required("trainer", "admin")

@@ -1,8 +1,17 @@
 """Admin for calibration, audits and pay: gold items are written here, the rest is read-only."""
 from django.contrib import admin
 
-from quality.models import (BlindAudit, CalibrationSet, Contract, DriftReport, GoldItem, KappaScore, Payout, PayRun,
-                            RetrainFlag)
+from quality.models import (
+    BlindAudit,
+    CalibrationSet,
+    Contract,
+    DriftReport,
+    GoldItem,
+    KappaScore,
+    Payout,
+    PayRun,
+    RetrainFlag,
+)
 from verifier.admin import ReadOnlyAdmin
 
 

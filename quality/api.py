@@ -10,17 +10,32 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Refused
+from core.models import User
 from core.permissions import roles
 from quality import selectors as sq
-from quality.models import (BlindAudit, BlindAuditItem, CalibrationSet, DriftReport, ExternalAuditItem, KappaScore,
-                            PayRun, Payout, Rationale)
-from quality.services.audits import (blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start,
-                                     drift_report_build, external_audit_answer, rationale_write)
+from quality.models import (
+    BlindAudit,
+    BlindAuditItem,
+    CalibrationSet,
+    DriftReport,
+    ExternalAuditItem,
+    KappaScore,
+    Payout,
+    PayRun,
+    Rationale,
+)
+from quality.services.audits import (
+    blind_audit_edit_flip,
+    blind_audit_evaluate,
+    blind_audit_start,
+    drift_report_build,
+    external_audit_answer,
+    rationale_write,
+)
 from quality.services.calibration import calibration_answers_submit, gold_item_create
 from quality.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
 from quality.services.periods import parse_month
 from shards.models import Shard
-from core.models import User
 
 
 def _call(fn, **kwargs):

@@ -10,12 +10,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from core.models import User
 from quality.models import GoldItem, KappaScore
 from quality.services.calibration import calibration_answers_submit, calibration_set_build, crosslingual_set_build
 from quality.services.pay import contract_set
 from quality.services.periods import month_bounds, month_previous, month_start
 from shards.models import Locale, Shard
-from core.models import User
 from verifier.services.appeals import appeal_open
 from verifier.services.queue import NewCase, case_next, case_skip, cases_create
 from verifier.services.rulings import ruling_record

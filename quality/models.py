@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-
 # ---- calibration and kappa ----------------------------------------------------------------
 
 class GoldItem(models.Model):

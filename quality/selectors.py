@@ -5,13 +5,22 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from quality.models import (BlindAudit, CalibrationAnswer, CalibrationSet, DriftReport, ExternalAuditItem, GoldItem,
-                            KappaScore, PayRun, Payout, Rationale)
+from core.models import User
+from quality.models import (
+    BlindAudit,
+    CalibrationAnswer,
+    CalibrationSet,
+    DriftReport,
+    ExternalAuditItem,
+    GoldItem,
+    KappaScore,
+    Payout,
+    PayRun,
+    Rationale,
+)
 from quality.services.calibration import verifier_locales
 from quality.services.periods import month_start
 from shards.models import Locale, PoolMembership, Shard
-from core.models import User
-
 
 # ---- calibration ---------------------------------------------------------------------------------
 

@@ -8,14 +8,21 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from core.errors import Refused
 from quality.models import ExternalAudit
-from quality.services.audits import (blind_audit_start, drift_report_build, embed_rationales, external_audit_evaluate,
-                                     external_audit_start, quality_month_close, rationale_campaign_start)
+from quality.services.audits import (
+    blind_audit_start,
+    drift_report_build,
+    embed_rationales,
+    external_audit_evaluate,
+    external_audit_start,
+    quality_month_close,
+    rationale_campaign_start,
+)
 from quality.services.calibration import calibration_set_build, crosslingual_set_build
 from quality.services.pay import pay_run_execute
 from quality.services.periods import month_previous, month_start
 from shards.models import Locale, Shard
-from core.errors import Refused
 
 # embed_rationales is defined beside the service it wraps (quality.services.audits), which enqueues it.
 __all__ = ["build_calibration_sets", "start_blind_audits", "close_month_quality", "build_drift_reports",

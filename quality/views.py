@@ -12,18 +12,32 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.errors import Refused
+from core.models import User
+from core.permissions import role_required
 from quality import selectors as sq
-from quality.models import (BlindAudit, BlindAuditItem, CalibrationSet, ExternalAuditItem, KappaScore, PayRun, Payout,
-                            Rationale, RetrainFlag)
-from quality.services.audits import (blind_audit_edit_flip, drift_report_build, external_audit_answer,
-                                     quality_month_close, rationale_write)
+from quality.models import (
+    BlindAudit,
+    BlindAuditItem,
+    CalibrationSet,
+    ExternalAuditItem,
+    KappaScore,
+    Payout,
+    PayRun,
+    Rationale,
+    RetrainFlag,
+)
+from quality.services.audits import (
+    blind_audit_edit_flip,
+    drift_report_build,
+    external_audit_answer,
+    quality_month_close,
+    rationale_write,
+)
 from quality.services.calibration import calibration_answers_submit
 from quality.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
 from quality.services.periods import month_previous, month_start, parse_month
 from shards.models import Shard
-from core.models import User
-from core.errors import Refused
-from core.permissions import role_required
 
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
 

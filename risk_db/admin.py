@@ -1,9 +1,18 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-
-from risk_db.models import (Complaint, IndexBuild, LocalVerifyItem, Rule, RuleShardState, RuleTransition, RuleVersion,
-                            SurveyResponse, TabooCandidate, TabooNomination)
+from risk_db.models import (
+    Complaint,
+    IndexBuild,
+    LocalVerifyItem,
+    Rule,
+    RuleShardState,
+    RuleTransition,
+    RuleVersion,
+    SurveyResponse,
+    TabooCandidate,
+    TabooNomination,
+)
 
 
 class RuleVersionInline(admin.TabularInline):

@@ -13,6 +13,7 @@ from core.errors import Refused
 from core.permissions import roles
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
+from shards.models import Locale
 from verifier.selectors import case_get_visible
 
 
@@ -305,8 +306,6 @@ class ComplaintSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
     def validate_locale(self, value):
-        from shards.models import Locale
-
         if not Locale.objects.filter(code=value).exists():
             raise serializers.ValidationError(f"Unknown locale {value!r}.")
         return value

@@ -1,10 +1,28 @@
 """Reads of the risk DB for other apps: the scorer (modelhooks) and the queue (verifier)."""
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import F
+from django.conf import settings
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from modelhooks import hooks
-from risk_db.models import RuleShardState, RuleVersion
+from risk_db.models import (
+    Complaint,
+    IndexBuild,
+    Rule,
+    RuleShardState,
+    RuleTransition,
+    RuleVersion,
+    ScoringVolume,
+    SurveyResponse,
+    TabooCandidate,
+    TabooNomination,
+    WouldHit,
+)
+from risk_db.services.evidence import hashtag_key
+from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,6 @@ _live: dict[str, LiveIndex] = {}
 
 def live_index() -> LiveIndex:
     """The live build, compiled once per process and swapped when a newer build goes live."""
-    from risk_db.models import IndexBuild
-    from risk_db.services.index import index_set_compile
 
     # Keyed by id and fingerprint: SQLite reuses the id of a rolled-back row, and a build with the
     # same fingerprint has the same entries, so its compiled set is the same.
@@ -87,14 +103,6 @@ def live_index() -> LiveIndex:
 def rules_index_readiness(*, now=None) -> dict:
     """RK-3: the live index is stale when there is none, when the nightly rebuild has not checked in for
     INDEX_STALE_HOURS, or when rule changes have waited longer than that to go live."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from risk_db.models import IndexBuild, RuleTransition
-    from risk_db.services.index import index_entries_current, index_fingerprint
-
     now = now or timezone.now()
     limit = timedelta(hours=settings.RISK_DB["INDEX_STALE_HOURS"])
     live = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
@@ -119,9 +127,6 @@ def rules_index_readiness(*, now=None) -> dict:
 # ---- Pages and API reads --------------------------------------------------------------------
 
 def taboo_candidates(*, status: str | None = None, limit: int = 200):
-    from django.db.models import Count, Prefetch
-
-    from risk_db.models import TabooCandidate, TabooNomination
 
     qs = TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
     if status:
@@ -131,9 +136,6 @@ def taboo_candidates(*, status: str | None = None, limit: int = 200):
 
 
 def taboo_candidate_get(*, pk: int):
-    from django.db.models import Count, Prefetch
-
-    from risk_db.models import TabooCandidate, TabooNomination
 
     return (TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
             .prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))
@@ -141,14 +143,10 @@ def taboo_candidate_get(*, pk: int):
 
 
 def rules_overview():
-    from risk_db.models import Rule
-
     return Rule.objects.select_related("current_version").prefetch_related("shard_states__shard").order_by("-id")
 
 
 def rule_detail(*, rule_id: int):
-    from risk_db.models import Rule
-
     return (Rule.objects.select_related("current_version", "created_by")
             .prefetch_related("versions__created_by", "shard_states__shard", "transitions__shard")
             .filter(pk=rule_id).first())
@@ -157,14 +155,6 @@ def rule_detail(*, rule_id: int):
 def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     """Series for the rule page: would-hits per day per shard, complaints per day (all vs would-have-prevented)
     per shard, and survey fair share per arm per shard."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import TruncDate
-    from django.utils import timezone
-
-    from risk_db.models import Complaint, SurveyResponse, WouldHit
-
     now = now or timezone.now()
     start = now - timedelta(days=days)
     labels = [(start + timedelta(days=i + 1)).date().isoformat() for i in range(days)]
@@ -173,7 +163,6 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     per_shard: dict[str, dict[str, int]] = {}
     for row in hits:
         per_shard.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
-    from risk_db.services.evidence import hashtag_key
 
     # "Would have prevented" as in RK-5's coverage: the same post, or exactly a would-hit's hashtag set.
     rule_hits = WouldHit.objects.filter(rule_version__rule=rule)
@@ -190,7 +179,6 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     surv: dict[str, dict[str, float]] = {}
     for row in survey:
         surv.setdefault(row["shard__code"] or "-", {})[row["arm"]] = round(100 * row["fair"] / row["n"], 1) if row["n"] else 0
-    from risk_db.models import ScoringVolume
 
     volume: dict[str, dict[str, int]] = {}
     for row in (ScoringVolume.objects.filter(shard__code__in=per_shard.keys(), hour__gte=start).annotate(day=TruncDate("hour"))

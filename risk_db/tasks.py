@@ -5,6 +5,7 @@ from django.utils import timezone
 from core import live
 from risk_db import services
 from risk_db.models import TabooCandidate
+from shards.models import Alert
 
 
 @shared_task
@@ -29,7 +30,6 @@ def horizon_daily_feed() -> dict:
 @shared_task
 def horizon_weekly_review() -> dict:
     """RK-2: the weekly senior review: an alert listing the candidates waiting for a decision."""
-    from shards.models import Alert
 
     waiting = TabooCandidate.objects.filter(status=TabooCandidate.Status.REVIEW).count()
     if waiting:

@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from core.errors import Refused
+from core.models import User
+from core.permissions import role_required
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
 from risk_db.services.patterns import __doc__ as PATTERN_HELP
 from shards.models import Locale
-from core.models import User
 from verifier.selectors import case_get_visible
-from core.permissions import role_required
 
 SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 # Lowest first. Keep in step with [tool.importlinter] in pyproject.toml.
-LAYERS = ["core", "modelhooks.hooks", "shards", "risk_db", "verifier", "training", "quality", "modelhooks", "config"]
+LAYERS = ["core", "modelhooks.hooks", "shards", "training", "verifier", "risk_db", "quality", "modelhooks", "config"]
 APPS = sorted({layer.split(".")[0] for layer in LAYERS})
 
 

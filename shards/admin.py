@@ -64,8 +64,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 # ---- issue 3: the intake defences ---------------------------------------------------------------
-from shards.models import (BlockListEntry, DormantClique, LocaleLedger, SubmitterLedger,  # noqa: E402
-                           SuspendedComponent, TopicFreeze)
+from shards.models import BlockListEntry, DormantClique, LocaleLedger, SubmitterLedger, SuspendedComponent, TopicFreeze  # noqa: E402
 
 
 @admin.register(BlockListEntry)

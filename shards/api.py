@@ -1,6 +1,7 @@
 """Intake API (SPEC 8). Thin: parse, authorise, call the pipeline, answer per item."""
-from drf_spectacular.utils import OpenApiExample, extend_schema
 import orjson
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -12,6 +13,7 @@ from core.bulk import bulk_parse
 from core.errors import Refused
 from core.permissions import roles
 from shards.intake.pipeline import corrections_intake
+from shards.services.botnet import replies_record
 from shards.services.ratelimit import RateLimitUnavailable
 
 
@@ -74,8 +76,6 @@ class CorrectionsView(APIView):
         description="IN-1: one correction or {\"items\": [...]} (up to 10,000). Every item gets an outcome.",
     )
     def post(self, request):
-        from django.conf import settings
-
         try:
             items = corrections_intake(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)
         except RateLimitUnavailable as exc:  # IN-3: never let the limits lapse silently
@@ -113,8 +113,5 @@ class RepliesView(APIView):
     @extend_schema(request=ReplyItemSerializer, responses={200: dict},
                    description="IN-10: reply events; each item answers `stored` or `invalid` with errors.")
     def post(self, request):
-        from django.conf import settings
-
-        from shards.services.botnet import replies_record
 
         return Response({"results": replies_record(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)})

@@ -247,8 +247,6 @@ class SubmitterLedger(models.Model):
 
     @property
     def score(self) -> float:
-        from django.conf import settings
-
         prior = settings.INTAKE["CORROBORATION_PRIOR"]
         return (self.corroborated + prior) / (self.backed + 1) * self.burn
 

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from shards.services.botnet import reply_graph_rebuild
 from shards.services.pools import shards_check_all_pools
 
 
@@ -12,6 +13,5 @@ def check_pool_sizes() -> dict:
 @shared_task
 def rebuild_reply_graph() -> int:
     """IN-10: hourly, so edges older than 7 days drop out even when no replies arrive."""
-    from shards.services.botnet import reply_graph_rebuild
 
     return len(reply_graph_rebuild())

@@ -7,11 +7,11 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.models import User
+from core.permissions import role_required
 from shards.models import Correction, SuspendedComponent
 from shards.selectors import RULES, corrections_visible_to
 from shards.services.botnet import component_lift
-from core.models import User
-from core.permissions import role_required
 
 OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
 

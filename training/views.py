@@ -6,6 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.audit import audit_record
+from core.models import User
+from core.permissions import role_required
 from shards.models import Alert, DormantClique, SuspendedComponent, TopicFreeze
 from shards.selectors import correction_explain, corrections_visible_to
 from shards.services.ledgers import cluster_burn
@@ -13,9 +16,6 @@ from training.models import TaintList, TrainingBatch, TrainingSample
 from training.selectors import sample_for_case, taint_list_current
 from training.services.samples import sample_withhold
 from training.services.taint import clique_decide
-from core.models import User
-from core.audit import audit_record
-from core.permissions import role_required
 
 OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from verifier.models import Case, Ruling
 from core.admin import ReadOnlyAdmin
+from verifier.models import Case, Ruling
 
 
 @admin.register(Case)
@@ -27,8 +27,6 @@ class RulingAdmin(admin.ModelAdmin):
 
 # ---- appeals (calibration, audits and pay: quality/admin.py) ---------------------------------------
 from verifier.models import Appeal  # noqa: E402
-
-
 
 for model, columns in (
     (Appeal, ("public_id", "tier", "status", "outcome", "final", "opened_at")),

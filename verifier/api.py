@@ -5,9 +5,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Refused
+from core.models import User
 from core.permissions import roles
 from verifier.models import Case
-from core.models import User
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record

@@ -2,7 +2,6 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-
 from core import live
 from shards.models import PoolMembership
 from verifier.selectors import shard_depths, taboo_daily_cap, verifier_taboo_count_today

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
 # ---- appeals ----------------------------------------------------------------------------
 
 class Appeal(models.Model):

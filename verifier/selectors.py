@@ -5,9 +5,10 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shards.models import PoolMembership, Shard
-from verifier.models import Assignment, Case, CaseTask
 from core.models import User
+from shards.models import PoolMembership, Shard
+from shards.services.pools import shard_native_pool_size, shard_state
+from verifier.models import Assignment, Case, CaseTask
 
 
 def case_visible_to(*, user: User, case: Case) -> bool:
@@ -57,7 +58,6 @@ def shards_overview(*, user: User) -> list[dict]:
     if user.role == User.Role.SENIOR:
         shards = shards.filter(memberships__user=user, memberships__active=True)
     depths = shard_depths(shard_ids=[s.pk for s in shards])
-    from shards.services.pools import shard_native_pool_size, shard_state
     return [{"shard": s, "state": shard_state(shard=s), "native_pool": shard_native_pool_size(shard=s),
              **depths.get(s.pk, {"waiting": 0, "held": 0, "paused": 0, "overdue": 0})} for s in shards]
 

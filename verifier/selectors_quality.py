@@ -6,9 +6,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from verifier.models import Appeal, AppealReview, Ruling
 from core.models import User
-
+from verifier.models import Appeal, AppealReview, Ruling
 
 # ---- appeals ---------------------------------------------------------------------------------
 

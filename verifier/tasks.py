@@ -3,13 +3,13 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from shards.models import Shard
+from shards.services.rare import rare_pool_check
 from verifier import live
 from verifier.models import Case
-from core.audit import audit_record
 from verifier.services.queue import shards_defer_overflow
 from verifier.services.rare import locales_classify_rare
-from shards.services.rare import rare_pool_check
 
 
 @shared_task

@@ -4,14 +4,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from shards.models import Alert
-from verifier.api import TABOO_BANNER
+from core.errors import Refused
 from core.models import User
+from core.permissions import role_required
+from shards.models import Alert, SubgroupSurvey
+from shards.services.surveys import QUESTIONS, SurveyIncomplete, survey_submit
+from verifier.api import TABOO_BANNER
 from verifier.selectors import case_get_visible, cases_overdue, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, case_next, case_skip, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
-from core.errors import Refused
-from core.permissions import role_required
 
 
 @login_required
@@ -75,9 +76,6 @@ def queue_skip(request, case_id):
 
 @role_required(User.Role.VERIFIER)
 def survey_page(request):
-    from shards.models import SubgroupSurvey
-    from shards.services.surveys import QUESTIONS, SurveyIncomplete, survey_submit
-
     context = {}
     answers = dict(getattr(SubgroupSurvey.objects.filter(user=request.user).first(), "answers", {}) or {})
     if request.method == "POST":

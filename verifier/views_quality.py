@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.errors import Refused
+from core.models import User
+from core.permissions import role_required
 from verifier import selectors_quality as sq
 from verifier.models import Appeal, Ruling
-from core.models import User
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
-from core.errors import Refused
-from core.permissions import role_required
 
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
 

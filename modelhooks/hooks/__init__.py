@@ -19,8 +19,17 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from modelhooks.hooks.base import (CanaryTarget, Embedder, EmbeddingResult, MachineTranslator, OcrReader, Oracle,
-                                   OracleAnswer, Paraphraser, SentimentScorer)
+from modelhooks.hooks.base import (
+    CanaryTarget,
+    Embedder,
+    EmbeddingResult,
+    MachineTranslator,
+    OcrReader,
+    Oracle,
+    OracleAnswer,
+    Paraphraser,
+    SentimentScorer,
+)
 from modelhooks.hooks.scripts import covered_by_model
 
 log = logging.getLogger(__name__)

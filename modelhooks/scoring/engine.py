@@ -8,19 +8,26 @@ no pattern can hang a worker at scan time (RK-4).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 
 import hyperscan
 import numpy as np
 import re2
-from django.conf import settings
 
-from modelhooks.scoring.patterns import (_ASCII_WORD_TABLE, PatternUnsupported, _non_ascii_non_word, pattern_translate,
-                                         word_text)
+from risk_db.patterns import (
+    _ASCII_WORD_TABLE,
+    HS_FLAGS,
+    PatternUnsupported,
+    _hs_compile,
+    _non_ascii_non_word,
+    _re2_options,
+    pattern_translate,
+    word_text,
+)
 
 log = logging.getLogger(__name__)
-HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
 
 
 @dataclass(frozen=True)
@@ -43,25 +50,10 @@ class Hit:
     score: float
 
 
-def _re2_options():
-    o = re2.Options()
-    o.case_sensitive = False
-    o.log_errors = False
-    o.max_mem = settings.RISK_DB["RE2_MAX_MEM"]  # RK-4: the same budget the rule was accepted under
-    return o
-
-
 # The word-only database scans a whole batch as one buffer: every match is reported (no SINGLEMATCH).
 HS_FLAGS_ALL = HS_FLAGS & ~hyperscan.HS_FLAG_SINGLEMATCH
 POST_SEPARATOR_CHAR = "\uffff"  # between posts in the batch buffer; word-only patterns treat it as a space
 POST_SEPARATOR = POST_SEPARATOR_CHAR.encode("utf-8")
-
-
-def _hs_compile(expressions: list[bytes], flags: int = HS_FLAGS):
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-               flags=[flags] * len(expressions))
-    return db
 
 
 @lru_cache(maxsize=65536)
@@ -70,35 +62,9 @@ def _re2_compiled(pattern: str):
     return re2.compile(pattern, _re2_options())
 
 
-@lru_cache(maxsize=16384)
-def _hs_single_error(expression: bytes) -> str | None:
-    try:
-        _hs_compile([expression])
-    except hyperscan.error as exc:
-        return str(exc)
-    return None
-
-
 def _re2_syntax_check(pattern: str) -> None:
     """RE2 parses without building automata: cheap enough to run on every rule at engine build."""
     _re2_compiled(pattern)
-
-
-def rule_matcher_check(pattern: str) -> str | None:
-    """None when both engines accept `pattern` (after translation), else the reason."""
-    try:
-        t = pattern_translate(pattern)
-    except PatternUnsupported as exc:
-        return str(exc)
-    err = _hs_single_error(t.prefilter.encode("utf-8"))
-    if err:
-        return f"Hyperscan refuses the pattern: {err}"
-    if t.confirm is not None:
-        try:
-            re2.compile(t.confirm, _re2_options())
-        except re2.error as exc:
-            return f"RE2 refuses the pattern: {exc}"
-    return None
 
 
 class Engine:
@@ -207,8 +173,6 @@ class Engine:
         stored post), normalised once (non-word characters -> spaces), scanned once. A word-only body
         cannot cross a separator and its edge consumes at most the separator, so a match ending at
         `to` belongs to the first post whose end + len(separator) >= to."""
-        from bisect import bisect_left
-
         if any(POST_SEPARATOR_CHAR in t for t in texts):  # cannot happen from the database; stay exact anyway
             for i, t in enumerate(texts):
                 self._match_words_one(t, out[i])

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
+import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
@@ -36,12 +37,9 @@ FORMAT_VERSION = 1
 
 
 def export_request(*, shard, actor=None, now: datetime | None = None) -> Export:
-    """MH-3: queue an export of `shard`; the worker runs it (`modelhooks.tasks.export_run`)."""
-    from modelhooks.tasks import export_run
-
-    export = Export.objects.create(shard=shard, requested_by=actor, created_at=now or timezone.now())
-    transaction.on_commit(lambda: export_run.delay(export.pk))
-    return export
+    """MH-3: record a requested export of `shard`. The caller queues `modelhooks.tasks.export_run`
+    for it after the commit (services sit below the task layer)."""
+    return Export.objects.create(shard=shard, requested_by=actor, created_at=now or timezone.now())
 
 
 def export_fields(model) -> list[models.Field]:
@@ -92,8 +90,6 @@ class _Progress:
             Export.objects.filter(pk=self.export.pk).update(**values)
             return
         if self._side is None:
-            import psycopg
-
             params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
             self._side = psycopg.connect(**params, autocommit=True)
         cols = ", ".join(f"{k} = %s" for k in values)
@@ -182,7 +178,7 @@ def _write_parquet(qs, fields, path: Path) -> int:
 def _write_parquet_pg(qs, fields, path: Path) -> int:
     """PostgreSQL: COPY the same rows as CSV to a scratch file, then Arrow's streaming CSV reader
     (C++, typed by the schema) into Parquet row groups: no Python object per value."""
-    import pyarrow.csv as pacsv
+    import pyarrow.csv as pacsv  # PostgreSQL path only; pyarrow is slow to import, the SQLite path never needs it
 
     schema = pa.schema([pa.field(f.attname, _arrow_type(f)) for f in fields])
     sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
@@ -239,25 +235,9 @@ def export_dir(export: Export) -> Path:
 
 
 def _taint_list():
-    """IN-11: the taint list this export honours, read once, and what the manifest records of it.
-    Works before and after intake's `taint_list_current()` exists (getattr)."""
-    current = getattr(selectors, "taint_list_current", None)
-    if current is None:
-        return None, {"honoured": False, "version": None,
-                      "note": "this build's samples_exportable has no taint list (training.selectors.taint_list_current absent)"}
-    taint = current()
-    version = getattr(taint, "version", 0) if taint is not None else 0  # 0: nothing was ever tainted
-    return taint, {"honoured": True, "version": version}
-
-
-def _exportable(shard, taint):
-    """`samples_exportable` with the taint list read once, where the selector takes it."""
-    import inspect
-
-    samples_exportable = selectors.samples_exportable
-    if taint is not None and "taint_list" in inspect.signature(samples_exportable).parameters:
-        return samples_exportable(shard=shard, taint_list=taint)
-    return samples_exportable(shard=shard)
+    """IN-11: the taint list this export honours, read once, and what the manifest records of it."""
+    taint = selectors.taint_list_current()
+    return taint, {"honoured": True, "version": taint.version if taint is not None else 0}  # 0: never tainted
 
 
 def _reversals(shard, own_locale: str) -> list[dict]:
@@ -298,7 +278,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 with connection.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             taint_obj, taint = _taint_list()
-            qs = _exportable(export.shard, taint_obj)
+            qs = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj)
             shard_total = selectors.samples_of_shard(shard=export.shard).count()
             total = qs.count()
             own = export.shard.locale.code if export.shard.locale_id else ""

@@ -21,13 +21,13 @@ from modelhooks import hooks
 from modelhooks.models import PostEmbedding, ScoringBatch
 from modelhooks.scoring.engine import Engine, engine_for
 from modelhooks.selectors import PostRow, correction_id_window, posts_for_batch
+from risk_db.selectors import rules_for_scoring
+from risk_db.services import WouldHitIn, scoring_volume_record, would_hits_record
 
 log = logging.getLogger(__name__)
 
 
 def scoring_engine() -> Engine:
-    from risk_db.selectors import rules_for_scoring
-
     return engine_for(rules_for_scoring(), cosine_threshold=settings.MODELHOOKS["COSINE_THRESHOLD"])
 
 
@@ -77,8 +77,6 @@ def _valid_posts(rows: list[PostRow]) -> tuple[list[PostRow], list[dict]]:
 
 
 def _record(hits, posts: list[PostRow]) -> int:
-    from risk_db.services import WouldHitIn, would_hits_record
-
     return would_hits_record(hits=[WouldHitIn(post_id=posts[h.post_index].post_id, shard_id=h.shard_id,
                                               rule_version_id=h.version_id, state=h.state, matched_by=h.matched_by,
                                               score=h.score, at=posts[h.post_index].at,
@@ -122,17 +120,13 @@ def scoring_batch_run(*, batch_id: int, now: datetime | None = None) -> ScoringB
 
 
 def _volume_record(posts: list[PostRow]) -> None:
-    from risk_db import services as risk_services
-
-    record = getattr(risk_services, "scoring_volume_record", None)
-    if record is None:  # an older risk_db without the would-hit-rate base
-        return
+    """RK-7: posts scored per shard and hour, the base of the would-hit rate."""
     counts: dict[tuple[int, datetime], int] = {}
     for p in posts:
         key = (p.shard_id, p.at.replace(minute=0, second=0, microsecond=0))
         counts[key] = counts.get(key, 0) + 1
     for (shard_id, hour), n in sorted(counts.items()):
-        record(shard_id=shard_id, at=hour, posts=n)
+        scoring_volume_record(shard_id=shard_id, at=hour, posts=n)
 
 
 def _text_sha(text: str) -> str:

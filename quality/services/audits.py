@@ -10,16 +10,26 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from quality.models import (BlindAudit, BlindAuditItem, CalibrationAnswer, DriftReport, ExternalAudit,
-                            ExternalAuditItem, KappaScore, Rationale, RationaleCampaign, RetrainFlag)
+from core.audit import audit_record
+from core.errors import Refused
+from core.models import User
+from modelhooks import hooks
+from quality.models import (
+    BlindAudit,
+    BlindAuditItem,
+    CalibrationAnswer,
+    DriftReport,
+    ExternalAudit,
+    ExternalAuditItem,
+    KappaScore,
+    Rationale,
+    RationaleCampaign,
+    RetrainFlag,
+)
 from quality.services.calibration import kappa_compute, kappa_compute_month, kappa_of
 from quality.services.periods import month_bounds, month_start, quarter_start
 from shards.models import Shard
-from modelhooks import hooks
 from verifier.models import Case, CaseTask, Ruling
-from core.models import User
-from core.audit import audit_record
-from core.errors import Refused
 from verifier.services.queue import NewCase, cases_create
 from verifier.services.rulings import case_accepts_delta
 

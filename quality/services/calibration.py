@@ -11,14 +11,14 @@ from django.db.models import Count
 from django.utils import timezone
 from sklearn.metrics import cohen_kappa_score
 
+from core.audit import audit_record
+from core.errors import Refused
+from core.models import User
+from modelhooks import hooks
 from quality.models import CalibrationAnswer, CalibrationItem, CalibrationSet, CulturalNote, GoldItem, KappaScore
 from quality.services.periods import month_bounds, month_start
 from shards.models import Locale, Shard
-from modelhooks import hooks
 from verifier.models import Case, Ruling
-from core.models import User
-from core.audit import audit_record
-from core.errors import Refused
 
 FOUR = Decimal("0.0001")
 

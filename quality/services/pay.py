@@ -15,14 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from quality.models import CalibrationAnswer, Contract, ExternalAuditItem, KappaScore, PayRun, Payout, Rationale
+from core.audit import audit_record
+from core.errors import Refused
+from core.models import User
+from quality.models import CalibrationAnswer, Contract, ExternalAuditItem, KappaScore, Payout, PayRun, Rationale
 from quality.services.audits import quality_month_close
 from quality.services.calibration import kappa_bonus_eligible, verifier_calibration_month
 from quality.services.periods import month_bounds, month_is_closed, month_next, month_start
 from verifier.models import AppealReview, Assignment, Ruling
-from core.models import User
-from core.audit import audit_record
-from core.errors import Refused
 
 CENT = Decimal("0.01")
 

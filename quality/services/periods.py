@@ -1,5 +1,6 @@
 """Months and quarters in UTC: the calendar the monthly and quarterly jobs run on (SPEC 7)."""
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import live
+from core.audit import audit_record
 from core.errors import Refused
 from core.text import token_normalise
 from risk_db.models import Rule, TabooCandidate, TabooNomination
@@ -64,7 +65,6 @@ def taboo_nominate(*, user, case, term: str, context: str, now: datetime | None 
         except IntegrityError:  # another verifier opened the feed candidate for this token at the same moment
             if attempt == 2:
                 raise
-    from core.audit import audit_record
 
     audit_record(actor=user, action="taboo_nominated", obj=nomination,
                  after={"term": term, "token": token, "case": str(case.public_id), "candidate": nomination.candidate_id,
@@ -129,7 +129,6 @@ def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, i
                            now=now, note=f"approved from taboo candidate {candidate.pk} ({len(nominations)} nominations)")
         candidate.status, candidate.rule, candidate.decided_by, candidate.decided_at = Status.APPROVED, rule, actor, now
         candidate.save(update_fields=["status", "rule", "decided_by", "decided_at"])
-        from core.audit import audit_record
 
         audit_record(actor=actor, action="taboo_candidate_approved", obj=candidate,
                      before={"status": Status.REVIEW},
@@ -148,7 +147,6 @@ def taboo_candidate_reject(*, candidate: TabooCandidate, actor, reason: str = ""
         candidate.status, candidate.decided_by, candidate.decided_at = Status.REJECTED, actor, now
         candidate.decision_reason = (reason or "").strip()
         candidate.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        from core.audit import audit_record
 
         audit_record(actor=actor, action="taboo_candidate_rejected", obj=candidate,
                      before={"status": Status.REVIEW}, after={"status": Status.REJECTED, "reason": candidate.decision_reason})

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core import live
+from core.audit import audit_record
 from risk_db.models import LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
 from risk_db.services.rules import TransitionRefused, rule_state_transition
@@ -203,7 +204,6 @@ def local_verify_item_add(*, state: RuleShardState, actor, text: str, should_blo
         raise TransitionRefused("text: a verify item needs the text of a local post.")
     item = LocalVerifyItem.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, text=text,
                                           should_block=should_block, added_by=actor, at=now or timezone.now())
-    from core.audit import audit_record
 
     audit_record(actor=actor, action="rule_verify_item_added", object_type="risk_db.rule", object_id=str(state.rule_id),
                  after={"shard": state.shard.code, "text": text[:200], "should_block": should_block})

@@ -1,7 +1,7 @@
 """RK-4: regex safety. Patterns are compiled by RE2, a linear-time engine: no pattern can hang a worker.
 
 What a pattern means for Thai, Arabic and every other script is defined once, in
-`modelhooks.scoring.patterns` and docs/patterns.md for seniors, and the same meaning holds everywhere a
+`risk_db.patterns` and docs/patterns.md for seniors, and the same meaning holds everywhere a
 pattern runs: the shadow scorer (Hyperscan + RE2), this app's live index and the queue's defer-to-rule.
 In short: RE2 syntax, case-insensitive; `\\w` is a letter, number or `_` of any script; `\\b` only at the
 start or end of a pattern (or of a top-level `|` branch), where a word character is a letter, a mark
@@ -15,6 +15,9 @@ from pathlib import Path
 
 import re2
 from django.conf import settings
+
+from risk_db.patterns import PatternUnsupported, pattern_check, pattern_translate
+from verifier.models import Case
 
 
 class PatternRejected(ValueError):
@@ -54,7 +57,6 @@ def rule_pattern_compile(pattern: str):
 
 def pattern_for_engine(pattern: str) -> str:
     """The senior's pattern as one RE2 pattern with the product's Unicode semantics (docs/patterns.md)."""
-    from modelhooks.scoring.patterns import PatternUnsupported, pattern_translate
 
     try:
         return pattern_translate(pattern).re2_unicode
@@ -66,7 +68,6 @@ def sample_corpus() -> list[str]:
     """RK-4: the shipped mixed-script sample plus the most recent case texts."""
     path = Path(settings.RISK_DB["SAMPLE_CORPUS"])
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
-    from verifier.models import Case
 
     recent = settings.RISK_DB["SAMPLE_RECENT_POSTS"]
     if recent:
@@ -80,7 +81,6 @@ def rule_pattern_check(*, pattern: str, corpus: list[str] | None = None) -> dict
     compiled = rule_pattern_compile(pattern)
     if compiled.search("") is not None:
         raise PatternTooBroad("The pattern matches the empty text, so it would match every post.")
-    from modelhooks.scoring.patterns import pattern_check
 
     reason = pattern_check(pattern)  # the shadow scorer must be able to run it too (MH-1)
     if reason:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from modelhooks import hooks
 from risk_db.models import Rule, RuleShardState, RuleTransition, RuleVersion
 from risk_db.services.patterns import PatternRejected, rule_pattern_check, rule_pattern_compile
@@ -37,8 +38,6 @@ def _made_by(actor, made_by: str) -> str:
 
 
 def _audit(*, actor, action: str, rule: Rule, before=None, after=None) -> None:
-    from core.audit import audit_record
-
     audit_record(actor=actor, action=action, object_type="risk_db.rule", object_id=str(rule.pk), before=before, after=after)
 
 

@@ -7,21 +7,31 @@ samples, is `training.intake.settle` (issue 9).
 """
 import hashlib
 import math
-from typing import NamedTuple
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 from django.utils.module_loading import import_string
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-from modelhooks import hooks
-from shards.intake.pipeline import IntakeBatch, CrowdAccept
-from shards.models import Alert, BlockListEntry, Correction, IntakeCounter, Locale, Shard, TopicFreeze
-from shards.services import botnet, ledgers
 from core.text import text_normalise
+from modelhooks import hooks
+from shards.intake.pipeline import CrowdAccept, IntakeBatch
+from shards.models import (
+    Alert,
+    BlockListEntry,
+    Correction,
+    IntakeCounter,
+    Locale,
+    ReplyComponentMember,
+    Shard,
+    TopicFreeze,
+)
+from shards.services import botnet, ledgers
 from shards.services.ratelimit import RateCheck, rate_key, rate_limits_check
 
 O = Correction.Outcome
@@ -38,8 +48,6 @@ _detectors: dict = {}
 
 def language_detector(codes: frozenset[str]):
     """One lingua detector per process and set of languages (those of the known locales)."""
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
     if codes not in _detectors:
         languages = set()
         for code in codes | {settings.INTAKE["MODEL_DEFAULT_LANGUAGE"]}:
@@ -149,7 +157,6 @@ def counters_add(*, rows: list[tuple]) -> None:
 def suspended_component(batch: IntakeBatch) -> None:
     """IN-10: members of a suspended component are stopped here. A large component that this batch
     tips over 50 % on one hashtag is suspended now, before any of it is stored."""
-    from shards.models import ReplyComponentMember
 
     pending = batch.pending()
     if not pending:

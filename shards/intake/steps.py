@@ -2,14 +2,14 @@
 import hashlib
 import ipaddress
 import re
-from datetime import datetime
 
 from django.conf import settings
 
+from core.bulk import parse_at
+from core.text import text_normalise
 from shards.intake.pipeline import IntakeBatch
 from shards.models import Correction, Locale, TriggerPattern
 from shards.services.lexicons import tagger
-from core.text import text_normalise
 
 O = Correction.Outcome
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -86,19 +86,6 @@ def validate(batch: IntakeBatch) -> None:
         item.data = data
         if errors:
             item.decide(O.INVALID, by="validate", errors=errors)
-
-
-def parse_at(at) -> tuple[datetime | None, str]:
-    """An ISO 8601 event time with offset, or the reason it is not one."""
-    try:
-        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        return None, "Must be an ISO 8601 date and time with offset."
-    if parsed.tzinfo is None:
-        return None, "Must carry a UTC offset (e.g. 2026-01-01T12:00:00+07:00)."
-    return parsed, ""
 
 
 def _triggers() -> list[re.Pattern]:

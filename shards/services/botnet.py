@@ -13,8 +13,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shards.models import (Alert, Correction, ReplyComponent, ReplyComponentMember, ReplyEvent,
-                           SuspendedComponent, SuspendedMember)
+from core.audit import audit_record
+from core.bulk import parse_at
+from shards.models import (
+    Alert,
+    Correction,
+    ReplyComponent,
+    ReplyComponentMember,
+    ReplyEvent,
+    SuspendedComponent,
+    SuspendedMember,
+)
 
 
 def reply_graph(*, now: datetime) -> nx.Graph:
@@ -88,7 +97,6 @@ def suspended_submitters(*, submitter_ids: set[str]) -> set[str]:
 
 def component_lift(*, component: SuspendedComponent, actor) -> None:
     """A senior lifts a suspension (audited); its members' corrections flow again."""
-    from core.audit import audit_record
 
     with transaction.atomic():
         SuspendedComponent.objects.filter(pk=component.pk).update(active=False, lifted_by=actor.username)
@@ -98,7 +106,6 @@ def component_lift(*, component: SuspendedComponent, actor) -> None:
 
 def replies_record(*, payloads: list, now: datetime | None = None) -> list[dict]:
     """IN-10: store reply events (each item validated on its own) and rebuild the graph."""
-    from shards.intake.steps import parse_at
 
     results, rows = [], []
     limit = settings.INTAKE["MAX_ID_CHARS"]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from core.audit import audit_record
 from shards.models import Correction, IntakeCounter, Locale, LocaleLedger, SubmitterLedger
 
 
@@ -112,7 +113,6 @@ def cluster_burn(*, submitter_ids: set[str], locale_code: str, actor=None, reaso
     """IN-10 confidence burn: when seniors overturn a cluster of >= 5 users, each loses 20 % of
     their corroboration score and their future flags weigh 0.8x. Smaller clusters are left alone.
     Returns how many users were burned."""
-    from core.audit import audit_record
 
     cfg = settings.INTAKE
     if len(submitter_ids) < cfg["BURN_MIN_CLUSTER"]:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.audit import audit_record
 from shards.models import Alert, PoolMembership, Shard
 
 
@@ -69,7 +70,6 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
 def membership_set(*, user, shard: Shard, native: bool = False, under_contract: bool = True,
                    active: bool = True, actor=None) -> PoolMembership:
     """Add or change a pool membership, audit it, and re-check the shard's pool (SH-1)."""
-    from core.audit import audit_record
 
     with transaction.atomic():
         membership = PoolMembership.objects.filter(user=user, shard=shard).first()

@@ -12,8 +12,10 @@ raises RateLimitUnavailable: the request fails loudly (503); limits never silent
 """
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
+import redis
 from django.conf import settings
 
 from shards.models import RateLimitKey
@@ -99,8 +101,6 @@ _script = None
 def _redis():
     global _client, _script
     if _client is None:
-        import redis
-
         _client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
         _script = _client.register_script(_LUA)
     return _client, _script
@@ -113,8 +113,6 @@ def rate_limits_reset_connection() -> None:
 
 
 def _check_redis(checks: list[RateCheck]) -> list[RateCheck]:
-    import redis
-
     window, cooloff, limit = _window()
     keys, args = [], [window, cooloff, limit]
     for c in checks:

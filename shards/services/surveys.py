@@ -1,6 +1,7 @@
 """SH-4: the subgroup survey. Its sub-locale answer is what the router mixes on."""
 from django.db import transaction
 
+from core.audit import audit_record
 from shards.models import SubgroupSurvey
 
 QUESTIONS = [
@@ -26,7 +27,6 @@ class SurveyIncomplete(ValueError):
 def survey_submit(*, user, answers: dict) -> SubgroupSurvey:
     """Store the ten answers. Only the router reads them (the survey is anonymous to peers);
     the sub-locale answer becomes the verifier's subgroup for the 70/30 mix."""
-    from core.audit import audit_record
 
     cleaned = {key: str(answers.get(key, "")).strip()[:100] for key, _ in QUESTIONS}
     missing = [key for key, value in cleaned.items() if not value]

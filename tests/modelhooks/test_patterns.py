@@ -5,7 +5,7 @@ import re
 import pytest
 
 from modelhooks.scoring.engine import Engine
-from modelhooks.scoring.patterns import PatternUnsupported, pattern_check, pattern_translate
+from risk_db.patterns import PatternUnsupported, pattern_check, pattern_translate
 from risk_db.selectors import ScoringRule
 from modelhooks.scoring.corpus import make_patterns, make_posts
 

@@ -2,8 +2,8 @@
 from datetime import datetime
 from decimal import Decimal
 
-from training.models import ReexportItem
 from core.errors import Refused
+from training.models import ReexportItem
 
 
 def reexport_record(*, appeal, tier: int, case, accepts: bool, weight: Decimal | float | str,

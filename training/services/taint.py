@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from shards.models import Correction, CorrectionGraphMember, DormantClique
 from training.models import TaintedSubmitter, TaintList, TrainingSample
-from core.audit import audit_record
 
 SPECTRAL_PART_MAX = 60  # parts bigger than this are bisected on their Fiedler vector before clique search
 

@@ -15,12 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import live
-from verifier import extensions
-from verifier.models import Appeal, AppealReview, Case, Ruling
-from core.models import User
 from core.audit import audit_record
 from core.errors import Refused
+from core.models import User
 from training.services.reversals import reexport_record
+from verifier import extensions
+from verifier.models import Appeal, AppealReview, Case, Ruling
 from verifier.services.rulings import case_accepts_delta
 
 _rng = random.SystemRandom()

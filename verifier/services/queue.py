@@ -8,15 +8,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from risk_db.services import rules_matching_text
+from core.audit import audit_record
+from core.models import User
 from shards.bulk import rows_insert
 from shards.models import PoolMembership, Shard
 from shards.services.pools import ShardState, shard_state
-from verifier import live
-from core.models import User
+from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Skip
 from verifier.selectors import taboo_daily_cap, verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
-from core.audit import audit_record
 
 LIVE = (CaseTask.Status.OPEN, CaseTask.Status.LEASED)
 
@@ -72,7 +71,7 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
         paused = (
             new.kind == Case.Kind.TABOO
             and states[new.shard.pk] != ShardState.OPEN
-            and not rules_matching_text(text=f"{new.post_text}\n{new.ocr_text}", locale=new.locale)
+            and not extensions.rules_matching_text(text=f"{new.post_text}\n{new.ocr_text}", locale=new.locale)
         )
         cases.append(Case(
             shard=new.shard, kind=new.kind, locale=new.locale, sub_locale=new.sub_locale,
@@ -234,7 +233,7 @@ def shards_defer_overflow(*, shards: list[Shard], now: datetime | None = None) -
         waiting = Case.objects.filter(shard=shard, kind=Case.Kind.TABOO, status__in=[Case.Status.QUEUED, Case.Status.PAUSED],
                                       blocked_by_rule__isnull=True)
         for case in waiting.iterator():
-            hits = rules_matching_text(text=f"{case.post_text}\n{case.ocr_text}", locale=case.locale)
+            hits = extensions.rules_matching_text(text=f"{case.post_text}\n{case.ocr_text}", locale=case.locale)
             if not hits:
                 continue
             with transaction.atomic():

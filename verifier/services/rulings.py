@@ -4,13 +4,13 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.errors import Refused
+from core.models import User
 from shards.services.ledgers import ledger_record_ruling
 from training.services.samples import sample_record_accepted
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Ruling
-from core.models import User
-from core.audit import audit_record
-from core.errors import Refused
 
 
 def case_accepts_delta(*, case: Case, answer: str) -> bool:

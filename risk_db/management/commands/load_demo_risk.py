@@ -7,14 +7,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.models import User
 from risk_db.models import TabooCandidate
-from risk_db.services import (ComplaintIn, SurveyIn, WouldHitIn, complaints_record, rules_index_rebuild,
-                              rules_lifecycle_evaluate, surveys_record, taboo_candidate_approve, taboo_nominate,
-                              would_hits_record)
+from risk_db.services import (
+    ComplaintIn,
+    SurveyIn,
+    WouldHitIn,
+    complaints_record,
+    rules_index_rebuild,
+    rules_lifecycle_evaluate,
+    surveys_record,
+    taboo_candidate_approve,
+    taboo_nominate,
+    would_hits_record,
+)
 from risk_db.services.hits import scoring_volume_record
 from shards.models import Shard
 from verifier.models import Case
-from core.models import User
 
 
 class Command(BaseCommand):

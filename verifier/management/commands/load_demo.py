@@ -4,14 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from risk_db.models import RuleShardState
-from risk_db.services import rule_create
+from core.models import User
 from shards.intake.pipeline import corrections_intake
 from shards.models import Locale, Shard, SubgroupSurvey
 from shards.services.lexicons import lexicon_load_file
 from shards.services.pools import membership_set
 from verifier import extensions
-from core.models import User
 
 LOCALES = [
     # code, name, language, rare, time zone of its verifiers
@@ -89,8 +87,8 @@ class Command(BaseCommand):
         self._user("intake", "intake")
         self._user("trainer", "trainer")
 
-        rule_create(pattern=r"ล้มเจ้า", intent_class="anti-monarchy slogan", origin_locale="th-TH",
-                    shards=[shards["th-TH"]], state=RuleShardState.State.BLOCKING, term="ล้มเจ้า", actor=senior_th)
+        for load_first in extensions.demo_loaders(before_intake=True):  # risk_db's demo rule, met by the intake below
+            load_first(admin=admin)
         now = timezone.now()
         payloads = [{
             "post_id": f"demo-{i}", "post_text": text, "hashtags": tags, "reply_text": reply,
@@ -98,5 +96,5 @@ class Command(BaseCommand):
             "declared_locale": locale, "sub_locale": sub, "at": now.isoformat(),
         } for i, (locale, sub, text, reply, tags) in enumerate(DEMO_ITEMS)]
         corrections_intake(payloads=payloads, now=now)
-        for load_more in extensions.demo_loaders():  # appeals, calibration, pay: the quality app's (issue 4)
+        for load_more in extensions.demo_loaders():  # appeals, calibration, pay: the quality app's
             load_more(admin=admin)

@@ -19,10 +19,15 @@ lookarounds: the slow, obviously-right definition the tests compare against).
 """
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+import hyperscan
+import re2
+from django.conf import settings
 
 
 class PatternUnsupported(ValueError):
@@ -75,8 +80,6 @@ _ASCII_WORD_TABLE = bytes(c if (chr(c).isalnum() or c == 0x5F) else 0x20 for c i
 
 @lru_cache(maxsize=1)
 def _non_ascii_non_word():
-    import re
-
     marks, start, prev = [], None, None
     for cp in range(0x80, sys.maxunicode + 1):
         ok = unicodedata.category(chr(cp))[0] == "M"
@@ -330,10 +333,52 @@ def pattern_translate(pattern: str) -> Translated:
                       words_pattern=join(word_hs) if all_word_only else None, re2_unicode=join(conf))
 
 
+HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+
+
+def _re2_options():
+    o = re2.Options()
+    o.case_sensitive = False
+    o.log_errors = False
+    o.max_mem = settings.RISK_DB["RE2_MAX_MEM"]  # RK-4: the same budget the rule was accepted under
+    return o
+
+
+def _hs_compile(expressions: list[bytes], flags: int = HS_FLAGS):
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
+               flags=[flags] * len(expressions))
+    return db
+
+
+@lru_cache(maxsize=16384)
+def _hs_single_error(expression: bytes) -> str | None:
+    try:
+        _hs_compile([expression])
+    except hyperscan.error as exc:
+        return str(exc)
+    return None
+
+
+def rule_matcher_check(pattern: str) -> str | None:
+    """None when both engines accept `pattern` (after translation), else the reason."""
+    try:
+        t = pattern_translate(pattern)
+    except PatternUnsupported as exc:
+        return str(exc)
+    err = _hs_single_error(t.prefilter.encode("utf-8"))
+    if err:
+        return f"Hyperscan refuses the pattern: {err}"
+    if t.confirm is not None:
+        try:
+            re2.compile(t.confirm, _re2_options())
+        except re2.error as exc:
+            return f"RE2 refuses the pattern: {exc}"
+    return None
+
+
 def pattern_check(pattern: str) -> str | None:
     """For the approval form (RK-4): None when the scorer can run `pattern`, else the reason."""
-    from modelhooks.scoring.engine import rule_matcher_check
-
     try:
         pattern_translate(pattern)
     except PatternUnsupported as exc:
