@@ -337,12 +337,14 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}",
                                                    finished_at=timezone.now())
         export.refresh_from_db()
+        log.warning("export %s of %s failed: %s", export.public_id, export.shard.code, export.error)
         live.export_changed(export)
         raise
     progress.close()
     Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, rows_written=rows, manifest=manifest,
                                                finished_at=now or timezone.now())
     export.refresh_from_db()
+    log.info("export %s of %s done: %d rows, %d reversals", export.public_id, export.shard.code, rows, len(reversals))
     live.export_changed(export)
     return export
 

@@ -6,6 +6,7 @@ they split into sessions wherever two are more than SESSION_IDLE_GAP_MINUTES apa
 from its first action to its last plus SESSION_TAIL_MINUTES. Hours are the sum, to the hundredth.
 """
 import csv
+import logging
 import io
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,7 @@ from quality.services.calibration import kappa_bonus_eligible, verifier_calibrat
 from quality.services.periods import month_bounds, month_is_closed, month_next, month_start
 from verifier.models import AppealReview, Assignment, Ruling
 
+log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 
 
@@ -187,6 +189,8 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
                          after={"month": month.isoformat(), "payouts": run.payouts.count()})
     except IntegrityError:  # a concurrent run won; it is the run
         return PayRun.objects.get(month=month), False
+    log.info("pay run: %s, %d payouts, run by %s", month.isoformat(), run.payouts.count(),
+             actor.username if actor else "system")
     return run, True
 
 

@@ -4,6 +4,7 @@ RK-3: a published version is never changed; an edit or a restore publishes a new
 stays. RK-5..RK-7: every state change goes through `rule_state_transition`, which keeps the history of
 who or what made it and why.
 """
+import logging
 import math
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from core.audit import audit_record
 from modelhooks import hooks
 from risk_db.models import Rule, RuleShardState, RuleTransition, RuleVersion
 from risk_db.services.patterns import PatternRejected, rule_pattern_check, rule_pattern_compile
+
+log = logging.getLogger(__name__)
 
 State = RuleShardState.State
 
@@ -163,6 +166,7 @@ def rule_state_transition(*, state: RuleShardState, to_state: str, event: str, a
         _audit(actor=actor, action=f"rule_{event}", rule=state.rule,
                before={"shard": state.shard.code, "state": before},
                after={"shard": state.shard.code, "state": to_state, "by": who, "reason": reason})
+    log.info("rule %s in %s: %s -> %s (%s)", state.rule_id, state.shard.code, before, to_state, event)
     return state
 
 

@@ -4,7 +4,9 @@ Each step (settings.INTAKE["PIPELINE"]) looks at the items still undecided and m
 the first outcome wins and names the step that set it. The defences of IN-3..IN-12 plug in as
 further steps. After the steps, every item is stored with its outcome: nothing is dropped.
 """
+import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +18,8 @@ from django.utils.module_loading import import_string
 
 from shards.bulk import rows_insert
 from shards.models import Correction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,6 +97,9 @@ def corrections_intake(*, payloads: list, now: datetime | None = None) -> list[I
         timings["store"] = time.perf_counter() - started
     LAST_TIMINGS.clear()
     LAST_TIMINGS.update(timings)
+    if log.isEnabledFor(logging.INFO):
+        outcomes = Counter(item.outcome for item in batch.items)
+        log.info("intake: %d items stored, outcomes %s", len(batch.items), dict(sorted(outcomes.items())))
     return batch.items
 
 

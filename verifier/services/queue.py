@@ -1,5 +1,6 @@
 """VQ-1..VQ-5, SH-1, SH-4: the queue. Cases in, seats leased with SKIP LOCKED, nothing lost."""
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from shards.services.pools import ShardState, shard_state
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Skip
 from verifier.selectors import taboo_daily_cap, verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
+
+log = logging.getLogger(__name__)
 
 LIVE = (CaseTask.Status.OPEN, CaseTask.Status.LEASED)
 
@@ -193,6 +196,8 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
                                       own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
                                       leased_at=now, expires_at=expires)
             case = Case.objects.select_related("shard").get(pk=task.case_id)
+            log.info("lease: task %s of case %s to %s until %s%s", task.pk, case.public_id, user.username,
+                     expires.isoformat(), " (an expired lease returned)" if task.status == CaseTask.Status.LEASED else "")
             return Lease(task=task, case=case)
     return None
 

@@ -1,4 +1,5 @@
 """VQ-1, VQ-6: recording a ruling. Only the lease holder, only once, only before the lease ends."""
+import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,8 @@ from shards.services.ledgers import ledger_record_ruling
 from training.services.samples import sample_record_accepted
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Ruling
+
+log = logging.getLogger(__name__)
 
 
 def case_accepts_delta(*, case: Case, answer: str) -> bool:
@@ -68,4 +71,5 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
     audit_record(actor=user, action="ruling_record", obj=case, before=before,
                  after={"status": case.status, "decision": case.decision, "answer": answer,
                         "ruling_id": str(ruling.public_id)})
+    log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
     return ruling
