@@ -4,7 +4,7 @@
 the AP-5 reversal items, and offers the reads the export needs (`training.selectors`). No other
 module imports these models.
 
-Where it sits: above `shards` and `risk_db`, below `verifier`. A sample is made from intake's
+Where it sits: above `shards`, below `verifier` (docs/architecture.md). A sample is made from intake's
 correction graphs and ledgers (shards) and is read by the export (modelhooks); the verifier records
 rulings and appeal reversals through `training.services`. So `training` imports `shards` freely
 and is imported by `verifier` and `modelhooks`; `shards` never imports it: intake names
