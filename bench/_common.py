@@ -1,9 +1,10 @@
 """Shared helpers of the modelhooks benchmarks (scoring, embeddings, export)."""
+
 import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,7 @@ def setup_django_for_main() -> None:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:
@@ -32,8 +33,16 @@ def timed(fn, repeats: int) -> tuple[float, object]:
 
 
 def result(benchmark, metric, ours, ceiling, unit, params) -> dict:
-    return {"benchmark": benchmark, "metric": metric, "ours": round(ours, 1), "ceiling": round(ceiling, 1),
-            "ratio": round(ours / ceiling, 4) if ceiling else 0.0, "unit": unit, "params": params, "measured_at": now_iso()}
+    return {
+        "benchmark": benchmark,
+        "metric": metric,
+        "ours": round(ours, 1),
+        "ceiling": round(ceiling, 1),
+        "ratio": round(ours / ceiling, 4) if ceiling else 0.0,
+        "unit": unit,
+        "params": params,
+        "measured_at": now_iso(),
+    }
 
 
 def env_int(name: str, default: int) -> int:

@@ -3,6 +3,7 @@ all-MiniLM-L6-v2 via the package, unit vectors, device recorded) beside the mode
 `encode` on the same texts (ceiling); and the char n-gram hook beside bare HashingVectorizer.
 
 Alone: `python -m bench.embeddings`."""
+
 import random
 import statistics
 import time
@@ -11,8 +12,10 @@ from bench._common import env_int, result
 
 TEXTS = env_int("BENCH_EMBED_TEXTS", 384)
 REPEATS = env_int("BENCH_EMBED_REPEATS", 3)
-WORDS = ("the government said on monday that protest near river bank will continue after army moved into capital "
-         "while king spoke about money vote truth flag hero royal rule people city police report crowd news").split()
+WORDS = (
+    "the government said on monday that protest near river bank will continue after army moved into capital "
+    "while king spoke about money vote truth flag hero royal rule people city police report crowd news"
+).split()
 
 
 def _texts(n, seed=3):
@@ -42,9 +45,16 @@ def run() -> dict:
     ref = ref / np.linalg.norm(ref, axis=1, keepdims=True)
     cos = float(min((np.stack([r.vector for r in out]) * ref).sum(axis=1)))
     device = out[0].device
-    results = [result("embeddings", "MiniLM hook texts/s (vs bare model.encode)", TEXTS / statistics.median(ours),
-                      TEXTS / statistics.median(bare), "texts/s",
-                      {"texts": TEXTS, "words_per_text": 38, "batch_size": batch, "device": device, "repeats": REPEATS})]
+    results = [
+        result(
+            "embeddings",
+            "MiniLM hook texts/s (vs bare model.encode)",
+            TEXTS / statistics.median(ours),
+            TEXTS / statistics.median(bare),
+            "texts/s",
+            {"texts": TEXTS, "words_per_text": 38, "batch_size": batch, "device": device, "repeats": REPEATS},
+        )
+    ]
 
     char = hooks.hook("CHAR_EMBEDDER")
     thai = ["ข่าวพระราชาวันนี้ประเทศไทย " * 5 for _ in range(2000)]
@@ -56,13 +66,22 @@ def run() -> dict:
         t = time.perf_counter()
         char._vectorizer.transform(thai)
         c_bare.append(time.perf_counter() - t)
-    results.append(result("embeddings", "char n-gram hook texts/s (vs bare HashingVectorizer.transform)",
-                          len(thai) / statistics.median(c_ours), len(thai) / statistics.median(c_bare), "texts/s",
-                          {"texts": len(thai), "script": "Thai", "dim": char.dim, "repeats": REPEATS}))
-    notes = (f"Same loaded model for both paths, {device}, interleaved repeats, medians. Hook output vs bare encode: "
-             f"min cosine {cos:.6f}. The hook's extra work is script routing per text and the unit-length check; the "
-             "time is the transformer forward pass. The char n-gram hook densifies the sparse matrix (1024 dims) so "
-             "cosine runs as one matrix product: that copy is its cost over the bare transform.")
+    results.append(
+        result(
+            "embeddings",
+            "char n-gram hook texts/s (vs bare HashingVectorizer.transform)",
+            len(thai) / statistics.median(c_ours),
+            len(thai) / statistics.median(c_bare),
+            "texts/s",
+            {"texts": len(thai), "script": "Thai", "dim": char.dim, "repeats": REPEATS},
+        )
+    )
+    notes = (
+        f"Same loaded model for both paths, {device}, interleaved repeats, medians. Hook output vs bare encode: "
+        f"min cosine {cos:.6f}. The hook's extra work is script routing per text and the unit-length check; the "
+        "time is the transformer forward pass. The char n-gram hook densifies the sparse matrix (1024 dims) so "
+        "cosine runs as one matrix product: that copy is its cost over the bare transform."
+    )
     return {"results": results, "notes": notes}
 
 

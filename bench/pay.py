@@ -13,10 +13,11 @@ back at the end, so the bench database is left as it was.
   The two hour figures are checked equal for every verifier.
 Rates are verifiers per second; medians of REPEATS runs.
 """
+
 import os
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 VERIFIERS = int(os.environ.get("BENCH_PAY_VERIFIERS", "200"))
 ACTIONS = int(os.environ.get("BENCH_PAY_ACTIONS", "120"))
@@ -50,33 +51,64 @@ class _Rollback(Exception):
 def _build_world():
     from decimal import Decimal
 
+    from core.models import User
     from quality.models import Contract
     from shards.models import Locale, Shard
     from verifier.models import Assignment, Case, CaseTask, Ruling
-    from core.models import User
 
     locale, _ = Locale.objects.get_or_create(code="xx-PAY", defaults={"name": "bench", "language": "xx"})
     shard, _ = Shard.objects.get_or_create(code="xx-PAY", defaults={"locale": locale})
     users = User.objects.bulk_create([User(username=f"bench_pay_{i}", role="verifier") for i in range(VERIFIERS)])
-    Contract.objects.bulk_create([Contract(verifier=u, hourly_rate=Decimal("18.50"), starts_on=date(2026, 1, 1))
-                                  for u in users])
-    start = datetime(2026, 10, 1, 8, tzinfo=timezone.utc)
+    Contract.objects.bulk_create(
+        [Contract(verifier=u, hourly_rate=Decimal("18.50"), starts_on=date(2026, 1, 1)) for u in users]
+    )
+    start = datetime(2026, 10, 1, 8, tzinfo=UTC)
     cases, times = [], []
     for ui, user in enumerate(users):
         for k in range(ACTIONS):
             # bursts of 20 cases 3 minutes apart, one burst a day: ~6 sessions a month each
             at = start + timedelta(days=k // 20 * 4 + (ui % 3), minutes=3 * (k % 20), seconds=ui)
             times.append((user, at))
-            cases.append(Case(shard=shard, kind="correction", locale="xx-PAY", post_id=f"pay-{ui}-{k}",
-                              post_text="p", proposal="q", at=at, due_at=at, status="decided", decision="yes"))
+            cases.append(
+                Case(
+                    shard=shard,
+                    kind="correction",
+                    locale="xx-PAY",
+                    post_id=f"pay-{ui}-{k}",
+                    post_text="p",
+                    proposal="q",
+                    at=at,
+                    due_at=at,
+                    status="decided",
+                    decision="yes",
+                )
+            )
     Case.objects.bulk_create(cases, batch_size=5000)
-    tasks = CaseTask.objects.bulk_create([CaseTask(case=c, shard=shard, kind="correction", status="done")
-                                          for c in cases], batch_size=5000)
-    Assignment.objects.bulk_create([Assignment(task=t, case=c, user=u, kind="correction", leased_at=at,
-                                               expires_at=at + timedelta(minutes=10), outcome="ruled")
-                                    for t, c, (u, at) in zip(tasks, cases, times)], batch_size=5000)
-    Ruling.objects.bulk_create([Ruling(case=c, task=t, verifier=u, answer="yes", at=at + timedelta(seconds=40))
-                                for t, c, (u, at) in zip(tasks, cases, times)], batch_size=5000)
+    tasks = CaseTask.objects.bulk_create(
+        [CaseTask(case=c, shard=shard, kind="correction", status="done") for c in cases], batch_size=5000
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                task=t,
+                case=c,
+                user=u,
+                kind="correction",
+                leased_at=at,
+                expires_at=at + timedelta(minutes=10),
+                outcome="ruled",
+            )
+            for t, c, (u, at) in zip(tasks, cases, times)
+        ],
+        batch_size=5000,
+    )
+    Ruling.objects.bulk_create(
+        [
+            Ruling(case=c, task=t, verifier=u, answer="yes", at=at + timedelta(seconds=40))
+            for t, c, (u, at) in zip(tasks, cases, times)
+        ],
+        batch_size=5000,
+    )
     return users
 
 
@@ -85,13 +117,18 @@ def _measure() -> dict:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from quality.models import KappaScore, PayRun, Payout
+    from core.models import AuditEvent
+    from quality.models import KappaScore, Payout, PayRun
     from quality.services.pay import pay_run_execute, verifiers_hours
     from quality.services.periods import month_bounds
-    from core.models import AuditEvent
 
     a, b = month_bounds(MONTH)
-    params = {"a": a, "b": b, "gap": settings.PAY["SESSION_IDLE_GAP_MINUTES"], "tail": settings.PAY["SESSION_TAIL_MINUTES"]}
+    params = {
+        "a": a,
+        "b": b,
+        "gap": settings.PAY["SESSION_IDLE_GAP_MINUTES"],
+        "tail": settings.PAY["SESSION_TAIL_MINUTES"],
+    }
     out = {}
     with transaction.atomic():
         t0 = time.perf_counter()
@@ -120,25 +157,45 @@ def _measure() -> dict:
             out["queries_per_verifier"] = len(queries) / VERIFIERS
             out["total_hours"] = float(sum(python_hours.values()))
             transaction.savepoint_rollback(sid)
-            assert not PayRun.objects.filter(month=MONTH).exists() and not KappaScore.objects.filter(month=MONTH).exists()
-        out.update(ours_hours=statistics.median(ours_h), sql_hours=statistics.median(sql_h),
-                   pay_run=statistics.median(runs), audit_events_kept=AuditEvent.objects.count())
+            assert (
+                not PayRun.objects.filter(month=MONTH).exists() and not KappaScore.objects.filter(month=MONTH).exists()
+            )
+        out.update(
+            ours_hours=statistics.median(ours_h),
+            sql_hours=statistics.median(sql_h),
+            pay_run=statistics.median(runs),
+            audit_events_kept=AuditEvent.objects.count(),
+        )
         transaction.set_rollback(True)  # leave the bench database as it was
     return out
 
 
 def run() -> dict:
     m = _measure()
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     params = {"verifiers": VERIFIERS, "actions_per_verifier": ACTIONS * 2, "repeats": REPEATS}
     ceiling = VERIFIERS / m["sql_hours"]
     results = [
-        {"benchmark": "pay", "metric": "hours from session activity", "ours": VERIFIERS / m["ours_hours"],
-         "ceiling": ceiling, "ratio": (VERIFIERS / m["ours_hours"]) / ceiling, "unit": "verifiers/s",
-         "params": params, "measured_at": now},
-        {"benchmark": "pay", "metric": "monthly pay run (month close + payouts)", "ours": VERIFIERS / m["pay_run"],
-         "ceiling": ceiling, "ratio": (VERIFIERS / m["pay_run"]) / ceiling, "unit": "verifiers/s",
-         "params": params, "measured_at": now},
+        {
+            "benchmark": "pay",
+            "metric": "hours from session activity",
+            "ours": VERIFIERS / m["ours_hours"],
+            "ceiling": ceiling,
+            "ratio": (VERIFIERS / m["ours_hours"]) / ceiling,
+            "unit": "verifiers/s",
+            "params": params,
+            "measured_at": now,
+        },
+        {
+            "benchmark": "pay",
+            "metric": "monthly pay run (month close + payouts)",
+            "ours": VERIFIERS / m["pay_run"],
+            "ceiling": ceiling,
+            "ratio": (VERIFIERS / m["pay_run"]) / ceiling,
+            "unit": "verifiers/s",
+            "params": params,
+            "measured_at": now,
+        },
     ]
     notes = (
         f"World: {VERIFIERS} verifiers x {ACTIONS} leases + {ACTIONS} rulings in one month "

@@ -5,6 +5,7 @@ Server: gunicorn (WSGI, sync workers) serving config.wsgi on 127.0.0.1, the path
 in a deployment. Clients: verifier threads with keep-alive connections, each looping GET
 /api/v1/queue/next/ then POST /api/v1/cases/{id}/ruling/. Bounded in time and count.
 """
+
 import http.client
 import json
 import os
@@ -17,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +33,16 @@ def _reset_world(n_verifiers: int):
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
+    from core.models import User
     from shards.models import Locale, Shard
     from shards.services.pools import membership_set
-    from core.models import User
     from verifier.services.queue import NewCase, cases_create
 
     with connection.cursor() as c:
-        c.execute("TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
-                  " shards_correction, verifier_case, authtoken_token, shards_poolmembership CASCADE")
+        c.execute(
+            "TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
+            " shards_correction, verifier_case, authtoken_token, shards_poolmembership CASCADE"
+        )
     locale, _ = Locale.objects.get_or_create(code="en-US", defaults={"name": "English", "language": "en"})
     shard, _ = Shard.objects.get_or_create(code="en-US", defaults={"locale": locale})
     tokens = []
@@ -47,12 +50,23 @@ def _reset_world(n_verifiers: int):
         user, _ = User.objects.get_or_create(username=f"bench_v{i}", defaults={"role": "verifier"})
         membership_set(user=user, shard=shard, native=True)
         tokens.append(Token.objects.create(user=user).key)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     batch = 5000
     for start in range(0, CASES, batch):
-        cases_create(new_cases=[NewCase(shard=shard, kind="correction", locale="en-US", post_id=f"b{i}",
-                                        post_text=f"post {i}", proposal=f"fix {i}", at=now)
-                                for i in range(start, min(CASES, start + batch))])
+        cases_create(
+            new_cases=[
+                NewCase(
+                    shard=shard,
+                    kind="correction",
+                    locale="en-US",
+                    post_id=f"b{i}",
+                    post_text=f"post {i}",
+                    proposal=f"fix {i}",
+                    at=now,
+                )
+                for i in range(start, min(CASES, start + batch))
+            ]
+        )
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE verifier_casetask")
     return shard, tokens
@@ -67,9 +81,24 @@ def _free_port() -> int:
 def _start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR"}
     env.pop("REDIS_URL", None)  # in-memory channel layer: live pushes stay in-process, not measured here
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-                             "-w", str(WORKERS), "--preload", "--log-level", "error"],
-                            cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "--preload",
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -125,12 +154,19 @@ def _run_all(threads: list[threading.Thread]) -> float:
 def _measure_ours(port, tokens, concurrency):
     latencies, seen, errors = [], [], []
     deadline = time.perf_counter() + SECONDS
-    threads = [threading.Thread(target=_verifier_loop, args=(port, tokens[i], deadline, latencies, seen, errors))
-               for i in range(concurrency)]
+    threads = [
+        threading.Thread(target=_verifier_loop, args=(port, tokens[i], deadline, latencies, seen, errors))
+        for i in range(concurrency)
+    ]
     elapsed = _run_all(threads)
-    return {"ops_per_s": len(latencies) / elapsed, "ops": len(latencies), "errors": errors[:5], "doubles": _double_assignments(seen),
-            "p50_ms": statistics.median(latencies) * 1000 if latencies else 0,
-            "p95_ms": statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) > 20 else 0}
+    return {
+        "ops_per_s": len(latencies) / elapsed,
+        "ops": len(latencies),
+        "errors": errors[:5],
+        "doubles": _double_assignments(seen),
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0,
+        "p95_ms": statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) > 20 else 0,
+    }
 
 
 def _double_assignments(seen: list[tuple[str, str]]) -> int:
@@ -208,7 +244,7 @@ def run() -> dict:
     dsn = settings.DATABASES["default"]
     dsn = f"host={dsn['HOST'] or '127.0.0.1'} port={dsn['PORT'] or 5432} dbname={dsn['NAME']} user={dsn['USER'] or 'postgres'}"
     results, rows = [], []
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     for concurrency in CONCURRENCY:
         ours_runs, ceiling_runs = [], []
         for _ in range(REPEATS):
@@ -228,23 +264,56 @@ def run() -> dict:
         p95 = statistics.median(r["p95_ms"] for r in ours_runs)
         doubles = sum(r["doubles"] for r in ours_runs) + sum(r["doubles"] for r in ceiling_runs)
         errors = [e for r in ours_runs for e in r["errors"]]
-        params = {"verifiers": concurrency, "cases": CASES, "seconds": SECONDS, "repeats": REPEATS,
-                  "server": f"gunicorn {WORKERS} sync workers", "double_assignments": doubles}
-        results.append({"benchmark": "queue", "metric": "next+ruling per second", "ours": ours, "ceiling": ceiling,
-                        "ratio": ours / ceiling, "unit": "ops/s", "params": params, "measured_at": now})
-        results.append({"benchmark": "queue", "metric": "p95 latency of next+ruling", "ours": p95, "ceiling": 100.0,
-                        "ratio": p95 / 100.0, "unit": "ms (ceiling = 100 ms target)", "params": params, "measured_at": now})
-        rows.append(f"| {concurrency} | {ours:,.0f} | {ceiling:,.0f} | {ours / ceiling:.3f} | {p50:.1f} | {p95:.1f} | {doubles} | {len(errors)} |")
+        params = {
+            "verifiers": concurrency,
+            "cases": CASES,
+            "seconds": SECONDS,
+            "repeats": REPEATS,
+            "server": f"gunicorn {WORKERS} sync workers",
+            "double_assignments": doubles,
+        }
+        results.append(
+            {
+                "benchmark": "queue",
+                "metric": "next+ruling per second",
+                "ours": ours,
+                "ceiling": ceiling,
+                "ratio": ours / ceiling,
+                "unit": "ops/s",
+                "params": params,
+                "measured_at": now,
+            }
+        )
+        results.append(
+            {
+                "benchmark": "queue",
+                "metric": "p95 latency of next+ruling",
+                "ours": p95,
+                "ceiling": 100.0,
+                "ratio": p95 / 100.0,
+                "unit": "ms (ceiling = 100 ms target)",
+                "params": params,
+                "measured_at": now,
+            }
+        )
+        rows.append(
+            f"| {concurrency} | {ours:,.0f} | {ceiling:,.0f} | {ours / ceiling:.3f} | {p50:.1f} | {p95:.1f} | {doubles} | {len(errors)} |"
+        )
     shard, tokens = _reset_world(1)
     profile = _profile_one_op(tokens)
-    notes = "\n".join([
-        "Next case + ruling through HTTP (gunicorn, DRF token auth, PostgreSQL 15) beside the raw one-statement",
-        "`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` dequeue of the same rows, same run.",
-        "Clients, server and database share the machine's 2 cores.", "",
-        "| verifiers | ours ops/s | ceiling dequeues/s | ratio | p50 ms | p95 ms | double assignments | errors |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows, "",
-        f"Per operation: {profile}. One op is two HTTP requests; the ceiling is one SQL statement.",
-    ])
+    notes = "\n".join(
+        [
+            "Next case + ruling through HTTP (gunicorn, DRF token auth, PostgreSQL 15) beside the raw one-statement",
+            "`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` dequeue of the same rows, same run.",
+            "Clients, server and database share the machine's 2 cores.",
+            "",
+            "| verifiers | ours ops/s | ceiling dequeues/s | ratio | p50 ms | p95 ms | double assignments | errors |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            *rows,
+            "",
+            f"Per operation: {profile}. One op is two HTTP requests; the ceiling is one SQL statement.",
+        ]
+    )
     return {"results": results, "notes": notes}
 
 

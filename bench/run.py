@@ -4,13 +4,14 @@ Each module `bench/<name>.py` exposes `run() -> {"results": [...], "notes": "mar
 is `{benchmark, metric, ours, ceiling, ratio, unit, params, measured_at}` with ratio = ours / ceiling
 measured in the same run. Modules run against a migrated PostgreSQL bench database.
 """
+
 import importlib
 import json
 import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,15 +45,21 @@ def prepare_django() -> None:
 
 def write_outputs(all_results: list[dict], notes: dict[str, str]) -> None:
     (HERE / "results.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False) + "\n")
-    lines = ["# Benchmark results", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-             f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. "
-             "Medians of repeated runs; the machine is shared and noisy (5-15 %).", "",
-             "| benchmark | metric | ours | ceiling | ratio | unit | params |",
-             "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
+        "Medians of repeated runs; the machine is shared and noisy (5-15 %).",
+        "",
+        "| benchmark | metric | ours | ceiling | ratio | unit | params |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+    ]
     for r in all_results:
-        lines.append(f"| {r['benchmark']} | {r['metric']} | {r['ours']:,.1f} | {r['ceiling']:,.1f} | "
-                     f"{r['ratio']:.3f} | {r['unit']} | {json.dumps(r['params'], ensure_ascii=False)} |")
+        lines.append(
+            f"| {r['benchmark']} | {r['metric']} | {r['ours']:,.1f} | {r['ceiling']:,.1f} | "
+            f"{r['ratio']:.3f} | {r['unit']} | {json.dumps(r['params'], ensure_ascii=False)} |"
+        )
     for name, text in notes.items():
         lines += ["", f"## {name}", "", text.strip()]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")

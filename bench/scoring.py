@@ -4,6 +4,7 @@ posts (ceiling) and a naive Python `re` loop (floor), at 1,000 and 10,000 rules;
 task end to end (posts read from PostgreSQL, would-hits written) beside the engine figure.
 
 Alone: `python -m bench.scoring` (a script path would let bench/queue.py shadow the stdlib)."""
+
 import cProfile
 import io
 import pstats
@@ -42,16 +43,20 @@ def _store_rules(terms, shards):
     from risk_db.models import Rule, RuleShardState, RuleVersion
 
     with connection.cursor() as c:
-        c.execute("TRUNCATE risk_db_wouldhit, risk_db_ruleshardstate, risk_db_ruleversion, risk_db_rule RESTART IDENTITY CASCADE")
+        c.execute(
+            "TRUNCATE risk_db_wouldhit, risk_db_ruleshardstate, risk_db_ruleversion, risk_db_rule RESTART IDENTITY CASCADE"
+        )
     now = timezone.now()
     rules = Rule.objects.bulk_create([Rule(origin_locale="en-US") for _ in terms], batch_size=5000)
-    versions = RuleVersion.objects.bulk_create([RuleVersion(rule=r, number=1, pattern=rf"\b{t}\b") for r, t in zip(rules, terms)],
-                                               batch_size=5000)
+    versions = RuleVersion.objects.bulk_create(
+        [RuleVersion(rule=r, number=1, pattern=rf"\b{t}\b") for r, t in zip(rules, terms)], batch_size=5000
+    )
     for r, v in zip(rules, versions):
         r.current_version = v
     Rule.objects.bulk_update(rules, ["current_version"], batch_size=5000)
-    RuleShardState.objects.bulk_create([RuleShardState(rule=r, shard=s, state="shadow", since=now) for r in rules for s in shards],
-                                       batch_size=10000)
+    RuleShardState.objects.bulk_create(
+        [RuleShardState(rule=r, shard=s, state="shadow", since=now) for r in rules for s in shards], batch_size=10000
+    )
 
 
 def _shards():
@@ -71,8 +76,12 @@ def _raw_hyperscan(engine_patterns, flags=None):
     from risk_db.patterns import HS_FLAGS
 
     db = hyperscan.Database()
-    db.compile(expressions=[p.encode() for p in engine_patterns], ids=list(range(len(engine_patterns))),
-               elements=len(engine_patterns), flags=[flags or HS_FLAGS] * len(engine_patterns))
+    db.compile(
+        expressions=[p.encode() for p in engine_patterns],
+        ids=list(range(len(engine_patterns))),
+        elements=len(engine_patterns),
+        flags=[flags or HS_FLAGS] * len(engine_patterns),
+    )
     return db
 
 
@@ -138,35 +147,79 @@ def run() -> dict:
         sample = posts[:NAIVE_POSTS]
         naive = [re.compile(r.pattern, re.IGNORECASE) for r in rules]
         naive_s, _ = timed(lambda: [[i for i, rx in enumerate(naive) if rx.search(t)] for t in sample], 1)
-        params = {"posts": POSTS, "rules": n_rules, "shards": 3, "post_chars": 140, "scripts": "70% Latin, 15% Thai, 15% Arabic",
-                  "repeats": REPEATS}
-        results.append(result("scoring", f"engine posts/s at {n_rules} rules (vs raw Hyperscan)", POSTS / ours_s,
-                              POSTS / raw_s, "posts/s", params))
-        results.append(result("scoring", f"engine posts/s at {n_rules} rules (vs raw Hyperscan, batch as one buffer)",
-                              POSTS / ours_s, POSTS / buf_s, "posts/s", params))
-        results.append(result("scoring", f"naive Python re loop posts/s at {n_rules} rules (floor, vs raw Hyperscan)",
-                              NAIVE_POSTS / naive_s, POSTS / raw_s, "posts/s", {**params, "posts": NAIVE_POSTS}))
-        notes.append(f"- {n_rules} rules: rules read from PostgreSQL in {read_s:.2f} s, compiled in {compile_s:.2f} s; "
-                     f"{len(hits):,} would-hits on {POSTS:,} posts ({raw_candidates:,} matches of the boundary-stripped "
-                     f"patterns in the raw ceiling; the engine's word-only scan is exact and confirms nothing).")
+        params = {
+            "posts": POSTS,
+            "rules": n_rules,
+            "shards": 3,
+            "post_chars": 140,
+            "scripts": "70% Latin, 15% Thai, 15% Arabic",
+            "repeats": REPEATS,
+        }
+        results.append(
+            result(
+                "scoring",
+                f"engine posts/s at {n_rules} rules (vs raw Hyperscan)",
+                POSTS / ours_s,
+                POSTS / raw_s,
+                "posts/s",
+                params,
+            )
+        )
+        results.append(
+            result(
+                "scoring",
+                f"engine posts/s at {n_rules} rules (vs raw Hyperscan, batch as one buffer)",
+                POSTS / ours_s,
+                POSTS / buf_s,
+                "posts/s",
+                params,
+            )
+        )
+        results.append(
+            result(
+                "scoring",
+                f"naive Python re loop posts/s at {n_rules} rules (floor, vs raw Hyperscan)",
+                NAIVE_POSTS / naive_s,
+                POSTS / raw_s,
+                "posts/s",
+                {**params, "posts": NAIVE_POSTS},
+            )
+        )
+        notes.append(
+            f"- {n_rules} rules: rules read from PostgreSQL in {read_s:.2f} s, compiled in {compile_s:.2f} s; "
+            f"{len(hits):,} would-hits on {POSTS:,} posts ({raw_candidates:,} matches of the boundary-stripped "
+            f"patterns in the raw ceiling; the engine's word-only scan is exact and confirms nothing)."
+        )
 
     # End to end: posts in PostgreSQL (corrections), the batch service, would-hits written.
     e2e = _end_to_end(vocab, all_terms[:1000], shards)
-    results.append(result("scoring", "scoring task end to end posts/s at 1000 rules (vs engine alone, same posts)",
-                          e2e["posts_per_s"], e2e["engine_posts_per_s"], "posts/s",
-                          {"posts": E2E_POSTS, "rules": 1000, "batch_size": e2e["batch_size"]}))
-    notes.append(f"- End to end ({E2E_POSTS:,} corrections in PostgreSQL, batches of {e2e['batch_size']:,}): "
-                 + ", ".join(f"{k} {v:.1%}" for k, v in e2e["split"].items()) + " of the time. "
-                 + f"Top of the profile:\n\n```\n{e2e['profile']}\n```")
-    return {"results": results, "notes": "Engine: rules from `rules_for_scoring()`, every "
-            "`\\bterm\\b` rule is word-only, so the batch is normalised (non-word characters to spaces) and scanned "
-            "as one buffer by Hyperscan (UTF8|UCP|CASELESS), hits mapped to posts by offset, then to rule versions "
-            "and shards (docs/patterns.md). Ceilings, same patterns with boundaries stripped, same posts: (a) raw "
-            "Hyperscan scanned post by post with SINGLEMATCH and a list-append callback (the usual way, and the "
-            "figure the issue quotes); (b) raw Hyperscan over the batch joined into one buffer, counting matches "
-            "(the fastest the matcher goes). The naive loop is Python `re` per rule per post on the first posts only. "
-            "Interleaved repeats, medians.\n\n"
-            + "\n".join(notes)}
+    results.append(
+        result(
+            "scoring",
+            "scoring task end to end posts/s at 1000 rules (vs engine alone, same posts)",
+            e2e["posts_per_s"],
+            e2e["engine_posts_per_s"],
+            "posts/s",
+            {"posts": E2E_POSTS, "rules": 1000, "batch_size": e2e["batch_size"]},
+        )
+    )
+    notes.append(
+        f"- End to end ({E2E_POSTS:,} corrections in PostgreSQL, batches of {e2e['batch_size']:,}): "
+        + ", ".join(f"{k} {v:.1%}" for k, v in e2e["split"].items())
+        + " of the time. "
+        + f"Top of the profile:\n\n```\n{e2e['profile']}\n```"
+    )
+    return {
+        "results": results,
+        "notes": "Engine: rules from `rules_for_scoring()`, every "
+        "`\\bterm\\b` rule is word-only, so the batch is normalised (non-word characters to spaces) and scanned "
+        "as one buffer by Hyperscan (UTF8|UCP|CASELESS), hits mapped to posts by offset, then to rule versions "
+        "and shards (docs/patterns.md). Ceilings, same patterns with boundaries stripped, same posts: (a) raw "
+        "Hyperscan scanned post by post with SINGLEMATCH and a list-append callback (the usual way, and the "
+        "figure the issue quotes); (b) raw Hyperscan over the batch joined into one buffer, counting matches "
+        "(the fastest the matcher goes). The naive loop is Python `re` per rule per post on the first posts only. "
+        "Interleaved repeats, medians.\n\n" + "\n".join(notes),
+    }
 
 
 def _end_to_end(vocab, terms, shards) -> dict:
@@ -186,8 +239,15 @@ def _end_to_end(vocab, terms, shards) -> dict:
         c.execute("TRUNCATE modelhooks_scoringbatch, modelhooks_postembedding")
         c.execute("DELETE FROM shards_correction")
     now = timezone.now()
-    Correction.objects.bulk_create([Correction(post_id=f"bench-{i}", post_text=t, shard=shards[i % 3], hashtags=["#b"],
-                                               outcome="queued", at=now) for i, t in enumerate(posts)], batch_size=5000)
+    Correction.objects.bulk_create(
+        [
+            Correction(
+                post_id=f"bench-{i}", post_text=t, shard=shards[i % 3], hashtags=["#b"], outcome="queued", at=now
+            )
+            for i, t in enumerate(posts)
+        ],
+        batch_size=5000,
+    )
     batches = scoring.scoring_batches_cut()
     profiler = cProfile.Profile()
     t = time.perf_counter()
@@ -207,19 +267,25 @@ def _end_to_end(vocab, terms, shards) -> dict:
     found = engine.score_regex([p.text for p in good], [p.shard_id for p in good])
     t2 = time.perf_counter()
     from risk_db.models import WouldHit
+
     WouldHit.objects.all().delete()
     scoring._record(found, good)
     t3 = time.perf_counter()
     span = t3 - t0
-    engine_s = statistics.median([_time(lambda: engine.score_regex(posts, [shards[i % 3].pk for i in range(len(posts))]))
-                                  for _ in range(3)])
+    engine_s = statistics.median(
+        [_time(lambda: engine.score_regex(posts, [shards[i % 3].pk for i in range(len(posts))])) for _ in range(3)]
+    )
     s = io.StringIO()
     pstats.Stats(profiler, stream=s).sort_stats("cumulative").print_stats(12)
     prof = "\n".join(line for line in s.getvalue().splitlines() if line.strip())[-2500:]
-    return {"posts_per_s": E2E_POSTS / total, "engine_posts_per_s": E2E_POSTS / engine_s, "hits": hits,
-            "batch_size": settings.MODELHOOKS["SCORING_BATCH_SIZE"],
-            "split": {"read posts": (t1 - t0) / span, "match": (t2 - t1) / span, "write would-hits": (t3 - t2) / span},
-            "profile": prof}
+    return {
+        "posts_per_s": E2E_POSTS / total,
+        "engine_posts_per_s": E2E_POSTS / engine_s,
+        "hits": hits,
+        "batch_size": settings.MODELHOOKS["SCORING_BATCH_SIZE"],
+        "split": {"read posts": (t1 - t0) / span, "match": (t2 - t1) / span, "write would-hits": (t3 - t2) / span},
+        "profile": prof,
+    }
 
 
 def _time(fn):

@@ -1,4 +1,5 @@
 """ASGI entry: HTTP through Django, websockets (VQ-8 live updates) through Channels."""
+
 import os
 
 from django.core.asgi import get_asgi_application

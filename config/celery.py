@@ -1,4 +1,5 @@
 """Celery app. Queues: `default` for bookkeeping, `gpu` for model work (MH-1)."""
+
 import os
 
 from celery import Celery

@@ -4,13 +4,13 @@ With nothing set the app runs on embedded defaults: SQLite, Celery eager, in-mem
 With DATABASE_URL / REDIS_URL / CELERY_BROKER_URL set, the same code runs on PostgreSQL, Redis
 and real Celery workers. Every product number from SPEC lives in `config/product.py`, the beat schedule in `config/schedule.py`.
 """
+
 import os
 from pathlib import Path
 
 import dj_database_url
 
-from config.product import (APPEALS, AUDITS, CALIBRATION, INTAKE, KAPPA, MODELHOOKS, PAY,  # noqa: F401 (settings)
-                            RISK_DB, SHARDS, VERIFIER)
+from config.product import APPEALS, AUDITS, CALIBRATION, INTAKE, KAPPA, MODELHOOKS, PAY, RISK_DB, SHARDS, VERIFIER  # noqa: F401 (settings)
 from config.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -150,9 +150,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -1,4 +1,5 @@
 """Django admin for people and the audit log, and the read-only base other apps' admins use."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 

@@ -1,4 +1,5 @@
 """DRF plumbing shared by every app: the error shape (SPEC 8)."""
+
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler

@@ -1,11 +1,20 @@
 """VQ-7: the one way anything is written to the audit log."""
+
 from typing import Any
 
 from core.models import AuditEvent, User
 
 
-def audit_record(*, actor: User | None, action: str, obj: Any = None, object_type: str = "",
-                 object_id: str = "", before: dict | None = None, after: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
     """Append one event. `actor=None` means the system (a scheduled task or a rule)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

@@ -1,5 +1,6 @@
 """SPEC 8 bulk form: one JSON object, or `{"items": [...]}` with at most `limit` items; and the
 field parsers the bulk endpoints share."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ def bulk_parse(body, *, limit: int) -> BulkBody:
         return BulkBody(items=items, single=False)
     if isinstance(body, dict):
         return BulkBody(items=[body], single=True)
-    raise Refused("invalid", "The body must be one JSON object or {\"items\": [...]}.", 400)
+    raise Refused("invalid", 'The body must be one JSON object or {"items": [...]}.', 400)
 
 
 def parse_at(at) -> tuple[datetime | None, str]:

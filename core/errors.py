@@ -5,12 +5,14 @@ answers with and, for bad input, the `field` it concerns (or `errors`, field -> 
 may let it propagate: it is an `APIException`, and `core.api.exception_handler` renders its shape.
 Pages catch it and show `detail`.
 """
+
 from rest_framework.exceptions import APIException
 
 
 class Refused(APIException):
-    def __init__(self, code: str, detail: str, status: int = 400, errors: dict | None = None, *,
-                 field: str | None = None):
+    def __init__(
+        self, code: str, detail: str, status: int = 400, errors: dict | None = None, *, field: str | None = None
+    ):
         super().__init__(detail=detail, code=code)
         self.code = code
         self.detail = detail

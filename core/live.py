@@ -4,6 +4,7 @@ Sends happen after the transaction commits, so a page never shows a change that 
 dead channel layer never fails the write that caused the push. What to push (queue depths, cap
 counters) is decided by the app that owns the data (`verifier.live`).
 """
+
 import logging
 
 from asgiref.sync import async_to_sync

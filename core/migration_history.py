@@ -1,4 +1,5 @@
 """Bring a database built before the user model moved to `core` in line with the new graph."""
+
 from django.db.migrations.recorder import MigrationRecorder
 
 CORE_INITIAL = ("core", "0001_initial")

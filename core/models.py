@@ -3,6 +3,7 @@
 Both tables were created by the `verifier` app; `db_table` keeps them (core/migrations/0001 moves
 the models in Django's state only, no database change).
 """
+
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser

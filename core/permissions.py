@@ -1,4 +1,5 @@
 """Role permissions (SPEC 1): `roles(...)` for DRF views, `role_required(...)` for pages."""
+
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required

@@ -4,6 +4,7 @@
 single nominated term (RK-2), built on the same steps plus compatibility folding, Arabic diacritics
 and edge punctuation; it lives here so both forms change together.
 """
+
 import re
 import unicodedata
 

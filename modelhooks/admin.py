@@ -5,8 +5,15 @@ from modelhooks.models import Export, Release, ScoringBatch
 
 @admin.register(ScoringBatch)
 class ScoringBatchAdmin(admin.ModelAdmin):
-    list_display = ("first_correction_id", "last_correction_id", "posts", "regex_status", "embed_status", "regex_hits",
-                    "embedding_hits")
+    list_display = (
+        "first_correction_id",
+        "last_correction_id",
+        "posts",
+        "regex_status",
+        "embed_status",
+        "regex_hits",
+        "embedding_hits",
+    )
     readonly_fields = [f.name for f in ScoringBatch._meta.fields]
 
 
@@ -19,4 +26,12 @@ class ExportAdmin(admin.ModelAdmin):
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
     list_display = ("name", "shard", "status", "stamp", "hamming_from_previous", "full_diff_scheduled", "checked_at")
-    readonly_fields = ("status", "canaries", "stamp", "previous", "hamming_from_previous", "full_diff_scheduled", "checked_at")
+    readonly_fields = (
+        "status",
+        "canaries",
+        "stamp",
+        "previous",
+        "hamming_from_previous",
+        "full_diff_scheduled",
+        "checked_at",
+    )

@@ -1,4 +1,5 @@
 """MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id}; `GET /api/v1/exports/{id}/` -> {status, progress, manifest}."""
+
 from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -26,18 +27,30 @@ class ExportsView(APIView):
         ser.is_valid(raise_exception=True)
         shard = Shard.objects.filter(code=ser.validated_data["shard"]).first()
         if shard is None:
-            raise Refused("unknown_shard", f"shard: no shard has the code {ser.validated_data['shard']!r}", 400,
-                           errors={"shard": ["unknown shard code"]})
+            raise Refused(
+                "unknown_shard",
+                f"shard: no shard has the code {ser.validated_data['shard']!r}",
+                400,
+                errors={"shard": ["unknown shard code"]},
+            )
         export = export_request(shard=shard, actor=request.user)
         transaction.on_commit(lambda: export_run.delay(export.pk))  # the worker writes the files
         return Response({"id": str(export.public_id), "status": export.status}, status=status.HTTP_202_ACCEPTED)
 
 
 def export_body(export) -> dict:
-    return {"id": str(export.public_id), "shard": export.shard.code, "status": export.status,
-            "progress": round(export.progress, 4), "rows_written": export.rows_written, "rows_total": export.rows_total,
-            "manifest": export.manifest, "error": export.error or None,
-            "created_at": export.created_at, "finished_at": export.finished_at}
+    return {
+        "id": str(export.public_id),
+        "shard": export.shard.code,
+        "status": export.status,
+        "progress": round(export.progress, 4),
+        "rows_written": export.rows_written,
+        "rows_total": export.rows_total,
+        "manifest": export.manifest,
+        "error": export.error or None,
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+    }
 
 
 class ExportDetailView(APIView):

@@ -1,4 +1,5 @@
 """MH-3: the export page's websocket; trainers and admins only."""
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 

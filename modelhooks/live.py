@@ -1,4 +1,5 @@
 """MH-3: export progress pushed to the export's page over Channels (primitives in `core.live`)."""
+
 from core.live import send
 
 
@@ -7,8 +8,15 @@ def export_group(public_id) -> str:
 
 
 def export_state(export) -> dict:
-    return {"type": "export", "id": str(export.public_id), "status": export.status, "progress": round(export.progress, 4),
-            "rows_written": export.rows_written, "rows_total": export.rows_total, "error": export.error}
+    return {
+        "type": "export",
+        "id": str(export.public_id),
+        "status": export.status,
+        "progress": round(export.progress, 4),
+        "rows_written": export.rows_written,
+        "rows_total": export.rows_total,
+        "error": export.error,
+    }
 
 
 def export_changed(export) -> None:

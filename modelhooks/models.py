@@ -1,5 +1,6 @@
 """Model-hook bookkeeping: scoring batches over the correction stream (MH-1), the post embedding
 cache (MH-2) and training exports (MH-3). Would-hits themselves live in risk_db."""
+
 import uuid
 
 from django.conf import settings
@@ -35,8 +36,12 @@ class ScoringBatch(models.Model):
     embed_done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(last_correction_id__gte=models.F("first_correction_id")),
-                                              name="scoring_batch_range_ordered")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_correction_id__gte=models.F("first_correction_id")),
+                name="scoring_batch_range_ordered",
+            )
+        ]
         indexes = [models.Index(fields=["embed_status", "created_at"])]
 
     def __str__(self):
@@ -55,8 +60,11 @@ class PostEmbedding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["post_id", "embedder", "text_sha256"],
-                                               name="one_embedding_per_post_text_embedder")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post_id", "embedder", "text_sha256"], name="one_embedding_per_post_text_embedder"
+            )
+        ]
 
 
 class Export(models.Model):

@@ -1,4 +1,5 @@
 """Reads for model hooks: the posts of a scoring batch, the embedding lag, exports."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,11 +23,16 @@ def posts_for_batch(*, first_id: int, last_id: int) -> list[PostRow]:
     """The intake rows of a scoring batch. The stream of posts is the correction intake (IN-1); the
     scorer reads only these columns (shards exposes no selector for it yet)."""
 
-    rows = (Correction.objects.filter(pk__gte=first_id, pk__lte=last_id).exclude(outcome=Correction.Outcome.INVALID)
-            .order_by("pk").values_list("pk", "post_id", "shard_id", "post_text", "ocr_text", "hashtags", "at",
-                                        "received_at"))
-    return [PostRow(pk, post_id, shard_id, text + ("\n" + ocr if ocr else ""), tuple(tags or ()), at or received)
-            for pk, post_id, shard_id, text, ocr, tags, at, received in rows]
+    rows = (
+        Correction.objects.filter(pk__gte=first_id, pk__lte=last_id)
+        .exclude(outcome=Correction.Outcome.INVALID)
+        .order_by("pk")
+        .values_list("pk", "post_id", "shard_id", "post_text", "ocr_text", "hashtags", "at", "received_at")
+    )
+    return [
+        PostRow(pk, post_id, shard_id, text + ("\n" + ocr if ocr else ""), tuple(tags or ()), at or received)
+        for pk, post_id, shard_id, text, ocr, tags, at, received in rows
+    ]
 
 
 def correction_id_window(*, after_id: int, size: int, up_to_id: int | None = None) -> tuple[int, int] | None:
@@ -38,13 +44,18 @@ def correction_id_window(*, after_id: int, size: int, up_to_id: int | None = Non
     first = qs.values_list("pk", flat=True).first()
     if first is None:
         return None
-    last = qs.values_list("pk", flat=True)[size - 1:size].first() or qs.order_by("-pk").values_list("pk", flat=True).first()
+    last = (
+        qs.values_list("pk", flat=True)[size - 1 : size].first()
+        or qs.order_by("-pk").values_list("pk", flat=True).first()
+    )
     return first, last
 
 
 def embedding_lag() -> dict:
     """MH-1 back-pressure: posts whose regex stage is done but whose embedding stage is not."""
-    waiting = ScoringBatch.objects.filter(regex_status=ScoringBatch.Stage.DONE).exclude(embed_status=ScoringBatch.Stage.DONE)
+    waiting = ScoringBatch.objects.filter(regex_status=ScoringBatch.Stage.DONE).exclude(
+        embed_status=ScoringBatch.Stage.DONE
+    )
     agg = waiting.aggregate(posts=Sum("posts"), oldest=Min("regex_done_at"))
     return {"batches": waiting.count(), "posts": agg["posts"] or 0, "oldest_regex_done_at": agg["oldest"]}
 

@@ -1,6 +1,7 @@
 """Model-hook Celery tasks (thin: they call services). `gpu_*` tasks go to the `gpu` queue
 (CELERY_TASK_ROUTES). Delivery is at-least-once (acks late, re-queued when a worker dies, MH-7);
 every service here is idempotent, so a redelivered task changes nothing already written."""
+
 from celery import shared_task
 
 from modelhooks.models import ScoringBatch
@@ -28,8 +29,13 @@ def score_batch(batch_id: int) -> dict:
     batch = scoring.scoring_batch_run(batch_id=batch_id)
     for pk in scoring.embedding_batches_release():
         gpu_embed_batch.delay(pk)
-    return {"batch": batch.pk, "posts": batch.posts, "regex_hits": batch.regex_hits, "bad_rows": len(batch.bad_rows),
-            "skipped_rules": len(batch.skipped_rules)}
+    return {
+        "batch": batch.pk,
+        "posts": batch.posts,
+        "regex_hits": batch.regex_hits,
+        "bad_rows": len(batch.bad_rows),
+        "skipped_rules": len(batch.skipped_rules),
+    }
 
 
 @shared_task(name="modelhooks.tasks.gpu_embed_batch")
@@ -38,8 +44,12 @@ def gpu_embed_batch(batch_id: int) -> dict:
     batch = scoring.embedding_batch_run(batch_id=batch_id)
     for pk in scoring.embedding_batches_release():
         gpu_embed_batch.delay(pk)
-    return {"batch": batch.pk, "embedded": batch.embedded_posts, "embedding_hits": batch.embedding_hits,
-            "embedders": batch.embedders}
+    return {
+        "batch": batch.pk,
+        "embedded": batch.embedded_posts,
+        "embedding_hits": batch.embedding_hits,
+        "embedders": batch.embedders,
+    }
 
 
 @shared_task(name="modelhooks.tasks.export_run")
@@ -54,5 +64,10 @@ def gpu_release_check(release_id: int) -> dict:
     """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
 
     release = release_check(release_id=release_id)
-    return {"release": release.name, "status": release.status, "stamp": release.stamp,
-            "hamming": release.hamming_from_previous, "full_diff_scheduled": release.full_diff_scheduled}
+    return {
+        "release": release.name,
+        "status": release.status,
+        "stamp": release.stamp,
+        "hamming": release.hamming_from_previous,
+        "full_diff_scheduled": release.full_diff_scheduled,
+    }

@@ -1,4 +1,5 @@
 """Pages: an export's progress (MH-3) and the scoring status with the embedding lag (MH-1)."""
+
 from django.http import Http404
 from django.shortcuts import render
 

@@ -1,4 +1,5 @@
 """Admin for calibration, audits and pay: gold items are written here, the rest is read-only."""
+
 from django.contrib import admin
 
 from quality.models import (

@@ -1,4 +1,5 @@
 """API for calibration, audits and pay (CA-1..CA-8). Thin: parse, authorise, call."""
+
 from datetime import date
 
 from django.http import HttpResponse
@@ -55,26 +56,38 @@ def _month(value, field="month") -> date:
 
 # ---- calibration -------------------------------------------------------------------------------
 
+
 class CalibrationCurrentView(APIView):
     permission_classes = [roles("verifier")]
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response([sq.calibration_set_view(calibration_set=s, user=request.user)
-                         for s in sq.calibration_sets_open(user=request.user)])
+        return Response(
+            [
+                sq.calibration_set_view(calibration_set=s, user=request.user)
+                for s in sq.calibration_sets_open(user=request.user)
+            ]
+        )
 
 
 class CalibrationAnswersSerializer(serializers.Serializer):
-    answers = serializers.ListField(child=inline_serializer("CalibrationAnswerIn", {
-        "item_id": serializers.IntegerField(), "answer": serializers.CharField()}), allow_empty=False)
+    answers = serializers.ListField(
+        child=inline_serializer(
+            "CalibrationAnswerIn", {"item_id": serializers.IntegerField(), "answer": serializers.CharField()}
+        ),
+        allow_empty=False,
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CalibrationAnswersView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=CalibrationAnswersSerializer,
-                   description="CA-1/CA-4: answer every item; 400 cultural_note_required on a >10 % divergent cross-lingual set.")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        request=CalibrationAnswersSerializer,
+        description="CA-1/CA-4: answer every item; 400 cultural_note_required on a >10 % divergent cross-lingual set.",
+    )
     def post(self, request, set_id):
         cset = CalibrationSet.objects.filter(public_id=set_id).first()
         if cset is None:
@@ -82,10 +95,16 @@ class CalibrationAnswersView(APIView):
         data = CalibrationAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["item_id"]: a["answer"] for a in data.validated_data["answers"]}
-        result = _call(calibration_answers_submit, user=request.user, calibration_set=cset, answers=answers,
-                       note=data.validated_data["note"])
-        return Response({k: str(v) if not isinstance(v, int) else v for k, v in result.items()},
-                        status=status.HTTP_201_CREATED)
+        result = _call(
+            calibration_answers_submit,
+            user=request.user,
+            calibration_set=cset,
+            answers=answers,
+            note=data.validated_data["note"],
+        )
+        return Response(
+            {k: str(v) if not isinstance(v, int) else v for k, v in result.items()}, status=status.HTTP_201_CREATED
+        )
 
 
 class GoldItemSerializer(serializers.Serializer):
@@ -115,12 +134,24 @@ class KappaView(APIView):
         qs = KappaScore.objects.select_related("verifier").order_by("month", "verifier__username")
         if request.query_params.get("month"):
             qs = qs.filter(month=_month(request.query_params["month"]))
-        return Response([{"verifier": k.verifier.username, "month": k.month.strftime("%Y-%m"), "kappa": str(k.kappa),
-                          "effective": str(k.effective), "pairs": k.pairs, "bonus_cut": k.bonus_cut,
-                          "bonus_cut_reason": k.bonus_cut_reason} for k in qs])
+        return Response(
+            [
+                {
+                    "verifier": k.verifier.username,
+                    "month": k.month.strftime("%Y-%m"),
+                    "kappa": str(k.kappa),
+                    "effective": str(k.effective),
+                    "pairs": k.pairs,
+                    "bonus_cut": k.bonus_cut,
+                    "bonus_cut_reason": k.bonus_cut_reason,
+                }
+                for k in qs
+            ]
+        )
 
 
 # ---- audits -----------------------------------------------------------------------------------
+
 
 class BlindAuditStartSerializer(serializers.Serializer):
     shard = serializers.CharField()
@@ -148,8 +179,9 @@ class BlindAuditEvaluateView(APIView):
     def post(self, request, audit_id):
         audit = get_object_or_404(BlindAudit, pk=audit_id)
         report = blind_audit_evaluate(audit=audit)
-        return Response({u: {k: str(v) if not isinstance(v, (bool, int)) else v for k, v in r.items()}
-                         for u, r in report.items()})
+        return Response(
+            {u: {k: str(v) if not isinstance(v, (bool, int)) else v for k, v in r.items()} for u, r in report.items()}
+        )
 
 
 class FlipEditSerializer(serializers.Serializer):
@@ -160,7 +192,11 @@ class FlipEditSerializer(serializers.Serializer):
 class BlindAuditFlipView(APIView):
     permission_classes = [roles("senior")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=FlipEditSerializer, description="CA-3: a senior writes or edits the flip before anyone rules on it.")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        request=FlipEditSerializer,
+        description="CA-3: a senior writes or edits the flip before anyone rules on it.",
+    )
     def patch(self, request, item_id):
         item = BlindAuditItem.objects.filter(public_id=item_id).first()
         if item is None:
@@ -168,8 +204,9 @@ class BlindAuditFlipView(APIView):
         data = FlipEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = _call(blind_audit_edit_flip, user=request.user, item=item, **data.validated_data)
-        return Response({"id": str(item.public_id), "post_text": item.flip_case.post_text,
-                         "proposal": item.flip_case.proposal})
+        return Response(
+            {"id": str(item.public_id), "post_text": item.flip_case.post_text, "proposal": item.flip_case.proposal}
+        )
 
 
 class ExternalAuditItemsView(APIView):
@@ -179,15 +216,27 @@ class ExternalAuditItemsView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response([{"id": i.pk, "shard": i.case.shard.code, "kind": i.case.kind, "post_text": i.case.post_text,
-                          "proposal": "" if i.case.is_taboo else i.case.proposal}
-                         for i in sq.external_items_pending(user=request.user)])
+        return Response(
+            [
+                {
+                    "id": i.pk,
+                    "shard": i.case.shard.code,
+                    "kind": i.case.kind,
+                    "post_text": i.case.post_text,
+                    "proposal": "" if i.case.is_taboo else i.case.proposal,
+                }
+                for i in sq.external_items_pending(user=request.user)
+            ]
+        )
 
 
 class ExternalAuditItemAnswerView(APIView):
     permission_classes = [roles("senior")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("ExternalAnswer", {"answer": serializers.ChoiceField(choices=["yes", "no"])}))
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        request=inline_serializer("ExternalAnswer", {"answer": serializers.ChoiceField(choices=["yes", "no"])}),
+    )
     def post(self, request, item_id):
         item = ExternalAuditItem.objects.filter(pk=item_id).select_related("audit").first()
         if item is None:
@@ -205,9 +254,13 @@ class DriftView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         month = _month(request.query_params.get("month", ""))
-        return Response([sq.drift_view(report=r) for r in DriftReport.objects.filter(month=month).select_related("shard")])
+        return Response(
+            [sq.drift_view(report=r) for r in DriftReport.objects.filter(month=month).select_related("shard")]
+        )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("DriftIn", {"month": serializers.CharField()}))
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, request=inline_serializer("DriftIn", {"month": serializers.CharField()})
+    )
     def post(self, request):
         month = _month(request.data.get("month", ""))
         reports = [drift_report_build(shard=s, month=month) for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)]
@@ -221,25 +274,37 @@ class RationalesView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response([{"id": r.pk, "shard": r.campaign.shard.code, "post_text": r.case.post_text,
-                          "proposal": "" if r.case.is_taboo else r.case.proposal}
-                         for r in sq.rationales_pending(user=request.user, limit=200)])
+        return Response(
+            [
+                {
+                    "id": r.pk,
+                    "shard": r.campaign.shard.code,
+                    "post_text": r.case.post_text,
+                    "proposal": "" if r.case.is_taboo else r.case.proposal,
+                }
+                for r in sq.rationales_pending(user=request.user, limit=200)
+            ]
+        )
 
 
 class RationaleView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("RationaleIn", {"sentence": serializers.CharField()}))
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, request=inline_serializer("RationaleIn", {"sentence": serializers.CharField()})
+    )
     def post(self, request, rationale_id):
         rationale = Rationale.objects.filter(pk=rationale_id).select_related("case").first()
         if rationale is None:
             raise Refused("not_found", "No such rationale.", 404)
-        rationale = _call(rationale_write, user=request.user, rationale=rationale,
-                          sentence=request.data.get("sentence", ""))
+        rationale = _call(
+            rationale_write, user=request.user, rationale=rationale, sentence=request.data.get("sentence", "")
+        )
         return Response({"id": rationale.pk, "sentence": rationale.sentence}, status=status.HTTP_201_CREATED)
 
 
 # ---- pay ------------------------------------------------------------------------------------
+
 
 class ContractSerializer(serializers.Serializer):
     username = serializers.CharField()
@@ -266,9 +331,12 @@ class ContractsView(APIView):
 class PayRunsView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("PayRunIn", {"month": serializers.CharField()}),
-                   description="CA-6: run a closed month's pay. 201 first time, 200 with the same run after; "
-                               "409 month_not_closed.")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        request=inline_serializer("PayRunIn", {"month": serializers.CharField()}),
+        description="CA-6: run a closed month's pay. 201 first time, 200 with the same run after; "
+        "409 month_not_closed.",
+    )
     def post(self, request):
         run, created = _call(pay_run_execute, month=_month(request.data.get("month")), actor=request.user)
         return Response(sq.pay_run_view(run=run), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -304,7 +372,9 @@ class PayrollCsvView(APIView):
 class PayoutReleaseView(APIView):
     permission_classes = [roles("admin")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=inline_serializer("ReleaseIn", {"reason": serializers.CharField()}))
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, request=inline_serializer("ReleaseIn", {"reason": serializers.CharField()})
+    )
     def post(self, request, payout_id):
         payout = Payout.objects.filter(pk=payout_id).first()
         if payout is None:
@@ -318,4 +388,6 @@ class StatementView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response([sq.payout_view(payout=p) for p in Payout.objects.filter(verifier=request.user).order_by("-month")])
+        return Response(
+            [sq.payout_view(payout=p) for p in Payout.objects.filter(verifier=request.user).order_by("-month")]
+        )

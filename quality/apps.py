@@ -10,6 +10,7 @@ class QualityConfig(AppConfig):
         from quality.services import audits, calibration
         from verifier import extensions
 
-        extensions.provide(case_is_blind_flip=audits.case_is_blind_flip,
-                           verifier_kappa_latest=calibration.verifier_kappa_latest)
+        extensions.provide(
+            case_is_blind_flip=audits.case_is_blind_flip, verifier_kappa_latest=calibration.verifier_kappa_latest
+        )
         extensions.demo_loader_register(demo.load)

@@ -4,6 +4,7 @@ Last month gets a little history so the admin's monthly routine has something to
 verifiers ruled overlap cases, took a calibration set (en_v4 scored 80 %, so their pay will be held),
 and everyone has a contract. This month: calibration sets are out and one appeal waits at tier 1.
 """
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,9 +25,17 @@ RATES = {"en": "18.00", "th": "15.00", "ar": "16.00", "rare": "20.00"}
 
 
 def _gold(locale: str, n: int) -> None:
-    GoldItem.objects.bulk_create([GoldItem(
-        locale=locale, post_text=f"[{locale} gold {i}] The council meeting started at {8 + i % 4} am",
-        proposal=f"It started at {9 + i % 4} am", expected="yes" if i % 3 else "no") for i in range(n)])
+    GoldItem.objects.bulk_create(
+        [
+            GoldItem(
+                locale=locale,
+                post_text=f"[{locale} gold {i}] The council meeting started at {8 + i % 4} am",
+                proposal=f"It started at {9 + i % 4} am",
+                expected="yes" if i % 3 else "no",
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def _rule_history(shard: Shard, users: list[User], start, n: int) -> None:
@@ -36,9 +45,20 @@ def _rule_history(shard: Shard, users: list[User], start, n: int) -> None:
     try:
         for i in range(n):
             at = start + timedelta(minutes=7 * i)
-            cases_create(new_cases=[NewCase(shard=shard, kind="correction", locale="en-US", post_id=f"demo-history-{i}",
-                                            post_text=f"The parade had {100 + i} floats", proposal=f"It had {90 + i} floats",
-                                            at=at, sub_locale=users[i % 2].sub_locale)])
+            cases_create(
+                new_cases=[
+                    NewCase(
+                        shard=shard,
+                        kind="correction",
+                        locale="en-US",
+                        post_id=f"demo-history-{i}",
+                        post_text=f"The parade had {100 + i} floats",
+                        proposal=f"It had {90 + i} floats",
+                        at=at,
+                        sub_locale=users[i % 2].sub_locale,
+                    )
+                ]
+            )
             for j, user in enumerate((users[i % len(users)], users[(i + 1) % len(users)])):
                 lease = case_next(user=user, now=at + timedelta(minutes=j))
                 if lease:
@@ -55,8 +75,13 @@ def load(*, admin: User) -> None:
     start, _ = month_bounds(last)
     for user in User.objects.filter(role=User.Role.VERIFIER):
         prefix = user.username.split("_")[0]
-        contract_set(actor=admin, verifier=user, hourly_rate=Decimal(RATES.get(prefix, "15.00")),
-                     starts_on=date(last.year - 1, 1, 1), reason="demo contract")
+        contract_set(
+            actor=admin,
+            verifier=user,
+            hourly_rate=Decimal(RATES.get(prefix, "15.00")),
+            starts_on=date(last.year - 1, 1, 1),
+            reason="demo contract",
+        )
     for code in ("en-US", "th-TH", "ar-SA"):
         _gold(code, 60)
     _gold("nv-US", 20)
@@ -68,16 +93,23 @@ def load(*, admin: User) -> None:
     items = list(last_set.items.select_related("gold"))
     for user in en_users:
         wrong = 10 if user.username == "en_v4" else 2  # en_v4: 80 %, below the 90 % line
-        calibration_answers_submit(user=user, calibration_set=last_set, now=start + timedelta(days=4), answers={
-            it.pk: (it.gold.expected if n >= wrong else ("no" if it.gold.expected == "yes" else "yes"))
-            for n, it in enumerate(items)})
+        calibration_answers_submit(
+            user=user,
+            calibration_set=last_set,
+            now=start + timedelta(days=4),
+            answers={
+                it.pk: (it.gold.expected if n >= wrong else ("no" if it.gold.expected == "yes" else "yes"))
+                for n, it in enumerate(items)
+            },
+        )
     for k, user in enumerate(en_users):  # two earlier months of kappa for the trend chart
         for back, base in ((2, "0.78"), (1, "0.83")):
             month = this_month
             for _ in range(back + 1):
                 month = month_previous(month)
-            KappaScore.objects.create(verifier=user, month=month, kappa=Decimal(base) + Decimal(k) / 50,
-                                      pairs=40, computed_at=now)
+            KappaScore.objects.create(
+                verifier=user, month=month, kappa=Decimal(base) + Decimal(k) / 50, pairs=40, computed_at=now
+            )
 
     for code in ("en-US", "th-TH", "ar-SA"):
         calibration_set_build(locale=code, month=this_month)
@@ -86,9 +118,19 @@ def load(*, admin: User) -> None:
         crosslingual_set_build(locale=chr_us, month=this_month)
 
     # One appeal waiting at tier 1: en_v1 rules a fresh case now and disputes it.
-    cases_create(new_cases=[NewCase(shard=en, kind="correction", locale="en-US", post_id="demo-appeal",
-                                    post_text="The bridge reopened on Monday after repairs",
-                                    proposal="It reopened on Tuesday", at=now)])
+    cases_create(
+        new_cases=[
+            NewCase(
+                shard=en,
+                kind="correction",
+                locale="en-US",
+                post_id="demo-appeal",
+                post_text="The bridge reopened on Monday after repairs",
+                proposal="It reopened on Tuesday",
+                at=now,
+            )
+        ]
+    )
     en_v1 = en_users[0]
     lease = case_next(user=en_v1, now=now)
     while lease and lease.case.post_id != "demo-appeal":

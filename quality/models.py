@@ -5,6 +5,7 @@ Meta): the move to this app changed Django's state only (quality/migrations/0001
 The database holds the invariants where it can: one pay run per month, one payout per verifier
 and month.
 """
+
 import uuid
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 # ---- calibration and kappa ----------------------------------------------------------------
+
 
 class GoldItem(models.Model):
     """CA-1: an item whose right answer is known. Admins and seniors write them; CA-4 adds
@@ -55,7 +57,9 @@ class CalibrationSet(models.Model):
 
     class Meta:
         db_table = "verifier_calibrationset"
-        constraints = [models.UniqueConstraint(fields=["locale", "month", "kind"], name="one_set_per_locale_month_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "month", "kind"], name="one_set_per_locale_month_kind")
+        ]
 
 
 class CalibrationItem(models.Model):
@@ -124,8 +128,9 @@ class KappaScore(models.Model):
 class RetrainFlag(models.Model):
     """CA-3 (one verifier) or CA-5 (a whole pool: `shard` set, `verifier` empty)."""
 
-    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="retrain_flags")
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="retrain_flags"
+    )
     shard = models.ForeignKey("shards.Shard", null=True, blank=True, on_delete=models.PROTECT)
     source = models.CharField(max_length=32)  # blind_audit / external_audit
     reason = models.TextField()
@@ -134,11 +139,15 @@ class RetrainFlag(models.Model):
 
     class Meta:
         db_table = "verifier_retrainflag"
-        constraints = [models.CheckConstraint(condition=Q(verifier__isnull=False) | Q(shard__isnull=False),
-                                              name="retrain_flag_has_subject")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verifier__isnull=False) | Q(shard__isnull=False), name="retrain_flag_has_subject"
+            )
+        ]
 
 
 # ---- blind audit (CA-3) ------------------------------------------------------------------
+
 
 class BlindAudit(models.Model):
     shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
@@ -170,6 +179,7 @@ class BlindAuditItem(models.Model):
 
 # ---- external audit (CA-5) ---------------------------------------------------------------
 
+
 class ExternalAudit(models.Model):
     shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
     quarter = models.DateField()  # first day of the quarter
@@ -196,6 +206,7 @@ class ExternalAuditItem(models.Model):
 
 
 # ---- subgroup drift (CA-7) and rationale campaign (CA-8) -------------------------------------
+
 
 class DriftReport(models.Model):
     shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
@@ -242,6 +253,7 @@ class Rationale(models.Model):
 
 # ---- pay (CA-6) --------------------------------------------------------------------------
 
+
 class Contract(models.Model):
     verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts")
     hourly_rate = models.DecimalField(max_digits=8, decimal_places=2)
@@ -253,8 +265,9 @@ class Contract(models.Model):
         db_table = "verifier_contract"
         constraints = [
             models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="rate_not_negative"),
-            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
-                                   name="contract_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")), name="contract_ends_after_start"
+            ),
         ]
 
 
@@ -284,8 +297,9 @@ class Payout(models.Model):
     held = models.BooleanField(default=False)
     hold_reason = models.TextField(blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     release_reason = models.TextField(blank=True)
 
     class Meta:

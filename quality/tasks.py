@@ -3,6 +3,7 @@
 The tasks keep the names they had in verifier/tasks.py (`verifier.tasks.<name>`): the beat schedule,
 django_celery_beat rows and messages already queued name them so.
 """
+
 from datetime import date
 
 from celery import shared_task
@@ -25,9 +26,17 @@ from quality.services.periods import month_previous, month_start
 from shards.models import Locale, Shard
 
 # embed_rationales is defined beside the service it wraps (quality.services.audits), which enqueues it.
-__all__ = ["build_calibration_sets", "start_blind_audits", "close_month_quality", "build_drift_reports",
-           "monthly_pay_run", "start_external_audits", "evaluate_external_audits", "start_rationale_campaigns",
-           "embed_rationales"]
+__all__ = [
+    "build_calibration_sets",
+    "start_blind_audits",
+    "close_month_quality",
+    "build_drift_reports",
+    "monthly_pay_run",
+    "start_external_audits",
+    "evaluate_external_audits",
+    "start_rationale_campaigns",
+    "embed_rationales",
+]
 
 
 def _last_month() -> date:
@@ -55,8 +64,10 @@ def build_calibration_sets() -> dict:
 def start_blind_audits() -> dict:
     """CA-3, monthly: 20 paraphrased flips per locale shard."""
     month = month_start(timezone.now())
-    return {s.code: blind_audit_start(shard=s, month=month).items.count()
-            for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)}
+    return {
+        s.code: blind_audit_start(shard=s, month=month).items.count()
+        for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)
+    }
 
 
 @shared_task(name="verifier.tasks.close_month_quality")
@@ -83,18 +94,27 @@ def monthly_pay_run() -> dict:
 def start_external_audits() -> dict:
     """CA-5, quarterly."""
     now = timezone.now()
-    return {s.code: bool(external_audit_start(shard=s, quarter=now.date())) for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)}
+    return {
+        s.code: bool(external_audit_start(shard=s, quarter=now.date()))
+        for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)
+    }
 
 
 @shared_task(name="verifier.tasks.evaluate_external_audits")
 def evaluate_external_audits() -> int:
     """CA-5, daily until every audited case is answered and decided."""
-    return sum(1 for a in ExternalAudit.objects.filter(evaluated_at__isnull=True) if external_audit_evaluate(audit=a) is not None)
+    return sum(
+        1
+        for a in ExternalAudit.objects.filter(evaluated_at__isnull=True)
+        if external_audit_evaluate(audit=a) is not None
+    )
 
 
 @shared_task(name="verifier.tasks.start_rationale_campaigns")
 def start_rationale_campaigns() -> dict:
     """CA-8, quarterly."""
     now = timezone.now()
-    return {s.code: bool(rationale_campaign_start(shard=s, quarter=now.date())) for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)}
-
+    return {
+        s.code: bool(rationale_campaign_start(shard=s, quarter=now.date()))
+        for s in Shard.objects.filter(kind=Shard.Kind.LOCALE)
+    }

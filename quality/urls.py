@@ -1,5 +1,6 @@
 """Calibration, audits and pay (CA-1..CA-8): the API under /api/v1/ and the pages at the site root.
 config/urls.py splices both lists in where they always stood, so every path and name is unchanged."""
+
 from django.urls import path
 
 from quality import api as api_quality
@@ -7,15 +8,26 @@ from quality import views as views_quality
 
 api_urls = [
     path("calibration/", api_quality.CalibrationCurrentView.as_view(), name="api-calibration"),
-    path("calibration/<uuid:set_id>/answers/", api_quality.CalibrationAnswersView.as_view(), name="api-calibration-answers"),
+    path(
+        "calibration/<uuid:set_id>/answers/",
+        api_quality.CalibrationAnswersView.as_view(),
+        name="api-calibration-answers",
+    ),
     path("gold-items/", api_quality.GoldItemsView.as_view(), name="api-gold-items"),
     path("kappa/", api_quality.KappaView.as_view(), name="api-kappa"),
     path("blind-audits/", api_quality.BlindAuditsView.as_view(), name="api-blind-audits"),
-    path("blind-audits/<int:audit_id>/evaluate/", api_quality.BlindAuditEvaluateView.as_view(), name="api-blind-audit-evaluate"),
+    path(
+        "blind-audits/<int:audit_id>/evaluate/",
+        api_quality.BlindAuditEvaluateView.as_view(),
+        name="api-blind-audit-evaluate",
+    ),
     path("blind-audit-items/<uuid:item_id>/", api_quality.BlindAuditFlipView.as_view(), name="api-blind-audit-item"),
     path("external-audit-items/", api_quality.ExternalAuditItemsView.as_view(), name="api-external-audit-items"),
-    path("external-audit-items/<int:item_id>/answer/", api_quality.ExternalAuditItemAnswerView.as_view(),
-         name="api-external-audit-answer"),
+    path(
+        "external-audit-items/<int:item_id>/answer/",
+        api_quality.ExternalAuditItemAnswerView.as_view(),
+        name="api-external-audit-answer",
+    ),
     path("drift/", api_quality.DriftView.as_view(), name="api-drift"),
     path("rationales/", api_quality.RationalesView.as_view(), name="api-rationales"),
     path("rationales/<int:rationale_id>/", api_quality.RationaleView.as_view(), name="api-rationale"),

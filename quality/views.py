@@ -3,6 +3,7 @@
 Forms post and redirect (they work without JavaScript); the page containers carry hx-boost so htmx
 swaps them in place. Every refusal is shown in words, nothing is changed by a refused action.
 """
+
 from datetime import date
 
 from django.conf import settings
@@ -61,9 +62,13 @@ def _month_param(request, default: date) -> date:
 
 # ---- calibration (CA-1, CA-4) ------------------------------------------------------------------
 
+
 @role_required(V)
 def calibration_page(request):
-    sets = [sq.calibration_set_view(calibration_set=s, user=request.user) for s in sq.calibration_sets_open(user=request.user)]
+    sets = [
+        sq.calibration_set_view(calibration_set=s, user=request.user)
+        for s in sq.calibration_sets_open(user=request.user)
+    ]
     return render(request, "quality/calibration.html", {"sets": sets})
 
 
@@ -72,8 +77,15 @@ def calibration_page(request):
 def calibration_submit(request, set_id):
     cset = get_object_or_404(CalibrationSet, public_id=set_id)
     answers = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("item_")}
-    result = _attempt(request, calibration_answers_submit, "Calibration submitted.", user=request.user,
-                      calibration_set=cset, answers=answers, note=request.POST.get("note", ""))
+    result = _attempt(
+        request,
+        calibration_answers_submit,
+        "Calibration submitted.",
+        user=request.user,
+        calibration_set=cset,
+        answers=answers,
+        note=request.POST.get("note", ""),
+    )
     if result:
         messages.info(request, f"{result['correct']} of {result['total']} match the reference answers.")
     return redirect("calibration")
@@ -81,23 +93,39 @@ def calibration_submit(request, set_id):
 
 # ---- audits (CA-3, CA-5) and rationales (CA-8) ------------------------------------------------------
 
+
 @role_required(S, A)
 def audits_page(request):
     month = month_start(timezone.now())
-    return render(request, "quality/audits.html", {
-        "audits": [sq.blind_audit_view(audit=a) for a in BlindAudit.objects.filter(month=month).select_related("shard")],
-        "external": sq.external_items_pending(user=request.user),
-        "flags": RetrainFlag.objects.filter(resolved_at__isnull=True).select_related("verifier", "shard").order_by("-created_at")[:50],
-        "can_edit": request.user.role == S,
-    })
+    return render(
+        request,
+        "quality/audits.html",
+        {
+            "audits": [
+                sq.blind_audit_view(audit=a) for a in BlindAudit.objects.filter(month=month).select_related("shard")
+            ],
+            "external": sq.external_items_pending(user=request.user),
+            "flags": RetrainFlag.objects.filter(resolved_at__isnull=True)
+            .select_related("verifier", "shard")
+            .order_by("-created_at")[:50],
+            "can_edit": request.user.role == S,
+        },
+    )
 
 
 @require_POST
 @role_required(S)
 def flip_edit(request, item_id):
     item = get_object_or_404(BlindAuditItem, public_id=item_id)
-    _attempt(request, blind_audit_edit_flip, "Flip saved.", user=request.user, item=item,
-             post_text=request.POST.get("post_text", ""), proposal=request.POST.get("proposal"))
+    _attempt(
+        request,
+        blind_audit_edit_flip,
+        "Flip saved.",
+        user=request.user,
+        item=item,
+        post_text=request.POST.get("post_text", ""),
+        proposal=request.POST.get("proposal"),
+    )
     return redirect("audits")
 
 
@@ -105,8 +133,14 @@ def flip_edit(request, item_id):
 @role_required(S)
 def external_answer(request, item_id):
     item = get_object_or_404(ExternalAuditItem, pk=item_id)
-    _attempt(request, external_audit_answer, "Answer recorded.", user=request.user, item=item,
-             answer=request.POST.get("answer", ""))
+    _attempt(
+        request,
+        external_audit_answer,
+        "Answer recorded.",
+        user=request.user,
+        item=item,
+        answer=request.POST.get("answer", ""),
+    )
     return redirect("audits")
 
 
@@ -119,24 +153,38 @@ def rationales_page(request):
 @role_required(V)
 def rationale_submit(request, rationale_id):
     rationale = get_object_or_404(Rationale, pk=rationale_id)
-    _attempt(request, rationale_write, "Reason saved.", user=request.user, rationale=rationale,
-             sentence=request.POST.get("sentence", ""))
+    _attempt(
+        request,
+        rationale_write,
+        "Reason saved.",
+        user=request.user,
+        rationale=rationale,
+        sentence=request.POST.get("sentence", ""),
+    )
     return redirect("rationales")
 
 
 # ---- admin: quality charts and pay (CA-6, CA-7) --------------------------------------------------------
 
+
 @role_required(S, A)
 def quality_page(request):
     month = _month_param(request, month_previous(month_start(timezone.now())))
-    return render(request, "quality/quality.html", {
-        "month": month,
-        "charts": {"kappa": sq.chart_kappa_trend(), "pools": sq.chart_pool_headcounts(),
-                   "drift": sq.chart_subgroup_deltas(month=month)},
-        "kappas": KappaScore.objects.filter(month=month).select_related("verifier").order_by("verifier__username"),
-        "flags": RetrainFlag.objects.filter(resolved_at__isnull=True).select_related("verifier", "shard")[:50],
-        "gold": sq.gold_supply(),
-    })
+    return render(
+        request,
+        "quality/quality.html",
+        {
+            "month": month,
+            "charts": {
+                "kappa": sq.chart_kappa_trend(),
+                "pools": sq.chart_pool_headcounts(),
+                "drift": sq.chart_subgroup_deltas(month=month),
+            },
+            "kappas": KappaScore.objects.filter(month=month).select_related("verifier").order_by("verifier__username"),
+            "flags": RetrainFlag.objects.filter(resolved_at__isnull=True).select_related("verifier", "shard")[:50],
+            "gold": sq.gold_supply(),
+        },
+    )
 
 
 @require_POST
@@ -152,8 +200,11 @@ def quality_close_view(request):
     result = quality_month_close(month=month)
     for shard in Shard.objects.filter(kind=Shard.Kind.LOCALE):
         drift_report_build(shard=shard, month=month)
-    messages.success(request, f"{month:%B %Y}: kappa for {result['kappas']} verifier(s), "
-                              f"{len(result['audits'])} blind audit(s) evaluated, drift reports rebuilt.")
+    messages.success(
+        request,
+        f"{month:%B %Y}: kappa for {result['kappas']} verifier(s), "
+        f"{len(result['audits'])} blind audit(s) evaluated, drift reports rebuilt.",
+    )
     return redirect(f"/quality/?month={month:%Y-%m}")
 
 
@@ -161,13 +212,20 @@ def quality_close_view(request):
 def pay_page(request):
     month = _month_param(request, month_previous(month_start(timezone.now())))
     run = PayRun.objects.filter(month=month).first()
-    return render(request, "quality/pay.html", {
-        "month": month, "run": run,
-        "payouts": run.payouts.select_related("verifier", "released_by").order_by("verifier__username") if run else [],
-        "chart": sq.chart_payouts(run=run),
-        "verifiers": User.objects.filter(role=V).order_by("username"),
-        "runs": PayRun.objects.order_by("-month")[:12],
-    })
+    return render(
+        request,
+        "quality/pay.html",
+        {
+            "month": month,
+            "run": run,
+            "payouts": run.payouts.select_related("verifier", "released_by").order_by("verifier__username")
+            if run
+            else [],
+            "chart": sq.chart_payouts(run=run),
+            "verifiers": User.objects.filter(role=V).order_by("username"),
+            "runs": PayRun.objects.order_by("-month")[:12],
+        },
+    )
 
 
 @require_POST
@@ -183,8 +241,10 @@ def pay_run_view(request):
     except Refused as refusal:
         messages.error(request, refusal.detail)
     else:
-        messages.success(request, f"Pay run for {month:%B %Y} " + ("done." if created else
-                                                                   "had already been done; nothing was paid twice."))
+        messages.success(
+            request,
+            f"Pay run for {month:%B %Y} " + ("done." if created else "had already been done; nothing was paid twice."),
+        )
     return redirect(f"/pay/?month={month:%Y-%m}")
 
 
@@ -205,8 +265,14 @@ def payroll_csv_view(request, month):
 @role_required(A)
 def payout_release_view(request, payout_id):
     payout = get_object_or_404(Payout, pk=payout_id)
-    _attempt(request, payout_release, f"Payout of {payout.verifier.username} released.", actor=request.user,
-             payout=payout, reason=request.POST.get("reason", ""))
+    _attempt(
+        request,
+        payout_release,
+        f"Payout of {payout.verifier.username} released.",
+        actor=request.user,
+        payout=payout,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect(f"/pay/?month={payout.month:%Y-%m}")
 
 
@@ -222,8 +288,16 @@ def contract_view(request):
     except ValueError:
         messages.error(request, "Start date: use the form YYYY-MM-DD.")
         return redirect("pay")
-    _attempt(request, contract_set, f"Contract of {verifier.username} saved.", actor=request.user, verifier=verifier,
-             hourly_rate=request.POST.get("hourly_rate", ""), starts_on=starts_on, reason=request.POST.get("reason", ""))
+    _attempt(
+        request,
+        contract_set,
+        f"Contract of {verifier.username} saved.",
+        actor=request.user,
+        verifier=verifier,
+        hourly_rate=request.POST.get("hourly_rate", ""),
+        starts_on=starts_on,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect("pay")
 
 
@@ -233,6 +307,13 @@ def statement_page(request, username=None):
         raise Http404
     verifier = get_object_or_404(User, username=username, role=V) if username else request.user
     payouts = Payout.objects.filter(verifier=verifier).order_by("-month")
-    return render(request, "quality/statement.html", {"verifier": verifier, "payouts": payouts,
-                                                       "contracts": verifier.contracts.order_by("-starts_on"),
-                                                       "idle_gap": settings.PAY["SESSION_IDLE_GAP_MINUTES"]})
+    return render(
+        request,
+        "quality/statement.html",
+        {
+            "verifier": verifier,
+            "payouts": payouts,
+            "contracts": verifier.contracts.order_by("-starts_on"),
+            "idle_gap": settings.PAY["SESSION_IDLE_GAP_MINUTES"],
+        },
+    )

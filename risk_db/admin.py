@@ -37,8 +37,6 @@ class RuleAdmin(admin.ModelAdmin):
     inlines = [RuleVersionInline, RuleShardStateInline]
 
 
-
-
 @admin.register(RuleTransition)
 class RuleTransitionAdmin(ReadOnlyAdmin):
     list_display = ("at", "rule", "shard", "event", "from_state", "to_state", "made_by")

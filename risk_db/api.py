@@ -1,5 +1,6 @@
 """Risk DB API (SPEC 8): taboo nominations and candidates, rules, complaints, surveys, index readiness.
 Views parse, authorise and call one service."""
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -32,31 +33,64 @@ def _refusal(exc) -> Refused:
 # ---- Response shapes for the OpenAPI schema ---------------------------------------------------
 ANY_OBJECT = inline_serializer("RiskObject", {"id": serializers.IntegerField()})
 RULE_FIELDS = {
-    "id": serializers.IntegerField(), "intent_class": serializers.CharField(), "origin_locale": serializers.CharField(),
-    "current_version": serializers.IntegerField(), "pattern": serializers.CharField(),
+    "id": serializers.IntegerField(),
+    "intent_class": serializers.CharField(),
+    "origin_locale": serializers.CharField(),
+    "current_version": serializers.IntegerField(),
+    "pattern": serializers.CharField(),
     "states": serializers.DictField(child=serializers.DictField()),
     "versions": serializers.ListField(child=serializers.DictField(), required=False),
-    "history": serializers.ListField(child=serializers.DictField(), required=False)}
+    "history": serializers.ListField(child=serializers.DictField(), required=False),
+}
 RULE_SCHEMA = inline_serializer("Rule", RULE_FIELDS)
 RULE_LIST_SCHEMA = inline_serializer("RuleListItem", RULE_FIELDS, many=True)
-VERSION_SCHEMA = inline_serializer("RuleVersion", {
-    "number": serializers.IntegerField(), "kind": serializers.CharField(), "pattern": serializers.CharField(),
-    "intent_class": serializers.CharField(), "keyword": serializers.CharField(), "embedder": serializers.CharField()})
-CANDIDATE_LIST_SCHEMA = inline_serializer("TabooCandidate", many=True, fields={
-    "id": serializers.IntegerField(), "token": serializers.CharField(), "status": serializers.CharField(),
-    "verifiers": serializers.IntegerField(), "locales": serializers.ListField(child=serializers.CharField()),
-    "nominations": serializers.ListField(child=serializers.DictField())})
+VERSION_SCHEMA = inline_serializer(
+    "RuleVersion",
+    {
+        "number": serializers.IntegerField(),
+        "kind": serializers.CharField(),
+        "pattern": serializers.CharField(),
+        "intent_class": serializers.CharField(),
+        "keyword": serializers.CharField(),
+        "embedder": serializers.CharField(),
+    },
+)
+CANDIDATE_LIST_SCHEMA = inline_serializer(
+    "TabooCandidate",
+    many=True,
+    fields={
+        "id": serializers.IntegerField(),
+        "token": serializers.CharField(),
+        "status": serializers.CharField(),
+        "verifiers": serializers.IntegerField(),
+        "locales": serializers.ListField(child=serializers.CharField()),
+        "nominations": serializers.ListField(child=serializers.DictField()),
+    },
+)
 BULK_RESULT = inline_serializer("EvidenceResults", {"results": serializers.ListField(child=serializers.DictField())})
-READY_SCHEMA = inline_serializer("IndexReadiness", {
-    "ready": serializers.BooleanField(), "reason": serializers.CharField(), "live_build": serializers.IntegerField(),
-    "built_at": serializers.DateTimeField(), "pending_changes": serializers.BooleanField()})
-REASON = inline_serializer("Reason", {"reason": serializers.CharField(required=False),
-                                      "keyword": serializers.CharField(required=False),
-                                      "text": serializers.CharField(required=False),
-                                      "should_block": serializers.BooleanField(required=False)})
+READY_SCHEMA = inline_serializer(
+    "IndexReadiness",
+    {
+        "ready": serializers.BooleanField(),
+        "reason": serializers.CharField(),
+        "live_build": serializers.IntegerField(),
+        "built_at": serializers.DateTimeField(),
+        "pending_changes": serializers.BooleanField(),
+    },
+)
+REASON = inline_serializer(
+    "Reason",
+    {
+        "reason": serializers.CharField(required=False),
+        "keyword": serializers.CharField(required=False),
+        "text": serializers.CharField(required=False),
+        "should_block": serializers.BooleanField(required=False),
+    },
+)
 
 
 # ---- Nominations and candidates (RK-1..RK-3) ------------------------------------------------
+
 
 class NominationSerializer(serializers.Serializer):
     term = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -66,10 +100,20 @@ class NominationSerializer(serializers.Serializer):
 class NominationView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=NominationSerializer, responses={201: inline_serializer("NominationResult", {
-        "nomination_id": serializers.IntegerField(), "candidate_id": serializers.IntegerField(),
-        "candidate_status": serializers.CharField()})},
-        description="RK-1: a 'New taboo' on a case the verifier can see: term + ~20 words of context.")
+    @extend_schema(
+        request=NominationSerializer,
+        responses={
+            201: inline_serializer(
+                "NominationResult",
+                {
+                    "nomination_id": serializers.IntegerField(),
+                    "candidate_id": serializers.IntegerField(),
+                    "candidate_status": serializers.CharField(),
+                },
+            )
+        },
+        description="RK-1: a 'New taboo' on a case the verifier can see: term + ~20 words of context.",
+    )
     def post(self, request, case_id):
         case = case_get_visible(user=request.user, public_id=case_id)
         if case is None:
@@ -80,19 +124,40 @@ class NominationView(APIView):
             nomination = services.taboo_nominate(user=request.user, case=case, **data.validated_data)
         except Refused as exc:
             raise _refusal(exc)
-        return Response({"nomination_id": nomination.pk, "candidate_id": nomination.candidate_id,
-                         "candidate_status": nomination.candidate.status}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "nomination_id": nomination.pk,
+                "candidate_id": nomination.candidate_id,
+                "candidate_status": nomination.candidate.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def candidate_payload(c: TabooCandidate) -> dict:
     return {
-        "id": c.pk, "token": c.token, "status": c.status, "first_at": c.first_at, "expires_at": c.expires_at,
-        "surfaced_at": c.surfaced_at, "decided_at": c.decided_at, "rule_id": c.rule_id,
+        "id": c.pk,
+        "token": c.token,
+        "status": c.status,
+        "first_at": c.first_at,
+        "expires_at": c.expires_at,
+        "surfaced_at": c.surfaced_at,
+        "decided_at": c.decided_at,
+        "rule_id": c.rule_id,
         "verifiers": len({n.verifier_id for n in c.nominations.all()}),
         "locales": sorted({n.locale for n in c.nominations.all()}),
-        "nominations": [{"id": n.pk, "term": n.term, "context": n.context, "locale": n.locale,
-                         "verifier": n.verifier.username, "case_id": str(n.case.public_id), "at": n.at}
-                        for n in c.nominations.all()],
+        "nominations": [
+            {
+                "id": n.pk,
+                "term": n.term,
+                "context": n.context,
+                "locale": n.locale,
+                "verifier": n.verifier.username,
+                "case_id": str(n.case.public_id),
+                "at": n.at,
+            }
+            for n in c.nominations.all()
+        ],
     }
 
 
@@ -103,8 +168,12 @@ class CandidatesView(APIView):
     def get(self, request):
         wanted = request.query_params.get("status") or None
         if wanted and wanted not in TabooCandidate.Status.values:
-            raise Refused("invalid", f"status must be one of {', '.join(TabooCandidate.Status.values)}.", 400,
-                           {"status": [f"Unknown status {wanted!r}."]})
+            raise Refused(
+                "invalid",
+                f"status must be one of {', '.join(TabooCandidate.Status.values)}.",
+                400,
+                {"status": [f"Unknown status {wanted!r}."]},
+            )
         return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted)])
 
 
@@ -117,8 +186,14 @@ class ApproveSerializer(serializers.Serializer):
 class ApproveView(APIView):
     permission_classes = [roles("senior")]
 
-    @extend_schema(request=ApproveSerializer, responses={201: inline_serializer("ApproveResult", {
-        "rule_id": serializers.IntegerField(), "version": serializers.IntegerField()})})
+    @extend_schema(
+        request=ApproveSerializer,
+        responses={
+            201: inline_serializer(
+                "ApproveResult", {"rule_id": serializers.IntegerField(), "version": serializers.IntegerField()}
+            )
+        },
+    )
     def post(self, request, candidate_id):
         candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
         data = ApproveSerializer(data=request.data)
@@ -137,8 +212,9 @@ class RejectView(APIView):
     def post(self, request, candidate_id):
         candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
         try:
-            candidate = services.taboo_candidate_reject(candidate=candidate, actor=request.user,
-                                                        reason=str(request.data.get("reason", "")))
+            candidate = services.taboo_candidate_reject(
+                candidate=candidate, actor=request.user, reason=str(request.data.get("reason", ""))
+            )
         except Refused as exc:
             raise _refusal(exc)
         return Response({"id": candidate.pk, "status": candidate.status})
@@ -146,26 +222,58 @@ class RejectView(APIView):
 
 # ---- Rules ------------------------------------------------------------------------------------
 
+
 def version_payload(v) -> dict:
-    return {"number": v.number, "kind": v.kind, "pattern": v.pattern, "intent_class": v.intent_class, "term": v.term,
-            "context": v.context, "keyword": v.keyword, "min_sentiment": v.min_sentiment, "embedder": v.embedder,
-            "restored_from": v.restored_from.number if v.restored_from_id else None, "note": v.note,
-            "created_at": v.created_at, "created_by": v.created_by.username if v.created_by_id else "system"}
+    return {
+        "number": v.number,
+        "kind": v.kind,
+        "pattern": v.pattern,
+        "intent_class": v.intent_class,
+        "term": v.term,
+        "context": v.context,
+        "keyword": v.keyword,
+        "min_sentiment": v.min_sentiment,
+        "embedder": v.embedder,
+        "restored_from": v.restored_from.number if v.restored_from_id else None,
+        "note": v.note,
+        "created_at": v.created_at,
+        "created_by": v.created_by.username if v.created_by_id else "system",
+    }
 
 
 def rule_payload(rule: Rule, *, full: bool = False) -> dict:
     body = {
-        "id": rule.pk, "intent_class": rule.intent_class, "origin_locale": rule.origin_locale,
-        "current_version": rule.current_version.number, "pattern": rule.current_version.pattern,
-        "states": {s.shard.code: {"state": s.state, "since": s.since, "origin": s.origin,
-                                  "review_requested_at": s.review_requested_at}
-                   for s in sorted(rule.shard_states.all(), key=lambda s: s.shard.code)},
+        "id": rule.pk,
+        "intent_class": rule.intent_class,
+        "origin_locale": rule.origin_locale,
+        "current_version": rule.current_version.number,
+        "pattern": rule.current_version.pattern,
+        "states": {
+            s.shard.code: {
+                "state": s.state,
+                "since": s.since,
+                "origin": s.origin,
+                "review_requested_at": s.review_requested_at,
+            }
+            for s in sorted(rule.shard_states.all(), key=lambda s: s.shard.code)
+        },
     }
     if full:
         body["versions"] = [version_payload(v) for v in sorted(rule.versions.all(), key=lambda v: v.number)]
-        body["history"] = [{"at": t.at, "shard": t.shard.code if t.shard_id else None, "event": t.event,
-                            "from": t.from_state, "to": t.to_state, "version": t.version_number, "by": t.made_by,
-                            "reason": t.reason, "evidence": t.evidence} for t in rule.transitions.all()]
+        body["history"] = [
+            {
+                "at": t.at,
+                "shard": t.shard.code if t.shard_id else None,
+                "event": t.event,
+                "from": t.from_state,
+                "to": t.to_state,
+                "version": t.version_number,
+                "by": t.made_by,
+                "reason": t.reason,
+                "evidence": t.evidence,
+            }
+            for t in rule.transitions.all()
+        ]
     return body
 
 
@@ -237,16 +345,20 @@ class RuleSoftenView(APIView):
     @extend_schema(request=REASON, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id):
         try:
-            version = services.rule_soften(rule=_rule_or_404(rule_id), actor=request.user,
-                                           keyword=str(request.data.get("keyword", "")))
+            version = services.rule_soften(
+                rule=_rule_or_404(rule_id), actor=request.user, keyword=str(request.data.get("keyword", ""))
+            )
         except services.TransitionRefused as exc:
             raise _refusal(exc)
         return Response(version_payload(version), status=status.HTTP_201_CREATED)
 
 
 def _state_or_404(rule_id, shard_code) -> RuleShardState:
-    state = RuleShardState.objects.select_related("rule", "shard", "rule__current_version").filter(
-        rule_id=rule_id, shard__code=shard_code).first()
+    state = (
+        RuleShardState.objects.select_related("rule", "shard", "rule__current_version")
+        .filter(rule_id=rule_id, shard__code=shard_code)
+        .first()
+    )
     if state is None:
         raise Refused("not_found", f"Rule {rule_id} has no state in shard {shard_code!r}.", status.HTTP_404_NOT_FOUND)
     return state
@@ -274,11 +386,18 @@ class VerifyItemView(APIView):
     @extend_schema(request=REASON, responses={201: ANY_OBJECT})
     def post(self, request, rule_id, shard_code):
         state = _state_or_404(rule_id, shard_code)
-        if request.user.role == "verifier" and not request.user.memberships.filter(shard=state.shard, active=True).exists():
+        if (
+            request.user.role == "verifier"
+            and not request.user.memberships.filter(shard=state.shard, active=True).exists()
+        ):
             raise Refused("not_found", f"You are not in the {shard_code} pool.", status.HTTP_404_NOT_FOUND)
         try:
-            item = services.local_verify_item_add(state=state, actor=request.user, text=str(request.data.get("text", "")),
-                                                  should_block=bool(request.data.get("should_block", True)))
+            item = services.local_verify_item_add(
+                state=state,
+                actor=request.user,
+                text=str(request.data.get("text", "")),
+                should_block=bool(request.data.get("should_block", True)),
+            )
         except services.TransitionRefused as exc:
             raise Refused("invalid", str(exc), 400, {"text": [str(exc)]})
         return Response({"id": item.pk}, status=status.HTTP_201_CREATED)
@@ -298,10 +417,12 @@ class IndexReadyView(APIView):
 
 # ---- Complaints and surveys (intake, SPEC 8) ---------------------------------------------------
 
+
 class ComplaintSerializer(serializers.Serializer):
     post_id = serializers.CharField(max_length=128)
-    hashtags = serializers.ListField(child=serializers.CharField(max_length=200), allow_empty=True,
-                                     max_length=settings.INTAKE["MAX_HASHTAGS"])
+    hashtags = serializers.ListField(
+        child=serializers.CharField(max_length=200), allow_empty=True, max_length=settings.INTAKE["MAX_HASHTAGS"]
+    )
     locale = serializers.CharField(max_length=16)
     at = serializers.DateTimeField()
 
@@ -330,8 +451,12 @@ class SurveySerializer(serializers.Serializer):
         if data.get("subject_id"):
             expected = services.survey_arm(subject_id=data["subject_id"], rule_id=data.get("rule_id"))
             if data.get("arm") and data["arm"] != expected:
-                raise serializers.ValidationError({"arm": f"Subject {data['subject_id']!r} is assigned to the {expected} arm "
-                                                          "by the deterministic hash, not the one sent."})
+                raise serializers.ValidationError(
+                    {
+                        "arm": f"Subject {data['subject_id']!r} is assigned to the {expected} arm "
+                        "by the deterministic hash, not the one sent."
+                    }
+                )
             data["arm"] = expected
         elif not data.get("arm"):
             raise serializers.ValidationError({"arm": "Send arm, or subject_id so the arm can be assigned."})
@@ -365,8 +490,12 @@ class ComplaintsView(APIView):
 
     @extend_schema(request=ComplaintSerializer, responses={200: BULK_RESULT})
     def post(self, request):
-        return _bulk(request, ComplaintSerializer, lambda d: services.ComplaintIn(**d),
-                     lambda items: services.complaints_record(items=items))
+        return _bulk(
+            request,
+            ComplaintSerializer,
+            lambda d: services.ComplaintIn(**d),
+            lambda items: services.complaints_record(items=items),
+        )
 
 
 class SurveysView(APIView):
@@ -376,8 +505,12 @@ class SurveysView(APIView):
 
     @extend_schema(request=SurveySerializer, responses={200: BULK_RESULT})
     def post(self, request):
-        return _bulk(request, SurveySerializer, lambda d: services.SurveyIn(**d),
-                     lambda items: services.surveys_record(items=items))
+        return _bulk(
+            request,
+            SurveySerializer,
+            lambda d: services.SurveyIn(**d),
+            lambda items: services.surveys_record(items=items),
+        )
 
 
 class SurveyArmView(APIView):
@@ -385,11 +518,13 @@ class SurveyArmView(APIView):
 
     permission_classes = [roles("intake", "senior", "admin")]
 
-    @extend_schema(responses={200: inline_serializer('SurveyArm', {'arm': serializers.CharField()})})
+    @extend_schema(responses={200: inline_serializer("SurveyArm", {"arm": serializers.CharField()})})
     def get(self, request):
         subject = request.query_params.get("subject_id", "")
         if not subject:
             raise Refused("invalid", "subject_id is required.", 400, {"subject_id": ["Required."]})
         rule_id = request.query_params.get("rule_id")
         rule_id = int(rule_id) if rule_id and rule_id.isdigit() else None
-        return Response({"subject_id": subject, "rule_id": rule_id, "arm": services.survey_arm(subject_id=subject, rule_id=rule_id)})
+        return Response(
+            {"subject_id": subject, "rule_id": rule_id, "arm": services.survey_arm(subject_id=subject, rule_id=rule_id)}
+        )

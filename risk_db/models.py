@@ -3,6 +3,7 @@
 Interface with modelhooks (MH-1): the scorer reads `risk_db.selectors.rules_for_scoring()` and
 writes through `risk_db.services.would_hits_record()`; it never touches these tables directly.
 """
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,8 +14,9 @@ class Rule(models.Model):
 
     intent_class = models.CharField(max_length=64, blank=True)
     origin_locale = models.CharField(max_length=16)
-    current_version = models.ForeignKey("RuleVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    current_version = models.ForeignKey(
+        "RuleVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
 
@@ -142,8 +144,9 @@ class TabooCandidate(models.Model):
     expires_at = models.DateTimeField()
     surfaced_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decision_reason = models.TextField(blank=True)
     rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates")
 

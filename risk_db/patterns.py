@@ -17,6 +17,7 @@ matches), `confirm` (RE2 with the boundaries written out as Unicode classes, run
 prefilter flagged and only when the pattern has a boundary) and `reference` (Python `re` with
 lookarounds: the slow, obviously-right definition the tests compare against).
 """
+
 from __future__ import annotations
 
 import re
@@ -120,7 +121,10 @@ def _word_only(body: list[Token]) -> bool:
             inner = t.text[1:-1]
             if inner.startswith("^") or "\\" in inner.replace("\\w", "").replace("\\d", ""):
                 return False
-            if not all(c == "-" or c == "_" or unicodedata.category(c)[0] in "LMN" for c in inner.replace("\\w", "").replace("\\d", "")):
+            if not all(
+                c == "-" or c == "_" or unicodedata.category(c)[0] in "LMN"
+                for c in inner.replace("\\w", "").replace("\\d", "")
+            ):
                 return False
         elif t.kind == "open":
             if t.text not in ("(", "(?:"):
@@ -167,7 +171,7 @@ def _tokenize(p: str) -> list[Token]:
                     j += 1
             if j >= n:
                 raise PatternUnsupported(f"unclosed character class at position {i}")
-            toks.append(Token("class", p[i:j + 1]))
+            toks.append(Token("class", p[i : j + 1]))
             i = j + 1
         elif c == "(":
             j = i + 1
@@ -262,8 +266,9 @@ def _re2_body(body: list[Token]) -> str:
             inner = t.text
             for neg in RE2_BODY_NEG:
                 if "\\" + neg in inner:
-                    raise PatternUnsupported(f"\\{neg} inside a character class is not supported; write the "
-                                             f"class out (e.g. [^...])")
+                    raise PatternUnsupported(
+                        f"\\{neg} inside a character class is not supported; write the class out (e.g. [^...])"
+                    )
             for pos, repl in RE2_BODY_CLASS.items():
                 inner = inner.replace("\\" + pos, repl)
             parts.append(inner)
@@ -301,11 +306,13 @@ def pattern_translate(pattern: str) -> Translated:
     for branch in _branches(toks):
         left = bool(branch) and _is_boundary(branch[0])
         right = len(branch) > int(left) and _is_boundary(branch[-1])
-        body = branch[int(left):len(branch) - int(right)]
+        body = branch[int(left) : len(branch) - int(right)]
         for t in body:
             if t.kind == "esc" and t.text in ("\\b", "\\B"):
-                raise PatternUnsupported(f"{t.text} is only allowed at the start or end of the pattern (or of a "
-                                         f"top-level | branch); see docs/patterns.md")
+                raise PatternUnsupported(
+                    f"{t.text} is only allowed at the start or end of the pattern (or of a "
+                    f"top-level | branch); see docs/patterns.md"
+                )
         if not body:
             raise PatternUnsupported("a branch of the pattern matches the empty string")
         if left and _no_space_script(_edge_literal(body, left=True)):
@@ -318,9 +325,16 @@ def pattern_translate(pattern: str) -> Translated:
         all_word_only &= _word_only(body)
         word_conf.append(("(?:^| )" if left else "") + "(?:" + _re2_body(body) + ")" + ("(?: |$)" if right else ""))
         # U+FFFF separates posts when a batch is scanned as one buffer (engine._match_words)
-        word_hs.append(("(?:^|[ \\x{ffff}])" if left else "") + "(?:" + raw + ")" + ("(?:[ \\x{ffff}]|$)" if right else ""))
-        conf.append(("(?:^|[^" + RE2_WORD + "])" if left else "") + "(?:" + _re2_body(body) + ")"
-                    + ("(?:[^" + RE2_WORD + "]|$)" if right else ""))
+        word_hs.append(
+            ("(?:^|[ \\x{ffff}])" if left else "") + "(?:" + raw + ")" + ("(?:[ \\x{ffff}]|$)" if right else "")
+        )
+        conf.append(
+            ("(?:^|[^" + RE2_WORD + "])" if left else "")
+            + "(?:"
+            + _re2_body(body)
+            + ")"
+            + ("(?:[^" + RE2_WORD + "]|$)" if right else "")
+        )
         w = python_word_class()
         ref.append(("(?<![" + w + "])" if left else "") + "(?:" + raw + ")" + ("(?![" + w + "])" if right else ""))
     join = lambda parts: parts[0] if len(parts) == 1 else "|".join(f"(?:{p})" for p in parts)  # noqa: E731
@@ -328,9 +342,15 @@ def pattern_translate(pattern: str) -> Translated:
         confirm = None
     else:
         confirm = join(word_conf) if all_word_only else join(conf)
-    return Translated(prefilter=join(pre), confirm=confirm, reference=join(ref), boundaries=any_boundary,
-                      confirm_on_word_text=any_boundary and all_word_only,
-                      words_pattern=join(word_hs) if all_word_only else None, re2_unicode=join(conf))
+    return Translated(
+        prefilter=join(pre),
+        confirm=confirm,
+        reference=join(ref),
+        boundaries=any_boundary,
+        confirm_on_word_text=any_boundary and all_word_only,
+        words_pattern=join(word_hs) if all_word_only else None,
+        re2_unicode=join(conf),
+    )
 
 
 HS_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
@@ -346,8 +366,12 @@ def _re2_options():
 
 def _hs_compile(expressions: list[bytes], flags: int = HS_FLAGS):
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions),
-               flags=[flags] * len(expressions))
+    db.compile(
+        expressions=expressions,
+        ids=list(range(len(expressions))),
+        elements=len(expressions),
+        flags=[flags] * len(expressions),
+    )
     return db
 
 

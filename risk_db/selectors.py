@@ -1,4 +1,5 @@
 """Reads of the risk DB for other apps: the scorer (modelhooks) and the queue (verifier)."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,21 +46,31 @@ def rules_for_scoring() -> list[ScoringRule]:
     """Every rule's current version with the shards where it is shadow, shadow-only or blocking."""
     states: dict[int, list[tuple[int, str]]] = {}
     for rule_id, shard_id, state in RuleShardState.objects.filter(
-            state__in=[RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY]
+        state__in=[RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY]
     ).values_list("rule_id", "shard_id", "state"):
         states.setdefault(rule_id, []).append((shard_id, state))
-    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).select_related("rule")
+    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).select_related(
+        "rule"
+    )
     return [
-        ScoringRule(rule_id=v.rule_id, version_id=v.pk, pattern=v.pattern,
-                    embedding=tuple(v.embedding) if v.embedding else None, embedder=v.embedder,
-                    origin_locale=v.rule.origin_locale, shard_states=tuple(sorted(states[v.rule_id])),
-                    kind=v.kind, keyword=v.keyword, min_sentiment=v.min_sentiment)
+        ScoringRule(
+            rule_id=v.rule_id,
+            version_id=v.pk,
+            pattern=v.pattern,
+            embedding=tuple(v.embedding) if v.embedding else None,
+            embedder=v.embedder,
+            origin_locale=v.rule.origin_locale,
+            shard_states=tuple(sorted(states[v.rule_id])),
+            kind=v.kind,
+            keyword=v.keyword,
+            min_sentiment=v.min_sentiment,
+        )
         for v in versions.order_by("rule_id")
     ]
 
 
-
 # ---- The live index (RK-3) ------------------------------------------------------------------
+
 
 @dataclass
 class LiveIndex:
@@ -106,17 +117,29 @@ def rules_index_readiness(*, now=None) -> dict:
     now = now or timezone.now()
     limit = timedelta(hours=settings.RISK_DB["INDEX_STALE_HOURS"])
     live = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
-    last_check = (IndexBuild.objects.filter(status__in=[IndexBuild.Status.LIVE, IndexBuild.Status.SKIPPED])
-                  .order_by("-finished_at").values_list("finished_at", flat=True).first())
-    body = {"ready": False, "live_build": live.pk if live else None, "built_at": live.finished_at if live else None,
-            "last_checked_at": last_check, "entries": len(live.entries) if live else 0, "pending_changes": False,
-            "pending_since": None, "stale_after_hours": settings.RISK_DB["INDEX_STALE_HOURS"]}
+    last_check = (
+        IndexBuild.objects.filter(status__in=[IndexBuild.Status.LIVE, IndexBuild.Status.SKIPPED])
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    body = {
+        "ready": False,
+        "live_build": live.pk if live else None,
+        "built_at": live.finished_at if live else None,
+        "last_checked_at": last_check,
+        "entries": len(live.entries) if live else 0,
+        "pending_changes": False,
+        "pending_since": None,
+        "stale_after_hours": settings.RISK_DB["INDEX_STALE_HOURS"],
+    }
     if live is None:
         return {**body, "reason": "no live index has been built yet"}
     if index_fingerprint(index_entries_current()) != live.fingerprint:
         body["pending_changes"] = True
-        body["pending_since"] = (RuleTransition.objects.filter(at__gt=live.started_at).order_by("at")
-                                 .values_list("at", flat=True).first()) or live.finished_at
+        body["pending_since"] = (
+            RuleTransition.objects.filter(at__gt=live.started_at).order_by("at").values_list("at", flat=True).first()
+        ) or live.finished_at
     if now - last_check > limit:
         return {**body, "reason": f"the nightly rebuild last ran at {last_check:%Y-%m-%d %H:%M} UTC, over {limit} ago"}
     if body["pending_changes"] and now - body["pending_since"] > limit:
@@ -126,20 +149,24 @@ def rules_index_readiness(*, now=None) -> dict:
 
 # ---- Pages and API reads --------------------------------------------------------------------
 
+
 def taboo_candidates(*, status: str | None = None, limit: int = 200):
 
     qs = TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
     if status:
         qs = qs.filter(status=status)
-    return qs.prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))\
-        .order_by("-first_at")[:limit]
+    return qs.prefetch_related(
+        Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case"))
+    ).order_by("-first_at")[:limit]
 
 
 def taboo_candidate_get(*, pk: int):
 
-    return (TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
-            .prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))
-            .get(pk=pk))
+    return (
+        TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
+        .prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))
+        .get(pk=pk)
+    )
 
 
 def rules_overview():
@@ -147,9 +174,12 @@ def rules_overview():
 
 
 def rule_detail(*, rule_id: int):
-    return (Rule.objects.select_related("current_version", "created_by")
-            .prefetch_related("versions__created_by", "shard_states__shard", "transitions__shard")
-            .filter(pk=rule_id).first())
+    return (
+        Rule.objects.select_related("current_version", "created_by")
+        .prefetch_related("versions__created_by", "shard_states__shard", "transitions__shard")
+        .filter(pk=rule_id)
+        .first()
+    )
 
 
 def rule_charts(*, rule, days: int = 30, now=None) -> dict:
@@ -158,8 +188,12 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     now = now or timezone.now()
     start = now - timedelta(days=days)
     labels = [(start + timedelta(days=i + 1)).date().isoformat() for i in range(days)]
-    hits = (WouldHit.objects.filter(rule_version__rule=rule, at__gte=start).annotate(day=TruncDate("at"))
-            .values("shard__code", "day").annotate(n=Count("post_id", distinct=True)))
+    hits = (
+        WouldHit.objects.filter(rule_version__rule=rule, at__gte=start)
+        .annotate(day=TruncDate("at"))
+        .values("shard__code", "day")
+        .annotate(n=Count("post_id", distinct=True))
+    )
     per_shard: dict[str, dict[str, int]] = {}
     for row in hits:
         per_shard.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
@@ -168,32 +202,59 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     rule_hits = WouldHit.objects.filter(rule_version__rule=rule)
     hit_sets = list({hashtag_key(t) for t in rule_hits.values_list("hashtags", flat=True).distinct()} - {""})
     prevented = Q(post_id__in=rule_hits.values("post_id")) | Q(hashtag_key__in=hit_sets)
-    complaints = (Complaint.objects.filter(shard__in=rule.shard_states.values("shard"), at__gte=start)
-                  .annotate(day=TruncDate("at")).values("shard__code", "day")
-                  .annotate(total=Count("id"), prevented=Count("id", filter=prevented)))
+    complaints = (
+        Complaint.objects.filter(shard__in=rule.shard_states.values("shard"), at__gte=start)
+        .annotate(day=TruncDate("at"))
+        .values("shard__code", "day")
+        .annotate(total=Count("id"), prevented=Count("id", filter=prevented))
+    )
     comp: dict[str, dict[str, dict[str, int]]] = {}
     for row in complaints:
-        comp.setdefault(row["shard__code"], {})[row["day"].isoformat()] = {"total": row["total"], "prevented": row["prevented"]}
-    survey = (SurveyResponse.objects.filter(rule=rule).values("shard__code", "arm")
-              .annotate(n=Count("id"), fair=Count("id", filter=Q(fair=True))))
+        comp.setdefault(row["shard__code"], {})[row["day"].isoformat()] = {
+            "total": row["total"],
+            "prevented": row["prevented"],
+        }
+    survey = (
+        SurveyResponse.objects.filter(rule=rule)
+        .values("shard__code", "arm")
+        .annotate(n=Count("id"), fair=Count("id", filter=Q(fair=True)))
+    )
     surv: dict[str, dict[str, float]] = {}
     for row in survey:
-        surv.setdefault(row["shard__code"] or "-", {})[row["arm"]] = round(100 * row["fair"] / row["n"], 1) if row["n"] else 0
+        surv.setdefault(row["shard__code"] or "-", {})[row["arm"]] = (
+            round(100 * row["fair"] / row["n"], 1) if row["n"] else 0
+        )
 
     volume: dict[str, dict[str, int]] = {}
-    for row in (ScoringVolume.objects.filter(shard__code__in=per_shard.keys(), hour__gte=start).annotate(day=TruncDate("hour"))
-                .values("shard__code", "day").annotate(n=Sum("posts"))):
+    for row in (
+        ScoringVolume.objects.filter(shard__code__in=per_shard.keys(), hour__gte=start)
+        .annotate(day=TruncDate("hour"))
+        .values("shard__code", "day")
+        .annotate(n=Sum("posts"))
+    ):
         volume.setdefault(row["shard__code"], {})[row["day"].isoformat()] = row["n"]
     # The would-hit rate (% of posts scored that day) where the scorer reported its volume, else the count.
-    rate = {code: [round(100 * by_day.get(d, 0) / volume[code][d], 3) if volume.get(code, {}).get(d) else None
-                   for d in labels] for code, by_day in per_shard.items() if code in volume}
+    rate = {
+        code: [
+            round(100 * by_day.get(d, 0) / volume[code][d], 3) if volume.get(code, {}).get(d) else None for d in labels
+        ]
+        for code, by_day in per_shard.items()
+        if code in volume
+    }
     return {
         "labels": labels,
         "hits": {code: [by_day.get(d, 0) for d in labels] for code, by_day in sorted(per_shard.items())},
         "hit_rate": dict(sorted(rate.items())),
-        "complaints": {code: {"total": [by_day.get(d, {}).get("total", 0) for d in labels],
-                              "prevented": [by_day.get(d, {}).get("prevented", 0) for d in labels]}
-                       for code, by_day in sorted(comp.items())},
-        "survey": {"shards": sorted(surv), "treatment": [surv[c].get("treatment", 0) for c in sorted(surv)],
-                   "control": [surv[c].get("control", 0) for c in sorted(surv)]},
+        "complaints": {
+            code: {
+                "total": [by_day.get(d, {}).get("total", 0) for d in labels],
+                "prevented": [by_day.get(d, {}).get("prevented", 0) for d in labels],
+            }
+            for code, by_day in sorted(comp.items())
+        },
+        "survey": {
+            "shards": sorted(surv),
+            "treatment": [surv[c].get("treatment", 0) for c in sorted(surv)],
+            "control": [surv[c].get("control", 0) for c in sorted(surv)],
+        },
     }

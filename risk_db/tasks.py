@@ -1,4 +1,5 @@
 """Scheduled risk-DB work (SPEC 7 schedules); thin wrappers over services."""
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -22,8 +23,12 @@ def horizon_daily_feed() -> dict:
     expired = services.taboo_candidates_expire()
     in_feed = TabooCandidate.objects.filter(status=TabooCandidate.Status.FEED).count()
     in_review = TabooCandidate.objects.filter(status=TabooCandidate.Status.REVIEW).count()
-    live.feed_item({"kind": "horizon", "message": f"Daily taboo feed: {in_feed} open, {in_review} waiting for review, "
-                                                  f"{expired} expired"})
+    live.feed_item(
+        {
+            "kind": "horizon",
+            "message": f"Daily taboo feed: {in_feed} open, {in_review} waiting for review, {expired} expired",
+        }
+    )
     return {"expired": expired, "feed": in_feed, "review": in_review}
 
 
@@ -33,9 +38,12 @@ def horizon_weekly_review() -> dict:
 
     waiting = TabooCandidate.objects.filter(status=TabooCandidate.Status.REVIEW).count()
     if waiting:
-        Alert.objects.create(kind="taboo_weekly_review", level=Alert.Level.INFO,
-                             message=f"Weekly taboo review: {waiting} candidates wait at /risk/review/ "
-                                     f"(as of {timezone.now():%Y-%m-%d})")
+        Alert.objects.create(
+            kind="taboo_weekly_review",
+            level=Alert.Level.INFO,
+            message=f"Weekly taboo review: {waiting} candidates wait at /risk/review/ "
+            f"(as of {timezone.now():%Y-%m-%d})",
+        )
     return {"review": waiting}
 
 

@@ -1,4 +1,5 @@
 """Risk DB routes: `api_urls` go under /api/v1/, `page_urls` under /risk/."""
+
 from django.urls import path
 
 from risk_db import api, views
@@ -14,8 +15,14 @@ api_urls = [
     path("rules/<int:rule_id>/versions/", api.RuleVersionsView.as_view(), name="api-rule-versions"),
     path("rules/<int:rule_id>/versions/<int:number>/restore/", api.RuleRestoreView.as_view(), name="api-rule-restore"),
     path("rules/<int:rule_id>/soften/", api.RuleSoftenView.as_view(), name="api-rule-soften"),
-    path("rules/<int:rule_id>/shards/<str:shard_code>/promote/", api.RulePromoteView.as_view(), name="api-rule-promote"),
-    path("rules/<int:rule_id>/shards/<str:shard_code>/verify-items/", api.VerifyItemView.as_view(), name="api-rule-verify-items"),
+    path(
+        "rules/<int:rule_id>/shards/<str:shard_code>/promote/", api.RulePromoteView.as_view(), name="api-rule-promote"
+    ),
+    path(
+        "rules/<int:rule_id>/shards/<str:shard_code>/verify-items/",
+        api.VerifyItemView.as_view(),
+        name="api-rule-verify-items",
+    ),
     path("complaints/", api.ComplaintsView.as_view(), name="api-complaints"),
     path("surveys/", api.SurveysView.as_view(), name="api-surveys"),
     path("surveys/arm/", api.SurveyArmView.as_view(), name="api-survey-arm"),

@@ -1,5 +1,6 @@
 """Risk DB pages (HTMX, server-rendered, keyboard usable): the daily feed, the weekly review, rules,
 a rule's page, and the verifier's "New taboo" form. Views parse, authorise and call one service."""
+
 import re2
 from django.db.models import Count
 from django.http import Http404
@@ -21,11 +22,15 @@ SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
 @role_required(*SENIORS)
 def feed_page(request):
     """RK-1: the daily feed: every open nomination, what waits for review, what expired lately."""
-    return render(request, "risk_db/feed.html", {
-        "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED),
-        "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW),
-        "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50),
-    })
+    return render(
+        request,
+        "risk_db/feed.html",
+        {
+            "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED),
+            "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW),
+            "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50),
+        },
+    )
 
 
 def _suggested_pattern(candidate) -> str:
@@ -40,16 +45,28 @@ def review_page(request):
     for c in candidates:
         c.suggested = _suggested_pattern(c)
         c.first_locale = c.nominations.all()[0].locale if c.nominations.all() else ""
-    return render(request, "risk_db/review.html", {"candidates": candidates, "help": PATTERN_HELP,
-                                                   "locales": Locale.objects.order_by("code")})
+    return render(
+        request,
+        "risk_db/review.html",
+        {"candidates": candidates, "help": PATTERN_HELP, "locales": Locale.objects.order_by("code")},
+    )
 
 
 def _candidate_fragment(request, candidate, message="", error="", field=""):
     candidate = selectors.taboo_candidate_get(pk=candidate.pk)
     candidate.suggested = request.POST.get("pattern") or _suggested_pattern(candidate)
     candidate.first_locale = request.POST.get("origin_locale", "")
-    return render(request, "risk_db/_candidate.html", {"c": candidate, "message": message, "error": error, "field": field,
-                                                        "locales": Locale.objects.order_by("code")})
+    return render(
+        request,
+        "risk_db/_candidate.html",
+        {
+            "c": candidate,
+            "message": message,
+            "error": error,
+            "field": field,
+            "locales": Locale.objects.order_by("code"),
+        },
+    )
 
 
 @require_POST
@@ -57,14 +74,20 @@ def _candidate_fragment(request, candidate, message="", error="", field=""):
 def review_approve(request, candidate_id):
     candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
     try:
-        rule = services.taboo_candidate_approve(candidate=candidate, actor=request.user, pattern=request.POST.get("pattern", ""),
-                                                intent_class=request.POST.get("intent_class", ""),
-                                                origin_locale=request.POST.get("origin_locale", ""))
+        rule = services.taboo_candidate_approve(
+            candidate=candidate,
+            actor=request.user,
+            pattern=request.POST.get("pattern", ""),
+            intent_class=request.POST.get("intent_class", ""),
+            origin_locale=request.POST.get("origin_locale", ""),
+        )
     except Refused as exc:
         return _candidate_fragment(request, candidate, error=exc.detail, field=exc.field)
     except services.PatternRejected as exc:
         return _candidate_fragment(request, candidate, error=str(exc), field="pattern")
-    return _candidate_fragment(request, candidate, message=f"Approved as rule {rule.pk}: shadow in every shard for now.")
+    return _candidate_fragment(
+        request, candidate, message=f"Approved as rule {rule.pk}: shadow in every shard for now."
+    )
 
 
 @require_POST
@@ -80,8 +103,11 @@ def review_reject(request, candidate_id):
 
 @role_required(*SENIORS)
 def rules_page(request):
-    return render(request, "risk_db/rules.html", {"rules": selectors.rules_overview(),
-                                                  "readiness": selectors.rules_index_readiness()})
+    return render(
+        request,
+        "risk_db/rules.html",
+        {"rules": selectors.rules_overview(), "readiness": selectors.rules_index_readiness()},
+    )
 
 
 @role_required(*SENIORS)
@@ -94,12 +120,21 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
     counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
     for s in states:
         s.verify_items = counts.get(s.shard_id, 0)
-    return render(request, "risk_db/rule.html", {
-        "rule": rule, "versions": sorted(rule.versions.all(), key=lambda v: -v.number), "states": states,
-        "history": list(rule.transitions.all()), "charts": selectors.rule_charts(rule=rule),
-        "reverted": any(s.state == RuleShardState.State.REVERTED for s in states),
-        "message": message, "error": error, "help": PATTERN_HELP,
-    })
+    return render(
+        request,
+        "risk_db/rule.html",
+        {
+            "rule": rule,
+            "versions": sorted(rule.versions.all(), key=lambda v: -v.number),
+            "states": states,
+            "history": list(rule.transitions.all()),
+            "charts": selectors.rule_charts(rule=rule),
+            "reverted": any(s.state == RuleShardState.State.REVERTED for s in states),
+            "message": message,
+            "error": error,
+            "help": PATTERN_HELP,
+        },
+    )
 
 
 def _rule_or_404(rule_id) -> Rule:
@@ -111,9 +146,13 @@ def _rule_or_404(rule_id) -> Rule:
 def rule_edit(request, rule_id):
     rule = _rule_or_404(rule_id)
     try:
-        version = services.rule_version_publish(rule=rule, actor=request.user, pattern=request.POST.get("pattern", ""),
-                                                intent_class=request.POST.get("intent_class") or None,
-                                                note=request.POST.get("note", ""))
+        version = services.rule_version_publish(
+            rule=rule,
+            actor=request.user,
+            pattern=request.POST.get("pattern", ""),
+            intent_class=request.POST.get("intent_class") or None,
+            note=request.POST.get("note", ""),
+        )
     except services.PatternRejected as exc:
         return rule_page(request, rule_id, error=str(exc))
     return rule_page(request, rule_id, message=f"Published version {version.number}.")
@@ -133,16 +172,22 @@ def rule_restore(request, rule_id, number):
 @role_required(User.Role.SENIOR)
 def rule_soften(request, rule_id):
     try:
-        version = services.rule_soften(rule=_rule_or_404(rule_id), actor=request.user, keyword=request.POST.get("keyword", ""))
+        version = services.rule_soften(
+            rule=_rule_or_404(rule_id), actor=request.user, keyword=request.POST.get("keyword", "")
+        )
     except services.TransitionRefused as exc:
         return rule_page(request, rule_id, error=str(exc))
-    return rule_page(request, rule_id, message=f"Softened as version {version.number}; back in shadow where it was reverted.")
+    return rule_page(
+        request, rule_id, message=f"Softened as version {version.number}; back in shadow where it was reverted."
+    )
 
 
 @require_POST
 @role_required(User.Role.SENIOR)
 def rule_promote(request, rule_id, shard_code):
-    state = get_object_or_404(RuleShardState.objects.select_related("rule", "shard"), rule_id=rule_id, shard__code=shard_code)
+    state = get_object_or_404(
+        RuleShardState.objects.select_related("rule", "shard"), rule_id=rule_id, shard__code=shard_code
+    )
     try:
         services.rule_shard_promote(state=state, actor=request.user)
     except (services.EvidenceMissing, services.TransitionRefused) as exc:
@@ -154,10 +199,16 @@ def rule_promote(request, rule_id, shard_code):
 @role_required(User.Role.SENIOR)
 def rule_verify_item(request, rule_id, shard_code):
     """RK-7: add a local post to an importing shard's verify set."""
-    state = get_object_or_404(RuleShardState.objects.select_related("rule", "shard"), rule_id=rule_id, shard__code=shard_code)
+    state = get_object_or_404(
+        RuleShardState.objects.select_related("rule", "shard"), rule_id=rule_id, shard__code=shard_code
+    )
     try:
-        services.local_verify_item_add(state=state, actor=request.user, text=request.POST.get("text", ""),
-                                       should_block=request.POST.get("should_block", "yes") == "yes")
+        services.local_verify_item_add(
+            state=state,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            should_block=request.POST.get("should_block", "yes") == "yes",
+        )
     except services.TransitionRefused as exc:
         return rule_page(request, rule_id, error=str(exc))
     return rule_page(request, rule_id, message=f"Verify item added in {shard_code}.")
@@ -172,11 +223,16 @@ def nominate(request, case_id):
     context = {"case": case, "term": "", "context": "", "error": "", "field": ""}
     if request.method == "POST":
         try:
-            nomination = services.taboo_nominate(user=request.user, case=case, term=request.POST.get("term", ""),
-                                                 context=request.POST.get("context", ""))
+            nomination = services.taboo_nominate(
+                user=request.user, case=case, term=request.POST.get("term", ""), context=request.POST.get("context", "")
+            )
         except Refused as exc:
-            context.update(term=request.POST.get("term", ""), context=request.POST.get("context", ""),
-                           error=exc.detail, field=exc.field)
+            context.update(
+                term=request.POST.get("term", ""),
+                context=request.POST.get("context", ""),
+                error=exc.detail,
+                field=exc.field,
+            )
             return render(request, "risk_db/_nominate.html", context)
         return render(request, "risk_db/_nominate.html", {**context, "done": nomination})
     return render(request, "risk_db/_nominate.html", context)

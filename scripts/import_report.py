@@ -5,6 +5,7 @@ functions, how many go up the layers, and the import circles between modules.
 
 Static (ast), first-party only, migrations skipped. A module's layer is the longest prefix in LAYERS.
 """
+
 import ast
 import collections
 import os
@@ -83,12 +84,18 @@ def report(root: str) -> dict:
         if start in index:
             continue
         work = [(start, iter(sorted(edges.get(start, ()))))]
-        index[start] = low[start] = counter[0]; counter[0] += 1; stack.append(start); on.add(start)
+        index[start] = low[start] = counter[0]
+        counter[0] += 1
+        stack.append(start)
+        on.add(start)
         while work:
             v, it = work[-1]
             for w in it:
                 if w not in index:
-                    index[w] = low[w] = counter[0]; counter[0] += 1; stack.append(w); on.add(w)
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
                     work.append((w, iter(sorted(edges.get(w, ())))))
                     break
                 if w in on:
@@ -100,7 +107,9 @@ def report(root: str) -> dict:
                 if low[v] == index[v]:
                     comp = []
                     while True:
-                        w = stack.pop(); on.discard(w); comp.append(w)
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
                         if w == v:
                             break
                     if len(comp) > 1:

@@ -31,8 +31,14 @@ class PoolMembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the change is audited and the shard's pool re-checked.
-        membership_set(user=obj.user, shard=obj.shard, native=obj.native, under_contract=obj.under_contract,
-                       active=obj.active, actor=request.user)
+        membership_set(
+            user=obj.user,
+            shard=obj.shard,
+            native=obj.native,
+            under_contract=obj.under_contract,
+            active=obj.active,
+            actor=request.user,
+        )
 
 
 class RiskTermInline(admin.TabularInline):

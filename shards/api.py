@@ -1,4 +1,5 @@
 """Intake API (SPEC 8). Thin: parse, authorise, call the pipeline, answer per item."""
+
 import orjson
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -68,12 +69,27 @@ class CorrectionsView(APIView):
     @extend_schema(
         request=CorrectionItemSerializer,
         responses={200: IntakeResultSerializer(many=True)},
-        examples=[OpenApiExample("bulk", value={"items": [{"post_id": "p1", "post_text": "...", "hashtags": [],
-                                                           "reply_text": "@grok correct 200 people",
-                                                           "submitter_id": "u1", "billing_country": "TH",
-                                                           "ip": "2001:db8::1", "declared_locale": "th-TH",
-                                                           "at": "2026-11-26T10:00:00+07:00"}]})],
-        description="IN-1: one correction or {\"items\": [...]} (up to 10,000). Every item gets an outcome.",
+        examples=[
+            OpenApiExample(
+                "bulk",
+                value={
+                    "items": [
+                        {
+                            "post_id": "p1",
+                            "post_text": "...",
+                            "hashtags": [],
+                            "reply_text": "@grok correct 200 people",
+                            "submitter_id": "u1",
+                            "billing_country": "TH",
+                            "ip": "2001:db8::1",
+                            "declared_locale": "th-TH",
+                            "at": "2026-11-26T10:00:00+07:00",
+                        }
+                    ]
+                },
+            )
+        ],
+        description='IN-1: one correction or {"items": [...]} (up to 10,000). Every item gets an outcome.',
     )
     def post(self, request):
         try:
@@ -110,8 +126,17 @@ class RepliesView(APIView):
     parser_classes = [FastJSONParser]
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
-    @extend_schema(request=ReplyItemSerializer, responses={200: dict},
-                   description="IN-10: reply events; each item answers `stored` or `invalid` with errors.")
+    @extend_schema(
+        request=ReplyItemSerializer,
+        responses={200: dict},
+        description="IN-10: reply events; each item answers `stored` or `invalid` with errors.",
+    )
     def post(self, request):
 
-        return Response({"results": replies_record(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)})
+        return Response(
+            {
+                "results": replies_record(
+                    payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items
+                )
+            }
+        )

@@ -6,6 +6,7 @@ query, then streams the rows with COPY; objects come back with their pk set, as 
 Same columns, same constraints (a unique violation still raises IntegrityError). Other databases
 use bulk_create.
 """
+
 import orjson
 from django.db import connection
 from django.db.models import JSONField
@@ -21,16 +22,24 @@ def rows_insert(model, objs: list) -> list:
     fields = list(meta.concrete_fields)
     pk = meta.pk
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [meta.db_table, pk.column, len(objs)])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
         alias = connection.alias
         with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
             # (attname, field whose pre_save sets the value (auto_now...), is JSON)
-            plan = [(f.attname, f if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None,
-                     f.attname in json_fields) for f in fields]
+            plan = [
+                (
+                    f.attname,
+                    f if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None,
+                    f.attname in json_fields,
+                )
+                for f in fields
+            ]
             for obj, pk_value in zip(objs, ids):
                 setattr(obj, pk.attname, pk_value)
                 row = []

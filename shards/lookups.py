@@ -3,6 +3,7 @@
 On PostgreSQL `col = ANY(%s)` binds the whole list as one array; `__in` binds one placeholder per
 value, which for a 10,000-item intake batch costs more than the query itself. Elsewhere it is `IN`.
 """
+
 from django.db.models import CharField, Lookup
 
 

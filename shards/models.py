@@ -1,4 +1,5 @@
 """Locales, shards, pools, risk lexicons, and the intake record of every correction."""
+
 import uuid
 
 from django.conf import settings
@@ -131,8 +132,9 @@ class Correction(models.Model):
     decided_by = models.CharField(max_length=64, blank=True)  # the pipeline step that set the outcome
     errors = models.JSONField(default=dict, blank=True)
     risk_tags = models.JSONField(default=list, blank=True)
-    case = models.ForeignKey("verifier.Case", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="corrections")
+    case = models.ForeignKey(
+        "verifier.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections"
+    )
     shard = models.ForeignKey(Shard, null=True, blank=True, on_delete=models.SET_NULL)
     dedupe_key = models.CharField(max_length=64, null=True, blank=True)
     raw = models.JSONField(null=True, blank=True)  # kept only for invalid items
@@ -147,11 +149,15 @@ class Correction(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dedupe_key"], condition=Q(dedupe_key__isnull=False),
-                                    name="one_correction_per_delivery"),
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=Q(dedupe_key__isnull=False), name="one_correction_per_delivery"
+            ),
         ]
-        indexes = [models.Index(fields=["post_id"]), models.Index(fields=["outcome", "received_at"]),
-                   models.Index(fields=["submitter_id", "at"])]
+        indexes = [
+            models.Index(fields=["post_id"]),
+            models.Index(fields=["outcome", "received_at"]),
+            models.Index(fields=["submitter_id", "at"]),
+        ]
 
 
 class Alert(models.Model):
@@ -172,6 +178,7 @@ class Alert(models.Model):
 
 
 # ---- issue 3: the intake defences -----------------------------------------------------------
+
 
 class BlockListEntry(models.Model):
     """IN-4: a slur or gibberish term; a correction overlapping it is rejected. Blank locale = all."""
@@ -345,4 +352,3 @@ class DormantClique(models.Model):
 
     class Meta:
         ordering = ["-found_at"]
-

@@ -1,5 +1,6 @@
 """Reads for the shards app that other apps use (dashboards). The training samples' reads are in
 training/selectors.py (issue 9)."""
+
 from django.db.models import Q, QuerySet
 
 from shards.models import Correction, PoolMembership
@@ -17,9 +18,13 @@ def corrections_visible_to(*, user) -> QuerySet[Correction]:
 
 def correction_explain(*, correction: Correction) -> dict:
     """For the operator page: the outcome, the step and rule that decided it, and why."""
-    return {"outcome": correction.outcome, "decided_by": correction.decided_by,
-            "rule": RULES.get(correction.decided_by.split(":")[0], ""),
-            "reason": correction.reason, "errors": correction.errors}
+    return {
+        "outcome": correction.outcome,
+        "decided_by": correction.decided_by,
+        "rule": RULES.get(correction.decided_by.split(":")[0], ""),
+        "reason": correction.reason,
+        "errors": correction.errors,
+    }
 
 
 RULES = {
@@ -31,7 +36,7 @@ RULES = {
     "block_list": "IN-4: the correction overlaps the slur/gibberish block-list.",
     "topic_freeze": "IN-8: the hashtag's topic entropy collapsed; it is frozen for 3 days.",
     "route": "Routing: the locale's shard (risk-tagged: native-only; rare: the rare pool; "
-             "geo-mismatch or no shard: the global queue, IN-9).",
+    "geo-mismatch or no shard: the global queue, IN-9).",
     "auto_accept": "IN-5: >= 5 unique users sent the same normalised correction within 6 h.",
     "conflict_resolver": "IN-6: conflicting numbers: oracle, else a weighted merge, beyond 2 sigma a human.",
     "consensus": "IN-6/IN-7: sent to a human (2 sigma, or a low-volume language with crowd auto-accept off).",

@@ -1,6 +1,7 @@
 """Operator pages for intake (senior, admin): why each correction went where it went, and lifting a
 suspended component. The pages that show training data (a correction's sample, the alerts page with
 the taint list and batches) are in training/views.py (issue 9)."""
+
 import uuid
 
 from django.db.models import Q

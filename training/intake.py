@@ -1,6 +1,7 @@
 """The intake step that turns posts the crowd or the conflict resolver settled into training samples
 (IN-5, IN-6, IN-11). Named by its dotted path last in `settings.INTAKE["PIPELINE"]`, so intake
 (shards) runs it without importing training. Moved from shards/intake/defences.py (issue 9)."""
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -29,8 +30,9 @@ def settle(batch: IntakeBatch) -> None:
     if not accepts:
         return
     # the verifier's queue (above training) closes the cases: its function comes by dotted path
-    samples_record_crowd(accepts=list(accepts.values()), now=batch.now,
-                         cases_close=import_string(settings.INTAKE["CROWD_CASES_CLOSE"]))
+    samples_record_crowd(
+        accepts=list(accepts.values()), now=batch.now, cases_close=import_string(settings.INTAKE["CROWD_CASES_CLOSE"])
+    )
     for accept in accepts.values():
         ledgers.ledgers_record_crowd(locale_code=accept.case.locale, backers=accept.backers)
         if accept.numeric_delta is not None:

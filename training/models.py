@@ -1,6 +1,7 @@
 """Training samples (VQ-6, IN-6), their batches (IN-12), the taint list (IN-11) and the AP-5
 reversal items. Moved here from `shards` and `verifier` (issue 9) keeping their tables and the
 names of their constraints and indexes."""
+
 from django.db import models
 
 
@@ -17,10 +18,12 @@ class TrainingSample(models.Model):
     weight = models.DecimalField(max_digits=6, decimal_places=4, default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     # issue 3
-    graph = models.ForeignKey("shards.CorrectionGraph", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="samples")  # IN-11: the users who backed it
-    batch = models.ForeignKey("TrainingBatch", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="samples")  # IN-12
+    graph = models.ForeignKey(
+        "shards.CorrectionGraph", null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
+    )  # IN-11: the users who backed it
+    batch = models.ForeignKey(
+        "TrainingBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
+    )  # IN-12
     accepted_by = models.CharField(max_length=40, blank=True)  # ruling / auto_accept / conflict_resolver:...
     withheld_reason = models.CharField(max_length=64, blank=True)  # non-empty: never exported
 

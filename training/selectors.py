@@ -1,4 +1,5 @@
 """Reads of the training tables for the export (modelhooks), intake and the operator pages."""
+
 from django.db.models import Q, QuerySet
 
 from shards.models import Shard, SuspendedMember
@@ -12,8 +13,9 @@ def taint_list_current() -> TaintList | None:
     return TaintList.objects.order_by("-version").first()
 
 
-def samples_exportable(*, shard: Shard, taint_list: TaintList | None = None,
-                       batched_only: bool = False) -> QuerySet[TrainingSample]:
+def samples_exportable(
+    *, shard: Shard, taint_list: TaintList | None = None, batched_only: bool = False
+) -> QuerySet[TrainingSample]:
     """MH-3 / VQ-6 / IN-10 / IN-11: the samples an export of `shard` may contain.
 
     - A regional hard-blocked sample (e.g. a Thai-tagged delta) is exported only by a shard of its

@@ -1,5 +1,6 @@
 """IN-11 / IN-12 periodic jobs. Moved from shards/tasks.py (issue 9); the task names stay
 `shards.tasks.*` so the beat schedule, django-celery-beat rows and queued messages keep working."""
+
 from celery import shared_task
 
 from training.services.batches import training_batch_cut

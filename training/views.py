@@ -1,6 +1,7 @@
 """Operator pages (senior, admin) that show or change training data: a correction's sample and its
 backers, withholding a crowd-accepted sample (IN-10), and the alerts page with the taint list and
 the training batches (IN-11, IN-12). Moved from shards/views.py (issue 9); URLs and templates kept."""
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,14 +23,22 @@ OPERATORS = (User.Role.SENIOR, User.Role.ADMIN)
 
 @role_required(*OPERATORS)
 def correction_page(request, public_id):
-    correction = get_object_or_404(corrections_visible_to(user=request.user).select_related("shard", "case"),
-                                   public_id=public_id)
+    correction = get_object_or_404(
+        corrections_visible_to(user=request.user).select_related("shard", "case"), public_id=public_id
+    )
     sample = sample_for_case(case_id=correction.case_id)
     backers = sorted(sample.graph.members.values_list("submitter_id", flat=True)) if sample and sample.graph else []
-    return render(request, "shards/correction.html", {
-        "c": correction, "explain": correction_explain(correction=correction), "sample": sample, "backers": backers,
-        "message": request.GET.get("message", ""),
-    })
+    return render(
+        request,
+        "shards/correction.html",
+        {
+            "c": correction,
+            "explain": correction_explain(correction=correction),
+            "sample": sample,
+            "backers": backers,
+            "message": request.GET.get("message", ""),
+        },
+    )
 
 
 @require_POST
@@ -42,31 +51,46 @@ def sample_overturn(request, public_id):
     with transaction.atomic():
         backers = set(sample.graph.members.values_list("submitter_id", flat=True)) if sample.graph_id else set()
         sample_withhold(sample=sample, reason="overturned by a senior")
-        audit_record(actor=request.user, action="sample_overturn", obj=sample,
-                     object_type="shards.trainingsample",  # the audit log's name for it from before issue 9
-                     before={"withheld_reason": sample.withheld_reason},
-                     after={"withheld_reason": "overturned by a senior", "backers": sorted(backers)})
-        burned = cluster_burn(submitter_ids=backers, locale_code=sample.locale, actor=request.user,
-                              reason=f"sample {sample.pk} overturned")
-    message = f"Sample withheld; {burned} backer(s) lost 20 % confidence." if burned else \
-        "Sample withheld; fewer than 5 backers, so no confidence burn."
+        audit_record(
+            actor=request.user,
+            action="sample_overturn",
+            obj=sample,
+            object_type="shards.trainingsample",  # the audit log's name for it from before issue 9
+            before={"withheld_reason": sample.withheld_reason},
+            after={"withheld_reason": "overturned by a senior", "backers": sorted(backers)},
+        )
+        burned = cluster_burn(
+            submitter_ids=backers,
+            locale_code=sample.locale,
+            actor=request.user,
+            reason=f"sample {sample.pk} overturned",
+        )
+    message = (
+        f"Sample withheld; {burned} backer(s) lost 20 % confidence."
+        if burned
+        else "Sample withheld; fewer than 5 backers, so no confidence burn."
+    )
     return redirect(f"{request.path.rsplit('/overturn/', 1)[0]}/?message={message}")
 
 
 @role_required(*OPERATORS)
 def alerts_page(request):
     now = timezone.now()
-    return render(request, "shards/alerts.html", {
-        "geo": Alert.objects.filter(kind="x_shard_anomaly").select_related("shard")[:50],
-        "freezes": TopicFreeze.objects.all()[:50],
-        "now": now,
-        "components": SuspendedComponent.objects.all()[:50],
-        "cliques": DormantClique.objects.all()[:50],
-        "taint": taint_list_current(),
-        "taint_versions": TaintList.objects.order_by("-version")[:20],
-        "batches": TrainingBatch.objects.all()[:20],
-        "other": Alert.objects.filter(kind__in=["suspended_component", "rare_pool"])[:20],
-    })
+    return render(
+        request,
+        "shards/alerts.html",
+        {
+            "geo": Alert.objects.filter(kind="x_shard_anomaly").select_related("shard")[:50],
+            "freezes": TopicFreeze.objects.all()[:50],
+            "now": now,
+            "components": SuspendedComponent.objects.all()[:50],
+            "cliques": DormantClique.objects.all()[:50],
+            "taint": taint_list_current(),
+            "taint_versions": TaintList.objects.order_by("-version")[:20],
+            "batches": TrainingBatch.objects.all()[:20],
+            "other": Alert.objects.filter(kind__in=["suspended_component", "rare_pool"])[:20],
+        },
+    )
 
 
 @require_POST

@@ -28,7 +28,5 @@ class RulingAdmin(admin.ModelAdmin):
 # ---- appeals (calibration, audits and pay: quality/admin.py) ---------------------------------------
 from verifier.models import Appeal  # noqa: E402
 
-for model, columns in (
-    (Appeal, ("public_id", "tier", "status", "outcome", "final", "opened_at")),
-):
+for model, columns in ((Appeal, ("public_id", "tier", "status", "outcome", "final", "opened_at")),):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))

@@ -1,4 +1,5 @@
 """Verifier API (SPEC 8): who am I, next case, ruling, skip. Views parse, authorise, call a service."""
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -46,34 +47,49 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         user: User = request.user
-        return Response({
-            "username": user.username,
-            "role": user.role,
-            "shards": sorted(user.memberships.filter(active=True).values_list("shard__code", flat=True)),
-            "taboo_today": verifier_taboo_count_today(user=user),
-            "taboo_cap": taboo_daily_cap(),
-        })
+        return Response(
+            {
+                "username": user.username,
+                "role": user.role,
+                "shards": sorted(user.memberships.filter(active=True).values_list("shard__code", flat=True)),
+                "taboo_today": verifier_taboo_count_today(user=user),
+                "taboo_cap": taboo_daily_cap(),
+            }
+        )
 
 
-CaseSerializer = inline_serializer("Case", {
-    "id": serializers.UUIDField(), "shard": serializers.CharField(), "kind": serializers.CharField(),
-    "banner": serializers.CharField(), "prompt": serializers.CharField(), "post_text": serializers.CharField(),
-    "proposal": serializers.CharField(), "lease_expires_at": serializers.DateTimeField(),
-})
+CaseSerializer = inline_serializer(
+    "Case",
+    {
+        "id": serializers.UUIDField(),
+        "shard": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "banner": serializers.CharField(),
+        "prompt": serializers.CharField(),
+        "post_text": serializers.CharField(),
+        "proposal": serializers.CharField(),
+        "lease_expires_at": serializers.DateTimeField(),
+    },
+)
 
 
 class NextCaseView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses={200: CaseSerializer, 204: None, 429: None},
-                   description="VQ-1: lease the next case (10 min). 204 nothing to do; 429 daily_cap_reached.")
+    @extend_schema(
+        responses={200: CaseSerializer, 204: None, 429: None},
+        description="VQ-1: lease the next case (10 min). 204 nothing to do; 429 daily_cap_reached.",
+    )
     def get(self, request):
         try:
             lease = case_next(user=request.user)
         except DailyCapReached:
-            raise Refused("daily_cap_reached",
-                           f"You have reached today's limit of {taboo_daily_cap()} taboo cases; "
-                           "it resets at midnight in your time zone.", status.HTTP_429_TOO_MANY_REQUESTS)
+            raise Refused(
+                "daily_cap_reached",
+                f"You have reached today's limit of {taboo_daily_cap()} taboo cases; "
+                "it resets at midnight in your time zone.",
+                status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(case_payload(lease.case, lease))
@@ -93,8 +109,19 @@ def _visible_case_or_404(request, case_id) -> Case:
 class RulingView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=RulingSerializer, responses={201: inline_serializer("RulingResult", {
-        "ruling_id": serializers.UUIDField(), "case_id": serializers.UUIDField(), "answer": serializers.CharField()})})
+    @extend_schema(
+        request=RulingSerializer,
+        responses={
+            201: inline_serializer(
+                "RulingResult",
+                {
+                    "ruling_id": serializers.UUIDField(),
+                    "case_id": serializers.UUIDField(),
+                    "answer": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request, case_id):
         case = _visible_case_or_404(request, case_id)
         data = RulingSerializer(data=request.data)
@@ -103,8 +130,10 @@ class RulingView(APIView):
             ruling = ruling_record(user=request.user, case=case, answer=data.validated_data["answer"])
         except Refused as refusal:
             raise Refused(refusal.code, refusal.detail, refusal.status)
-        return Response({"ruling_id": str(ruling.public_id), "case_id": str(case.public_id), "answer": ruling.answer},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"ruling_id": str(ruling.public_id), "case_id": str(case.public_id), "answer": ruling.answer},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SkipView(APIView):
@@ -128,10 +157,21 @@ class CaseDetailView(APIView):
 class ShardsView(APIView):
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(responses=inline_serializer("ShardDepth", {
-        "code": serializers.CharField(), "state": serializers.CharField(), "native_pool": serializers.IntegerField(),
-        "waiting": serializers.IntegerField(), "held": serializers.IntegerField(), "paused": serializers.IntegerField(),
-        "overdue": serializers.IntegerField()}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "ShardDepth",
+            {
+                "code": serializers.CharField(),
+                "state": serializers.CharField(),
+                "native_pool": serializers.IntegerField(),
+                "waiting": serializers.IntegerField(),
+                "held": serializers.IntegerField(),
+                "paused": serializers.IntegerField(),
+                "overdue": serializers.IntegerField(),
+            },
+            many=True,
+        )
+    )
     def get(self, request):
         rows = shards_overview(user=request.user)
         return Response([{"code": r["shard"].code, **{k: v for k, v in r.items() if k != "shard"}} for r in rows])

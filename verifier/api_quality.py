@@ -1,5 +1,6 @@
 """API for appeals (AP-1..AP-5). Thin: parse, authorise, call.
 Calibration, audits and pay have theirs in the quality app (quality/api.py)."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -23,6 +24,7 @@ def _call(fn, **kwargs):
 
 # ---- appeals -------------------------------------------------------------------------------
 
+
 class AppealCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -32,9 +34,15 @@ class RulingAppealView(APIView):
 
     permission_classes = [roles("verifier")]
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: inline_serializer(
-        "AppealCreated", {"appeal_id": serializers.UUIDField(), "tier": serializers.IntegerField()})},
-        description="AP-1: dispute a ruling within 24 h. 409 appeal_window_closed / already_appealed.")
+    @extend_schema(
+        request=AppealCreateSerializer,
+        responses={
+            201: inline_serializer(
+                "AppealCreated", {"appeal_id": serializers.UUIDField(), "tier": serializers.IntegerField()}
+            )
+        },
+        description="AP-1: dispute a ruling within 24 h. 409 appeal_window_closed / already_appealed.",
+    )
     def post(self, request, ruling_id):
         ruling = Ruling.objects.filter(public_id=ruling_id).select_related("case").first()
         if ruling is None:
@@ -48,13 +56,20 @@ class RulingAppealView(APIView):
 class AppealListView(APIView):
     permission_classes = [roles("verifier", "senior", "admin")]
 
-    @extend_schema(responses=inline_serializer("AppealLists", {"to_review": serializers.ListField(),
-                                                               "filed": serializers.ListField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "AppealLists", {"to_review": serializers.ListField(), "filed": serializers.ListField()}
+        )
+    )
     def get(self, request):
-        return Response({
-            "to_review": [sq.appeal_blind_view(appeal=r.appeal, seat=r) for r in sq.appeal_seats_pending(user=request.user)],
-            "filed": [sq.appeal_status_view(appeal=a) for a in sq.appeals_filed(user=request.user)],
-        })
+        return Response(
+            {
+                "to_review": [
+                    sq.appeal_blind_view(appeal=r.appeal, seat=r) for r in sq.appeal_seats_pending(user=request.user)
+                ],
+                "filed": [sq.appeal_status_view(appeal=a) for a in sq.appeals_filed(user=request.user)],
+            }
+        )
 
 
 def _appeal_for(request, appeal_id) -> tuple[Appeal, object]:
@@ -86,16 +101,28 @@ class VoteSerializer(serializers.Serializer):
 class AppealVoteView(APIView):
     permission_classes = [roles("verifier", "senior")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=VoteSerializer, description="Tier 1/3: {vote: uphold|overturn}. Tier 2: {norm_aligned, cited_rule}.")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        request=VoteSerializer,
+        description="Tier 1/3: {vote: uphold|overturn}. Tier 2: {norm_aligned, cited_rule}.",
+    )
     def post(self, request, appeal_id):
         appeal, _ = _appeal_for(request, appeal_id)
         data = VoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        seat = _call(appeal_vote, user=request.user, appeal=appeal, vote=data.validated_data.get("vote", ""),
-                     norm_aligned=data.validated_data.get("norm_aligned"), cited_rule=data.validated_data["cited_rule"])
+        seat = _call(
+            appeal_vote,
+            user=request.user,
+            appeal=appeal,
+            vote=data.validated_data.get("vote", ""),
+            norm_aligned=data.validated_data.get("norm_aligned"),
+            cited_rule=data.validated_data["cited_rule"],
+        )
         appeal.refresh_from_db()
-        return Response({"vote": seat.vote, "appeal_status": appeal.status, "outcome": appeal.outcome},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"vote": seat.vote, "appeal_status": appeal.status, "outcome": appeal.outcome},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class AppealEscalateView(APIView):

@@ -1,4 +1,5 @@
 """VQ-8 websocket: each open page joins the groups of what it shows."""
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -31,8 +32,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _snapshot(self, user):
-        events = [{"type": "cap", "taboo_today": verifier_taboo_count_today(user=user),
-                   "taboo_cap": taboo_daily_cap()}]
+        events = [{"type": "cap", "taboo_today": verifier_taboo_count_today(user=user), "taboo_cap": taboo_daily_cap()}]
         shard_ids = list(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
         events += [{"type": "queue_depth", "shard_id": s, **d} for s, d in shard_depths(shard_ids=shard_ids).items()]
         return events
@@ -40,8 +40,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _groups_for(self, user):
         groups = [live.user_group(user.pk)]
-        groups += [live.shard_group(s) for s in
-                   PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True)]
+        groups += [
+            live.shard_group(s)
+            for s in PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True)
+        ]
         if user.role in ("senior", "admin"):
             groups.append(live.OPS_GROUP)
         return groups

@@ -2,6 +2,7 @@
 verifier in the layers (docs/architecture.md). Each fills in its part from its AppConfig.ready().
 Asking before it has raises, so a missing registration fails loudly instead of, say, letting a
 blind-audit flip reach training or a taboo case skip its rule check."""
+
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,8 +25,10 @@ def _get(name: str) -> Callable:
     try:
         return _provided[name]
     except KeyError:
-        raise ImproperlyConfigured(f"verifier.extensions.{name} is provided by the {_PROVIDERS[name]} app; "
-                                   f"is {_PROVIDERS[name]!r} in INSTALLED_APPS?") from None
+        raise ImproperlyConfigured(
+            f"verifier.extensions.{name} is provided by the {_PROVIDERS[name]} app; "
+            f"is {_PROVIDERS[name]!r} in INSTALLED_APPS?"
+        ) from None
 
 
 def case_is_blind_flip(*, case) -> bool:

@@ -3,6 +3,7 @@
 It lives with the queue it writes to; `settings.INTAKE["PIPELINE"]` names it by its dotted path, so
 intake (`shards.intake`) never imports the queue.
 """
+
 from shards.intake.pipeline import IntakeBatch
 from shards.models import Correction, Locale, Shard
 from verifier.models import Case
@@ -60,13 +61,27 @@ def route(batch: IntakeBatch) -> None:
         else:
             new_by_key[key] = [item]
             d = item.data
-            to_create.append((key, NewCase(
-                shard=shard, kind=Case.Kind.TABOO if item.risk_locale else Case.Kind.CORRECTION, locale=locale,
-                post_id=d["post_id"], post_text=d["post_text"], ocr_text=d["ocr_text"], hashtags=d["hashtags"],
-                proposal=item.corrected_text, sub_locale=d["sub_locale"] or locale,
-                native_only=bool(item.risk_locale), risk_tags=item.risk_tags,
-                hard_block_locale=item.risk_locale, at=d["at"],
-            ), outcome))
+            to_create.append(
+                (
+                    key,
+                    NewCase(
+                        shard=shard,
+                        kind=Case.Kind.TABOO if item.risk_locale else Case.Kind.CORRECTION,
+                        locale=locale,
+                        post_id=d["post_id"],
+                        post_text=d["post_text"],
+                        ocr_text=d["ocr_text"],
+                        hashtags=d["hashtags"],
+                        proposal=item.corrected_text,
+                        sub_locale=d["sub_locale"] or locale,
+                        native_only=bool(item.risk_locale),
+                        risk_tags=item.risk_tags,
+                        hard_block_locale=item.risk_locale,
+                        at=d["at"],
+                    ),
+                    outcome,
+                )
+            )
     created = cases_create(new_cases=[new for _, new, _ in to_create])
     for (key, _, outcome), case in zip(to_create, created):
         first, *merged = new_by_key[key]

@@ -2,6 +2,7 @@
 
 Depth pushes are throttled per shard: at 500 rulings a second one count a second is enough.
 """
+
 import time
 
 from django.db import transaction
@@ -33,7 +34,8 @@ def cap_changed(user, *, taboo_today) -> None:
     """`taboo_today(user)` counts the user's taboo cases today (the queue owns that count)."""
 
     def push():
-        send(user_group(user.pk), {"type": "cap", "taboo_today": taboo_today(user=user),
-                                   "taboo_cap": taboo_daily_cap()})
+        send(
+            user_group(user.pk), {"type": "cap", "taboo_today": taboo_today(user=user), "taboo_cap": taboo_daily_cap()}
+        )
 
     transaction.on_commit(push)

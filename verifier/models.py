@@ -1,4 +1,5 @@
 """Cases, the queue's leases and rulings. People and the audit log live in `core`."""
+
 import uuid
 
 from django.conf import settings
@@ -90,8 +91,9 @@ class CaseTask(models.Model):
         indexes = [
             # The dequeue scans only live rows; done rows never bloat this index.
             models.Index(fields=["shard", "id"], condition=Q(status__in=["open", "leased"]), name="task_live"),
-            models.Index(fields=["shard", "sub_locale", "id"], condition=Q(status__in=["open", "leased"]),
-                         name="task_live_sub"),
+            models.Index(
+                fields=["shard", "sub_locale", "id"], condition=Q(status__in=["open", "leased"]), name="task_live_sub"
+            ),
             models.Index(fields=["holder"], condition=Q(status="leased"), name="task_held"),
         ]
 

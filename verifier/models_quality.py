@@ -4,6 +4,7 @@ Imported by name at the bottom of verifier/models.py so Django registers them in
 The database holds the invariants where it can: one appeal per ruling, one vote per reviewer and tier.
 Calibration, audits and pay live in the quality app (quality/models.py).
 """
+
 import uuid
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 # ---- appeals ----------------------------------------------------------------------------
+
 
 class Appeal(models.Model):
     """AP-1: a dispute of one ruling. The original ruling stands until the appeal is decided (AP-5)."""
@@ -76,5 +78,3 @@ class AppealReview(models.Model):
             models.CheckConstraint(condition=Q(vote__in=["", "uphold", "overturn"]), name="appeal_vote_values"),
         ]
         indexes = [models.Index(fields=["reviewer"], condition=Q(vote=""), name="appeal_review_pending")]
-
-

@@ -1,4 +1,5 @@
 """Reads for the verifier app: who may see what, queue depths, overdue cases."""
+
 from datetime import datetime
 
 from django.conf import settings
@@ -39,12 +40,21 @@ def shard_depths(*, shard_ids=None) -> dict[int, dict]:
     tasks = CaseTask.objects.all()
     if shard_ids is not None:
         tasks = tasks.filter(shard_id__in=shard_ids)
-    rows = tasks.exclude(status=CaseTask.Status.DONE).values("shard_id").annotate(
-        waiting=Count("id", filter=Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.LEASED, lease_expires_at__lte=now)),
-        held=Count("id", filter=Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now)),
-        paused=Count("id", filter=Q(status=CaseTask.Status.PAUSED)),
+    rows = (
+        tasks.exclude(status=CaseTask.Status.DONE)
+        .values("shard_id")
+        .annotate(
+            waiting=Count(
+                "id",
+                filter=Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.LEASED, lease_expires_at__lte=now),
+            ),
+            held=Count("id", filter=Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now)),
+            paused=Count("id", filter=Q(status=CaseTask.Status.PAUSED)),
+        )
     )
-    result = {r["shard_id"]: {"waiting": r["waiting"], "held": r["held"], "paused": r["paused"], "overdue": 0} for r in rows}
+    result = {
+        r["shard_id"]: {"waiting": r["waiting"], "held": r["held"], "paused": r["paused"], "overdue": 0} for r in rows
+    }
     overdue = Case.objects.filter(status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=now)
     if shard_ids is not None:
         overdue = overdue.filter(shard_id__in=shard_ids)
@@ -58,8 +68,15 @@ def shards_overview(*, user: User) -> list[dict]:
     if user.role == User.Role.SENIOR:
         shards = shards.filter(memberships__user=user, memberships__active=True)
     depths = shard_depths(shard_ids=[s.pk for s in shards])
-    return [{"shard": s, "state": shard_state(shard=s), "native_pool": shard_native_pool_size(shard=s),
-             **depths.get(s.pk, {"waiting": 0, "held": 0, "paused": 0, "overdue": 0})} for s in shards]
+    return [
+        {
+            "shard": s,
+            "state": shard_state(shard=s),
+            "native_pool": shard_native_pool_size(shard=s),
+            **depths.get(s.pk, {"waiting": 0, "held": 0, "paused": 0, "overdue": 0}),
+        }
+        for s in shards
+    ]
 
 
 def cases_overdue(*, user: User, limit: int = 50):
@@ -72,10 +89,10 @@ def cases_overdue(*, user: User, limit: int = 50):
 
 # ---- the verifier's day (VQ-3) ------------------------------------------------------------
 
+
 def taboo_daily_cap() -> int:
     """VQ-3: taboo cases a verifier may see in their own day (the one place the setting is read)."""
     return settings.VERIFIER["TABOO_DAILY_CAP"]
-
 
 
 def verifier_day_start(*, user: User, now: datetime) -> datetime:
@@ -86,12 +103,18 @@ def verifier_day_start(*, user: User, now: datetime) -> datetime:
 
 def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:
     now = now or timezone.now()
-    return (Assignment.objects.filter(user=user, kind=Case.Kind.TABOO,
-                                      leased_at__gte=verifier_day_start(user=user, now=now))
-            .values("case_id").distinct().count())
+    return (
+        Assignment.objects.filter(
+            user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
+        )
+        .values("case_id")
+        .distinct()
+        .count()
+    )
 
 
 def case_counts_by_locale(*, since: datetime) -> dict[str, int]:
     """SH-2: cases opened per locale after `since`."""
-    return dict(Case.objects.filter(at__gt=since).values_list("locale").annotate(n=Count("id"))
-                .values_list("locale", "n"))
+    return dict(
+        Case.objects.filter(at__gt=since).values_list("locale").annotate(n=Count("id")).values_list("locale", "n")
+    )

@@ -1,4 +1,5 @@
 """Scheduled verifier work; thin wrappers over services."""
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +18,21 @@ def flag_overdue_cases() -> int:
     """IN-5: a case past its 24 h SLA is flagged once and escalated to the seniors' feed."""
     now = timezone.now()
     flagged = 0
-    overdue = Case.objects.filter(status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=now,
-                                  escalated_at__isnull=True)
+    overdue = Case.objects.filter(
+        status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=now, escalated_at__isnull=True
+    )
     for case in overdue.select_related("shard").iterator():
         with transaction.atomic():
             if Case.objects.filter(pk=case.pk, escalated_at__isnull=True).update(escalated_at=now):
-                audit_record(actor=None, action="case_escalated_overdue", obj=case, after={"due_at": case.due_at.isoformat()})
-                live.feed_item({"kind": "overdue", "message": f"Overdue case in {case.shard.code} (due {case.due_at:%Y-%m-%d %H:%M} UTC)"})
+                audit_record(
+                    actor=None, action="case_escalated_overdue", obj=case, after={"due_at": case.due_at.isoformat()}
+                )
+                live.feed_item(
+                    {
+                        "kind": "overdue",
+                        "message": f"Overdue case in {case.shard.code} (due {case.due_at:%Y-%m-%d %H:%M} UTC)",
+                    }
+                )
                 flagged += 1
     return flagged
 

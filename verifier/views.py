@@ -91,8 +91,12 @@ def survey_page(request):
 
 @role_required(User.Role.SENIOR, User.Role.ADMIN)
 def ops_page(request):
-    return render(request, "verifier/ops.html", {
-        "rows": shards_overview(user=request.user),
-        "overdue": cases_overdue(user=request.user),
-        "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related("shard")[:50],
-    })
+    return render(
+        request,
+        "verifier/ops.html",
+        {
+            "rows": shards_overview(user=request.user),
+            "overdue": cases_overdue(user=request.user),
+            "alerts": Alert.objects.filter(resolved_at__isnull=True).select_related("shard")[:50],
+        },
+    )

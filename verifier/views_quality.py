@@ -4,6 +4,7 @@ Calibration, audits and pay pages are the quality app's (quality/views.py).
 Forms post and redirect (they work without JavaScript); the page containers carry hx-boost so htmx
 swaps them in place. Every refusal is shown in words, nothing is changed by a refused action.
 """
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -30,23 +31,29 @@ def _attempt(request, fn, success: str, **kwargs):
 
 # ---- appeals (AP-1..AP-4) -------------------------------------------------------------------
 
+
 @role_required(V, S, A)
 def appeals_page(request):
     user = request.user
-    return render(request, "verifier/appeals.html", {
-        "appealable": sq.rulings_appealable(user=user) if user.role == V else [],
-        "filed": [sq.appeal_status_view(appeal=a) for a in sq.appeals_filed(user=user)] if user.role == V else [],
-        "to_review": [sq.appeal_blind_view(appeal=s.appeal, seat=s) for s in sq.appeal_seats_pending(user=user)],
-        "open_appeals": [sq.appeal_status_view(appeal=a) for a in sq.appeals_open()] if user.role == A else [],
-    })
+    return render(
+        request,
+        "verifier/appeals.html",
+        {
+            "appealable": sq.rulings_appealable(user=user) if user.role == V else [],
+            "filed": [sq.appeal_status_view(appeal=a) for a in sq.appeals_filed(user=user)] if user.role == V else [],
+            "to_review": [sq.appeal_blind_view(appeal=s.appeal, seat=s) for s in sq.appeal_seats_pending(user=user)],
+            "open_appeals": [sq.appeal_status_view(appeal=a) for a in sq.appeals_open()] if user.role == A else [],
+        },
+    )
 
 
 @require_POST
 @role_required(V)
 def appeal_file(request, ruling_id):
     ruling = get_object_or_404(Ruling, public_id=ruling_id)
-    appeal = _attempt(request, appeal_open, "Appeal filed.", user=request.user, ruling=ruling,
-                      reason=request.POST.get("reason", ""))
+    appeal = _attempt(
+        request, appeal_open, "Appeal filed.", user=request.user, ruling=ruling, reason=request.POST.get("reason", "")
+    )
     if appeal is not None:
         messages.info(request, f"Your appeal is at tier {appeal.tier}.")
     return redirect("appeals")
@@ -57,10 +64,16 @@ def appeal_file(request, ruling_id):
 def appeal_vote_view(request, appeal_id):
     appeal = get_object_or_404(Appeal, public_id=appeal_id)
     aligned = request.POST.get("norm_aligned")
-    _attempt(request, appeal_vote, "Vote recorded.", user=request.user, appeal=appeal,
-             vote=request.POST.get("vote", ""),
-             norm_aligned={"yes": True, "no": False}.get(aligned) if aligned is not None else None,
-             cited_rule=request.POST.get("cited_rule", ""))
+    _attempt(
+        request,
+        appeal_vote,
+        "Vote recorded.",
+        user=request.user,
+        appeal=appeal,
+        vote=request.POST.get("vote", ""),
+        norm_aligned={"yes": True, "no": False}.get(aligned) if aligned is not None else None,
+        cited_rule=request.POST.get("cited_rule", ""),
+    )
     return redirect("appeals")
 
 

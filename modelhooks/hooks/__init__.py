@@ -11,10 +11,11 @@ the kind's default in DEFAULT_HOOKS. Every app calls the module-level entry poin
 This package is the lowest app layer above core: it imports no other app, and models load lazily, so
 `import modelhooks.hooks` is cheap.
 """
+
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -48,12 +49,32 @@ DEFAULT_HOOKS = {
 KINDS = tuple(DEFAULT_HOOKS)
 EMBEDDER_KINDS = ("EMBEDDER", "CHAR_EMBEDDER")
 
-__all__ = ["CanaryTarget", "Embedder", "EmbeddingResult", "MachineTranslator", "OcrReader", "Oracle", "OracleAnswer",
-           "Paraphraser", "SentimentScorer", "hook", "embed", "embed_with", "embedder_for_text", "mt", "oracle",
-           "paraphrase", "sentiment", "ocr", "public_record_oracle", "KINDS", "DEFAULT_HOOKS"]
+__all__ = [
+    "CanaryTarget",
+    "Embedder",
+    "EmbeddingResult",
+    "MachineTranslator",
+    "OcrReader",
+    "Oracle",
+    "OracleAnswer",
+    "Paraphraser",
+    "SentimentScorer",
+    "hook",
+    "embed",
+    "embed_with",
+    "embedder_for_text",
+    "mt",
+    "oracle",
+    "paraphrase",
+    "sentiment",
+    "ocr",
+    "public_record_oracle",
+    "KINDS",
+    "DEFAULT_HOOKS",
+]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hook(kind: str, path: str):
     try:
         target = import_string(path)

@@ -1,4 +1,5 @@
 """MH-6: the interfaces, one small Protocol per model kind."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

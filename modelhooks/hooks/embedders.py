@@ -1,4 +1,5 @@
 """MH-2 embedders: all-MiniLM-L6-v2 on torch (CUDA when present) and a model-free char n-gram one."""
+
 from __future__ import annotations
 
 import threading
@@ -42,8 +43,13 @@ class MiniLMEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=settings.MODELHOOKS["EMBED_BATCH_SIZE"],
-                                    convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=settings.MODELHOOKS["EMBED_BATCH_SIZE"],
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -57,8 +63,9 @@ class CharNgramEmbedder:
         from sklearn.feature_extraction.text import HashingVectorizer  # scikit-learn is slow to import: only when used
 
         self.dim = settings.MODELHOOKS["CHAR_NGRAM_DIM"]
-        self._vectorizer = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), n_features=self.dim,
-                                             alternate_sign=False, norm="l2", lowercase=True)
+        self._vectorizer = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), n_features=self.dim, alternate_sign=False, norm="l2", lowercase=True
+        )
 
     @property
     def device(self) -> str:

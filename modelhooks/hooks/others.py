@@ -1,5 +1,6 @@
 """MH-6 hooks other than embedders: a real sentiment model (VADER ships its lexicon) and
 deterministic stand-ins for what cannot be had offline. A stand-in's name says so."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,7 @@ class MachineTranslatorStandIn:
             return text
         return f"[{source}->{target}] {text}"
 
-    def intake_translator(self) -> "_NumbersOnlyTranslator":
+    def intake_translator(self) -> _NumbersOnlyTranslator:
         return _NumbersOnlyTranslator(self.name)
 
 

@@ -1,4 +1,5 @@
 """Which script a text is written in, to pick the embedder that covers it (MH-2)."""
+
 import unicodedata
 from functools import lru_cache
 

@@ -1,9 +1,34 @@
 """A generated mixed-script corpus (Latin, Thai, Arabic) and rule patterns over it, for the scoring
 tests and benchmarks (the shape MEASURED.md used: 70 % Latin, 15 % Thai, 15 % Arabic)."""
+
 import random
 
-LATIN = ["café", "École", "naïve", "protest", "king", "Crown", "river", "STATE", "money", "vote", "army", "Bank",
-         "señor", "straße", "cat", "category", "dog", "dogs", "riot", "flag", "hero", "royal", "rule", "truth"]
+LATIN = [
+    "café",
+    "École",
+    "naïve",
+    "protest",
+    "king",
+    "Crown",
+    "river",
+    "STATE",
+    "money",
+    "vote",
+    "army",
+    "Bank",
+    "señor",
+    "straße",
+    "cat",
+    "category",
+    "dog",
+    "dogs",
+    "riot",
+    "flag",
+    "hero",
+    "royal",
+    "rule",
+    "truth",
+]
 THAI = ["สวัสดี", "พระราชา", "ประเทศ", "ราชวงศ์", "ข่าว", "ทหาร", "เงิน", "ธง", "ความจริง", "ประชาธิปไตย", "กษัตริย์", "ครับ"]
 ARABIC = ["كتاب", "ملك", "الملك", "جيش", "علم", "حكومة", "شعب", "مال", "حرية", "ثورة", "دولة", "وطن"]
 ARABIC_PREFIXES = ["ال", "و", "ب"]
@@ -78,8 +103,9 @@ def bench_vocabulary(seed: int = 5) -> dict[str, list[str]]:
     return {s: synthetic_words(n, s, rnd) for s, n in (("latin", 14000), ("thai", 3000), ("arabic", 3000))}
 
 
-def bench_posts(n: int, vocab: dict[str, list[str]], rule_terms: list[str], *, seed: int = 9,
-                term_rate: float = 0.01) -> list[str]:
+def bench_posts(
+    n: int, vocab: dict[str, list[str]], rule_terms: list[str], *, seed: int = 9, term_rate: float = 0.01
+) -> list[str]:
     """~140-char posts, 70 % Latin / 15 % Thai / 15 % Arabic words; a word is a rule term with
     probability `term_rate` (so a realistic minority of posts hit)."""
     rnd = random.Random(seed)

@@ -5,6 +5,7 @@ A rule the engines refuse is reported (`Engine.skipped`, with the reason) and sk
 "no match". Hyperscan either compiles a pattern into its automata or refuses it at compile time, so
 no pattern can hang a worker at scan time (RK-4).
 """
+
 from __future__ import annotations
 
 import logging
@@ -256,8 +257,9 @@ class Engine:
             ri = idx[ci]
             state = self._states[ri].get(shard_ids[pi])
             if state is not None:
-                hits.append(Hit(int(pi), self.rules[ri].version_id, shard_ids[pi], state, "embedding",
-                                float(sims[pi, ci])))
+                hits.append(
+                    Hit(int(pi), self.rules[ri].version_id, shard_ids[pi], state, "embedding", float(sims[pi, ci]))
+                )
         return hits
 
 

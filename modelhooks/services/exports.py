@@ -7,6 +7,7 @@ An export that dies mid-way leaves only `.partial` files, which nothing reads as
 On PostgreSQL both files come from one REPEATABLE READ snapshot; JSONL is built in SQL
 (`row_to_json`) and streamed with COPY, Parquet in row groups: memory stays flat in the row count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -90,10 +91,14 @@ class _Progress:
             Export.objects.filter(pk=self.export.pk).update(**values)
             return
         if self._side is None:
-            params = {k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")}
+            params = {
+                k: v for k, v in connection.get_connection_params().items() if k not in ("cursor_factory", "context")
+            }
             self._side = psycopg.connect(**params, autocommit=True)
         cols = ", ".join(f"{k} = %s" for k in values)
-        self._side.execute(f"UPDATE {Export._meta.db_table} SET {cols} WHERE id = %s", [*values.values(), self.export.pk])
+        self._side.execute(
+            f"UPDATE {Export._meta.db_table} SET {cols} WHERE id = %s", [*values.values(), self.export.pk]
+        )
 
     def total(self, rows: int) -> None:
         self._save(rows_total=rows)
@@ -117,8 +122,10 @@ class _Progress:
 def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
     sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
     inner = connection.ops.compose_sql(sql, params)
-    copy_sql = ("COPY (SELECT row_to_json(t)::text FROM (" + inner + ") t) TO STDOUT "
-                "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')")  # JSON text escapes all control chars
+    copy_sql = (
+        "COPY (SELECT row_to_json(t)::text FROM (" + inner + ") t) TO STDOUT "
+        "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+    )  # JSON text escapes all control chars
     digest, rows = hashlib.sha256(), 0
     buf = bytearray()
     flush_at = settings.MODELHOOKS["EXPORT_FLUSH_BYTES"]  # PostgreSQL sends a message per row: work per MiB
@@ -159,6 +166,7 @@ def _write_parquet(qs, fields, path: Path) -> int:
     group = settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
     rows, buf = 0, []
     with pq.ParquetWriter(path, schema) as writer:
+
         def flush():
             cols = list(zip(*buf)) if buf else [[] for _ in names]
             arrays = [pa.array([_py_value(v) for v in col], type=schema.field(i).type) for i, col in enumerate(cols)]
@@ -195,7 +203,9 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
     scratch = path.with_name(path.name + ".csv")
     try:
         with scratch.open("wb", buffering=1 << 20) as out, connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY (SELECT {', '.join(cols)} FROM ({inner}) t) TO STDOUT WITH (FORMAT csv)") as copy:
+            with cur.cursor.copy(
+                f"COPY (SELECT {', '.join(cols)} FROM ({inner}) t) TO STDOUT WITH (FORMAT csv)"
+            ) as copy:
                 write = out.write
                 for data in copy:
                     write(data)
@@ -206,10 +216,17 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
         # Memory flat in the row count: small blocks, one thread, the system allocator (Arrow's default
         # mimalloc pool kept growing with the file in our measurements), a plain file instead of a mmap.
         reader = pacsv.open_csv(
-            pa.OSFile(str(scratch)), memory_pool=pool,
+            pa.OSFile(str(scratch)),
+            memory_pool=pool,
             read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
-            convert_options=pacsv.ConvertOptions(column_types=schema, true_values=["t"], false_values=["f"],
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types=schema,
+                true_values=["t"],
+                false_values=["f"],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
         rows, group = 0, settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
         with pq.ParquetWriter(path, schema, memory_pool=pool) as writer:
             for batch in reader:  # row groups of at most `group` rows: pyarrow would otherwise buffer ~1M
@@ -243,11 +260,23 @@ def _taint_list():
 def _reversals(shard, own_locale: str) -> list[dict]:
     """AP-5: reversed rulings not yet carried by any export, as a correction micro-batch (~1 % weight).
     The same VQ-6 rule as for samples: another locale's regional hard-block never leaves its locale."""
-    items = selectors.reexport_pending(shard=shard).exclude(Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale))
-    return [{"reexport_id": i.pk, "post_id": i.post_id, "locale": i.locale, "text_delta": i.text_delta,
-             "action": i.action, "weight": float(i.weight), "tier": i.tier,
-             "regional_hard_block": i.regional_hard_block, "hard_block_locale": i.hard_block_locale}
-            for i in items]
+    items = selectors.reexport_pending(shard=shard).exclude(
+        Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale)
+    )
+    return [
+        {
+            "reexport_id": i.pk,
+            "post_id": i.post_id,
+            "locale": i.locale,
+            "text_delta": i.text_delta,
+            "action": i.action,
+            "weight": float(i.weight),
+            "tier": i.tier,
+            "regional_hard_block": i.regional_hard_block,
+            "hard_block_locale": i.hard_block_locale,
+        }
+        for i in items
+    ]
 
 
 def export_run(*, export_id: int, now: datetime | None = None) -> Export:
@@ -257,8 +286,9 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     if export.status == Export.Status.DONE:
         return export
     start = now or timezone.now()
-    Export.objects.filter(pk=export.pk).update(status=Export.Status.RUNNING, started_at=start, rows_written=0,
-                                               error="", attempts=models.F("attempts") + 1)
+    Export.objects.filter(pk=export.pk).update(
+        status=Export.Status.RUNNING, started_at=start, rows_written=0, error="", attempts=models.F("attempts") + 1
+    )
     export.refresh_from_db()
     live.export_changed(export)
     folder = export_dir(export)
@@ -282,8 +312,12 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             shard_total = selectors.samples_of_shard(shard=export.shard).count()
             total = qs.count()
             own = export.shard.locale.code if export.shard.locale_id else ""
-            foreign_blocked = (selectors.samples_of_shard(shard=export.shard).filter(regional_hard_block=True)
-                               .exclude(hard_block_locale=own).count())
+            foreign_blocked = (
+                selectors.samples_of_shard(shard=export.shard)
+                .filter(regional_hard_block=True)
+                .exclude(hard_block_locale=own)
+                .count()
+            )
             progress.total(total)
             with partial[jsonl].open("wb") as out:
                 rows, jsonl_sha = (_write_jsonl_pg if on_pg else _write_jsonl_py)(qs, fields, out, progress)
@@ -291,8 +325,9 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 os.fsync(out.fileno())
             parquet_rows = (_write_parquet_pg if on_pg else _write_parquet)(qs, fields, partial[parquet])
             reversals = _reversals(export.shard, own)
-            partial[reversals_path].write_bytes(b"".join(
-                json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in reversals))
+            partial[reversals_path].write_bytes(
+                b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in reversals)
+            )
         if parquet_rows != rows:
             raise RuntimeError(f"Parquet has {parquet_rows} rows, JSONL {rows}: the snapshot moved")
         manifest = {
@@ -302,25 +337,47 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             "locale": own,
             "started_at": start.isoformat(),
             "finished_at": (now or timezone.now()).isoformat(),
-            "counts": {"rows": rows, "shard_samples": shard_total, "excluded": shard_total - rows,
-                       "excluded_foreign_hard_block": foreign_blocked,
-                       "excluded_other": shard_total - rows - foreign_blocked},
-            "filters": ["shard == " + export.shard.code,
-                        "exclude regional_hard_block samples of another locale (VQ-6)",
-                        "exclude tainted correction-graph ids (IN-11)" if taint["honoured"]
-                        else "taint exclusion unavailable in this build (IN-11)"],
+            "counts": {
+                "rows": rows,
+                "shard_samples": shard_total,
+                "excluded": shard_total - rows,
+                "excluded_foreign_hard_block": foreign_blocked,
+                "excluded_other": shard_total - rows - foreign_blocked,
+            },
+            "filters": [
+                "shard == " + export.shard.code,
+                "exclude regional_hard_block samples of another locale (VQ-6)",
+                "exclude tainted correction-graph ids (IN-11)"
+                if taint["honoured"]
+                else "taint exclusion unavailable in this build (IN-11)",
+            ],
             "taint_list": taint,
             "weights": "per-sample `weight` column (IN-12); reversals carry their own (AP-5, ~1 %)",
-            "reversals": {"rows": len(reversals), "file": reversals_path.name,
-                          "meaning": "AP-5: rulings reversed on appeal; `action` add or retract the text delta"},
+            "reversals": {
+                "rows": len(reversals),
+                "file": reversals_path.name,
+                "meaning": "AP-5: rulings reversed on appeal; `action` add or retract the text delta",
+            },
             "fields": [f.attname for f in fields],
             "files": {
-                "jsonl": {"name": jsonl.name, "rows": rows, "bytes": partial[jsonl].stat().st_size, "sha256": jsonl_sha},
-                "parquet": {"name": parquet.name, "rows": parquet_rows, "bytes": partial[parquet].stat().st_size,
-                            "sha256": _sha256_file(partial[parquet])},
-                "reversals": {"name": reversals_path.name, "rows": len(reversals),
-                              "bytes": partial[reversals_path].stat().st_size,
-                              "sha256": _sha256_file(partial[reversals_path])},
+                "jsonl": {
+                    "name": jsonl.name,
+                    "rows": rows,
+                    "bytes": partial[jsonl].stat().st_size,
+                    "sha256": jsonl_sha,
+                },
+                "parquet": {
+                    "name": parquet.name,
+                    "rows": parquet_rows,
+                    "bytes": partial[parquet].stat().st_size,
+                    "sha256": _sha256_file(partial[parquet]),
+                },
+                "reversals": {
+                    "name": reversals_path.name,
+                    "rows": len(reversals),
+                    "bytes": partial[reversals_path].stat().st_size,
+                    "sha256": _sha256_file(partial[reversals_path]),
+                },
             },
         }
         partial[manifest_path].write_text(json.dumps(manifest, indent=2, sort_keys=True))
@@ -334,15 +391,17 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         progress.close()
         for p in partial.values():
             p.unlink(missing_ok=True)
-        Export.objects.filter(pk=export.pk).update(status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}",
-                                                   finished_at=timezone.now())
+        Export.objects.filter(pk=export.pk).update(
+            status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
         export.refresh_from_db()
         log.warning("export %s of %s failed: %s", export.public_id, export.shard.code, export.error)
         live.export_changed(export)
         raise
     progress.close()
-    Export.objects.filter(pk=export.pk).update(status=Export.Status.DONE, rows_written=rows, manifest=manifest,
-                                               finished_at=now or timezone.now())
+    Export.objects.filter(pk=export.pk).update(
+        status=Export.Status.DONE, rows_written=rows, manifest=manifest, finished_at=now or timezone.now()
+    )
     export.refresh_from_db()
     log.info("export %s of %s done: %d rows, %d reversals", export.public_id, export.shard.code, rows, len(reversals))
     live.export_changed(export)

@@ -1,4 +1,5 @@
 """MH-4 canaries and MH-5 release stamp for a shard's model release."""
+
 from __future__ import annotations
 
 import re
@@ -49,12 +50,21 @@ def release_check(*, release_id: int, now: datetime | None = None) -> Release:
         return release
     cfg = settings.MODELHOOKS
     target = hook("CANARY_TARGET")
-    results = {kind: _canary(kind, spec, target.answer(spec["prompt"], release=release.name))
-               for kind, spec in cfg["CANARIES"].items()}
-    stamp = release_simhash(vectors=target.hidden_states(cfg["PROBE_SET"], release=release.name),
-                            bits=cfg["STAMP_BITS"], seed=cfg["STAMP_SEED"])
-    previous = (Release.objects.filter(shard=release.shard, created_at__lt=release.created_at).exclude(stamp="")
-                .order_by("-created_at").first())
+    results = {
+        kind: _canary(kind, spec, target.answer(spec["prompt"], release=release.name))
+        for kind, spec in cfg["CANARIES"].items()
+    }
+    stamp = release_simhash(
+        vectors=target.hidden_states(cfg["PROBE_SET"], release=release.name),
+        bits=cfg["STAMP_BITS"],
+        seed=cfg["STAMP_SEED"],
+    )
+    previous = (
+        Release.objects.filter(shard=release.shard, created_at__lt=release.created_at)
+        .exclude(stamp="")
+        .order_by("-created_at")
+        .first()
+    )
     distance = hamming(stamp, int(previous.stamp, 16)) if previous else None
     release.canaries = results
     release.stamp = f"{stamp:0{cfg['STAMP_BITS'] // 4}x}"

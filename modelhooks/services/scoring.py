@@ -6,6 +6,7 @@ database and are the lag shown by `modelhooks.selectors.embedding_lag()`. Nothin
 Every write is idempotent: hits are keyed by (post, rule version, shard), vectors by (post, embedder,
 text hash), so a redelivered batch changes nothing that was already written.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,12 +37,16 @@ def scoring_batches_cut(*, now: datetime | None = None, up_to_id: int | None = N
     now = now or timezone.now()
     size = settings.MODELHOOKS["SCORING_BATCH_SIZE"]
     made = []
-    last = ScoringBatch.objects.order_by("-last_correction_id").values_list("last_correction_id", flat=True).first() or 0
+    last = (
+        ScoringBatch.objects.order_by("-last_correction_id").values_list("last_correction_id", flat=True).first() or 0
+    )
     while (window := correction_id_window(after_id=last, size=size, up_to_id=up_to_id)) is not None:
         first, end = window
         try:
             with transaction.atomic():
-                made.append(ScoringBatch.objects.create(first_correction_id=first, last_correction_id=end, created_at=now))
+                made.append(
+                    ScoringBatch.objects.create(first_correction_id=first, last_correction_id=end, created_at=now)
+                )
         except IntegrityError:  # another tick cut it first
             pass
         last = end
@@ -77,10 +82,21 @@ def _valid_posts(rows: list[PostRow]) -> tuple[list[PostRow], list[dict]]:
 
 
 def _record(hits, posts: list[PostRow]) -> int:
-    return would_hits_record(hits=[WouldHitIn(post_id=posts[h.post_index].post_id, shard_id=h.shard_id,
-                                              rule_version_id=h.version_id, state=h.state, matched_by=h.matched_by,
-                                              score=h.score, at=posts[h.post_index].at,
-                                              hashtags=posts[h.post_index].hashtags) for h in hits])
+    return would_hits_record(
+        hits=[
+            WouldHitIn(
+                post_id=posts[h.post_index].post_id,
+                shard_id=h.shard_id,
+                rule_version_id=h.version_id,
+                state=h.state,
+                matched_by=h.matched_by,
+                score=h.score,
+                at=posts[h.post_index].at,
+                hashtags=posts[h.post_index].hashtags,
+            )
+            for h in hits
+        ]
+    )
 
 
 def hits_apply_sentiment_floor(*, hits: list, texts: list[str], rules) -> list:
@@ -110,9 +126,18 @@ def scoring_batch_run(*, batch_id: int, now: datetime | None = None) -> ScoringB
     with transaction.atomic():
         # The first completion of a batch also counts its posts per shard and hour (RK-7's base of the
         # would-hit rate); a redelivered batch finds it done and counts nothing twice.
-        first = ScoringBatch.objects.filter(pk=batch.pk).exclude(regex_status=ScoringBatch.Stage.DONE).update(
-            posts=len(posts), regex_hits=len(hits), bad_rows=bad, skipped_rules=skipped,
-            regex_status=ScoringBatch.Stage.DONE, regex_done_at=done_at)
+        first = (
+            ScoringBatch.objects.filter(pk=batch.pk)
+            .exclude(regex_status=ScoringBatch.Stage.DONE)
+            .update(
+                posts=len(posts),
+                regex_hits=len(hits),
+                bad_rows=bad,
+                skipped_rules=skipped,
+                regex_status=ScoringBatch.Stage.DONE,
+                regex_done_at=done_at,
+            )
+        )
         if first:
             _volume_record(posts)
     batch.refresh_from_db()
@@ -146,9 +171,14 @@ def post_vectors(*, posts: list[PostRow]) -> dict[str, tuple[np.ndarray, list[in
     for name, idx in groups.items():
         e = embedders[name]
         shas = [_text_sha(posts[i].text) for i in idx]
-        cached = {(pid, sha): (bytes(vec), dev) for pid, sha, vec, dev in PostEmbedding.objects.filter(
-            embedder=name, post_id__in={posts[i].post_id for i in idx}, text_sha256__in=set(shas),
-        ).values_list("post_id", "text_sha256", "vector", "device")}
+        cached = {
+            (pid, sha): (bytes(vec), dev)
+            for pid, sha, vec, dev in PostEmbedding.objects.filter(
+                embedder=name,
+                post_id__in={posts[i].post_id for i in idx},
+                text_sha256__in=set(shas),
+            ).values_list("post_id", "text_sha256", "vector", "device")
+        }
         missing = [k for k, i in enumerate(idx) if (posts[i].post_id, shas[k]) not in cached]
         matrix = np.zeros((len(idx), e.dim), dtype=np.float32)
         devices = set()
@@ -162,9 +192,19 @@ def post_vectors(*, posts: list[PostRow]) -> dict[str, tuple[np.ndarray, list[in
             matrix[missing] = fresh
             devices.add(e.device)
             PostEmbedding.objects.bulk_create(
-                [PostEmbedding(post_id=posts[idx[k]].post_id, embedder=name, text_sha256=shas[k], dim=e.dim,
-                               vector=fresh[j].tobytes(), device=e.device) for j, k in enumerate(missing)],
-                ignore_conflicts=True)
+                [
+                    PostEmbedding(
+                        post_id=posts[idx[k]].post_id,
+                        embedder=name,
+                        text_sha256=shas[k],
+                        dim=e.dim,
+                        vector=fresh[j].tobytes(),
+                        device=e.device,
+                    )
+                    for j, k in enumerate(missing)
+                ],
+                ignore_conflicts=True,
+            )
         out[name] = (matrix, idx, ",".join(sorted(devices)))
     return out
 
@@ -180,7 +220,7 @@ def embedding_batch_run(*, batch_id: int, now: datetime | None = None) -> Scorin
     chunk = settings.MODELHOOKS["EMBED_CHUNK"]
     hits_n, used = 0, {}
     for start in range(0, len(posts), chunk):
-        part = posts[start:start + chunk]
+        part = posts[start : start + chunk]
         hits = []
         for name, (matrix, idx, device) in post_vectors(posts=part).items():
             used.setdefault(name, {"posts": 0, "device": device})["posts"] += len(idx)
@@ -202,13 +242,19 @@ def embedding_batches_release(*, now: datetime | None = None) -> list[int]:
     their ids for the caller to enqueue; the rest wait as lag."""
     now = now or timezone.now()
     with transaction.atomic():
-        queued = len(ScoringBatch.objects.select_for_update().filter(embed_status=ScoringBatch.Stage.QUEUED)
-                     .values_list("pk", flat=True))
+        queued = len(
+            ScoringBatch.objects.select_for_update()
+            .filter(embed_status=ScoringBatch.Stage.QUEUED)
+            .values_list("pk", flat=True)
+        )
         room = settings.MODELHOOKS["EMBED_MAX_QUEUED_BATCHES"] - queued
         if room <= 0:
             return []
-        ids = list(ScoringBatch.objects.select_for_update(skip_locked=True)
-                   .filter(regex_status=ScoringBatch.Stage.DONE, embed_status=ScoringBatch.Stage.PENDING)
-                   .order_by("created_at", "pk").values_list("pk", flat=True)[:room])
+        ids = list(
+            ScoringBatch.objects.select_for_update(skip_locked=True)
+            .filter(regex_status=ScoringBatch.Stage.DONE, embed_status=ScoringBatch.Stage.PENDING)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:room]
+        )
         ScoringBatch.objects.filter(pk__in=ids).update(embed_status=ScoringBatch.Stage.QUEUED, embed_queued_at=now)
     return ids

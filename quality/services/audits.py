@@ -1,4 +1,5 @@
 """CA-3 blind audits, CA-5 external audits, CA-7 subgroup drift, CA-8 the rationale campaign."""
+
 import math
 import random
 from collections import defaultdict
@@ -49,6 +50,7 @@ def _fake_post_id() -> str:
 
 # ---- CA-3 blind audit ---------------------------------------------------------------------
 
+
 def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None) -> BlindAudit:
     """CA-3: 20 already-ruled cases of the shard, paraphrased at lemma level by the paraphraser
     hook and re-injected as new cases under fake post ids. Once per shard and month."""
@@ -59,8 +61,13 @@ def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None)
         return existing
     used = BlindAuditItem.objects.values_list("original_case_id", flat=True)
     flips = BlindAuditItem.objects.values_list("flip_case_id", flat=True)
-    candidates = list(Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(decision="")
-                      .exclude(pk__in=used).exclude(pk__in=flips).values_list("pk", flat=True))
+    candidates = list(
+        Case.objects.filter(shard=shard, status=Case.Status.DECIDED)
+        .exclude(decision="")
+        .exclude(pk__in=used)
+        .exclude(pk__in=flips)
+        .values_list("pk", flat=True)
+    )
     chosen = _rng.sample(candidates, min(settings.AUDITS["BLIND_CASES_PER_MONTH"], len(candidates)))
     paraphrase, paraphraser = hooks.paraphrase, hooks.hook("PARAPHRASER").name
     try:
@@ -68,41 +75,79 @@ def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None)
             audit = BlindAudit.objects.create(shard=shard, month=month, paraphraser=paraphraser, created_at=now)
             originals = list(Case.objects.filter(pk__in=chosen).order_by("pk"))
             fake_ids = [_fake_post_id() for _ in originals]
-            new_cases = cases_create(new_cases=[NewCase(
-                shard=shard, kind=c.kind, locale=c.locale, sub_locale=c.sub_locale, post_id=fid,
-                post_text=paraphrase(c.post_text, c.locale), ocr_text=c.ocr_text, hashtags=c.hashtags,
-                proposal=paraphrase(c.proposal, c.locale) if c.proposal else "", native_only=c.native_only,
-                risk_tags=c.risk_tags, hard_block_locale=c.hard_block_locale, at=now,
-            ) for c, fid in zip(originals, fake_ids)])
-            BlindAuditItem.objects.bulk_create([BlindAuditItem(
-                audit=audit, original_case=o, flip_case=f, original_answer=o.decision, fake_post_id=fid)
-                for o, f, fid in zip(originals, new_cases, fake_ids)])
-            audit_record(actor=None, action="blind_audit_start", obj=audit,
-                         after={"shard": shard.code, "month": month.isoformat(), "items": len(originals),
-                                "paraphraser": paraphraser})
+            new_cases = cases_create(
+                new_cases=[
+                    NewCase(
+                        shard=shard,
+                        kind=c.kind,
+                        locale=c.locale,
+                        sub_locale=c.sub_locale,
+                        post_id=fid,
+                        post_text=paraphrase(c.post_text, c.locale),
+                        ocr_text=c.ocr_text,
+                        hashtags=c.hashtags,
+                        proposal=paraphrase(c.proposal, c.locale) if c.proposal else "",
+                        native_only=c.native_only,
+                        risk_tags=c.risk_tags,
+                        hard_block_locale=c.hard_block_locale,
+                        at=now,
+                    )
+                    for c, fid in zip(originals, fake_ids)
+                ]
+            )
+            BlindAuditItem.objects.bulk_create(
+                [
+                    BlindAuditItem(
+                        audit=audit, original_case=o, flip_case=f, original_answer=o.decision, fake_post_id=fid
+                    )
+                    for o, f, fid in zip(originals, new_cases, fake_ids)
+                ]
+            )
+            audit_record(
+                actor=None,
+                action="blind_audit_start",
+                obj=audit,
+                after={
+                    "shard": shard.code,
+                    "month": month.isoformat(),
+                    "items": len(originals),
+                    "paraphraser": paraphraser,
+                },
+            )
     except IntegrityError:
         return BlindAudit.objects.get(shard=shard, month=month)
     return audit
 
 
-def blind_audit_edit_flip(*, user: User, item: BlindAuditItem, post_text: str, proposal: str | None = None) -> BlindAuditItem:
+def blind_audit_edit_flip(
+    *, user: User, item: BlindAuditItem, post_text: str, proposal: str | None = None
+) -> BlindAuditItem:
     """CA-3: a senior writes or edits the flip while nobody has ruled on it yet."""
     post_text = (post_text or "").strip()
     if not post_text:
         raise Refused("invalid", "post_text: the flip needs a text.", 400, field="post_text")
     with transaction.atomic():
         flip = Case.objects.select_for_update().get(pk=item.flip_case_id)
-        if Ruling.objects.filter(case=flip).exists() or CaseTask.objects.filter(
-                case=flip, status=CaseTask.Status.LEASED).exists():
-            raise Refused("flip_in_use", "A verifier already holds or ruled on this flip; it can no longer be edited.", 409)
+        if (
+            Ruling.objects.filter(case=flip).exists()
+            or CaseTask.objects.filter(case=flip, status=CaseTask.Status.LEASED).exists()
+        ):
+            raise Refused(
+                "flip_in_use", "A verifier already holds or ruled on this flip; it can no longer be edited.", 409
+            )
         before = {"post_text": flip.post_text, "proposal": flip.proposal}
         flip.post_text = post_text
         if proposal is not None:
             flip.proposal = proposal.strip()
         flip.save(update_fields=["post_text", "proposal"])
         BlindAuditItem.objects.filter(pk=item.pk).update(edited_by=user)
-        audit_record(actor=user, action="blind_audit_edit_flip", obj=item, before=before,
-                     after={"post_text": flip.post_text, "proposal": flip.proposal})
+        audit_record(
+            actor=user,
+            action="blind_audit_edit_flip",
+            obj=item,
+            before=before,
+            after={"post_text": flip.post_text, "proposal": flip.proposal},
+        )
     item.refresh_from_db()
     return item
 
@@ -115,13 +160,18 @@ def blind_audit_pairs(*, audit: BlindAudit) -> dict[int, list[dict]]:
     for item in items:
         own_original = dict(Ruling.objects.filter(case=item.original_case).values_list("verifier_id", "answer"))
         for verifier_id, answer in Ruling.objects.filter(case=item.flip_case).values_list("verifier_id", "answer"):
-            pairs[verifier_id].append({
-                "item": item.pk,
-                "original_approved": case_accepts_delta(case=item.original_case, answer=item.original_answer),
-                "flip_approved": case_accepts_delta(case=item.flip_case, answer=answer),
-                "own_original_approved": (case_accepts_delta(case=item.original_case, answer=own_original[verifier_id])
-                                          if verifier_id in own_original else None),
-            })
+            pairs[verifier_id].append(
+                {
+                    "item": item.pk,
+                    "original_approved": case_accepts_delta(case=item.original_case, answer=item.original_answer),
+                    "flip_approved": case_accepts_delta(case=item.flip_case, answer=answer),
+                    "own_original_approved": (
+                        case_accepts_delta(case=item.original_case, answer=own_original[verifier_id])
+                        if verifier_id in own_original
+                        else None
+                    ),
+                }
+            )
     return pairs
 
 
@@ -145,40 +195,61 @@ def blind_audit_evaluate(*, audit: BlindAudit, now: datetime | None = None) -> d
         inconsistent = [p for p in pairs if p["own_original_approved"] and not p["flip_approved"]]
         docked = delta >= threshold
         with transaction.atomic():
-            if inconsistent and not RetrainFlag.objects.filter(verifier=user, source="blind_audit",
-                                                               reason__contains=f"audit {audit.pk}").exists():
-                RetrainFlag.objects.create(verifier=user, source="blind_audit", created_at=now,
-                                           reason=f"Blind audit {audit.pk} ({audit.shard.code}, {audit.month:%Y-%m}): "
-                                                  f"approved {len(inconsistent)} original(s) but rejected the paraphrase.")
-                audit_record(actor=None, action="retrain_flag", obj=user, after={"source": "blind_audit",
-                                                                                 "audit": audit.pk})
+            if (
+                inconsistent
+                and not RetrainFlag.objects.filter(
+                    verifier=user, source="blind_audit", reason__contains=f"audit {audit.pk}"
+                ).exists()
+            ):
+                RetrainFlag.objects.create(
+                    verifier=user,
+                    source="blind_audit",
+                    created_at=now,
+                    reason=f"Blind audit {audit.pk} ({audit.shard.code}, {audit.month:%Y-%m}): "
+                    f"approved {len(inconsistent)} original(s) but rejected the paraphrase.",
+                )
+                audit_record(
+                    actor=None, action="retrain_flag", obj=user, after={"source": "blind_audit", "audit": audit.pk}
+                )
             if docked:
-                score = (KappaScore.objects.filter(verifier=user, month=audit.month).first()
-                         or kappa_compute(user=user, month=audit.month, now=now))
+                score = KappaScore.objects.filter(verifier=user, month=audit.month).first() or kappa_compute(
+                    user=user, month=audit.month, now=now
+                )
                 if score is None:
-                    score = KappaScore.objects.create(verifier=user, month=audit.month, kappa=Decimal(0), pairs=0,
-                                                      computed_at=now)
+                    score = KappaScore.objects.create(
+                        verifier=user, month=audit.month, kappa=Decimal(0), pairs=0, computed_at=now
+                    )
                 before = {"audit_dock": str(score.audit_dock), "bonus_cut": score.bonus_cut}
                 score.audit_dock, score.bonus_cut = dock, True
-                score.bonus_cut_reason = (f"Blind audit: approval delta across {len(pairs)} flip pair(s) is "
-                                          f"{delta:.1%} (threshold {threshold:.0%}).")
+                score.bonus_cut_reason = (
+                    f"Blind audit: approval delta across {len(pairs)} flip pair(s) is "
+                    f"{delta:.1%} (threshold {threshold:.0%})."
+                )
                 score.save(update_fields=["audit_dock", "bonus_cut", "bonus_cut_reason"])
-                audit_record(actor=None, action="kappa_dock", obj=score, before=before,
-                             after={"audit_dock": str(dock), "bonus_cut": True, "reason": score.bonus_cut_reason})
-        report[user.username] = {"pairs": len(pairs), "delta": delta, "docked": docked,
-                                 "retrain": bool(inconsistent)}
+                audit_record(
+                    actor=None,
+                    action="kappa_dock",
+                    obj=score,
+                    before=before,
+                    after={"audit_dock": str(dock), "bonus_cut": True, "reason": score.bonus_cut_reason},
+                )
+        report[user.username] = {"pairs": len(pairs), "delta": delta, "docked": docked, "retrain": bool(inconsistent)}
     BlindAudit.objects.filter(pk=audit.pk).update(evaluated_at=now)
     return report
 
 
 # ---- CA-5 external audit -------------------------------------------------------------------
 
+
 def external_auditor_pick(*, shard: Shard) -> User | None:
     """A senior from an adjacent shard (the locale's adjacent locale); else any senior outside the pool."""
     outside = User.objects.filter(role=User.Role.SENIOR, is_active=True).exclude(
-        memberships__shard=shard, memberships__active=True)
+        memberships__shard=shard, memberships__active=True
+    )
     if shard.locale_id and shard.locale.adjacent_id:
-        adjacent = list(outside.filter(memberships__shard__locale_id=shard.locale.adjacent_id, memberships__active=True))
+        adjacent = list(
+            outside.filter(memberships__shard__locale_id=shard.locale.adjacent_id, memberships__active=True)
+        )
         if adjacent:
             return _rng.choice(adjacent)
     rest = list(outside)
@@ -199,14 +270,21 @@ def external_audit_start(*, shard: Shard, quarter: date, now: datetime | None = 
     n = max(1, math.ceil(len(pending) * settings.AUDITS["EXTERNAL_SHARE"]))
     with transaction.atomic():
         audit = ExternalAudit.objects.create(shard=shard, quarter=quarter, auditor=auditor, created_at=now)
-        ExternalAuditItem.objects.bulk_create([ExternalAuditItem(audit=audit, case_id=c)
-                                               for c in _rng.sample(pending, n)])
-        audit_record(actor=None, action="external_audit_start", obj=audit,
-                     after={"shard": shard.code, "auditor": auditor.username, "items": n})
+        ExternalAuditItem.objects.bulk_create(
+            [ExternalAuditItem(audit=audit, case_id=c) for c in _rng.sample(pending, n)]
+        )
+        audit_record(
+            actor=None,
+            action="external_audit_start",
+            obj=audit,
+            after={"shard": shard.code, "auditor": auditor.username, "items": n},
+        )
     return audit
 
 
-def external_audit_answer(*, user: User, item: ExternalAuditItem, answer: str, now: datetime | None = None) -> ExternalAuditItem:
+def external_audit_answer(
+    *, user: User, item: ExternalAuditItem, answer: str, now: datetime | None = None
+) -> ExternalAuditItem:
     now = now or timezone.now()
     if item.audit.auditor_id != user.pk:
         raise Refused("not_found", "No such audit item.", 404)
@@ -214,8 +292,9 @@ def external_audit_answer(*, user: User, item: ExternalAuditItem, answer: str, n
         raise Refused("invalid", 'answer: must be "yes" or "no".', 400, field="answer")
     if not ExternalAuditItem.objects.filter(pk=item.pk, answer="").update(answer=answer, answered_at=now):
         raise Refused("already_answered", "You have already answered this item.", 409)
-    audit_record(actor=user, action="external_audit_answer", obj=item.case, after={"answer": answer,
-                                                                                    "audit": item.audit_id})
+    audit_record(
+        actor=user, action="external_audit_answer", obj=item.case, after={"answer": answer, "audit": item.audit_id}
+    )
     item.refresh_from_db()
     return item
 
@@ -230,17 +309,23 @@ def external_audit_evaluate(*, audit: ExternalAudit, now: datetime | None = None
         return None
     kappa = kappa_of([a for a, _ in pairs], [b for _, b in pairs])
     complete = len(pairs) == len(items)
-    ExternalAudit.objects.filter(pk=audit.pk).update(kappa=kappa, pairs=len(pairs),
-                                                     evaluated_at=now if complete else None)
+    ExternalAudit.objects.filter(pk=audit.pk).update(
+        kappa=kappa, pairs=len(pairs), evaluated_at=now if complete else None
+    )
     if complete and audit.evaluated_at is None and kappa < settings.AUDITS["EXTERNAL_MIN_KAPPA"]:
-        RetrainFlag.objects.create(shard=audit.shard, source="external_audit", created_at=now,
-                                   reason=f"External audit {audit.quarter:%Y-%m} by {audit.auditor.username}: kappa "
-                                          f"{kappa} against the pool (minimum {settings.AUDITS['EXTERNAL_MIN_KAPPA']}).")
+        RetrainFlag.objects.create(
+            shard=audit.shard,
+            source="external_audit",
+            created_at=now,
+            reason=f"External audit {audit.quarter:%Y-%m} by {audit.auditor.username}: kappa "
+            f"{kappa} against the pool (minimum {settings.AUDITS['EXTERNAL_MIN_KAPPA']}).",
+        )
         audit_record(actor=None, action="retrain_flag_pool", obj=audit, after={"kappa": str(kappa)})
     return kappa
 
 
 # ---- CA-7 subgroup drift -------------------------------------------------------------------
+
 
 def subgroup_approval_rates(*, shard: Shard, month: date) -> dict[str, dict]:
     """Approval rate per sub-locale on items that more than one subgroup judged: the month's
@@ -248,13 +333,14 @@ def subgroup_approval_rates(*, shard: Shard, month: date) -> dict[str, dict]:
     start, end = month_bounds(month)
     judged: dict[tuple, list[tuple[str, bool]]] = defaultdict(list)
     if shard.locale_id:
-        answers = (CalibrationAnswer.objects.filter(item__calibration_set__locale=shard.locale.code,
-                                                    item__calibration_set__month=month_start(month))
-                   .values_list("item_id", "verifier__sub_locale", "answer", "item__gold__kind"))
+        answers = CalibrationAnswer.objects.filter(
+            item__calibration_set__locale=shard.locale.code, item__calibration_set__month=month_start(month)
+        ).values_list("item_id", "verifier__sub_locale", "answer", "item__gold__kind")
         for item_id, sub, answer, kind in answers:
             judged[("gold", item_id)].append((sub, answer == ("no" if kind == Case.Kind.TABOO else "yes")))
-    rulings = (Ruling.objects.filter(case__shard=shard, case__required_rulings=2, at__gte=start, at__lt=end)
-               .values_list("case_id", "verifier__sub_locale", "answer", "case__kind"))
+    rulings = Ruling.objects.filter(case__shard=shard, case__required_rulings=2, at__gte=start, at__lt=end).values_list(
+        "case_id", "verifier__sub_locale", "answer", "case__kind"
+    )
     for case_id, sub, answer, kind in rulings:
         judged[("case", case_id)].append((sub, answer == ("no" if kind == Case.Kind.TABOO else "yes")))
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -274,7 +360,9 @@ def drift_report_build(*, shard: Shard, month: date, now: datetime | None = None
     values = [Decimal(str(r["rate"])) for r in rates.values()]
     delta = (max(values) - min(values)).quantize(FOUR) if len(values) >= 2 else Decimal(0)
     over = delta > settings.AUDITS["DRIFT_THRESHOLD"]
-    current = shard.own_sublocale_ratio if shard.own_sublocale_ratio is not None else settings.SHARDS["OWN_SUBLOCALE_RATIO"]
+    current = (
+        shard.own_sublocale_ratio if shard.own_sublocale_ratio is not None else settings.SHARDS["OWN_SUBLOCALE_RATIO"]
+    )
     suggested, text = None, ""
     if over:
         hi = max(rates, key=lambda s: rates[s]["rate"])
@@ -282,20 +370,35 @@ def drift_report_build(*, shard: Shard, month: date, now: datetime | None = None
         floor = settings.AUDITS["DRIFT_RATIO_FLOOR"]
         suggested = round(max(floor, current - settings.AUDITS["DRIFT_RATIO_STEP"]), 2)
         if suggested < current:
-            text = (f"{hi} approves {rates[hi]['rate']:.0%} and {lo} {rates[lo]['rate']:.0%} of the same items "
-                    f"(delta {delta:.1%}). Lower the own-sub-locale share of {shard.code} from {current:.0%} to "
-                    f"{suggested:.0%} so each verifier sees more cases from other subgroups.")
+            text = (
+                f"{hi} approves {rates[hi]['rate']:.0%} and {lo} {rates[lo]['rate']:.0%} of the same items "
+                f"(delta {delta:.1%}). Lower the own-sub-locale share of {shard.code} from {current:.0%} to "
+                f"{suggested:.0%} so each verifier sees more cases from other subgroups."
+            )
         else:
             suggested = None
-            text = (f"{hi} and {lo} differ by {delta:.1%}, and the mix is already at {current:.0%}; "
-                    "review both subgroups' calibration answers and consider retraining.")
-    report, _ = DriftReport.objects.update_or_create(shard=shard, month=month_start(month), defaults={
-        "rates": rates, "delta": delta, "over_threshold": over, "current_ratio": current,
-        "suggested_ratio": suggested, "suggestion": text, "created_at": now})
+            text = (
+                f"{hi} and {lo} differ by {delta:.1%}, and the mix is already at {current:.0%}; "
+                "review both subgroups' calibration answers and consider retraining."
+            )
+    report, _ = DriftReport.objects.update_or_create(
+        shard=shard,
+        month=month_start(month),
+        defaults={
+            "rates": rates,
+            "delta": delta,
+            "over_threshold": over,
+            "current_ratio": current,
+            "suggested_ratio": suggested,
+            "suggestion": text,
+            "created_at": now,
+        },
+    )
     return report
 
 
 # ---- CA-8 rationale campaign ------------------------------------------------------------------
+
 
 def rationale_campaign_start(*, shard: Shard, quarter: date, now: datetime | None = None) -> RationaleCampaign | None:
     """CA-8: 3 verifiers each write a one-sentence reason for the same 200 random decided cases."""
@@ -304,21 +407,30 @@ def rationale_campaign_start(*, shard: Shard, quarter: date, now: datetime | Non
     existing = RationaleCampaign.objects.filter(shard=shard, quarter=quarter).first()
     if existing:
         return existing
-    verifiers = list(User.objects.filter(role=User.Role.VERIFIER, is_active=True, memberships__shard=shard,
-                                         memberships__active=True).distinct())
+    verifiers = list(
+        User.objects.filter(
+            role=User.Role.VERIFIER, is_active=True, memberships__shard=shard, memberships__active=True
+        ).distinct()
+    )
     flips = BlindAuditItem.objects.values_list("flip_case_id", flat=True)
-    cases = list(Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(pk__in=flips)
-                 .values_list("pk", flat=True))
+    cases = list(
+        Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(pk__in=flips).values_list("pk", flat=True)
+    )
     if not verifiers or not cases:
         return None
     chosen_v = _rng.sample(verifiers, min(settings.AUDITS["RATIONALE_VERIFIERS"], len(verifiers)))
     chosen_c = _rng.sample(cases, min(settings.AUDITS["RATIONALE_CASES"], len(cases)))
     with transaction.atomic():
         campaign = RationaleCampaign.objects.create(shard=shard, quarter=quarter, created_at=now)
-        Rationale.objects.bulk_create([Rationale(campaign=campaign, verifier=v, case_id=c)
-                                       for v in chosen_v for c in chosen_c])
-        audit_record(actor=None, action="rationale_campaign_start", obj=campaign,
-                     after={"verifiers": [v.username for v in chosen_v], "cases": len(chosen_c)})
+        Rationale.objects.bulk_create(
+            [Rationale(campaign=campaign, verifier=v, case_id=c) for v in chosen_v for c in chosen_c]
+        )
+        audit_record(
+            actor=None,
+            action="rationale_campaign_start",
+            obj=campaign,
+            after={"verifiers": [v.username for v in chosen_v], "cases": len(chosen_c)},
+        )
     return campaign
 
 
@@ -352,7 +464,8 @@ def rationales_embed(*, ids: list[int]) -> int:
     results = hooks.embed([r.sentence for r in rows])
     for row, result in zip(rows, results):  # each result carries the vector and the embedder that made it
         Rationale.objects.filter(pk=row.pk, embedding__isnull=True).update(
-            embedding=[float(x) for x in result.vector], embedder=result.embedder)
+            embedding=[float(x) for x in result.vector], embedder=result.embedder
+        )
     return len(rows)
 
 
@@ -365,12 +478,15 @@ def embed_rationales(ids: list[int]) -> int:
 
 # ---- month close --------------------------------------------------------------------------------
 
+
 def quality_month_close(*, month: date, now: datetime | None = None) -> dict:
     """CA-2 / CA-3: compute the month's kappa for everyone, then apply its blind audits' verdicts.
     Idempotent: a rerun recomputes kappa and keeps the docks, and flags nobody twice."""
     now = now or timezone.now()
     month = month_start(month)
     scores = kappa_compute_month(month=month, now=now)
-    audits = {a.shard.code: blind_audit_evaluate(audit=a, now=now)
-              for a in BlindAudit.objects.filter(month=month).select_related("shard")}
+    audits = {
+        a.shard.code: blind_audit_evaluate(audit=a, now=now)
+        for a in BlindAudit.objects.filter(month=month).select_related("shard")
+    }
     return {"kappas": len(scores), "audits": {code: len(report) for code, report in audits.items()}}

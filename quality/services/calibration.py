@@ -1,4 +1,5 @@
 """CA-1 calibration sets and accuracy, CA-2 Cohen's kappa, CA-4 cross-lingual calibration."""
+
 import hashlib
 import math
 import random
@@ -39,8 +40,16 @@ def verifier_locales(*, user: User) -> list[str]:
 
 # ---- CA-1 monthly calibration ----------------------------------------------------------------
 
-def gold_item_create(*, actor: User | None, locale: str, post_text: str, expected: str, proposal: str = "",
-                     kind: str = Case.Kind.CORRECTION) -> GoldItem:
+
+def gold_item_create(
+    *,
+    actor: User | None,
+    locale: str,
+    post_text: str,
+    expected: str,
+    proposal: str = "",
+    kind: str = Case.Kind.CORRECTION,
+) -> GoldItem:
     """CA-1: an item with a known right answer, written by an admin or senior."""
     if expected not in ("yes", "no"):
         raise Refused("invalid", 'expected: must be "yes" or "no".', 400, field="expected")
@@ -60,25 +69,33 @@ def calibration_set_build(*, locale: str, month: date, now: datetime | None = No
     if existing:
         return existing
     size = settings.CALIBRATION["SET_SIZE"]
-    pool = list(GoldItem.objects.filter(locale=locale, active=True, source=GoldItem.Source.WRITTEN)
-                .order_by("id").values_list("id", flat=True))
+    pool = list(
+        GoldItem.objects.filter(locale=locale, active=True, source=GoldItem.Source.WRITTEN)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     if len(pool) < size:
-        raise Refused("not_enough_gold", f"{locale} has {len(pool)} active gold items; a calibration set needs {size}. "
-                                         "Write more gold items first.", 409)
+        raise Refused(
+            "not_enough_gold",
+            f"{locale} has {len(pool)} active gold items; a calibration set needs {size}. Write more gold items first.",
+            409,
+        )
     chosen = _seeded(locale, month).sample(pool, size)
     try:
         with transaction.atomic():
             cset = CalibrationSet.objects.create(locale=locale, month=month, kind=CalibrationSet.Kind.MONTHLY)
-            CalibrationItem.objects.bulk_create([CalibrationItem(calibration_set=cset, gold_id=g, position=i)
-                                                 for i, g in enumerate(chosen, start=1)])
+            CalibrationItem.objects.bulk_create(
+                [CalibrationItem(calibration_set=cset, gold_id=g, position=i) for i, g in enumerate(chosen, start=1)]
+            )
             audit_record(actor=None, action="calibration_set_build", obj=cset, after={"locale": locale, "items": size})
     except IntegrityError:  # built concurrently: the other one stands
         return CalibrationSet.objects.get(locale=locale, month=month, kind=CalibrationSet.Kind.MONTHLY)
     return cset
 
 
-def calibration_answers_submit(*, user: User, calibration_set: CalibrationSet, answers: dict[int, str],
-                               note: str = "", now: datetime | None = None) -> dict:
+def calibration_answers_submit(
+    *, user: User, calibration_set: CalibrationSet, answers: dict[int, str], note: str = "", now: datetime | None = None
+) -> dict:
     """CA-1 / CA-4: a verifier answers every item of a set at once. For a cross-lingual set a
     divergence over 10 % from the adjacent locale's consensus needs a written cultural note;
     without one nothing is saved."""
@@ -99,27 +116,40 @@ def calibration_answers_submit(*, user: User, calibration_set: CalibrationSet, a
             errors["missing_items"] = sorted(missing)
         if bad:
             errors["bad_answers"] = sorted(bad)
-        raise Refused("invalid", "answers: answer every item of the set with yes or no "
-                                 f"({len(missing)} missing, {len(unknown)} unknown, {len(bad)} not yes/no).", 400,
-                      field="answers")
+        raise Refused(
+            "invalid",
+            "answers: answer every item of the set with yes or no "
+            f"({len(missing)} missing, {len(unknown)} unknown, {len(bad)} not yes/no).",
+            400,
+            field="answers",
+        )
     correct = sum(1 for k, v in answers.items() if items[k].gold.expected == v)
     divergence = (Decimal(len(items) - correct) / Decimal(len(items))).quantize(FOUR)
     crosslingual = calibration_set.kind == CalibrationSet.Kind.CROSSLINGUAL
     note = (note or "").strip()
     if crosslingual and divergence > settings.CALIBRATION["CROSSLINGUAL_MAX_DIVERGENCE"] and not note:
-        raise Refused("cultural_note_required",
-                      f"Your answers differ from the adjacent locale's consensus on {divergence:.0%} of items "
-                      f"(more than {settings.CALIBRATION['CROSSLINGUAL_MAX_DIVERGENCE']:.0%}). Write a note on the "
-                      "cultural difference and submit again.", 400, field="note")
+        raise Refused(
+            "cultural_note_required",
+            f"Your answers differ from the adjacent locale's consensus on {divergence:.0%} of items "
+            f"(more than {settings.CALIBRATION['CROSSLINGUAL_MAX_DIVERGENCE']:.0%}). Write a note on the "
+            "cultural difference and submit again.",
+            400,
+            field="note",
+        )
     with transaction.atomic():
-        CalibrationAnswer.objects.bulk_create([CalibrationAnswer(item=items[k], verifier=user, answer=v, at=now)
-                                               for k, v in answers.items()])
+        CalibrationAnswer.objects.bulk_create(
+            [CalibrationAnswer(item=items[k], verifier=user, answer=v, at=now) for k, v in answers.items()]
+        )
         if crosslingual and note:
-            CulturalNote.objects.create(calibration_set=calibration_set, verifier=user, divergence=divergence,
-                                        note=note, at=now)
-        audit_record(actor=user, action="calibration_submit", obj=calibration_set,
-                     after={"correct": correct, "total": len(items), "divergence": str(divergence),
-                            "note": note})
+            CulturalNote.objects.create(
+                calibration_set=calibration_set, verifier=user, divergence=divergence, note=note, at=now
+            )
+        audit_record(
+            actor=user,
+            action="calibration_submit",
+            obj=calibration_set,
+            after={"correct": correct, "total": len(items), "divergence": str(divergence), "note": note},
+        )
     return {"correct": correct, "total": len(items), "accuracy": Decimal(1) - divergence, "divergence": divergence}
 
 
@@ -132,12 +162,15 @@ def calibration_result(*, correct: int, total: int) -> tuple[Decimal, bool]:
 def verifier_calibration_month(*, user: User, month: date) -> dict | None:
     """The verifier's score over the month's calibration sets of their locales; unanswered items
     count as wrong. None when no set exists for any of their locales (nothing to hold on)."""
-    sets = CalibrationSet.objects.filter(locale__in=verifier_locales(user=user), month=month_start(month),
-                                         kind=CalibrationSet.Kind.MONTHLY)
+    sets = CalibrationSet.objects.filter(
+        locale__in=verifier_locales(user=user), month=month_start(month), kind=CalibrationSet.Kind.MONTHLY
+    )
     total = CalibrationItem.objects.filter(calibration_set__in=sets).count()
     if not total:
         return None
-    answered = CalibrationAnswer.objects.filter(item__calibration_set__in=sets, verifier=user).select_related("item__gold")
+    answered = CalibrationAnswer.objects.filter(item__calibration_set__in=sets, verifier=user).select_related(
+        "item__gold"
+    )
     n_answered = answered.count()
     correct = sum(1 for a in answered if a.answer == a.item.gold.expected)
     accuracy, passed = calibration_result(correct=correct, total=total)
@@ -145,6 +178,7 @@ def verifier_calibration_month(*, user: User, month: date) -> dict | None:
 
 
 # ---- CA-2 kappa -----------------------------------------------------------------------------
+
 
 def kappa_of(ours: list[str], theirs: list[str]) -> Decimal:
     """Cohen's kappa by scikit-learn's `cohen_kappa_score` over yes/no labels.
@@ -169,12 +203,19 @@ def kappa_pairs_month(*, month: date, user_ids: list[int] | None = None) -> dict
     in_month = Ruling.objects.filter(at__gte=start, at__lt=end)
     if user_ids is not None:
         in_month = in_month.filter(verifier_id__in=user_ids)
-    overlap_cases = (Ruling.objects.filter(case_id__in=in_month.values("case_id")).values("case_id")
-                     .annotate(n=Count("id")).filter(n__gte=2).values("case_id"))
+    overlap_cases = (
+        Ruling.objects.filter(case_id__in=in_month.values("case_id"))
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values("case_id")
+    )
     by_case: dict[int, list[tuple[int, int, str, datetime]]] = {}
-    for pk, case_id, verifier_id, answer, at in (Ruling.objects.filter(case_id__in=overlap_cases)
-                                                  .order_by("case_id", "id")
-                                                  .values_list("id", "case_id", "verifier_id", "answer", "at")):
+    for pk, case_id, verifier_id, answer, at in (
+        Ruling.objects.filter(case_id__in=overlap_cases)
+        .order_by("case_id", "id")
+        .values_list("id", "case_id", "verifier_id", "answer", "at")
+    ):
         by_case.setdefault(case_id, []).append((pk, verifier_id, answer, at))
     pairs: dict[int, tuple[list, list]] = {}
     for rulings in by_case.values():
@@ -187,8 +228,11 @@ def kappa_pairs_month(*, month: date, user_ids: list[int] | None = None) -> dict
                     ours.append(answer)
                     theirs.append(other_answer)
     n_overlap = {u: len(o) for u, (o, _) in pairs.items()}
-    gold = (CalibrationAnswer.objects.filter(item__calibration_set__month=month_start(month))
-            .order_by("id").values_list("verifier_id", "answer", "item__gold__expected"))
+    gold = (
+        CalibrationAnswer.objects.filter(item__calibration_set__month=month_start(month))
+        .order_by("id")
+        .values_list("verifier_id", "answer", "item__gold__expected")
+    )
     if user_ids is not None:
         gold = gold.filter(verifier_id__in=user_ids)
     for verifier_id, answer, expected in gold:
@@ -205,9 +249,16 @@ def verifier_kappa_pairs(*, user: User, month: date) -> tuple[list[str], list[st
 def _kappa_store(*, user_id: int, month: date, pairs: tuple, now: datetime) -> KappaScore:
     ours, theirs, n_overlap, n_gold = pairs
     score, _ = KappaScore.objects.update_or_create(
-        verifier_id=user_id, month=month_start(month),
-        defaults={"kappa": kappa_of(ours, theirs), "pairs": len(ours), "overlap_pairs": n_overlap,
-                  "gold_pairs": n_gold, "computed_at": now})
+        verifier_id=user_id,
+        month=month_start(month),
+        defaults={
+            "kappa": kappa_of(ours, theirs),
+            "pairs": len(ours),
+            "overlap_pairs": n_overlap,
+            "gold_pairs": n_gold,
+            "computed_at": now,
+        },
+    )
     return score
 
 
@@ -222,8 +273,11 @@ def kappa_compute(*, user: User, month: date, now: datetime | None = None) -> Ka
 def kappa_compute_month(*, month: date, now: datetime | None = None) -> list[KappaScore]:
     """CA-2 for every verifier who ruled on an overlap case or calibrated in the month."""
     now = now or timezone.now()
-    return [_kappa_store(user_id=u, month=month, pairs=p, now=now)
-            for u, p in sorted(kappa_pairs_month(month=month).items()) if p[0]]
+    return [
+        _kappa_store(user_id=u, month=month, pairs=p, now=now)
+        for u, p in sorted(kappa_pairs_month(month=month).items())
+        if p[0]
+    ]
 
 
 def verifier_kappa_latest(*, user: User) -> KappaScore | None:
@@ -237,14 +291,20 @@ def kappa_bonus_eligible(*, kappa: Decimal | None) -> bool:
 
 # ---- CA-4 cross-lingual calibration ------------------------------------------------------------
 
+
 def high_agreement_items(*, locale: str, limit: int) -> list[dict]:
     """The adjacent locale's high-agreement set: decided overlap cases whose rulings all agree,
     then its gold items. Each with the consensus answer."""
-    agreed = (Case.objects.filter(locale=locale, status=Case.Status.DECIDED)
-              .annotate(n=Count("rulings"), answers=Count("rulings__answer", distinct=True))
-              .filter(n__gte=2, answers=1).order_by("-decided_at"))
-    items = [{"post_text": c.post_text, "proposal": c.proposal, "kind": c.kind, "expected": c.decision}
-             for c in agreed[:limit]]
+    agreed = (
+        Case.objects.filter(locale=locale, status=Case.Status.DECIDED)
+        .annotate(n=Count("rulings"), answers=Count("rulings__answer", distinct=True))
+        .filter(n__gte=2, answers=1)
+        .order_by("-decided_at")
+    )
+    items = [
+        {"post_text": c.post_text, "proposal": c.proposal, "kind": c.kind, "expected": c.decision}
+        for c in agreed[:limit]
+    ]
     for g in GoldItem.objects.filter(locale=locale, active=True, source=GoldItem.Source.WRITTEN).order_by("id"):
         if len(items) >= limit:
             break
@@ -255,7 +315,9 @@ def high_agreement_items(*, locale: str, limit: int) -> list[dict]:
 def crosslingual_set_build(*, locale: Locale, month: date, now: datetime | None = None) -> CalibrationSet:
     """CA-4: 20 items machine-translated from the adjacent locale's high-agreement set."""
     month = month_start(month)
-    existing = CalibrationSet.objects.filter(locale=locale.code, month=month, kind=CalibrationSet.Kind.CROSSLINGUAL).first()
+    existing = CalibrationSet.objects.filter(
+        locale=locale.code, month=month, kind=CalibrationSet.Kind.CROSSLINGUAL
+    ).first()
     if existing:
         return existing
     if locale.adjacent_id is None:
@@ -270,11 +332,21 @@ def crosslingual_set_build(*, locale: Locale, month: date, now: datetime | None 
         cset = CalibrationSet.objects.create(locale=locale.code, month=month, kind=CalibrationSet.Kind.CROSSLINGUAL)
         for position, item in enumerate(items, start=1):
             gold = GoldItem.objects.create(
-                locale=locale.code, kind=item["kind"], expected=item["expected"], source=GoldItem.Source.TRANSLATED,
-                source_locale=source, source_text=item["post_text"], translator=translator,
+                locale=locale.code,
+                kind=item["kind"],
+                expected=item["expected"],
+                source=GoldItem.Source.TRANSLATED,
+                source_locale=source,
+                source_text=item["post_text"],
+                translator=translator,
                 post_text=translate(item["post_text"], source, locale.code),
-                proposal=translate(item["proposal"], source, locale.code) if item["proposal"] else "")
+                proposal=translate(item["proposal"], source, locale.code) if item["proposal"] else "",
+            )
             CalibrationItem.objects.create(calibration_set=cset, gold=gold, position=position)
-        audit_record(actor=None, action="crosslingual_set_build", obj=cset,
-                     after={"locale": locale.code, "from": source, "items": size, "translator": translator})
+        audit_record(
+            actor=None,
+            action="crosslingual_set_build",
+            obj=cset,
+            after={"locale": locale.code, "from": source, "items": size, "translator": translator},
+        )
     return cset

@@ -5,9 +5,10 @@ calibration answer, an appeal vote, an audit answer, a rationale) is an activity
 they split into sessions wherever two are more than SESSION_IDLE_GAP_MINUTES apart; a session lasts
 from its first action to its last plus SESSION_TAIL_MINUTES. Hours are the sum, to the hundredth.
 """
+
 import csv
-import logging
 import io
+import logging
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,8 +30,9 @@ log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 
 
-def contract_set(*, actor: User, verifier: User, hourly_rate: Decimal, starts_on: date, reason: str,
-                 currency: str | None = None) -> Contract:
+def contract_set(
+    *, actor: User, verifier: User, hourly_rate: Decimal, starts_on: date, reason: str, currency: str | None = None
+) -> Contract:
     """CA-6: a new hourly rate from a date; the contract in force ends the day before. Audited with the reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -42,19 +44,34 @@ def contract_set(*, actor: User, verifier: User, hourly_rate: Decimal, starts_on
     if rate < 0:
         raise Refused("invalid", "hourly_rate: must not be negative.", 400, field="hourly_rate")
     with transaction.atomic():
-        current = (Contract.objects.select_for_update().filter(verifier=verifier, starts_on__lt=starts_on)
-                   .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)).order_by("-starts_on").first())
+        current = (
+            Contract.objects.select_for_update()
+            .filter(verifier=verifier, starts_on__lt=starts_on)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+            .order_by("-starts_on")
+            .first()
+        )
         before = None
         if current:
             before = {"hourly_rate": str(current.hourly_rate), "starts_on": current.starts_on.isoformat()}
             current.ends_on = starts_on - timedelta(days=1)
             current.save(update_fields=["ends_on"])
         Contract.objects.filter(verifier=verifier, starts_on__gte=starts_on).delete()  # replaced by this one
-        contract = Contract.objects.create(verifier=verifier, hourly_rate=rate, starts_on=starts_on,
-                                           currency=currency or settings.PAY["CURRENCY"])
-        audit_record(actor=actor, action="contract_set", obj=verifier, before=before,
-                     after={"hourly_rate": str(rate), "currency": contract.currency,
-                            "starts_on": starts_on.isoformat(), "reason": reason})
+        contract = Contract.objects.create(
+            verifier=verifier, hourly_rate=rate, starts_on=starts_on, currency=currency or settings.PAY["CURRENCY"]
+        )
+        audit_record(
+            actor=actor,
+            action="contract_set",
+            obj=verifier,
+            before=before,
+            after={
+                "hourly_rate": str(rate),
+                "currency": contract.currency,
+                "starts_on": starts_on.isoformat(),
+                "reason": reason,
+            },
+        )
     return contract
 
 
@@ -62,8 +79,12 @@ def contract_for_month(*, verifier: User, month: date) -> Contract | None:
     """The contract in force at the end of the month (a mid-month change pays the later rate)."""
     start = month_start(month)
     last_day = month_next(start) - timedelta(days=1)
-    return (Contract.objects.filter(verifier=verifier, starts_on__lte=last_day)
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).order_by("-starts_on").first())
+    return (
+        Contract.objects.filter(verifier=verifier, starts_on__lte=last_day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .order_by("-starts_on")
+        .first()
+    )
 
 
 ACTIVITY_SOURCES = (  # (model, the user field, the time field): every action that counts as work
@@ -80,8 +101,9 @@ def verifiers_activity(*, user_ids: list[int], start: datetime, end: datetime) -
     """Every verifier's activity timestamps in [start, end), sorted: one query per source for all of them."""
     times: dict[int, list[datetime]] = {u: [] for u in user_ids}
     for model, user_field, time_field in ACTIVITY_SOURCES:
-        rows = model.objects.filter(**{f"{user_field}__in": user_ids, f"{time_field}__gte": start,
-                                       f"{time_field}__lt": end}).values_list(user_field, time_field)
+        rows = model.objects.filter(
+            **{f"{user_field}__in": user_ids, f"{time_field}__gte": start, f"{time_field}__lt": end}
+        ).values_list(user_field, time_field)
         for user_id, at in rows.iterator(chunk_size=10_000):
             times[user_id].append(at)
     for stamps in times.values():
@@ -125,8 +147,9 @@ def verifier_hours(*, user: User, month: date) -> tuple[Decimal, int]:
     return verifiers_hours(user_ids=[user.pk], month=month)[user.pk]
 
 
-def payout_compute(*, verifier: User, month: date, contract: Contract,
-                   hours: tuple[Decimal, int] | None = None) -> dict:
+def payout_compute(
+    *, verifier: User, month: date, contract: Contract, hours: tuple[Decimal, int] | None = None
+) -> dict:
     """One verifier's month: base = hours x rate; bonus when kappa > 0.8 and no blind-audit cut;
     calibration accuracy < 90 % pays 0 and holds the payout with the reason (CA-1, CA-2, CA-3)."""
     hours, sessions = hours if hours is not None else verifier_hours(user=verifier, month=month)
@@ -147,15 +170,25 @@ def payout_compute(*, verifier: User, month: date, contract: Contract,
     held, reason = False, ""
     if calibration is not None and not calibration["passed"]:
         held = True
-        reason = (f"Calibration accuracy {calibration['accuracy']:.1%} ({calibration['correct']} of "
-                  f"{calibration['total']} gold items, {calibration['answered']} answered) is below "
-                  f"{settings.CALIBRATION['MIN_ACCURACY']:.0%}: this month's payout is 0 and held until an admin "
-                  "releases it.")
+        reason = (
+            f"Calibration accuracy {calibration['accuracy']:.1%} ({calibration['correct']} of "
+            f"{calibration['total']} gold items, {calibration['answered']} answered) is below "
+            f"{settings.CALIBRATION['MIN_ACCURACY']:.0%}: this month's payout is 0 and held until an admin "
+            "releases it."
+        )
     return {
-        "hours": hours, "sessions": sessions, "hourly_rate": contract.hourly_rate, "currency": contract.currency,
-        "base": base, "bonus": bonus, "bonus_note": note, "kappa": kappa,
+        "hours": hours,
+        "sessions": sessions,
+        "hourly_rate": contract.hourly_rate,
+        "currency": contract.currency,
+        "base": base,
+        "bonus": bonus,
+        "bonus_note": note,
+        "kappa": kappa,
         "calibration_accuracy": calibration["accuracy"].quantize(Decimal("0.0001")) if calibration else None,
-        "amount": Decimal("0.00") if held else base + bonus, "held": held, "hold_reason": reason,
+        "amount": Decimal("0.00") if held else base + bonus,
+        "held": held,
+        "hold_reason": reason,
     }
 
 
@@ -173,8 +206,9 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
     try:
         with transaction.atomic():
             run = PayRun.objects.create(month=month, run_by=actor, run_at=now)
-            verifiers = list(User.objects.filter(role=User.Role.VERIFIER, contracts__isnull=False).distinct()
-                             .order_by("username"))
+            verifiers = list(
+                User.objects.filter(role=User.Role.VERIFIER, contracts__isnull=False).distinct().order_by("username")
+            )
             hours = verifiers_hours(user_ids=[v.pk for v in verifiers], month=month)
             for verifier in verifiers:
                 contract = contract_for_month(verifier=verifier, month=month)
@@ -182,15 +216,30 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
                     continue
                 values = payout_compute(verifier=verifier, month=month, contract=contract, hours=hours[verifier.pk])
                 payout = Payout.objects.create(pay_run=run, verifier=verifier, month=month, **values)
-                audit_record(actor=actor, action="payout_compute", obj=payout,
-                             after={"verifier": verifier.username, "month": month.isoformat(),
-                                    **{k: str(v) for k, v in values.items()}})
-            audit_record(actor=actor, action="pay_run_execute", obj=run,
-                         after={"month": month.isoformat(), "payouts": run.payouts.count()})
+                audit_record(
+                    actor=actor,
+                    action="payout_compute",
+                    obj=payout,
+                    after={
+                        "verifier": verifier.username,
+                        "month": month.isoformat(),
+                        **{k: str(v) for k, v in values.items()},
+                    },
+                )
+            audit_record(
+                actor=actor,
+                action="pay_run_execute",
+                obj=run,
+                after={"month": month.isoformat(), "payouts": run.payouts.count()},
+            )
     except IntegrityError:  # a concurrent run won; it is the run
         return PayRun.objects.get(month=month), False
-    log.info("pay run: %s, %d payouts, run by %s", month.isoformat(), run.payouts.count(),
-             actor.username if actor else "system")
+    log.info(
+        "pay run: %s, %d payouts, run by %s",
+        month.isoformat(),
+        run.payouts.count(),
+        actor.username if actor else "system",
+    )
     return run, True
 
 
@@ -210,13 +259,32 @@ def payout_release(*, actor: User, payout: Payout, reason: str, now: datetime | 
         payout.held, payout.amount = False, payout.earned
         payout.released_at, payout.released_by, payout.release_reason = now, actor, reason
         payout.save(update_fields=["held", "amount", "released_at", "released_by", "release_reason"])
-        audit_record(actor=actor, action="payout_release", obj=payout, before=before,
-                     after={"amount": str(payout.amount), "held": False, "reason": reason})
+        audit_record(
+            actor=actor,
+            action="payout_release",
+            obj=payout,
+            before=before,
+            after={"amount": str(payout.amount), "held": False, "reason": reason},
+        )
     return payout
 
 
-PAYROLL_COLUMNS = ["month", "username", "currency", "hours", "hourly_rate", "base", "bonus", "amount", "held",
-                   "hold_reason", "released_at", "release_reason", "kappa", "calibration_accuracy"]
+PAYROLL_COLUMNS = [
+    "month",
+    "username",
+    "currency",
+    "hours",
+    "hourly_rate",
+    "base",
+    "bonus",
+    "amount",
+    "held",
+    "hold_reason",
+    "released_at",
+    "release_reason",
+    "kappa",
+    "calibration_accuracy",
+]
 
 
 def _cell(text: str) -> str:
@@ -230,9 +298,22 @@ def payroll_csv(*, run: PayRun) -> str:
     writer = csv.writer(out)
     writer.writerow(PAYROLL_COLUMNS)
     for p in run.payouts.select_related("verifier").order_by("verifier__username"):
-        writer.writerow([run.month.strftime("%Y-%m"), _cell(p.verifier.username), p.currency, p.hours, p.hourly_rate,
-                         p.base, p.bonus, p.amount, "yes" if p.held else "no", _cell(p.hold_reason),
-                         p.released_at.isoformat() if p.released_at else "", _cell(p.release_reason),
-                         "" if p.kappa is None else p.kappa,
-                         "" if p.calibration_accuracy is None else p.calibration_accuracy])
+        writer.writerow(
+            [
+                run.month.strftime("%Y-%m"),
+                _cell(p.verifier.username),
+                p.currency,
+                p.hours,
+                p.hourly_rate,
+                p.base,
+                p.bonus,
+                p.amount,
+                "yes" if p.held else "no",
+                _cell(p.hold_reason),
+                p.released_at.isoformat() if p.released_at else "",
+                _cell(p.release_reason),
+                "" if p.kappa is None else p.kappa,
+                "" if p.calibration_accuracy is None else p.calibration_accuracy,
+            ]
+        )
     return out.getvalue()

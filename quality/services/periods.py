@@ -1,6 +1,6 @@
 """Months and quarters in UTC: the calendar the monthly and quarterly jobs run on (SPEC 7)."""
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 def month_start(value: date | datetime) -> date:
     if isinstance(value, datetime):
-        value = value.astimezone(dt_timezone.utc).date()
+        value = value.astimezone(UTC).date()
     return value.replace(day=1)
 
 
@@ -22,8 +22,8 @@ def month_previous(month: date) -> date:
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """[start, end) of a UTC month as aware datetimes."""
-    start = datetime.combine(month_start(month), time.min, tzinfo=dt_timezone.utc)
-    return start, datetime.combine(month_next(month_start(month)), time.min, tzinfo=dt_timezone.utc)
+    start = datetime.combine(month_start(month), time.min, tzinfo=UTC)
+    return start, datetime.combine(month_next(month_start(month)), time.min, tzinfo=UTC)
 
 
 def month_is_closed(month: date, *, now: datetime | None = None) -> bool:

@@ -8,6 +8,7 @@ share of "fair" answers in the treatment vs the control arm. Significantly lower
 "negative"; significantly higher "positive"; otherwise "neutral". Fewer than SURVEY_MIN_PER_ARM
 answers in an arm is "insufficient" (no verdict either way).
 """
+
 import hashlib
 import math
 import unicodedata
@@ -55,15 +56,23 @@ def complaints_record(*, items: list[ComplaintIn]) -> list[Complaint]:
         if item.locale not in shards:
             shards[item.locale] = shard_for_locale(item.locale)
         tags = hashtags_normalise(item.hashtags)
-        rows.append(Complaint(post_id=item.post_id, hashtags=tags, hashtag_key=" ".join(tags), locale=item.locale,
-                              shard=shards[item.locale], at=item.at))
+        rows.append(
+            Complaint(
+                post_id=item.post_id,
+                hashtags=tags,
+                hashtag_key=" ".join(tags),
+                locale=item.locale,
+                shard=shards[item.locale],
+                at=item.at,
+            )
+        )
     return Complaint.objects.bulk_create(rows, batch_size=5000)
 
 
 def survey_arm(*, subject_id: str, rule_id: int | None) -> str:
     """RK-5: deterministic arm assignment: sha256 of (rule, subject) against the treatment share."""
     digest = hashlib.sha256(f"{rule_id or 0}:{subject_id}".encode()).digest()
-    bucket = int.from_bytes(digest[:8], "big") / 2 ** 64
+    bucket = int.from_bytes(digest[:8], "big") / 2**64
     return "treatment" if bucket < settings.RISK_DB["SURVEY_TREATMENT_SHARE"] else "control"
 
 
@@ -84,8 +93,17 @@ def surveys_record(*, items: list[SurveyIn]) -> list[SurveyResponse]:
     for item in items:
         if item.locale not in shards:
             shards[item.locale] = shard_for_locale(item.locale)
-        rows.append(SurveyResponse(locale=item.locale, shard=shards[item.locale], arm=item.arm, fair=item.fair,
-                                   rule_id=item.rule_id, subject_id=item.subject_id, at=item.at))
+        rows.append(
+            SurveyResponse(
+                locale=item.locale,
+                shard=shards[item.locale],
+                arm=item.arm,
+                fair=item.fair,
+                rule_id=item.rule_id,
+                subject_id=item.subject_id,
+                at=item.at,
+            )
+        )
     return SurveyResponse.objects.bulk_create(rows, batch_size=5000)
 
 
@@ -99,8 +117,12 @@ def complaint_coverage(*, rule: Rule, shard: Shard, start: datetime, end: dateti
         prevented=Count("id", filter=Q(post_id__in=hits.values("post_id")) | Q(hashtag_key__in=list(hit_sets))),
     )
     total, prevented = counts["total"], counts["prevented"]
-    return {"total": total, "prevented": prevented, "share": prevented / total if total else None,
-            "hashtag_sets": sorted(hit_sets)[:20]}
+    return {
+        "total": total,
+        "prevented": prevented,
+        "share": prevented / total if total else None,
+        "hashtag_sets": sorted(hit_sets)[:20],
+    }
 
 
 def two_proportion_z(*, x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
@@ -117,17 +139,33 @@ def two_proportion_z(*, x1: int, n1: int, x2: int, n2: int) -> tuple[float, floa
 def survey_verdict(*, rule: Rule, shard: Shard, start: datetime, end: datetime) -> dict:
     """RK-5: treatment vs control share of "fair" for this rule in this shard, tested at 95 %."""
     rows = SurveyResponse.objects.filter(rule=rule, shard=shard, at__gte=start, at__lt=end).aggregate(
-        n_t=Count("id", filter=Q(arm="treatment")), fair_t=Count("id", filter=Q(arm="treatment", fair=True)),
-        n_c=Count("id", filter=Q(arm="control")), fair_c=Count("id", filter=Q(arm="control", fair=True)),
+        n_t=Count("id", filter=Q(arm="treatment")),
+        fair_t=Count("id", filter=Q(arm="treatment", fair=True)),
+        n_c=Count("id", filter=Q(arm="control")),
+        fair_c=Count("id", filter=Q(arm="control", fair=True)),
     )
-    result = {**rows, "test": "two-proportion z-test, pooled, two-sided", "alpha": settings.RISK_DB["SURVEY_ALPHA"],
-              "z": None, "p_value": None}
+    result = {
+        **rows,
+        "test": "two-proportion z-test, pooled, two-sided",
+        "alpha": settings.RISK_DB["SURVEY_ALPHA"],
+        "z": None,
+        "p_value": None,
+    }
     minimum = settings.RISK_DB["SURVEY_MIN_PER_ARM"]
     if rows["n_t"] < minimum or rows["n_c"] < minimum:
-        return {**result, "verdict": "insufficient",
-                "why": f"needs {minimum} answers in each arm (treatment {rows['n_t']}, control {rows['n_c']})"}
+        return {
+            **result,
+            "verdict": "insufficient",
+            "why": f"needs {minimum} answers in each arm (treatment {rows['n_t']}, control {rows['n_c']})",
+        }
     z, p_value = two_proportion_z(x1=rows["fair_t"], n1=rows["n_t"], x2=rows["fair_c"], n2=rows["n_c"])
     significant = p_value < settings.RISK_DB["SURVEY_ALPHA"]
     verdict = "neutral" if not significant else ("negative" if z < 0 else "positive")
-    return {**result, "z": round(z, 4), "p_value": round(p_value, 6), "verdict": verdict,
-            "p_treatment": rows["fair_t"] / rows["n_t"], "p_control": rows["fair_c"] / rows["n_c"]}
+    return {
+        **result,
+        "z": round(z, 4),
+        "p_value": round(p_value, 6),
+        "verdict": verdict,
+        "p_treatment": rows["fair_t"] / rows["n_t"],
+        "p_control": rows["fair_c"] / rows["n_c"],
+    }

@@ -1,4 +1,5 @@
 """The scorer's writes (MH-1, MH-7): would-hits and the volume of posts scored (the would-hit rate's base)."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,9 +24,21 @@ def would_hits_record(*, hits: list[WouldHitIn]) -> int:
     """MH-1 / MH-7: store would-hits; a hit already stored (same post, version, shard) is ignored,
     so re-running a batch never duplicates one. Returns how many rows were offered."""
     WouldHit.objects.bulk_create(
-        [WouldHit(post_id=h.post_id, shard_id=h.shard_id, rule_version_id=h.rule_version_id, state=h.state,
-                  matched_by=h.matched_by, score=h.score, at=h.at, hashtags=list(h.hashtags)) for h in hits],
-        ignore_conflicts=True, batch_size=5000,
+        [
+            WouldHit(
+                post_id=h.post_id,
+                shard_id=h.shard_id,
+                rule_version_id=h.rule_version_id,
+                state=h.state,
+                matched_by=h.matched_by,
+                score=h.score,
+                at=h.at,
+                hashtags=list(h.hashtags),
+            )
+            for h in hits
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
     )
     return len(hits)
 

@@ -4,6 +4,7 @@ RK-2 window: a candidate collects the nominations of one normalised token. When 
 >= 2 distinct verifiers (any locale) fall within 24 h of each other it goes to review; a candidate
 with no new nomination for 24 h expires, and a later nomination of the token starts a new one.
 """
+
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -34,15 +35,25 @@ def nomination_validate(*, term: str, context: str) -> tuple[str, str, str]:
     if not term:
         raise Refused("invalid", "The term is empty: type the word or phrase you saw.", field="term")
     if len(term) > limits["TERM_MAX_CHARS"]:
-        raise Refused("invalid", f"The term is {len(term)} characters long; the limit is {limits['TERM_MAX_CHARS']}.", field="term")
+        raise Refused(
+            "invalid",
+            f"The term is {len(term)} characters long; the limit is {limits['TERM_MAX_CHARS']}.",
+            field="term",
+        )
     token = token_normalise(term)
     if not token:
         raise Refused("invalid", "The term has no letters or digits once punctuation is removed.", field="term")
     words = len(context.split())
     if words > limits["CONTEXT_MAX_WORDS"]:
-        raise Refused("invalid", f"The context has {words} words; the limit is {limits['CONTEXT_MAX_WORDS']}.", field="context")
+        raise Refused(
+            "invalid", f"The context has {words} words; the limit is {limits['CONTEXT_MAX_WORDS']}.", field="context"
+        )
     if len(context) > limits["CONTEXT_MAX_CHARS"]:
-        raise Refused("invalid", f"The context is {len(context)} characters long; the limit is {limits['CONTEXT_MAX_CHARS']}.", field="context")
+        raise Refused(
+            "invalid",
+            f"The context is {len(context)} characters long; the limit is {limits['CONTEXT_MAX_CHARS']}.",
+            field="context",
+        )
     return term, context, token
 
 
@@ -66,24 +77,39 @@ def taboo_nominate(*, user, case, term: str, context: str, now: datetime | None 
             if attempt == 2:
                 raise
 
-    audit_record(actor=user, action="taboo_nominated", obj=nomination,
-                 after={"term": term, "token": token, "case": str(case.public_id), "candidate": nomination.candidate_id,
-                        "status": nomination.candidate.status})
-    live.feed_item({"kind": "taboo", "message": f"New taboo nominated in {case.locale}: {term!r} "
-                                                f"({nomination.candidate.status})"})
+    audit_record(
+        actor=user,
+        action="taboo_nominated",
+        obj=nomination,
+        after={
+            "term": term,
+            "token": token,
+            "case": str(case.public_id),
+            "candidate": nomination.candidate_id,
+            "status": nomination.candidate.status,
+        },
+    )
+    live.feed_item(
+        {"kind": "taboo", "message": f"New taboo nominated in {case.locale}: {term!r} ({nomination.candidate.status})"}
+    )
     return nomination
 
 
 def _nominate(*, user, case, term: str, context: str, token: str, now: datetime) -> TabooNomination:
     TabooCandidate.objects.filter(token=token, status=Status.FEED, expires_at__lte=now).update(status=Status.EXPIRED)
-    candidate = (TabooCandidate.objects.select_for_update().filter(token=token, status=Status.REVIEW).first()
-                 or TabooCandidate.objects.select_for_update().filter(token=token, status=Status.FEED).first())
+    candidate = (
+        TabooCandidate.objects.select_for_update().filter(token=token, status=Status.REVIEW).first()
+        or TabooCandidate.objects.select_for_update().filter(token=token, status=Status.FEED).first()
+    )
     if candidate is None:
         candidate = TabooCandidate.objects.create(token=token, first_at=now, expires_at=now + _window())
-    nomination = TabooNomination.objects.create(candidate=candidate, case=case, verifier=user, locale=case.locale,
-                                                term=term, context=context, at=now)
+    nomination = TabooNomination.objects.create(
+        candidate=candidate, case=case, verifier=user, locale=case.locale, term=term, context=context, at=now
+    )
     if candidate.status == Status.FEED:
-        verifiers = set(candidate.nominations.filter(at__gt=now - _window(), at__lte=now).values_list("verifier_id", flat=True))
+        verifiers = set(
+            candidate.nominations.filter(at__gt=now - _window(), at__lte=now).values_list("verifier_id", flat=True)
+        )
         if len(verifiers) >= settings.RISK_DB["NOMINATORS_TO_REVIEW"]:
             candidate.status, candidate.surfaced_at = Status.REVIEW, now
         candidate.expires_at = max(candidate.expires_at, now + _window())
@@ -101,8 +127,15 @@ def _not_in_review(candidate: TabooCandidate) -> Refused:
     return Refused("not_in_review", f"Candidate {candidate.pk} is not in review: {why}.", status=409)
 
 
-def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, intent_class: str,
-                            origin_locale: str = "", now: datetime | None = None) -> Rule:
+def taboo_candidate_approve(
+    *,
+    candidate: TabooCandidate,
+    actor,
+    pattern: str,
+    intent_class: str,
+    origin_locale: str = "",
+    now: datetime | None = None,
+) -> Rule:
     """RK-3 / RK-4 / RK-7: a senior approves a candidate in review. The pattern must pass RE2 and the
     too-broad check. The rule gets an embedding of term and context (embedder hook), the intent class
     and the origin locale; it runs in shadow in its origin shard and, shadow only, in every other shard."""
@@ -123,21 +156,42 @@ def taboo_candidate_approve(*, candidate: TabooCandidate, actor, pattern: str, i
         origin_locale = origin_locale or first.locale
         context = " / ".join(dict.fromkeys(n.context for n in nominations if n.context))
         embedding, embedder = rule_embedding(term=first.term, context=context)
-        rule = rule_create(pattern=pattern, origin_locale=origin_locale, intent_class=intent_class,
-                           shards=list(Shard.objects.select_related("locale").order_by("code")),
-                           term=first.term, context=context, embedding=embedding, embedder=embedder, actor=actor,
-                           now=now, note=f"approved from taboo candidate {candidate.pk} ({len(nominations)} nominations)")
+        rule = rule_create(
+            pattern=pattern,
+            origin_locale=origin_locale,
+            intent_class=intent_class,
+            shards=list(Shard.objects.select_related("locale").order_by("code")),
+            term=first.term,
+            context=context,
+            embedding=embedding,
+            embedder=embedder,
+            actor=actor,
+            now=now,
+            note=f"approved from taboo candidate {candidate.pk} ({len(nominations)} nominations)",
+        )
         candidate.status, candidate.rule, candidate.decided_by, candidate.decided_at = Status.APPROVED, rule, actor, now
         candidate.save(update_fields=["status", "rule", "decided_by", "decided_at"])
 
-        audit_record(actor=actor, action="taboo_candidate_approved", obj=candidate,
-                     before={"status": Status.REVIEW},
-                     after={"status": Status.APPROVED, "rule": rule.pk, "pattern": pattern, "intent_class": intent_class,
-                            "origin_locale": origin_locale, "corpus_share": check["share"]})
+        audit_record(
+            actor=actor,
+            action="taboo_candidate_approved",
+            obj=candidate,
+            before={"status": Status.REVIEW},
+            after={
+                "status": Status.APPROVED,
+                "rule": rule.pk,
+                "pattern": pattern,
+                "intent_class": intent_class,
+                "origin_locale": origin_locale,
+                "corpus_share": check["share"],
+            },
+        )
     return rule
 
 
-def taboo_candidate_reject(*, candidate: TabooCandidate, actor, reason: str = "", now: datetime | None = None) -> TabooCandidate:
+def taboo_candidate_reject(
+    *, candidate: TabooCandidate, actor, reason: str = "", now: datetime | None = None
+) -> TabooCandidate:
     """RK-3: a senior rejects a candidate in review, with a reason."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -148,6 +202,11 @@ def taboo_candidate_reject(*, candidate: TabooCandidate, actor, reason: str = ""
         candidate.decision_reason = (reason or "").strip()
         candidate.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
 
-        audit_record(actor=actor, action="taboo_candidate_rejected", obj=candidate,
-                     before={"status": Status.REVIEW}, after={"status": Status.REJECTED, "reason": candidate.decision_reason})
+        audit_record(
+            actor=actor,
+            action="taboo_candidate_rejected",
+            obj=candidate,
+            before={"status": Status.REVIEW},
+            after={"status": Status.REJECTED, "reason": candidate.decision_reason},
+        )
     return candidate

@@ -7,6 +7,7 @@ and checked. A version RE2 refuses is left out with the reason, and the rule's p
 any, stays. Nothing changed since the checkpoint: the build is recorded as skipped. The swap is one
 transaction that retires the old live row and marks the new one live (a unique constraint allows one).
 """
+
 import hashlib
 import json
 from datetime import datetime
@@ -26,12 +27,26 @@ LIVE = (RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardSta
 def index_entries_current() -> list[dict]:
     """Every rule's current version with its live per-shard states, in rule order."""
     states: dict[int, dict[str, str]] = {}
-    for rule_id, code, state in RuleShardState.objects.filter(state__in=LIVE).values_list("rule_id", "shard__code", "state"):
+    for rule_id, code, state in RuleShardState.objects.filter(state__in=LIVE).values_list(
+        "rule_id", "shard__code", "state"
+    ):
         states.setdefault(rule_id, {})[code] = state
-    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).order_by("rule_id")
-    return [{"rule_id": v.rule_id, "version_id": v.pk, "number": v.number, "pattern": v.pattern, "kind": v.kind,
-             "keyword": v.keyword, "min_sentiment": v.min_sentiment, "shards": dict(sorted(states[v.rule_id].items()))}
-            for v in versions]
+    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).order_by(
+        "rule_id"
+    )
+    return [
+        {
+            "rule_id": v.rule_id,
+            "version_id": v.pk,
+            "number": v.number,
+            "pattern": v.pattern,
+            "kind": v.kind,
+            "keyword": v.keyword,
+            "min_sentiment": v.min_sentiment,
+            "shards": dict(sorted(states[v.rule_id].items())),
+        }
+        for v in versions
+    ]
 
 
 def index_fingerprint(entries: list[dict]) -> str:
@@ -45,9 +60,14 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
     wanted = index_entries_current()
     fingerprint = index_fingerprint(wanted)
     if checkpoint and checkpoint.fingerprint == fingerprint and not force:
-        return IndexBuild.objects.create(status=IndexBuild.Status.SKIPPED, fingerprint=fingerprint, started_at=now,
-                                         finished_at=timezone.now(), reused=len(wanted),
-                                         message=f"nothing changed since build {checkpoint.pk}")
+        return IndexBuild.objects.create(
+            status=IndexBuild.Status.SKIPPED,
+            fingerprint=fingerprint,
+            started_at=now,
+            finished_at=timezone.now(),
+            reused=len(wanted),
+            message=f"nothing changed since build {checkpoint.pk}",
+        )
     previous = {e["rule_id"]: e for e in (checkpoint.entries if checkpoint else [])}
     known_versions = {e["version_id"] for e in previous.values()}
     entries, refused, reused, compiled = [], [], 0, 0
@@ -64,8 +84,9 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
             refused.append({"rule_id": entry["rule_id"], "version_id": entry["version_id"], "reason": str(exc)})
             if entry["rule_id"] in previous:  # keep serving the last good version of this rule
                 entries.append({**previous[entry["rule_id"]], "shards": entry["shards"]})
-    build = IndexBuild(fingerprint=fingerprint, entries=entries, refused=refused, reused=reused, compiled=compiled,
-                       started_at=now)
+    build = IndexBuild(
+        fingerprint=fingerprint, entries=entries, refused=refused, reused=reused, compiled=compiled, started_at=now
+    )
     try:
         index_set_compile(entries)
     except PatternRejected as exc:
@@ -74,10 +95,14 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
         return build
     with transaction.atomic():
         if checkpoint:
-            IndexBuild.objects.filter(pk=checkpoint.pk, status=IndexBuild.Status.LIVE).update(status=IndexBuild.Status.RETIRED)
+            IndexBuild.objects.filter(pk=checkpoint.pk, status=IndexBuild.Status.LIVE).update(
+                status=IndexBuild.Status.RETIRED
+            )
         build.status, build.finished_at = IndexBuild.Status.LIVE, timezone.now()
-        build.message = f"{len(entries)} entries: {reused} from checkpoint {checkpoint.pk if checkpoint else '-'}, " \
-                        f"{compiled} compiled, {len(refused)} refused"
+        build.message = (
+            f"{len(entries)} entries: {reused} from checkpoint {checkpoint.pk if checkpoint else '-'}, "
+            f"{compiled} compiled, {len(refused)} refused"
+        )
         build.save()
     return build
 

@@ -2,6 +2,7 @@
 
 Every decision here records its evidence on the transition, so a rule's page shows why it moved.
 """
+
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -49,15 +50,22 @@ def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
     if coverage["total"] == 0:
         reasons.append("no complaints in this shard during shadow, so none it would have prevented")
     elif coverage["share"] < threshold:
-        reasons.append(f"it would have prevented {coverage['prevented']} of {coverage['total']} complaints "
-                       f"({coverage['share']:.1%}); graduation needs >= {threshold:.0%}")
+        reasons.append(
+            f"it would have prevented {coverage['prevented']} of {coverage['total']} complaints "
+            f"({coverage['share']:.1%}); graduation needs >= {threshold:.0%}"
+        )
     if survey["verdict"] == "insufficient":
         reasons.append(f"fairness survey: {survey['why']}")
     elif survey["verdict"] not in GOOD_SURVEY:
         reasons.append(f"fairness survey is significantly negative (z = {survey['z']}, p = {survey['p_value']})")
     insufficient = coverage["total"] == 0 or survey["verdict"] == "insufficient"
-    return {"window": [start.isoformat(), now.isoformat()], "complaints": coverage, "survey": survey,
-            "reasons": reasons, "insufficient": insufficient}
+    return {
+        "window": [start.isoformat(), now.isoformat()],
+        "complaints": coverage,
+        "survey": survey,
+        "reasons": reasons,
+        "insufficient": insufficient,
+    }
 
 
 def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
@@ -71,14 +79,28 @@ def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = No
         return "too_early"
     evidence = graduation_evidence(state=state, now=now)
     if not evidence["reasons"]:
-        rule_state_transition(state=state, to_state=State.BLOCKING, event="graduated", made_by="system:graduation",
-                              reason=f"{days.days} days in shadow; complaint coverage and survey passed", evidence=evidence, now=now)
+        rule_state_transition(
+            state=state,
+            to_state=State.BLOCKING,
+            event="graduated",
+            made_by="system:graduation",
+            reason=f"{days.days} days in shadow; complaint coverage and survey passed",
+            evidence=evidence,
+            now=now,
+        )
         return "graduated"
     if evidence["insufficient"] and days < timedelta(days=_cfg("SHADOW_MAX_DAYS")):
         RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
         return "waiting"
-    rule_state_transition(state=state, to_state=State.DROPPED, event="dropped", made_by="system:graduation",
-                          reason="; ".join(evidence["reasons"]), evidence=evidence, now=now)
+    rule_state_transition(
+        state=state,
+        to_state=State.DROPPED,
+        event="dropped",
+        made_by="system:graduation",
+        reason="; ".join(evidence["reasons"]),
+        evidence=evidence,
+        now=now,
+    )
     return "dropped"
 
 
@@ -90,28 +112,44 @@ def rule_revert_evaluate(*, state: RuleShardState, now: datetime | None = None) 
     RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
     if survey["verdict"] != "negative":
         return "kept"
-    rule_state_transition(state=state, to_state=State.REVERTED, event="auto_reverted", made_by="system:auto-revert",
-                          reason=f"fairness survey significantly negative (z = {survey['z']}, p = {survey['p_value']})",
-                          evidence={"survey": survey}, now=now)
+    rule_state_transition(
+        state=state,
+        to_state=State.REVERTED,
+        event="auto_reverted",
+        made_by="system:auto-revert",
+        reason=f"fairness survey significantly negative (z = {survey['z']}, p = {survey['p_value']})",
+        evidence={"survey": survey},
+        now=now,
+    )
     return "reverted"
 
 
 def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, str]:
     """Posts scored in a shard in a window: the scorer's volume counts, else the shard's cases as a floor."""
-    volume = ScoringVolume.objects.filter(shard=shard, hour__gte=start.replace(minute=0, second=0, microsecond=0),
-                                          hour__lt=end).aggregate(n=Sum("posts"))["n"]
+    volume = ScoringVolume.objects.filter(
+        shard=shard, hour__gte=start.replace(minute=0, second=0, microsecond=0), hour__lt=end
+    ).aggregate(n=Sum("posts"))["n"]
     if volume:
         return volume, "scoring_volume"
     return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
 
 
 def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict:
-    hits = (WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
-            .values("post_id").distinct().count())
+    hits = (
+        WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
+        .values("post_id")
+        .distinct()
+        .count()
+    )
     posts, source = shard_posts_scored(shard=state.shard, start=start, end=end)
     posts = max(posts, hits)
-    return {"hits": hits, "posts": posts, "rate": hits / posts if posts else 0.0, "denominator": source,
-            "window": [start.isoformat(), end.isoformat()]}
+    return {
+        "hits": hits,
+        "posts": posts,
+        "rate": hits / posts if posts else 0.0,
+        "denominator": source,
+        "window": [start.isoformat(), end.isoformat()],
+    }
 
 
 def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
@@ -126,17 +164,35 @@ def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = N
     limit = _cfg("PROPAGATION_REVIEW_RATE")
     if rate["rate"] > limit:
         RuleShardState.objects.filter(pk=state.pk).update(review_requested_at=now, evaluated_at=now)
-        RuleTransition.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, from_state=State.SHADOW,
-                                      to_state=State.SHADOW, event="review_requested", made_by="system:propagation",
-                                      reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h exceeds {limit:.1%}",
-                                      evidence=rate, at=now)
+        RuleTransition.objects.create(
+            rule_id=state.rule_id,
+            shard_id=state.shard_id,
+            from_state=State.SHADOW,
+            to_state=State.SHADOW,
+            event="review_requested",
+            made_by="system:propagation",
+            reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h exceeds {limit:.1%}",
+            evidence=rate,
+            at=now,
+        )
 
-        live.feed_item({"kind": "rule_review", "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
-                                                          f"would-hit rate {rate['rate']:.2%} in 48 h"})
+        live.feed_item(
+            {
+                "kind": "rule_review",
+                "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
+                f"would-hit rate {rate['rate']:.2%} in 48 h",
+            }
+        )
         return "review_requested"
-    rule_state_transition(state=state, to_state=State.SHADOW_ONLY, event="kept_shadow_only", made_by="system:propagation",
-                          reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h does not exceed {limit:.1%}",
-                          evidence=rate, now=now)
+    rule_state_transition(
+        state=state,
+        to_state=State.SHADOW_ONLY,
+        event="kept_shadow_only",
+        made_by="system:propagation",
+        reason=f"would-hit rate {rate['rate']:.3%} in the first 48 h does not exceed {limit:.1%}",
+        evidence=rate,
+        now=now,
+    )
     return "shadow_only"
 
 
@@ -154,14 +210,21 @@ def local_promotion_evidence(*, state: RuleShardState, now: datetime) -> dict:
     if not coverage["total"]:
         reasons.append("no local complaints, so no complaint drop can be shown")
     elif coverage["share"] < need_drop:
-        reasons.append(f"local complaint drop {coverage['share']:.1%} ({coverage['prevented']} of {coverage['total']}); "
-                       f"needs >= {need_drop:.0%}")
+        reasons.append(
+            f"local complaint drop {coverage['share']:.1%} ({coverage['prevented']} of {coverage['total']}); "
+            f"needs >= {need_drop:.0%}"
+        )
     if survey["verdict"] == "insufficient":
         reasons.append(f"local fairness survey: {survey['why']}")
     elif survey["verdict"] not in GOOD_SURVEY:
         reasons.append(f"local fairness survey is significantly negative (z = {survey['z']}, p = {survey['p_value']})")
-    return {"window": [start.isoformat(), now.isoformat()], "verify_items": items, "complaints": coverage,
-            "survey": survey, "reasons": reasons}
+    return {
+        "window": [start.isoformat(), now.isoformat()],
+        "verify_items": items,
+        "complaints": coverage,
+        "survey": survey,
+        "reasons": reasons,
+    }
 
 
 def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = None) -> RuleShardState:
@@ -170,43 +233,83 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
     refused with every reason, and an importing shard's rule stays shadow-only (never loosened to fit)."""
     now = now or timezone.now()
     if state.state not in (State.SHADOW, State.SHADOW_ONLY):
-        raise TransitionRefused(f"Rule {state.rule_id} is {state.state} in {state.shard.code}; only a shadow or "
-                                "shadow-only rule can be promoted to blocking.")
+        raise TransitionRefused(
+            f"Rule {state.rule_id} is {state.state} in {state.shard.code}; only a shadow or "
+            "shadow-only rule can be promoted to blocking."
+        )
     if state.origin:
         days = now - state.since
         if days < timedelta(days=_cfg("SHADOW_DAYS")):
-            raise EvidenceMissing([f"in shadow for {days.days} days; a rule proves itself for {_cfg('SHADOW_DAYS')} days "
-                                   "before it may block"], {"since": state.since.isoformat()})
+            raise EvidenceMissing(
+                [
+                    f"in shadow for {days.days} days; a rule proves itself for {_cfg('SHADOW_DAYS')} days "
+                    "before it may block"
+                ],
+                {"since": state.since.isoformat()},
+            )
         evidence = graduation_evidence(state=state, now=now)
     else:
         evidence = local_promotion_evidence(state=state, now=now)
     if evidence["reasons"]:
         if not state.origin:
             if state.state == State.SHADOW:
-                rule_state_transition(state=state, to_state=State.SHADOW_ONLY, event="promotion_refused", actor=actor,
-                                      reason="; ".join(evidence["reasons"]), evidence=evidence, now=now)
+                rule_state_transition(
+                    state=state,
+                    to_state=State.SHADOW_ONLY,
+                    event="promotion_refused",
+                    actor=actor,
+                    reason="; ".join(evidence["reasons"]),
+                    evidence=evidence,
+                    now=now,
+                )
             else:
-                RuleTransition.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, from_state=state.state,
-                                              to_state=state.state, event="promotion_refused", actor=actor,
-                                              made_by=actor.username, reason="; ".join(evidence["reasons"]),
-                                              evidence=evidence, at=now)
+                RuleTransition.objects.create(
+                    rule_id=state.rule_id,
+                    shard_id=state.shard_id,
+                    from_state=state.state,
+                    to_state=state.state,
+                    event="promotion_refused",
+                    actor=actor,
+                    made_by=actor.username,
+                    reason="; ".join(evidence["reasons"]),
+                    evidence=evidence,
+                    at=now,
+                )
         raise EvidenceMissing(evidence["reasons"], evidence)
-    return rule_state_transition(state=state, to_state=State.BLOCKING, event="promoted", actor=actor,
-                                 reason="local evidence passed" if not state.origin else "graduation evidence passed",
-                                 evidence=evidence, now=now)
+    return rule_state_transition(
+        state=state,
+        to_state=State.BLOCKING,
+        event="promoted",
+        actor=actor,
+        reason="local evidence passed" if not state.origin else "graduation evidence passed",
+        evidence=evidence,
+        now=now,
+    )
 
 
-def local_verify_item_add(*, state: RuleShardState, actor, text: str, should_block: bool = True,
-                          now: datetime | None = None) -> LocalVerifyItem:
+def local_verify_item_add(
+    *, state: RuleShardState, actor, text: str, should_block: bool = True, now: datetime | None = None
+) -> LocalVerifyItem:
     """RK-7: a local verifier or senior adds an item to the importing shard's verify set."""
     text = (text or "").strip()
     if not text:
         raise TransitionRefused("text: a verify item needs the text of a local post.")
-    item = LocalVerifyItem.objects.create(rule_id=state.rule_id, shard_id=state.shard_id, text=text,
-                                          should_block=should_block, added_by=actor, at=now or timezone.now())
+    item = LocalVerifyItem.objects.create(
+        rule_id=state.rule_id,
+        shard_id=state.shard_id,
+        text=text,
+        should_block=should_block,
+        added_by=actor,
+        at=now or timezone.now(),
+    )
 
-    audit_record(actor=actor, action="rule_verify_item_added", object_type="risk_db.rule", object_id=str(state.rule_id),
-                 after={"shard": state.shard.code, "text": text[:200], "should_block": should_block})
+    audit_record(
+        actor=actor,
+        action="rule_verify_item_added",
+        object_type="risk_db.rule",
+        object_id=str(state.rule_id),
+        after={"shard": state.shard.code, "text": text[:200], "should_block": should_block},
+    )
     return item
 
 

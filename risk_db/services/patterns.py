@@ -10,6 +10,7 @@ start or end of a pattern (or of a top-level `|` branch), where a word character
 backreferences and lookaround, patterns over the length or memory limit, patterns that match too large
 a share of the sample corpus, and patterns the scoring engine cannot compile.
 """
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,8 +52,10 @@ def rule_pattern_compile(pattern: str):
     try:
         return re2.compile(pattern_for_engine(pattern), _options())
     except re2.error as exc:
-        raise PatternRejected(f"RE2 (the linear-time engine) cannot compile this pattern: {exc}. "
-                              "Backreferences and lookaround are not supported.") from exc
+        raise PatternRejected(
+            f"RE2 (the linear-time engine) cannot compile this pattern: {exc}. "
+            "Backreferences and lookaround are not supported."
+        ) from exc
 
 
 def pattern_for_engine(pattern: str) -> str:
@@ -90,6 +93,8 @@ def rule_pattern_check(*, pattern: str, corpus: list[str] | None = None) -> dict
     share = matched / len(corpus) if corpus else 0.0
     limit = settings.RISK_DB["TOO_BROAD_SHARE"]
     if share > limit:
-        raise PatternTooBroad(f"The pattern matches {matched} of {len(corpus)} sample posts ({share:.1%}); "
-                              f"the limit is {limit:.1%}. Make it more specific.")
+        raise PatternTooBroad(
+            f"The pattern matches {matched} of {len(corpus)} sample posts ({share:.1%}); "
+            f"the limit is {limit:.1%}. Make it more specific."
+        )
     return {"matched": matched, "corpus": len(corpus), "share": share}

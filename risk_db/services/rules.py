@@ -4,6 +4,7 @@ RK-3: a published version is never changed; an edit or a restore publishes a new
 stays. RK-5..RK-7: every state change goes through `rule_state_transition`, which keeps the history of
 who or what made it and why.
 """
+
 import logging
 import math
 from datetime import datetime
@@ -41,7 +42,9 @@ def _made_by(actor, made_by: str) -> str:
 
 
 def _audit(*, actor, action: str, rule: Rule, before=None, after=None) -> None:
-    audit_record(actor=actor, action=action, object_type="risk_db.rule", object_id=str(rule.pk), before=before, after=after)
+    audit_record(
+        actor=actor, action=action, object_type="risk_db.rule", object_id=str(rule.pk), before=before, after=after
+    )
 
 
 def rule_embedding(*, term: str, context: str) -> tuple[list[float] | None, str]:
@@ -56,34 +59,91 @@ def rule_embedding(*, term: str, context: str) -> tuple[list[float] | None, str]
     return [round(x / norm, 6) for x in row], result.embedder[:32]
 
 
-def rule_create(*, pattern: str, origin_locale: str, intent_class: str = "", shards=(), state: str = State.SHADOW,
-                term: str = "", context: str = "", embedding=None, embedder: str = "", actor=None,
-                now: datetime | None = None, made_by: str = "", note: str = "") -> Rule:
+def rule_create(
+    *,
+    pattern: str,
+    origin_locale: str,
+    intent_class: str = "",
+    shards=(),
+    state: str = State.SHADOW,
+    term: str = "",
+    context: str = "",
+    embedding=None,
+    embedder: str = "",
+    actor=None,
+    now: datetime | None = None,
+    made_by: str = "",
+    note: str = "",
+) -> Rule:
     """RK-3: a rule with its first version, in `state` in each of `shards` (shadow by default, RK-5).
     A shard whose locale is not the origin locale is marked imported (RK-7)."""
     rule_pattern_compile(pattern)
     now = now or timezone.now()
     with transaction.atomic():
         rule = Rule.objects.create(intent_class=intent_class, origin_locale=origin_locale, created_by=actor)
-        version = RuleVersion.objects.create(rule=rule, number=1, pattern=pattern, intent_class=intent_class, term=term,
-                                             context=context, embedding=embedding, embedder=embedder, created_by=actor,
-                                             note=note or "first version")
+        version = RuleVersion.objects.create(
+            rule=rule,
+            number=1,
+            pattern=pattern,
+            intent_class=intent_class,
+            term=term,
+            context=context,
+            embedding=embedding,
+            embedder=embedder,
+            created_by=actor,
+            note=note or "first version",
+        )
         rule.current_version = version
         rule.save(update_fields=["current_version"])
-        states = RuleShardState.objects.bulk_create([
-            RuleShardState(rule=rule, shard=s, state=state, since=now,
-                           origin=bool(s.locale_id and s.locale.code == origin_locale)) for s in shards])
+        states = RuleShardState.objects.bulk_create(
+            [
+                RuleShardState(
+                    rule=rule,
+                    shard=s,
+                    state=state,
+                    since=now,
+                    origin=bool(s.locale_id and s.locale.code == origin_locale),
+                )
+                for s in shards
+            ]
+        )
         who = _made_by(actor, made_by)
-        RuleTransition.objects.create(rule=rule, event="version_published", version_number=1, actor=actor, made_by=who,
-                                      reason=note or "first version", evidence={"pattern": pattern}, at=now)
-        RuleTransition.objects.bulk_create([
-            RuleTransition(rule=rule, shard=s.shard, to_state=s.state, event="created" if s.origin else "propagated",
-                           actor=actor, made_by=who, at=now,
-                           reason="origin shard" if s.origin else "exported to every shard in shadow only (RK-7)")
-            for s in states])
-        _audit(actor=actor, action="rule_created", rule=rule,
-               after={"pattern": pattern, "intent_class": intent_class, "origin_locale": origin_locale,
-                      "shards": {s.shard.code: s.state for s in states}})
+        RuleTransition.objects.create(
+            rule=rule,
+            event="version_published",
+            version_number=1,
+            actor=actor,
+            made_by=who,
+            reason=note or "first version",
+            evidence={"pattern": pattern},
+            at=now,
+        )
+        RuleTransition.objects.bulk_create(
+            [
+                RuleTransition(
+                    rule=rule,
+                    shard=s.shard,
+                    to_state=s.state,
+                    event="created" if s.origin else "propagated",
+                    actor=actor,
+                    made_by=who,
+                    at=now,
+                    reason="origin shard" if s.origin else "exported to every shard in shadow only (RK-7)",
+                )
+                for s in states
+            ]
+        )
+        _audit(
+            actor=actor,
+            action="rule_created",
+            rule=rule,
+            after={
+                "pattern": pattern,
+                "intent_class": intent_class,
+                "origin_locale": origin_locale,
+                "shards": {s.shard.code: s.state for s in states},
+            },
+        )
     return rule
 
 
@@ -91,9 +151,18 @@ def _next_number(rule: Rule) -> int:
     return (rule.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
 
 
-def rule_version_publish(*, rule: Rule, actor, pattern: str, intent_class: str | None = None, term: str | None = None,
-                         context: str | None = None, note: str = "", now: datetime | None = None,
-                         check_breadth: bool = True) -> RuleVersion:
+def rule_version_publish(
+    *,
+    rule: Rule,
+    actor,
+    pattern: str,
+    intent_class: str | None = None,
+    term: str | None = None,
+    context: str | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    check_breadth: bool = True,
+) -> RuleVersion:
     """RK-3 / RK-4: an edit publishes a new frozen version (the pattern is checked again); the id stays."""
     now = now or timezone.now()
     if check_breadth:
@@ -110,9 +179,18 @@ def rule_version_publish(*, rule: Rule, actor, pattern: str, intent_class: str |
             embedding, embedder = current.embedding, current.embedder
         else:
             embedding, embedder = rule_embedding(term=term, context=context)
-        version = RuleVersion.objects.create(rule=rule, number=_next_number(rule), pattern=pattern, intent_class=intent,
-                                             term=term, context=context, embedding=embedding, embedder=embedder,
-                                             created_by=actor, note=note or "edited")
+        version = RuleVersion.objects.create(
+            rule=rule,
+            number=_next_number(rule),
+            pattern=pattern,
+            intent_class=intent,
+            term=term,
+            context=context,
+            embedding=embedding,
+            embedder=embedder,
+            created_by=actor,
+            note=note or "edited",
+        )
         _switch_to(rule=rule, version=version, actor=actor, before=current, event="version_published", now=now)
     return version
 
@@ -127,9 +205,21 @@ def rule_version_restore(*, rule: Rule, number: int, actor, now: datetime | None
             raise TransitionRefused(f"Rule {rule.pk} has no version {number}.")
         current = rule.current_version
         version = RuleVersion.objects.create(
-            rule=rule, number=_next_number(rule), kind=old.kind, pattern=old.pattern, intent_class=old.intent_class,
-            term=old.term, context=old.context, embedding=old.embedding, embedder=old.embedder, keyword=old.keyword,
-            min_sentiment=old.min_sentiment, restored_from=old, created_by=actor, note=f"restored version {number}")
+            rule=rule,
+            number=_next_number(rule),
+            kind=old.kind,
+            pattern=old.pattern,
+            intent_class=old.intent_class,
+            term=old.term,
+            context=old.context,
+            embedding=old.embedding,
+            embedder=old.embedder,
+            keyword=old.keyword,
+            min_sentiment=old.min_sentiment,
+            restored_from=old,
+            created_by=actor,
+            note=f"restored version {number}",
+        )
         _switch_to(rule=rule, version=version, actor=actor, before=current, event="version_restored", now=now)
     return version
 
@@ -138,40 +228,77 @@ def _switch_to(*, rule: Rule, version: RuleVersion, actor, before: RuleVersion, 
     rule.current_version = version
     rule.intent_class = version.intent_class
     rule.save(update_fields=["current_version", "intent_class"])
-    RuleTransition.objects.create(rule=rule, event=event, version_number=version.number, actor=actor,
-                                  made_by=_made_by(actor, ""), reason=version.note, at=now,
-                                  evidence={"pattern": version.pattern, "previous": before.number})
-    _audit(actor=actor, action=f"rule_{event}", rule=rule,
-           before={"version": before.number, "pattern": before.pattern, "kind": before.kind},
-           after={"version": version.number, "pattern": version.pattern, "kind": version.kind})
+    RuleTransition.objects.create(
+        rule=rule,
+        event=event,
+        version_number=version.number,
+        actor=actor,
+        made_by=_made_by(actor, ""),
+        reason=version.note,
+        at=now,
+        evidence={"pattern": version.pattern, "previous": before.number},
+    )
+    _audit(
+        actor=actor,
+        action=f"rule_{event}",
+        rule=rule,
+        before={"version": before.number, "pattern": before.pattern, "kind": before.kind},
+        after={"version": version.number, "pattern": version.pattern, "kind": version.kind},
+    )
 
 
-def rule_state_transition(*, state: RuleShardState, to_state: str, event: str, actor=None, made_by: str = "",
-                          reason: str = "", evidence: dict | None = None, now: datetime | None = None) -> RuleShardState:
+def rule_state_transition(
+    *,
+    state: RuleShardState,
+    to_state: str,
+    event: str,
+    actor=None,
+    made_by: str = "",
+    reason: str = "",
+    evidence: dict | None = None,
+    now: datetime | None = None,
+) -> RuleShardState:
     """RK-5..RK-7: move a rule's state in one shard, keeping who or what made the change and why."""
     now = now or timezone.now()
     with transaction.atomic():
         state = RuleShardState.objects.select_for_update().select_related("rule", "shard").get(pk=state.pk)
         if to_state not in ALLOWED.get(state.state, set()):
-            raise TransitionRefused(f"Rule {state.rule_id} is {state.state} in {state.shard.code}; it cannot become {to_state}.")
+            raise TransitionRefused(
+                f"Rule {state.rule_id} is {state.state} in {state.shard.code}; it cannot become {to_state}."
+            )
         before = state.state
         state.state, state.since, state.evaluated_at = to_state, now, now
         if to_state != State.SHADOW:
             state.review_requested_at = None
         state.save(update_fields=["state", "since", "evaluated_at", "review_requested_at"])
         who = _made_by(actor, made_by)
-        RuleTransition.objects.create(rule=state.rule, shard=state.shard, from_state=before, to_state=to_state, event=event,
-                                      version_number=state.rule.current_version.number, actor=actor, made_by=who,
-                                      reason=reason, evidence=evidence or {}, at=now)
-        _audit(actor=actor, action=f"rule_{event}", rule=state.rule,
-               before={"shard": state.shard.code, "state": before},
-               after={"shard": state.shard.code, "state": to_state, "by": who, "reason": reason})
+        RuleTransition.objects.create(
+            rule=state.rule,
+            shard=state.shard,
+            from_state=before,
+            to_state=to_state,
+            event=event,
+            version_number=state.rule.current_version.number,
+            actor=actor,
+            made_by=who,
+            reason=reason,
+            evidence=evidence or {},
+            at=now,
+        )
+        _audit(
+            actor=actor,
+            action=f"rule_{event}",
+            rule=state.rule,
+            before={"shard": state.shard.code, "state": before},
+            after={"shard": state.shard.code, "state": to_state, "by": who, "reason": reason},
+        )
     log.info("rule %s in %s: %s -> %s (%s)", state.rule_id, state.shard.code, before, to_state, event)
     return state
 
 
-def rule_soften(*, rule: Rule, actor, keyword: str, min_sentiment: float | None = None,
-                now: datetime | None = None) -> RuleVersion:
+def rule_soften(
+    *, rule: Rule, actor, keyword: str, min_sentiment: float | None = None, now: datetime | None = None
+) -> RuleVersion:
     """RK-6: re-issue a reverted rule as keyword + sentiment >= 0.2, so critique (lower sentiment) still flows.
     The softened version goes back to shadow where the rule was reverted (or dropped)."""
     now = now or timezone.now()
@@ -181,20 +308,33 @@ def rule_soften(*, rule: Rule, actor, keyword: str, min_sentiment: float | None 
     min_sentiment = settings.RISK_DB["SOFTEN_MIN_SENTIMENT"] if min_sentiment is None else min_sentiment
     reverted = list(rule.shard_states.filter(state__in=[State.REVERTED, State.DROPPED]))
     if not rule.shard_states.filter(state=State.REVERTED).exists():
-        raise TransitionRefused(f"Rule {rule.pk} is not reverted in any shard; only a reverted rule is softened (RK-6).")
+        raise TransitionRefused(
+            f"Rule {rule.pk} is not reverted in any shard; only a reverted rule is softened (RK-6)."
+        )
     pattern = re2.escape(keyword)
     with transaction.atomic():
         locked = Rule.objects.select_for_update().get(pk=rule.pk)
         current = locked.current_version
         version = RuleVersion.objects.create(
-            rule=locked, number=_next_number(locked), kind=RuleVersion.Kind.KEYWORD_SENTIMENT, pattern=pattern,
-            keyword=keyword, min_sentiment=min_sentiment, intent_class=current.intent_class, term=current.term,
-            context=current.context, embedding=current.embedding, embedder=current.embedder, created_by=actor,
-            note=f"softened: keyword {keyword!r} + sentiment >= {min_sentiment}")
+            rule=locked,
+            number=_next_number(locked),
+            kind=RuleVersion.Kind.KEYWORD_SENTIMENT,
+            pattern=pattern,
+            keyword=keyword,
+            min_sentiment=min_sentiment,
+            intent_class=current.intent_class,
+            term=current.term,
+            context=current.context,
+            embedding=current.embedding,
+            embedder=current.embedder,
+            created_by=actor,
+            note=f"softened: keyword {keyword!r} + sentiment >= {min_sentiment}",
+        )
         _switch_to(rule=locked, version=version, actor=actor, before=current, event="softened", now=now)
         for state in reverted:
-            rule_state_transition(state=state, to_state=State.SHADOW, event="reissued_softened", actor=actor,
-                                  reason=version.note, now=now)
+            rule_state_transition(
+                state=state, to_state=State.SHADOW, event="reissued_softened", actor=actor, reason=version.note, now=now
+            )
     return version
 
 
@@ -214,6 +354,10 @@ def rule_version_matches(*, version: RuleVersion, text: str) -> bool:
 def rules_matching_text(*, text: str, locale: str, states: tuple[str, ...] = (State.BLOCKING,)) -> list[Rule]:
     """Rules in one of `states` in the shard of `locale` whose current version matches `text`
     (used by the verifier queue: defer-to-rule, VQ-3, and clear-rule hits in degraded pools, SH-1)."""
-    rules = (Rule.objects.filter(shard_states__shard__locale__code=locale, shard_states__state__in=states)
-             .select_related("current_version").distinct().order_by("id"))
+    rules = (
+        Rule.objects.filter(shard_states__shard__locale__code=locale, shard_states__state__in=states)
+        .select_related("current_version")
+        .distinct()
+        .order_by("id")
+    )
     return [rule for rule in rules if rule_version_matches(version=rule.current_version, text=text)]

@@ -5,6 +5,7 @@ Each step works on the whole batch with a fixed number of queries, whatever the 
 `decided_by` and says why in `reason`. The last step, which turns settled posts into training
 samples, is `training.intake.settle` (issue 9).
 """
+
 import hashlib
 import math
 import re
@@ -83,7 +84,7 @@ def number_replace(text: str, value: str) -> str:
     if not match:
         return text
     end = max(match.end(g) for g in (1, 2, 3) if match.group(g))
-    return text[:match.start(1)] + value + text[end:]
+    return text[: match.start(1)] + value + text[end:]
 
 
 def norm_key_for(english: str, number: float | None) -> str:
@@ -112,6 +113,7 @@ def detect_language(batch: IntakeBatch) -> None:
 
 
 # ---- counters for IN-7/8/9 -----------------------------------------------------------------
+
 
 def _region(locale_code: str) -> str:
     part = locale_code.rsplit("-", 1)[-1]
@@ -149,10 +151,12 @@ def counters_add(*, rows: list[tuple]) -> None:
             f"INSERT INTO {table} (locale_code, hour, hashtag, n, mismatched) VALUES (%s, %s, %s, %s, %s) "
             f"ON CONFLICT (locale_code, hour, hashtag) DO UPDATE SET n = {table}.n + excluded.n, "
             f"mismatched = {table}.mismatched + excluded.mismatched",
-            [(loc, adapt(hour), tag, n, m) for loc, hour, tag, n, m in rows])
+            [(loc, adapt(hour), tag, n, m) for loc, hour, tag, n, m in rows],
+        )
 
 
 # ---- IN-10 suspended components ---------------------------------------------------------------
+
 
 def suspended_component(batch: IntakeBatch) -> None:
     """IN-10: members of a suspended component are stopped here. A large component that this batch
@@ -164,25 +168,34 @@ def suspended_component(batch: IntakeBatch) -> None:
     subs = {i.data["submitter_id"] for i in pending}
     stopped = botnet.suspended_submitters(submitter_ids=subs)
     in_large = defaultdict(set)
-    for cid, s in ReplyComponentMember.objects.filter(submitter_id__any=subs - stopped).values_list("component_id", "submitter_id"):
+    for cid, s in ReplyComponentMember.objects.filter(submitter_id__any=subs - stopped).values_list(
+        "component_id", "submitter_id"
+    ):
         in_large[cid].add(s)
     if in_large:
-        components = [set(ReplyComponentMember.objects.filter(component_id=cid).values_list("submitter_id", flat=True))
-                      for cid in in_large]
+        components = [
+            set(ReplyComponentMember.objects.filter(component_id=cid).values_list("submitter_id", flat=True))
+            for cid in in_large
+        ]
         waiting = defaultdict(list)
         for item in pending:
             waiting[item.data["submitter_id"]].append(item.data["hashtags"])
-        made = botnet.components_suspend_campaigns(components=components, now=max(i.data["at"] for i in pending),
-                                                   pending=waiting)
+        made = botnet.components_suspend_campaigns(
+            components=components, now=max(i.data["at"] for i in pending), pending=waiting
+        )
         for component in made:
             stopped |= set(component.members)
     for item in pending:
         if item.data["submitter_id"] in stopped:
-            item.decide(O.SUSPENDED_COMPONENT, by="suspended_component",
-                        reason="The submitter belongs to a suspended reply-graph component (IN-10).")
+            item.decide(
+                O.SUSPENDED_COMPONENT,
+                by="suspended_component",
+                reason="The submitter belongs to a suspended reply-graph component (IN-10).",
+            )
 
 
 # ---- IN-3 rate limit ------------------------------------------------------------------------
+
 
 def rate_limit(batch: IntakeBatch) -> None:
     """IN-3: 3 per 24 h per billing country + IPv6 /64 (IPv4 /32); a burst starts a 12 h cool-off."""
@@ -194,13 +207,17 @@ def rate_limit(batch: IntakeBatch) -> None:
     rate_limits_check(checks=checks)
     for item, check in zip(pending, checks):
         if not check.admitted:
-            item.decide(O.RATE_LIMITED, by="rate_limit",
-                        reason=f"More than {settings.INTAKE['RATE_LIMIT_MAX']} corrections in "
-                               f"{settings.INTAKE['RATE_LIMIT_WINDOW_HOURS']} h from {item.rate_key}; "
-                               f"cooling off until {check.cooloff_until.isoformat()} (IN-3).")
+            item.decide(
+                O.RATE_LIMITED,
+                by="rate_limit",
+                reason=f"More than {settings.INTAKE['RATE_LIMIT_MAX']} corrections in "
+                f"{settings.INTAKE['RATE_LIMIT_WINDOW_HOURS']} h from {item.rate_key}; "
+                f"cooling off until {check.cooloff_until.isoformat()} (IN-3).",
+            )
 
 
 # ---- IN-4 block-list ------------------------------------------------------------------------
+
 
 class _BlockList:
     def __init__(self):
@@ -242,11 +259,15 @@ def block_list(batch: IntakeBatch) -> None:
     for item in batch.pending():
         term = block_list_cache.find(item.data["declared_locale"], item.corrected_text)
         if term:
-            item.decide(O.BLOCKED_LIST, by="block_list",
-                        reason=f"Overlaps the block-list term {term!r} ({block_list_cache.kinds.get(term, 'slur')}, IN-4).")
+            item.decide(
+                O.BLOCKED_LIST,
+                by="block_list",
+                reason=f"Overlaps the block-list term {term!r} ({block_list_cache.kinds.get(term, 'slur')}, IN-4).",
+            )
 
 
 # ---- IN-8 topic freeze ----------------------------------------------------------------------
+
 
 def topic_entropy(counts: dict[str, int]) -> tuple[float, str, float, int]:
     """(Shannon entropy in bits, top hashtag, its share, mentions) of a hashtag distribution."""
@@ -274,33 +295,55 @@ def topic_freeze(batch: IntakeBatch) -> None:
         latest = max(i.data["at"] for i in items)
         since = _hour(latest) - timedelta(hours=cfg["TOPIC_WINDOW_HOURS"] - 1)
         counts = Counter()
-        for tag, n in IntakeCounter.objects.filter(locale_code=locale, hour__gte=since, hour__lte=latest).exclude(
-                hashtag="").values_list("hashtag", "n"):
+        for tag, n in (
+            IntakeCounter.objects.filter(locale_code=locale, hour__gte=since, hour__lte=latest)
+            .exclude(hashtag="")
+            .values_list("hashtag", "n")
+        ):
             counts[tag] += n
         entropy, top, share, mentions = topic_entropy(counts)
-        if (mentions >= cfg["TOPIC_MIN_MENTIONS"] and entropy < cfg["TOPIC_ENTROPY_MIN_BITS"]
-                and share >= cfg["TOPIC_DOMINANT_SHARE"]
-                and not TopicFreeze.objects.filter(locale_code=locale, hashtag=top, frozen_until__gt=latest).exists()):
+        if (
+            mentions >= cfg["TOPIC_MIN_MENTIONS"]
+            and entropy < cfg["TOPIC_ENTROPY_MIN_BITS"]
+            and share >= cfg["TOPIC_DOMINANT_SHARE"]
+            and not TopicFreeze.objects.filter(locale_code=locale, hashtag=top, frozen_until__gt=latest).exists()
+        ):
             start = min(i.data["at"] for i in items if top in i.data["hashtags"])
-            TopicFreeze.objects.create(locale_code=locale, hashtag=top, frozen_from=start,
-                                       frozen_until=start + timedelta(days=cfg["TOPIC_FREEZE_DAYS"]),
-                                       entropy_bits=entropy, share=share, mentions=mentions)
+            TopicFreeze.objects.create(
+                locale_code=locale,
+                hashtag=top,
+                frozen_from=start,
+                frozen_until=start + timedelta(days=cfg["TOPIC_FREEZE_DAYS"]),
+                entropy_bits=entropy,
+                share=share,
+                mentions=mentions,
+            )
     earliest = min(i.data["at"] for i in pending)
     freezes = defaultdict(list)
     for f in TopicFreeze.objects.filter(locale_code__in=list(by_locale), frozen_until__gt=earliest):
         freezes[(f.locale_code, f.hashtag)].append(f)
     for item in pending:
         for tag in item.data["hashtags"]:
-            hit = next((f for f in freezes.get((item.data["declared_locale"], tag), [])
-                        if f.frozen_from <= item.data["at"] < f.frozen_until), None)
+            hit = next(
+                (
+                    f
+                    for f in freezes.get((item.data["declared_locale"], tag), [])
+                    if f.frozen_from <= item.data["at"] < f.frozen_until
+                ),
+                None,
+            )
             if hit:
-                item.decide(O.FROZEN_TOPIC, by="topic_freeze",
-                            reason=f"#{tag} is frozen in {hit.locale_code} until {hit.frozen_until.isoformat()}: "
-                                   f"topic entropy fell to {hit.entropy_bits:.2f} bits (IN-8).")
+                item.decide(
+                    O.FROZEN_TOPIC,
+                    by="topic_freeze",
+                    reason=f"#{tag} is frozen in {hit.locale_code} until {hit.frozen_until.isoformat()}: "
+                    f"topic entropy fell to {hit.entropy_bits:.2f} bits (IN-8).",
+                )
                 break
 
 
 # ---- IN-9 geo-spoofing ----------------------------------------------------------------------
+
 
 def geo_spoof(batch: IntakeBatch) -> None:
     """IN-9: billing country vs declared locale. A mismatched item goes to the global queue; a shard
@@ -311,15 +354,18 @@ def geo_spoof(batch: IntakeBatch) -> None:
     for item in pending:
         if item.geo_mismatch:
             item.force_global = True
-            item.reason = (f"Billing country {item.data['billing_country']} does not match the declared locale "
-                           f"{item.data['declared_locale']}: global queue, no local shield (IN-9).")
+            item.reason = (
+                f"Billing country {item.data['billing_country']} does not match the declared locale "
+                f"{item.data['declared_locale']}: global queue, no local shield (IN-9)."
+            )
     if not locales:
         return
     latest = max(i.data["at"] for i in batch.items if i.geo_mismatch)
     since = _hour(latest) - timedelta(hours=cfg["GEO_SPOOF_WINDOW_HOURS"] - 1)
     totals = defaultdict(lambda: [0, 0])
-    for loc, n, m in IntakeCounter.objects.filter(hashtag="", locale_code__in=locales, hour__gte=since,
-                                                  hour__lte=latest).values_list("locale_code", "n", "mismatched"):
+    for loc, n, m in IntakeCounter.objects.filter(
+        hashtag="", locale_code__in=locales, hour__gte=since, hour__lte=latest
+    ).values_list("locale_code", "n", "mismatched"):
         totals[loc][0] += n
         totals[loc][1] += m
     shards = {s.locale.code: s for s in Shard.objects.select_related("locale").filter(locale__code__in=locales)}
@@ -330,10 +376,14 @@ def geo_spoof(batch: IntakeBatch) -> None:
         open_alert = Alert.objects.filter(kind="x_shard_anomaly", resolved_at__isnull=True)
         open_alert = open_alert.filter(shard=shard) if shard else open_alert.filter(message__contains=f" {loc}:")
         if not open_alert.exists():
-            Alert.objects.create(kind="x_shard_anomaly", shard=shard, level=Alert.Level.LOUD,
-                                 message=f"x-shard anomaly in {loc}: {m} of {n} corrections ({m / n:.1%}) in the last "
-                                         f"{cfg['GEO_SPOOF_WINDOW_HOURS']} h have a billing country that does not "
-                                         f"match the locale (IN-9).")
+            Alert.objects.create(
+                kind="x_shard_anomaly",
+                shard=shard,
+                level=Alert.Level.LOUD,
+                message=f"x-shard anomaly in {loc}: {m} of {n} corrections ({m / n:.1%}) in the last "
+                f"{cfg['GEO_SPOOF_WINDOW_HOURS']} h have a billing country that does not "
+                f"match the locale (IN-9).",
+            )
 
 
 # ---- IN-5, IN-6, IN-7 consensus ---------------------------------------------------------------
@@ -352,8 +402,9 @@ def consensus(batch: IntakeBatch) -> None:
         return
     languages = dict(Locale.objects.values_list("code", "language"))
     latest = max(i.data["at"] for i in items)
-    volumes = ledgers.language_volumes(languages={languages.get(i.data["declared_locale"], "") for i in items},
-                                       at=latest)
+    volumes = ledgers.language_volumes(
+        languages={languages.get(i.data["declared_locale"], "") for i in items}, at=latest
+    )
     window = timedelta(hours=cfg["AUTO_ACCEPT_WINDOW_HOURS"])
     conflict_window = timedelta(hours=cfg["CONFLICT_WINDOW_HOURS"])
     by_post = defaultdict(list)
@@ -361,9 +412,16 @@ def consensus(batch: IntakeBatch) -> None:
         by_post[item.data["post_id"]].append(item)
     earliest = min(i.data["at"] for i in items) - max(window, conflict_window)
     stored = defaultdict(list)
-    for row in (Correction.objects.filter(post_id__any=list(by_post), at__gt=earliest, outcome__in=CROWD)
-                .values("post_id", "submitter_id", "norm_key", "numeric_value", "at", "declared_locale",
-                        "corrected_text", "english_text")):
+    for row in Correction.objects.filter(post_id__any=list(by_post), at__gt=earliest, outcome__in=CROWD).values(
+        "post_id",
+        "submitter_id",
+        "norm_key",
+        "numeric_value",
+        "at",
+        "declared_locale",
+        "corrected_text",
+        "english_text",
+    ):
         stored[row["post_id"]].append(row)
     # training sits above shards: the posts that hold a sample come by dotted path (issue 9)
     trained = import_string(cfg["SAMPLED_POSTS"])(post_ids=list(by_post))
@@ -402,10 +460,15 @@ def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
     ref = max(i.data["at"] for i in items)
     conflict_since = ref - timedelta(hours=cfg["CONFLICT_WINDOW_HOURS"])
     # Every backing of this post in the window.
-    entries = [Backing(r["submitter_id"], r["norm_key"], r["numeric_value"], r["at"], r["corrected_text"],
-                       r["english_text"]) for r in rows if r["at"] > conflict_since]
-    entries += [Backing(i.data["submitter_id"], i.norm_key, i.numeric_value, i.data["at"], i.corrected_text,
-                        i.english_text) for i in items]
+    entries = [
+        Backing(r["submitter_id"], r["norm_key"], r["numeric_value"], r["at"], r["corrected_text"], r["english_text"])
+        for r in rows
+        if r["at"] > conflict_since
+    ]
+    entries += [
+        Backing(i.data["submitter_id"], i.norm_key, i.numeric_value, i.data["at"], i.corrected_text, i.english_text)
+        for i in items
+    ]
     numbers = {e.number for e in entries if e.number is not None}
     if len(numbers) >= 2:
         _resolve_conflict(items, entries, locale=locale, low_volume=low_volume, book=book, ref=ref)
@@ -413,8 +476,10 @@ def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
     if low_volume:
         for item in items:
             item.escalate = "low_volume"
-            item.reason = (f"Fewer than {cfg['LOW_VOLUME_PER_DAY']} corrections in this language in 24 h: crowd "
-                           f"auto-accept is off, a verifier decides (IN-7).")
+            item.reason = (
+                f"Fewer than {cfg['LOW_VOLUME_PER_DAY']} corrections in this language in 24 h: crowd "
+                f"auto-accept is off, a verifier decides (IN-7)."
+            )
         return
     window = timedelta(hours=cfg["AUTO_ACCEPT_WINDOW_HOURS"])
     by_key = defaultdict(list)
@@ -425,12 +490,15 @@ def _post_consensus(items, rows, *, locale, low_volume, book) -> None:
         users = {e.user for e in entries if e.key == key and at - window < e.at <= at}
         weight = sum(book[(u, locale)].flag_weight for u in users)
         if weight >= cfg["AUTO_ACCEPT_USERS"] - 1e-9:
-            accept = CrowdAccept(rule="auto_accept", text_delta=key_items[-1].corrected_text,
-                                 backers={u: True for u in users})
+            accept = CrowdAccept(
+                rule="auto_accept", text_delta=key_items[-1].corrected_text, backers={u: True for u in users}
+            )
             for item in key_items:
                 item.accept = accept
-                item.reason = (f"{len(users)} users sent the same correction within "
-                               f"{cfg['AUTO_ACCEPT_WINDOW_HOURS']} h (weight {weight:.2f}, IN-5).")
+                item.reason = (
+                    f"{len(users)} users sent the same correction within "
+                    f"{cfg['AUTO_ACCEPT_WINDOW_HOURS']} h (weight {weight:.2f}, IN-5)."
+                )
 
 
 def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
@@ -438,18 +506,25 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
     cfg = settings.INTAKE
     post = items[0].data
     values = {e.number for e in entries if e.number is not None}
-    oracle_value = hooks.public_record_oracle().lookup(post_id=post["post_id"], post_text=post["post_text"], at=ref,
-                                                       window_hours=cfg["CONFLICT_WINDOW_HOURS"])
+    oracle_value = hooks.public_record_oracle().lookup(
+        post_id=post["post_id"], post_text=post["post_text"], at=ref, window_hours=cfg["CONFLICT_WINDOW_HOURS"]
+    )
     latest = {}
     for e in sorted(entries, key=lambda e: e.at):
         if e.number is not None:
             latest[e.user] = e  # each user's latest number counts once
     if oracle_value is not None and any(math.isclose(v, oracle_value, rel_tol=1e-9) for v in values):
-        winner = next(e for e in reversed(sorted(entries, key=lambda e: e.at))
-                      if e.number is not None and math.isclose(e.number, oracle_value, rel_tol=1e-9))
-        accept = CrowdAccept(rule="conflict_resolver:oracle", text_delta=winner.native,
-                             backers={u: math.isclose(e.number, oracle_value, rel_tol=1e-9) for u, e in latest.items()},
-                             numeric_delta=_relative_delta(post["post_text"], oracle_value, values, post))
+        winner = next(
+            e
+            for e in reversed(sorted(entries, key=lambda e: e.at))
+            if e.number is not None and math.isclose(e.number, oracle_value, rel_tol=1e-9)
+        )
+        accept = CrowdAccept(
+            rule="conflict_resolver:oracle",
+            text_delta=winner.native,
+            backers={u: math.isclose(e.number, oracle_value, rel_tol=1e-9) for u, e in latest.items()},
+            numeric_delta=_relative_delta(post["post_text"], oracle_value, values, post),
+        )
         for item in items:
             item.accept = accept
             item.reason = f"The public-record oracle says {oracle_value:g}; the matching correction wins (IN-6)."
@@ -467,21 +542,31 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
     if abs(delta - mean) > cfg["CONFLICT_SIGMA"] * sigma:
         for item in items:
             item.escalate = "conflict_resolver:2sigma"
-            item.reason = (f"The merged value {merged:g} moves the post by {delta:+.2f} (relative), beyond "
-                           f"{cfg['CONFLICT_SIGMA']:g} sigma ({sigma:.2f}) of this locale's history: a human decides (IN-6).")
+            item.reason = (
+                f"The merged value {merged:g} moves the post by {delta:+.2f} (relative), beyond "
+                f"{cfg['CONFLICT_SIGMA']:g} sigma ({sigma:.2f}) of this locale's history: a human decides (IN-6)."
+            )
         return
     heaviest = max(latest.values(), key=lambda e: (weights[e.user], e.at))
     value = f"{merged:.0f}" if abs(merged - round(merged)) < 0.05 else f"{merged:.1f}"
     english = number_replace(heaviest.english, value)
-    native = hooks.mt().back_translate(english, native=heaviest.native, language=items[0].language or "en") \
-        if items[0].language != settings.INTAKE["MODEL_DEFAULT_LANGUAGE"] else english
-    accept = CrowdAccept(rule="conflict_resolver:merge", text_delta=native,
-                         backers={u: math.isclose(e.number, merged, rel_tol=0.05) for u, e in latest.items()},
-                         numeric_delta=delta)
+    native = (
+        hooks.mt().back_translate(english, native=heaviest.native, language=items[0].language or "en")
+        if items[0].language != settings.INTAKE["MODEL_DEFAULT_LANGUAGE"]
+        else english
+    )
+    accept = CrowdAccept(
+        rule="conflict_resolver:merge",
+        text_delta=native,
+        backers={u: math.isclose(e.number, merged, rel_tol=0.05) for u, e in latest.items()},
+        numeric_delta=delta,
+    )
     for item in items:
         item.accept = accept
-        item.reason = (f"Conflicting numbers {sorted(values)} merged to {value}, weighted by each user's "
-                       f"corroboration in {locale} (IN-6).")
+        item.reason = (
+            f"Conflicting numbers {sorted(values)} merged to {value}, weighted by each user's "
+            f"corroboration in {locale} (IN-6)."
+        )
 
 
 def _relative_delta(post_text: str, value: float, values: set, post) -> float:

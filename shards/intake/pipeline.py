@@ -4,6 +4,7 @@ Each step (settings.INTAKE["PIPELINE"]) looks at the items still undecided and m
 the first outcome wins and names the step that set it. The defences of IN-3..IN-12 plug in as
 further steps. After the steps, every item is stored with its outcome: nothing is dropped.
 """
+
 import logging
 import time
 from collections import Counter
@@ -121,16 +122,32 @@ def _store(batch: IntakeBatch) -> None:
         d = item.data
         invalid = item.outcome == Correction.Outcome.INVALID
         item.correction = Correction(
-            post_id=d.get("post_id", ""), post_text=d.get("post_text", ""), ocr_text=d.get("ocr_text", ""),
-            hashtags=d.get("hashtags", []), reply_text=d.get("reply_text", ""),
-            corrected_text=item.corrected_text, submitter_id=d.get("submitter_id", ""),
-            billing_country=d.get("billing_country", ""), ip=d.get("ip"),
-            declared_locale=d.get("declared_locale", ""), sub_locale=d.get("sub_locale", ""), at=d.get("at"),
-            outcome=item.outcome, decided_by=item.decided_by, errors=item.errors, risk_tags=item.risk_tags,
-            case=item.case, shard=item.shard, dedupe_key=None if invalid else item.dedupe_key,
+            post_id=d.get("post_id", ""),
+            post_text=d.get("post_text", ""),
+            ocr_text=d.get("ocr_text", ""),
+            hashtags=d.get("hashtags", []),
+            reply_text=d.get("reply_text", ""),
+            corrected_text=item.corrected_text,
+            submitter_id=d.get("submitter_id", ""),
+            billing_country=d.get("billing_country", ""),
+            ip=d.get("ip"),
+            declared_locale=d.get("declared_locale", ""),
+            sub_locale=d.get("sub_locale", ""),
+            at=d.get("at"),
+            outcome=item.outcome,
+            decided_by=item.decided_by,
+            errors=item.errors,
+            risk_tags=item.risk_tags,
+            case=item.case,
+            shard=item.shard,
+            dedupe_key=None if invalid else item.dedupe_key,
             raw=_trimmed_raw(item.raw) if invalid else None,
-            reason=item.reason, language=item.language, english_text=item.english_text,
-            norm_key=item.norm_key, numeric_value=item.numeric_value, geo_mismatch=item.geo_mismatch,
+            reason=item.reason,
+            language=item.language,
+            english_text=item.english_text,
+            norm_key=item.norm_key,
+            numeric_value=item.numeric_value,
+            geo_mismatch=item.geo_mismatch,
             rate_key=item.rate_key,
         )
         rows.append(item.correction)
@@ -138,5 +155,9 @@ def _store(batch: IntakeBatch) -> None:
     for item in batch.items:
         original = item.duplicate_of or (item.duplicate_of_item.correction if item.duplicate_of_item else None)
         if original is not None:  # a re-delivery answers with what the first delivery got
-            item.correction, item.outcome, item.case, item.shard = original, original.outcome, original.case, original.shard
-
+            item.correction, item.outcome, item.case, item.shard = (
+                original,
+                original.outcome,
+                original.case,
+                original.shard,
+            )

@@ -1,4 +1,5 @@
 """The intake steps of the foundation: validate, recognise, deduplicate, risk-tag (routing into the queue is `verifier.intake.route`)."""
+
 import hashlib
 import ipaddress
 import re
@@ -102,7 +103,7 @@ def correction_extract(reply_text: str, triggers: list[re.Pattern]) -> str | Non
     for trigger in triggers:
         match = trigger.search(reply_text)
         if match:
-            body = _QUOTED_LINE.sub("", reply_text[match.end():])
+            body = _QUOTED_LINE.sub("", reply_text[match.end() :])
             body = " ".join(tok.strip(_QUOTES) for tok in body.split())
             return body.strip() or None
     return None
@@ -113,9 +114,13 @@ def recognise_correction(batch: IntakeBatch) -> None:
     for item in batch.pending():
         corrected = correction_extract(item.data["reply_text"], triggers)
         if corrected is None:
-            item.decide(O.INVALID, by="recognise_correction",
-                        errors={"reply_text": "No correction found: the reply has no '@grok correct' trigger "
-                                              "or nothing after it."})
+            item.decide(
+                O.INVALID,
+                by="recognise_correction",
+                errors={
+                    "reply_text": "No correction found: the reply has no '@grok correct' trigger or nothing after it."
+                },
+            )
         else:
             item.corrected_text = corrected
 
@@ -128,7 +133,9 @@ def deduplicate(batch: IntakeBatch) -> None:
         key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
-    existing = {c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__any=keys).select_related("case", "shard")}
+    existing = {
+        c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__any=keys).select_related("case", "shard")
+    }
     for item in batch.pending():
         if item.dedupe_key in existing:
             item.duplicate_of = existing[item.dedupe_key]

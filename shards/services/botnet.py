@@ -5,6 +5,7 @@ Submitters are nodes; an edge joins two users with >= 2 replies between them (ei
 suspended: intake answers `suspended_component` for its members, and no sample backed by any of
 them is exported (training.selectors.samples_exportable).
 """
+
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -48,27 +49,34 @@ def reply_graph_rebuild(*, now: datetime | None = None) -> list[ReplyComponent]:
         ReplyComponent.objects.all().delete()
         rows = ReplyComponent.objects.bulk_create([ReplyComponent(size=len(c), computed_at=now) for c in components])
         ReplyComponentMember.objects.bulk_create(
-            [ReplyComponentMember(component=row, submitter_id=s) for row, c in zip(rows, components) for s in c])
+            [ReplyComponentMember(component=row, submitter_id=s) for row, c in zip(rows, components) for s in c]
+        )
         components_suspend_campaigns(components=[set(c) for c in components], now=now)
     return rows
 
 
-def components_suspend_campaigns(*, components: list[set[str]], now: datetime,
-                                 pending: dict[str, list[list[str]]] | None = None) -> list[SuspendedComponent]:
+def components_suspend_campaigns(
+    *, components: list[set[str]], now: datetime, pending: dict[str, list[list[str]]] | None = None
+) -> list[SuspendedComponent]:
     """Suspend each component whose corrections (stored within the window, plus `pending` hashtag
     lists of items not stored yet) fall >= 50 % on one hashtag. Already-suspended users are skipped."""
     cfg = settings.INTAKE
     pending = pending or {}
-    already = set(SuspendedMember.objects.filter(component__active=True,
-                                                 submitter_id__in={s for c in components for s in c})
-                  .values_list("submitter_id", flat=True))
+    already = set(
+        SuspendedMember.objects.filter(
+            component__active=True, submitter_id__in={s for c in components for s in c}
+        ).values_list("submitter_id", flat=True)
+    )
     since = now - timedelta(days=cfg["BOTNET_EDGE_WINDOW_DAYS"])
     made = []
     for members in components:
         if len(members) < cfg["BOTNET_COMPONENT_MIN_USERS"] or members <= already:
             continue
-        tag_lists = list(Correction.objects.filter(submitter_id__in=members, at__gt=since)
-                         .exclude(outcome=Correction.Outcome.INVALID).values_list("hashtags", flat=True))
+        tag_lists = list(
+            Correction.objects.filter(submitter_id__in=members, at__gt=since)
+            .exclude(outcome=Correction.Outcome.INVALID)
+            .values_list("hashtags", flat=True)
+        )
         tag_lists += [tags for s in members for tags in pending.get(s, [])]
         if not tag_lists:
             continue
@@ -79,20 +87,27 @@ def components_suspend_campaigns(*, components: list[set[str]], now: datetime,
         share = n / len(tag_lists)
         if share < cfg["BOTNET_HASHTAG_SHARE"]:
             continue
-        component = SuspendedComponent.objects.create(hashtag=hashtag, share=share, size=len(members),
-                                                      members=sorted(members), suspended_at=now)
+        component = SuspendedComponent.objects.create(
+            hashtag=hashtag, share=share, size=len(members), members=sorted(members), suspended_at=now
+        )
         SuspendedMember.objects.bulk_create([SuspendedMember(component=component, submitter_id=s) for s in members])
-        Alert.objects.create(kind="suspended_component", level=Alert.Level.LOUD,
-                             message=f"Suspended a reply-graph component of {len(members)} users: "
-                                     f"{share:.0%} of its corrections are on #{hashtag} (IN-10).")
+        Alert.objects.create(
+            kind="suspended_component",
+            level=Alert.Level.LOUD,
+            message=f"Suspended a reply-graph component of {len(members)} users: "
+            f"{share:.0%} of its corrections are on #{hashtag} (IN-10).",
+        )
         already |= members
         made.append(component)
     return made
 
 
 def suspended_submitters(*, submitter_ids: set[str]) -> set[str]:
-    return set(SuspendedMember.objects.filter(component__active=True, submitter_id__any=submitter_ids)
-               .values_list("submitter_id", flat=True))
+    return set(
+        SuspendedMember.objects.filter(component__active=True, submitter_id__any=submitter_ids).values_list(
+            "submitter_id", flat=True
+        )
+    )
 
 
 def component_lift(*, component: SuspendedComponent, actor) -> None:
@@ -100,8 +115,9 @@ def component_lift(*, component: SuspendedComponent, actor) -> None:
 
     with transaction.atomic():
         SuspendedComponent.objects.filter(pk=component.pk).update(active=False, lifted_by=actor.username)
-        audit_record(actor=actor, action="component_lift", obj=component, before={"active": True},
-                     after={"active": False})
+        audit_record(
+            actor=actor, action="component_lift", obj=component, before={"active": True}, after={"active": False}
+        )
 
 
 def replies_record(*, payloads: list, now: datetime | None = None) -> list[dict]:

@@ -1,4 +1,5 @@
 """IN-11: correction graphs, the sets of users who backed an accepted post (training samples keep one)."""
+
 import hashlib
 
 from shards.models import CorrectionGraph, CorrectionGraphMember
@@ -17,9 +18,11 @@ def graphs_ensure(*, backer_sets: list[set[str]]) -> list[str]:
     existing = set(CorrectionGraph.objects.filter(graph_id__in=wanted).values_list("graph_id", flat=True))
     new = {gid: b for gid, b in wanted.items() if gid not in existing}
     if new:
-        CorrectionGraph.objects.bulk_create([CorrectionGraph(graph_id=g, size=len(b)) for g, b in new.items()],
-                                            ignore_conflicts=True)
+        CorrectionGraph.objects.bulk_create(
+            [CorrectionGraph(graph_id=g, size=len(b)) for g, b in new.items()], ignore_conflicts=True
+        )
         CorrectionGraphMember.objects.bulk_create(
             [CorrectionGraphMember(graph_id=g, submitter_id=s) for g, b in new.items() for s in sorted(b)],
-            ignore_conflicts=True)
+            ignore_conflicts=True,
+        )
     return ids

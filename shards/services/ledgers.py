@@ -4,6 +4,7 @@ Every figure is kept per locale: an English approval never moves a Thai ledger. 
 fewer than LOW_VOLUME_PER_DAY corrections in the trailing 24 h a verifier's ruling weighs
 LOW_VOLUME_RULING_WEIGHT crowd votes.
 """
+
 import math
 from datetime import datetime, timedelta
 
@@ -26,9 +27,13 @@ def language_volumes(*, languages: set[str], at: datetime) -> dict[str, int]:
     for code, lang in Locale.objects.filter(language__in=languages).values_list("code", "language"):
         codes_by_lang.setdefault(lang, []).append(code)
     since = _hour(at) - timedelta(hours=23)
-    rows = (IntakeCounter.objects.filter(hashtag="", hour__gte=since, hour__lte=at,
-                                         locale_code__in=[c for cs in codes_by_lang.values() for c in cs])
-            .values("locale_code").annotate(total=Sum("n")))
+    rows = (
+        IntakeCounter.objects.filter(
+            hashtag="", hour__gte=since, hour__lte=at, locale_code__in=[c for cs in codes_by_lang.values() for c in cs]
+        )
+        .values("locale_code")
+        .annotate(total=Sum("n"))
+    )
     per_locale = {r["locale_code"]: r["total"] for r in rows}
     return {lang: sum(per_locale.get(c, 0) for c in codes) for lang, codes in codes_by_lang.items()}
 
@@ -42,8 +47,10 @@ def submitter_ledgers(*, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], S
     if not pairs:
         return {}
     subs = {s for s, _ in pairs}
-    found = {(l.submitter_id, l.locale_code): l
-             for l in SubmitterLedger.objects.filter(submitter_id__any=subs, locale_code__in={l for _, l in pairs})}
+    found = {
+        (l.submitter_id, l.locale_code): l
+        for l in SubmitterLedger.objects.filter(submitter_id__any=subs, locale_code__in={l for _, l in pairs})
+    }
     return {p: found.get(p) or SubmitterLedger(submitter_id=p[0], locale_code=p[1]) for p in pairs}
 
 
@@ -53,20 +60,24 @@ def ledgers_record_crowd(*, locale_code: str, backers: dict[str, bool]) -> None:
     _submitters_bump(locale_code=locale_code, backers=backers)
     LocaleLedger.objects.get_or_create(locale_code=locale_code)
     LocaleLedger.objects.filter(locale_code=locale_code).update(
-        votes=F("votes") + len(backers), corroborated=F("corroborated") + sum(backers.values()),
-        crowd_votes=F("crowd_votes") + len(backers))
+        votes=F("votes") + len(backers),
+        corroborated=F("corroborated") + sum(backers.values()),
+        crowd_votes=F("crowd_votes") + len(backers),
+    )
 
 
 def _submitters_bump(*, locale_code: str, backers: dict[str, bool]) -> None:
     if not backers:
         return
     SubmitterLedger.objects.bulk_create(
-        [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in backers], ignore_conflicts=True)
+        [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in backers], ignore_conflicts=True
+    )
     yes = [s for s, ok in backers.items() if ok]
     no = [s for s, ok in backers.items() if not ok]
     if yes:
         SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=yes).update(
-            backed=F("backed") + 1, corroborated=F("corroborated") + 1)
+            backed=F("backed") + 1, corroborated=F("corroborated") + 1
+        )
     if no:
         SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=no).update(backed=F("backed") + 1)
 
@@ -79,13 +90,18 @@ def ledger_record_ruling(*, case, accepted: bool, now: datetime | None = None) -
         return
     lang = Locale.objects.filter(code=case.locale).values_list("language", flat=True).first() or case.locale
     weight = settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if language_is_low_volume(language=lang, at=now) else 1
-    backers = set(Correction.objects.filter(case=case).exclude(outcome=Correction.Outcome.INVALID)
-                  .values_list("submitter_id", flat=True))
+    backers = set(
+        Correction.objects.filter(case=case)
+        .exclude(outcome=Correction.Outcome.INVALID)
+        .values_list("submitter_id", flat=True)
+    )
     with transaction.atomic():
         LocaleLedger.objects.get_or_create(locale_code=case.locale)
         LocaleLedger.objects.filter(locale_code=case.locale).update(
-            votes=F("votes") + weight, corroborated=F("corroborated") + (weight if accepted else 0),
-            rulings=F("rulings") + 1)
+            votes=F("votes") + weight,
+            corroborated=F("corroborated") + (weight if accepted else 0),
+            rulings=F("rulings") + 1,
+        )
         _submitters_bump(locale_code=case.locale, backers={s: accepted for s in backers})
 
 
@@ -119,9 +135,16 @@ def cluster_burn(*, submitter_ids: set[str], locale_code: str, actor=None, reaso
         return 0
     with transaction.atomic():
         SubmitterLedger.objects.bulk_create(
-            [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in submitter_ids], ignore_conflicts=True)
+            [SubmitterLedger(submitter_id=s, locale_code=locale_code) for s in submitter_ids], ignore_conflicts=True
+        )
         n = SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=submitter_ids).update(
-            burn=F("burn") * cfg["BURN_SCORE_FACTOR"], flag_weight=F("flag_weight") * cfg["BURN_FLAG_WEIGHT"])
-        audit_record(actor=actor, action="cluster_burn", object_type="shards.localeledger", object_id=locale_code,
-                     after={"locale": locale_code, "users": sorted(submitter_ids), "reason": reason})
+            burn=F("burn") * cfg["BURN_SCORE_FACTOR"], flag_weight=F("flag_weight") * cfg["BURN_FLAG_WEIGHT"]
+        )
+        audit_record(
+            actor=actor,
+            action="cluster_burn",
+            object_type="shards.localeledger",
+            object_id=locale_code,
+            after={"locale": locale_code, "users": sorted(submitter_ids), "reason": reason},
+        )
     return n

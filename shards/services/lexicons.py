@@ -1,4 +1,5 @@
 """SH-3: tag text and OCR text against every per-locale risk lexicon."""
+
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -1,4 +1,5 @@
 """SH-1 pool sizes and shard state; membership changes go through here."""
+
 from datetime import datetime
 
 from django.conf import settings
@@ -18,8 +19,9 @@ class ShardState:
 
 def shard_native_pool_size(*, shard: Shard) -> int:
     """Native verifiers under contract (seniors review; they do not count toward the pool)."""
-    return PoolMembership.objects.filter(shard=shard, native=True, under_contract=True, active=True,
-                                         user__role="verifier").count()
+    return PoolMembership.objects.filter(
+        shard=shard, native=True, under_contract=True, active=True, user__role="verifier"
+    ).count()
 
 
 def shard_state(*, shard: Shard) -> str:
@@ -67,8 +69,9 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
     return state
 
 
-def membership_set(*, user, shard: Shard, native: bool = False, under_contract: bool = True,
-                   active: bool = True, actor=None) -> PoolMembership:
+def membership_set(
+    *, user, shard: Shard, native: bool = False, under_contract: bool = True, active: bool = True, actor=None
+) -> PoolMembership:
     """Add or change a pool membership, audit it, and re-check the shard's pool (SH-1)."""
 
     with transaction.atomic():
@@ -78,15 +81,21 @@ def membership_set(*, user, shard: Shard, native: bool = False, under_contract: 
             membership = PoolMembership(user=user, shard=shard)
         membership.native, membership.under_contract, membership.active = native, under_contract, active
         membership.save()
-        audit_record(actor=actor, action="membership_set", obj=membership, before=before,
-                     after=_membership_dict(membership))
+        audit_record(
+            actor=actor, action="membership_set", obj=membership, before=before, after=_membership_dict(membership)
+        )
         shard_check_pool(shard=shard)
     return membership
 
 
 def _membership_dict(m: PoolMembership) -> dict:
-    return {"user": m.user.username, "shard": m.shard.code, "native": m.native,
-            "under_contract": m.under_contract, "active": m.active}
+    return {
+        "user": m.user.username,
+        "shard": m.shard.code,
+        "native": m.native,
+        "under_contract": m.under_contract,
+        "active": m.active,
+    }
 
 
 def shards_check_all_pools() -> dict[str, str]:

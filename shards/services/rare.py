@@ -1,4 +1,5 @@
 """SH-2: rare locales (< 50 cases a quarter) are served by one pool of 3 contractors across time zones."""
+
 from datetime import datetime
 
 from django.conf import settings
@@ -30,7 +31,9 @@ def rare_pool_check(*, now: datetime | None = None) -> str:
     want = settings.INTAKE["RARE_POOL_SIZE"]
     if len(members) >= want and len(zones) >= want:
         return "ok"
-    message = (f"The rare-locale pool has {len(members)} contractor(s) in {len(zones)} time zone(s); "
-               f"SH-2 wants {want} across {want} time zones.")
+    message = (
+        f"The rare-locale pool has {len(members)} contractor(s) in {len(zones)} time zone(s); "
+        f"SH-2 wants {want} across {want} time zones."
+    )
     Alert.objects.create(kind="rare_pool", shard=shard, message=message)
     return message

@@ -10,10 +10,10 @@ Backends: Redis when configured (one Lua script call per batch: atomic for every
 and shared by every web process), else the database (rows locked FOR UPDATE for the batch). An unreachable Redis
 raises RateLimitUnavailable: the request fails loudly (503); limits never silently lapse.
 """
+
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
@@ -128,11 +128,12 @@ def _check_redis(checks: list[RateCheck]) -> list[RateCheck]:
         value = value.decode() if isinstance(value, bytes) else value
         c.admitted = value == "1"
         if not c.admitted:
-            c.cooloff_until = datetime.fromtimestamp(-float(value), tz=dt_timezone.utc)
+            c.cooloff_until = datetime.fromtimestamp(-float(value), tz=UTC)
     return checks
 
 
 # ---- database -------------------------------------------------------------------------------
+
 
 def _check_db(checks: list[RateCheck]) -> list[RateCheck]:
     window, cooloff, limit = _window()

@@ -1,4 +1,5 @@
 """SH-4: the subgroup survey. Its sub-locale answer is what the router mixes on."""
+
 from django.db import transaction
 
 from core.audit import audit_record
@@ -38,6 +39,11 @@ def survey_submit(*, user, answers: dict) -> SubgroupSurvey:
         user.sub_locale = cleaned["sub_locale"]
         user.save(update_fields=["sub_locale"])
         # The audit keeps that the subgroup changed, not the answers: they stay anonymous.
-        audit_record(actor=user, action="survey_submit", obj=user, before={"sub_locale": before},
-                     after={"sub_locale": user.sub_locale})
+        audit_record(
+            actor=user,
+            action="survey_submit",
+            obj=user,
+            before={"sub_locale": before},
+            after={"sub_locale": user.sub_locale},
+        )
     return survey

@@ -1,4 +1,5 @@
 """IN-12: accepted samples are cut into training batches every 4 h, at most 50,000, at 0.3x weight."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,9 +17,12 @@ def training_batch_cut(*, now: datetime | None = None) -> TrainingBatch | None:
     now = now or timezone.now()
     weight = Decimal(settings.INTAKE["BATCH_WEIGHT"])
     with transaction.atomic():
-        ids = list(TrainingSample.objects.select_for_update(skip_locked=True)
-                   .filter(batch__isnull=True, withheld_reason="").order_by("id")
-                   .values_list("id", flat=True)[:settings.INTAKE["BATCH_MAX_SAMPLES"]])
+        ids = list(
+            TrainingSample.objects.select_for_update(skip_locked=True)
+            .filter(batch__isnull=True, withheld_reason="")
+            .order_by("id")
+            .values_list("id", flat=True)[: settings.INTAKE["BATCH_MAX_SAMPLES"]]
+        )
         if not ids:
             return None
         batch = TrainingBatch.objects.create(cut_at=now, size=len(ids), weight=weight)

@@ -1,4 +1,5 @@
 """AP-5: a ruling reversed on appeal goes out again as a correction micro-batch item (~1 % weight)."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -6,15 +7,24 @@ from core.errors import Refused
 from training.models import ReexportItem
 
 
-def reexport_record(*, appeal, tier: int, case, accepts: bool, weight: Decimal | float | str,
-                    now: datetime) -> ReexportItem:
+def reexport_record(
+    *, appeal, tier: int, case, accepts: bool, weight: Decimal | float | str, now: datetime
+) -> ReexportItem:
     """The reversal item of `appeal` at `tier`: `add` the case's delta when the reversal accepts it,
     else `retract` it. Carries the case's regional hard-block like its sample would (VQ-6)."""
     return ReexportItem.objects.create(
-        appeal=appeal, tier=tier, case=case, shard_id=case.shard_id, locale=case.locale, post_id=case.post_id,
-        text_delta=case.proposal, action=ReexportItem.Action.ADD if accepts else ReexportItem.Action.RETRACT,
-        weight=weight, regional_hard_block=bool(case.hard_block_locale),
-        hard_block_locale=case.hard_block_locale, created_at=now,
+        appeal=appeal,
+        tier=tier,
+        case=case,
+        shard_id=case.shard_id,
+        locale=case.locale,
+        post_id=case.post_id,
+        text_delta=case.proposal,
+        action=ReexportItem.Action.ADD if accepts else ReexportItem.Action.RETRACT,
+        weight=weight,
+        regional_hard_block=bool(case.hard_block_locale),
+        hard_block_locale=case.hard_block_locale,
+        created_at=now,
     )
 
 

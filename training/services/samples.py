@@ -1,4 +1,5 @@
 """VQ-6, IN-6, IN-11: what an accepted correction puts into training."""
+
 from collections.abc import Callable
 from datetime import datetime
 
@@ -14,8 +15,11 @@ def sample_record_accepted(*, case) -> TrainingSample:
     """One sample per post and shard (IN-6). A Thai-tagged delta carries the regional-hard-block
     bit: exports of any other shard leave it out (VQ-6, MH-3). IN-11: the sample keeps the graph of
     the users whose corrections backed the case."""
-    backers = set(Correction.objects.filter(case=case).exclude(outcome=Correction.Outcome.INVALID)
-                  .values_list("submitter_id", flat=True))
+    backers = set(
+        Correction.objects.filter(case=case)
+        .exclude(outcome=Correction.Outcome.INVALID)
+        .values_list("submitter_id", flat=True)
+    )
     graph_id = graphs_ensure(backer_sets=[backers])[0] if backers else None
     sample, _ = TrainingSample.objects.get_or_create(
         post_id=case.post_id,
@@ -33,8 +37,9 @@ def sample_record_accepted(*, case) -> TrainingSample:
     return sample
 
 
-def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime,
-                         cases_close: Callable[..., int]) -> list[TrainingSample]:
+def samples_record_crowd(
+    *, accepts: list[CrowdAccept], now: datetime, cases_close: Callable[..., int]
+) -> list[TrainingSample]:
     """Create the samples of crowd-settled posts (one per post and shard), close their cases.
 
     `cases_close(case_ids=, now=)` closes the cases, in the same transaction; it is the verifier's
@@ -43,8 +48,11 @@ def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime,
     if not accepts:
         return []
     with transaction.atomic():
-        taken = set(TrainingSample.objects.filter(post_id__in={a.case.post_id for a in accepts})
-                    .values_list("post_id", "shard_id"))
+        taken = set(
+            TrainingSample.objects.filter(post_id__in={a.case.post_id for a in accepts}).values_list(
+                "post_id", "shard_id"
+            )
+        )
         fresh, seen = [], set()
         for a in accepts:
             key = (a.case.post_id, a.case.shard_id)
@@ -53,11 +61,20 @@ def samples_record_crowd(*, accepts: list[CrowdAccept], now: datetime,
             seen.add(key)
             fresh.append(a)
         graph_ids = graphs_ensure(backer_sets=[set(a.backers) for a in fresh])
-        samples = [TrainingSample(
-            case=a.case, shard_id=a.case.shard_id, locale=a.case.locale, post_id=a.case.post_id,
-            text_delta=a.text_delta, regional_hard_block=bool(a.case.hard_block_locale),
-            hard_block_locale=a.case.hard_block_locale, graph_id=g, accepted_by=a.rule,
-        ) for a, g in zip(fresh, graph_ids)]
+        samples = [
+            TrainingSample(
+                case=a.case,
+                shard_id=a.case.shard_id,
+                locale=a.case.locale,
+                post_id=a.case.post_id,
+                text_delta=a.text_delta,
+                regional_hard_block=bool(a.case.hard_block_locale),
+                hard_block_locale=a.case.hard_block_locale,
+                graph_id=g,
+                accepted_by=a.rule,
+            )
+            for a, g in zip(fresh, graph_ids)
+        ]
         # ignore_conflicts: a concurrent request may have taken the slot first (one per post, IN-6)
         TrainingSample.objects.bulk_create(samples, ignore_conflicts=True)
         cases_close(case_ids=[a.case.pk for a in fresh], now=now)

@@ -1,4 +1,5 @@
 """IN-11: the quarterly sweep for dormant cliques, taint marking, and the taint list exports honour."""
+
 from collections import Counter
 from datetime import datetime, timedelta
 from itertools import combinations
@@ -64,11 +65,17 @@ def spectral_sweep(*, now: datetime | None = None) -> list[DormantClique]:
     if not cliques:
         return []
     since = now - timedelta(days=cfg["CLIQUE_DORMANT_DAYS"])
-    active = set(Correction.objects.filter(submitter_id__in={s for c in cliques for s in c}, at__gt=since)
-                 .values_list("submitter_id", flat=True))
+    active = set(
+        Correction.objects.filter(submitter_id__in={s for c in cliques for s in c}, at__gt=since).values_list(
+            "submitter_id", flat=True
+        )
+    )
     known = {tuple(c.members) for c in DormantClique.objects.all()}
-    made = [DormantClique(members=c, size=len(c), found_at=now) for c in cliques
-            if not active.intersection(c) and tuple(c) not in known]
+    made = [
+        DormantClique(members=c, size=len(c), found_at=now)
+        for c in cliques
+        if not active.intersection(c) and tuple(c) not in known
+    ]
     return DormantClique.objects.bulk_create(made)
 
 
@@ -78,10 +85,16 @@ def taint_submitters(*, submitter_ids: set[str], reason: str, actor=None, now: d
     now = now or timezone.now()
     with transaction.atomic():
         taint = TaintList.objects.create(created_at=now, reason=reason[:200], actor=actor.username if actor else "")
-        TaintedSubmitter.objects.bulk_create([TaintedSubmitter(taint_list=taint, submitter_id=s) for s in sorted(submitter_ids)])
-        audit_record(actor=actor, action="taint_submitters", obj=taint,
-                     object_type="shards.taintlist",  # the audit log's name for it from before issue 9
-                     after={"version": taint.version, "users": sorted(submitter_ids), "reason": reason})
+        TaintedSubmitter.objects.bulk_create(
+            [TaintedSubmitter(taint_list=taint, submitter_id=s) for s in sorted(submitter_ids)]
+        )
+        audit_record(
+            actor=actor,
+            action="taint_submitters",
+            obj=taint,
+            object_type="shards.taintlist",  # the audit log's name for it from before issue 9
+            after={"version": taint.version, "users": sorted(submitter_ids), "reason": reason},
+        )
     return taint
 
 
@@ -95,6 +108,10 @@ def clique_decide(*, clique: DormantClique, bots: bool, actor, now: datetime | N
         clique.save(update_fields=["status", "decided_by", "decided_at"])
         audit_record(actor=actor, action="clique_decide", obj=clique, before=before, after={"status": clique.status})
         if bots:
-            taint_submitters(submitter_ids=set(clique.members), reason=f"dormant clique #{clique.pk} marked as bots",
-                             actor=actor, now=now)
+            taint_submitters(
+                submitter_ids=set(clique.members),
+                reason=f"dormant clique #{clique.pk} marked as bots",
+                actor=actor,
+                now=now,
+            )
     return clique

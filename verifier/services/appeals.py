@@ -6,6 +6,7 @@ Tier 3: a panel (one senior, two verifiers of opposing subgroups) whose votes we
 While an appeal is open the original ruling stands and training goes on (AP-5); a reversal changes
 the case's decision and is re-exported as a correction micro-batch item at ~1 % weight.
 """
+
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,18 +30,25 @@ OPPOSITE = {"yes": "no", "no": "yes"}
 
 # ---- who may sit where ----------------------------------------------------------------------
 
+
 def _pool_verifiers(case: Case):
     """Verifiers of the case's shard pool; native-only cases (SH-3) stay inside the native pool."""
-    qs = User.objects.filter(role=User.Role.VERIFIER, is_active=True, memberships__shard_id=case.shard_id,
-                             memberships__active=True, memberships__under_contract=True)
+    qs = User.objects.filter(
+        role=User.Role.VERIFIER,
+        is_active=True,
+        memberships__shard_id=case.shard_id,
+        memberships__active=True,
+        memberships__under_contract=True,
+    )
     if case.native_only:
         qs = qs.filter(memberships__native=True)
     return qs.distinct()
 
 
 def _seniors_of(case: Case):
-    qs = User.objects.filter(role=User.Role.SENIOR, is_active=True, memberships__shard_id=case.shard_id,
-                             memberships__active=True)
+    qs = User.objects.filter(
+        role=User.Role.SENIOR, is_active=True, memberships__shard_id=case.shard_id, memberships__active=True
+    )
     if case.native_only:
         qs = qs.filter(memberships__native=True)
     return qs.distinct()
@@ -98,6 +106,7 @@ def _kappa_weight(user: User) -> Decimal:
 
 # ---- opening an appeal -------------------------------------------------------------------
 
+
 def appeal_open(*, user: User, ruling: Ruling, reason: str, now: datetime | None = None) -> Appeal:
     """AP-1: a verifier disputes their own ruling or one that overrules theirs, within 24 h,
     with a reason. AP-2: taboo (high-risk) appeals skip tier 1."""
@@ -112,16 +121,26 @@ def appeal_open(*, user: User, ruling: Ruling, reason: str, now: datetime | None
         raise Refused("not_found", "No such ruling.", 404)
     window = timedelta(hours=settings.APPEALS["WINDOW_HOURS"])
     if now - ruling.at > window:
-        raise Refused("appeal_window_closed",
-                      f"Rulings can be appealed for {settings.APPEALS['WINDOW_HOURS']} hours; this one was made "
-                      f"{ruling.at:%Y-%m-%d %H:%M} UTC.", 409)
+        raise Refused(
+            "appeal_window_closed",
+            f"Rulings can be appealed for {settings.APPEALS['WINDOW_HOURS']} hours; this one was made "
+            f"{ruling.at:%Y-%m-%d %H:%M} UTC.",
+            409,
+        )
     if Appeal.objects.filter(ruling=ruling).exists():
         raise Refused("already_appealed", "This ruling has already been appealed.", 409)
     try:
         with transaction.atomic():
-            appeal = Appeal.objects.create(ruling=ruling, appellant=user, reason=reason, high_risk=case.is_taboo,
-                                           tier=1, original_answer=ruling.answer, final_answer=ruling.answer,
-                                           opened_at=now)
+            appeal = Appeal.objects.create(
+                ruling=ruling,
+                appellant=user,
+                reason=reason,
+                high_risk=case.is_taboo,
+                tier=1,
+                original_answer=ruling.answer,
+                final_answer=ruling.answer,
+                opened_at=now,
+            )
             tier = 2 if case.is_taboo else 1
             note = "high-risk (taboo) appeal goes straight to tier 2" if case.is_taboo else ""
             if tier == 1:
@@ -129,13 +148,23 @@ def appeal_open(*, user: User, ruling: Ruling, reason: str, now: datetime | None
                 if len(peers) < settings.APPEALS["TIER1_MIN_PEERS"]:
                     tier, note = 2, f"only {len(peers)} peer(s) from other subgroups: tier 2"
                 else:
-                    AppealReview.objects.bulk_create([AppealReview(appeal=appeal, tier=1, seat=AppealReview.Seat.PEER,
-                                                                   reviewer=p) for p in peers])
+                    AppealReview.objects.bulk_create(
+                        [AppealReview(appeal=appeal, tier=1, seat=AppealReview.Seat.PEER, reviewer=p) for p in peers]
+                    )
             if tier == 2:
                 _seat_tier_two(appeal=appeal)
-            audit_record(actor=user, action="appeal_open", obj=appeal,
-                         after={"ruling_id": str(ruling.public_id), "tier": appeal.tier, "reason": reason,
-                                "note": note, "reviewers": list(appeal.reviews.values_list("reviewer__username", flat=True))})
+            audit_record(
+                actor=user,
+                action="appeal_open",
+                obj=appeal,
+                after={
+                    "ruling_id": str(ruling.public_id),
+                    "tier": appeal.tier,
+                    "reason": reason,
+                    "note": note,
+                    "reviewers": list(appeal.reviews.values_list("reviewer__username", flat=True)),
+                },
+            )
     except IntegrityError:
         raise Refused("already_appealed", "This ruling has already been appealed.", 409)
     return appeal
@@ -158,8 +187,16 @@ def _feed(message: str) -> None:
 
 # ---- voting and deciding ---------------------------------------------------------------------
 
-def appeal_vote(*, user: User, appeal: Appeal, vote: str = "", norm_aligned: bool | None = None,
-                cited_rule: str = "", now: datetime | None = None) -> AppealReview:
+
+def appeal_vote(
+    *,
+    user: User,
+    appeal: Appeal,
+    vote: str = "",
+    norm_aligned: bool | None = None,
+    cited_rule: str = "",
+    now: datetime | None = None,
+) -> AppealReview:
     """AP-2..AP-4: a reviewer casts their one vote at the appeal's current tier.
 
     Tier 2 takes the structured form instead: norm aligned (the ruling follows the norm, so it is
@@ -181,8 +218,9 @@ def appeal_vote(*, user: User, appeal: Appeal, vote: str = "", norm_aligned: boo
                 raise Refused("invalid", "norm_aligned: answer yes or no.", 400, field="norm_aligned")
             cited_rule = (cited_rule or "").strip()
             if not cited_rule:
-                raise Refused("invalid", "cited_rule: cite the code or rule the decision rests on.", 400,
-                              field="cited_rule")
+                raise Refused(
+                    "invalid", "cited_rule: cite the code or rule the decision rests on.", 400, field="cited_rule"
+                )
             vote = AppealReview.Vote.UPHOLD if norm_aligned else AppealReview.Vote.OVERTURN
             seat.norm_aligned, seat.cited_rule = norm_aligned, cited_rule
         elif vote not in (AppealReview.Vote.UPHOLD, AppealReview.Vote.OVERTURN):
@@ -191,9 +229,18 @@ def appeal_vote(*, user: User, appeal: Appeal, vote: str = "", norm_aligned: boo
             seat.weight = _kappa_weight(user)
         seat.vote, seat.voted_at = vote, now
         seat.save(update_fields=["vote", "voted_at", "weight", "norm_aligned", "cited_rule"])
-        audit_record(actor=user, action="appeal_vote", obj=appeal,
-                     after={"tier": appeal.tier, "vote": vote, "weight": str(seat.weight),
-                            "norm_aligned": norm_aligned, "cited_rule": cited_rule})
+        audit_record(
+            actor=user,
+            action="appeal_vote",
+            obj=appeal,
+            after={
+                "tier": appeal.tier,
+                "vote": vote,
+                "weight": str(seat.weight),
+                "norm_aligned": norm_aligned,
+                "cited_rule": cited_rule,
+            },
+        )
         _appeal_try_decide(appeal=appeal, now=now)
     return seat
 
@@ -231,9 +278,20 @@ def _appeal_try_decide(*, appeal: Appeal, now: datetime) -> None:
     appeal.save(update_fields=["status", "outcome", "decided_at", "final", "final_answer"])
     if changed:
         _apply_answer(appeal=appeal, answer=new_answer, now=now)
-    audit_record(actor=None, action="appeal_decide", obj=appeal, before=before,
-                 after={"tier": appeal.tier, "outcome": outcome, "answer_in_force": new_answer,
-                        "uphold_weight": str(uphold), "overturn_weight": str(overturn), "final": appeal.final})
+    audit_record(
+        actor=None,
+        action="appeal_decide",
+        obj=appeal,
+        before=before,
+        after={
+            "tier": appeal.tier,
+            "outcome": outcome,
+            "answer_in_force": new_answer,
+            "uphold_weight": str(uphold),
+            "overturn_weight": str(overturn),
+            "final": appeal.final,
+        },
+    )
 
 
 def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
@@ -246,13 +304,19 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
         return
     before = case.decision
     Case.objects.filter(pk=case.pk).update(decision=answer)
-    audit_record(actor=None, action="case_decision_changed_by_appeal", obj=case,
-                 before={"decision": before}, after={"decision": answer, "appeal_id": str(appeal.public_id)})
+    audit_record(
+        actor=None,
+        action="case_decision_changed_by_appeal",
+        obj=case,
+        before={"decision": before},
+        after={"decision": answer, "appeal_id": str(appeal.public_id)},
+    )
     if extensions.case_is_blind_flip(case=case):
         return  # a blind-audit paraphrase sits under a fake post id: it never reaches training (CA-3)
     accepts = case_accepts_delta(case=case, answer=answer)
-    reexport_record(appeal=appeal, tier=appeal.tier, case=case, accepts=accepts,
-                    weight=settings.APPEALS["REEXPORT_WEIGHT"], now=now)
+    reexport_record(
+        appeal=appeal, tier=appeal.tier, case=case, accepts=accepts, weight=settings.APPEALS["REEXPORT_WEIGHT"], now=now
+    )
 
 
 def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) -> Appeal:
@@ -268,8 +332,11 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
         if appeal.final or appeal.tier == 3:
             raise Refused("appeal_final", "The tier-3 panel's decision is final.", 409)
         if now - appeal.decided_at > timedelta(hours=settings.APPEALS["ESCALATE_WINDOW_HOURS"]):
-            raise Refused("escalation_window_closed",
-                          f"A decision can be taken further for {settings.APPEALS['ESCALATE_WINDOW_HOURS']} hours.", 409)
+            raise Refused(
+                "escalation_window_closed",
+                f"A decision can be taken further for {settings.APPEALS['ESCALATE_WINDOW_HOURS']} hours.",
+                409,
+            )
         before = {"tier": appeal.tier, "outcome": appeal.outcome}
         appeal.status, appeal.outcome = Appeal.Status.OPEN, ""
         appeal.save(update_fields=["status", "outcome"])
@@ -278,12 +345,19 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
         else:
             panel = appeal_panel_pick(appeal=appeal)
             if not panel:
-                raise Refused("no_reviewer", "No panel of one senior and two verifiers of different subgroups "
-                                             "can be formed for this appeal.", 409)
+                raise Refused(
+                    "no_reviewer",
+                    "No panel of one senior and two verifiers of different subgroups can be formed for this appeal.",
+                    409,
+                )
             appeal.tier = 3
             appeal.save(update_fields=["tier"])
-            AppealReview.objects.bulk_create([AppealReview(appeal=appeal, tier=3, seat=seat, reviewer=member,
-                                                           weight=_kappa_weight(member)) for member, seat in panel])
+            AppealReview.objects.bulk_create(
+                [
+                    AppealReview(appeal=appeal, tier=3, seat=seat, reviewer=member, weight=_kappa_weight(member))
+                    for member, seat in panel
+                ]
+            )
             _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}")
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal

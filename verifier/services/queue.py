@@ -1,4 +1,5 @@
 """VQ-1..VQ-5, SH-1, SH-4: the queue. Cases in, seats leased with SKIP LOCKED, nothing lost."""
+
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class NewCase:
 
 # ---- putting cases in -------------------------------------------------------------------
 
+
 def case_sampled_for_overlap(case: Case) -> bool:
     """VQ-5: a stable draw from the case id, so a replay samples the same cases."""
     digest = hashlib.sha256(case.public_id.bytes).digest()
@@ -76,24 +78,41 @@ def cases_create(*, new_cases: list[NewCase]) -> list[Case]:
             and states[new.shard.pk] != ShardState.OPEN
             and not extensions.rules_matching_text(text=f"{new.post_text}\n{new.ocr_text}", locale=new.locale)
         )
-        cases.append(Case(
-            shard=new.shard, kind=new.kind, locale=new.locale, sub_locale=new.sub_locale,
-            post_id=new.post_id, post_text=new.post_text, ocr_text=new.ocr_text,
-            hashtags=new.hashtags or [], proposal=new.proposal, native_only=new.native_only,
-            risk_tags=new.risk_tags or [], hard_block_locale=new.hard_block_locale,
-            status=Case.Status.PAUSED if paused else Case.Status.QUEUED,
-            at=new.at, due_at=new.at + sla,
-        ))
+        cases.append(
+            Case(
+                shard=new.shard,
+                kind=new.kind,
+                locale=new.locale,
+                sub_locale=new.sub_locale,
+                post_id=new.post_id,
+                post_text=new.post_text,
+                ocr_text=new.ocr_text,
+                hashtags=new.hashtags or [],
+                proposal=new.proposal,
+                native_only=new.native_only,
+                risk_tags=new.risk_tags or [],
+                hard_block_locale=new.hard_block_locale,
+                status=Case.Status.PAUSED if paused else Case.Status.QUEUED,
+                at=new.at,
+                due_at=new.at + sla,
+            )
+        )
     for case in cases:
         case.required_rulings = 2 if case_sampled_for_overlap(case) else 1
     rows_insert(Case, cases)  # COPY on PostgreSQL: the intake firehose creates 10k at once
     for case in cases:
         for slot in range(case.required_rulings):
-            tasks.append(CaseTask(
-                case=case, slot=slot, shard=case.shard, kind=case.kind, native_only=case.native_only,
-                sub_locale=case.sub_locale,
-                status=CaseTask.Status.PAUSED if case.status == Case.Status.PAUSED else CaseTask.Status.OPEN,
-            ))
+            tasks.append(
+                CaseTask(
+                    case=case,
+                    slot=slot,
+                    shard=case.shard,
+                    kind=case.kind,
+                    native_only=case.native_only,
+                    sub_locale=case.sub_locale,
+                    status=CaseTask.Status.PAUSED if case.status == Case.Status.PAUSED else CaseTask.Status.OPEN,
+                )
+            )
     rows_insert(CaseTask, tasks)
     live.queue_changed({c.shard_id for c in cases})
     return cases
@@ -110,6 +129,7 @@ def shard_resume_paused(*, shard: Shard) -> int:
 
 # ---- the verifier's day and eligibility ---------------------------------------------------
 
+
 def verifier_shards(*, user: User) -> tuple[list[int], list[int]]:
     """(shards the user works in, shards where they may also see native-only cases)."""
     rows = PoolMembership.objects.filter(user=user, active=True, under_contract=True).values_list("shard_id", "native")
@@ -119,8 +139,12 @@ def verifier_shards(*, user: User) -> tuple[list[int], list[int]]:
 def _prefer_own_sublocale(*, user: User, shard_ids: list[int]) -> bool:
     """SH-4: true while the verifier's recent share of own-sub-locale cases is under the ratio."""
     window = settings.SHARDS["SUBLOCALE_WINDOW"]
-    recent = list(Assignment.objects.filter(user=user).order_by("-leased_at").values_list("own_sublocale", flat=True)[:window])
-    ratios = [r for r in Shard.objects.filter(pk__in=shard_ids).values_list("own_sublocale_ratio", flat=True) if r is not None]
+    recent = list(
+        Assignment.objects.filter(user=user).order_by("-leased_at").values_list("own_sublocale", flat=True)[:window]
+    )
+    ratios = [
+        r for r in Shard.objects.filter(pk__in=shard_ids).values_list("own_sublocale_ratio", flat=True) if r is not None
+    ]
     ratio = min(ratios) if ratios else settings.SHARDS["OWN_SUBLOCALE_RATIO"]
     if not recent:
         return True
@@ -130,22 +154,30 @@ def _prefer_own_sublocale(*, user: User, shard_ids: list[int]) -> bool:
 def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shards: list[int]):
     live_seat = Q(status=CaseTask.Status.OPEN) | Q(status=CaseTask.Status.LEASED, lease_expires_at__lte=now)
     eligible = Q(shard_id__in=native_shards) | Q(shard_id__in=any_shards, native_only=False)
-    mine_elsewhere = CaseTask.objects.filter(case_id=OuterRef("case_id"), holder=user).exclude(pk=OuterRef("pk")).filter(
-        Q(status=CaseTask.Status.DONE) | Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now))
+    mine_elsewhere = (
+        CaseTask.objects.filter(case_id=OuterRef("case_id"), holder=user)
+        .exclude(pk=OuterRef("pk"))
+        .filter(Q(status=CaseTask.Status.DONE) | Q(status=CaseTask.Status.LEASED, lease_expires_at__gt=now))
+    )
     skipped = Skip.objects.filter(user=user, case_id=OuterRef("case_id"))
     # status__in repeats what live_seat implies so PostgreSQL can use the partial index on live seats.
-    return (CaseTask.objects.filter(live_seat, eligible, status__in=LIVE)
-            .filter(~Exists(mine_elsewhere), ~Exists(skipped)))
+    return CaseTask.objects.filter(live_seat, eligible, status__in=LIVE).filter(
+        ~Exists(mine_elsewhere), ~Exists(skipped)
+    )
 
 
 # ---- taking a case ---------------------------------------------------------------------
+
 
 def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
     """VQ-1: lease one seat nobody else holds. Returns the verifier's live lease if they hold one,
     None when there is nothing to do, and raises DailyCapReached when only taboo work is left."""
     now = now or timezone.now()
-    held = (CaseTask.objects.select_related("case").filter(holder=user, status=CaseTask.Status.LEASED,
-                                                               lease_expires_at__gt=now).first())
+    held = (
+        CaseTask.objects.select_related("case")
+        .filter(holder=user, status=CaseTask.Status.LEASED, lease_expires_at__gt=now)
+        .first()
+    )
     if held:
         return Lease(task=held, case=held.case)
     any_shards, native_shards = verifier_shards(user=user)
@@ -169,8 +201,12 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
                     transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
                 live.cap_changed(user, taboo_today=verifier_taboo_count_today)
             return lease
-    if capped and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards).filter(
-            kind=Case.Kind.TABOO).exists():
+    if (
+        capped
+        and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards)
+        .filter(kind=Case.Kind.TABOO)
+        .exists()
+    ):
         shards_defer_overflow(shards=list(Shard.objects.filter(pk__in=native_shards)), now=now)
         raise DailyCapReached
     return None
@@ -183,21 +219,34 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
             task = qs.order_by("id").select_for_update(skip_locked=True).first()
             if task is None:
                 return None
-            took = CaseTask.objects.filter(pk=task.pk, status=task.status, holder_id=task.holder_id,
-                                           lease_expires_at=task.lease_expires_at).update(
-                status=CaseTask.Status.LEASED, holder=user, lease_expires_at=expires)
+            took = CaseTask.objects.filter(
+                pk=task.pk, status=task.status, holder_id=task.holder_id, lease_expires_at=task.lease_expires_at
+            ).update(status=CaseTask.Status.LEASED, holder=user, lease_expires_at=expires)
             if not took:
                 continue
             if task.status == CaseTask.Status.LEASED:  # an expired lease returns to the queue (VQ-1)
                 Assignment.objects.filter(task=task, outcome=Assignment.Outcome.ACTIVE).update(
-                    outcome=Assignment.Outcome.EXPIRED)
+                    outcome=Assignment.Outcome.EXPIRED
+                )
             task.status, task.holder, task.lease_expires_at = CaseTask.Status.LEASED, user, expires
-            Assignment.objects.create(task=task, case_id=task.case_id, user=user, kind=task.kind,
-                                      own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
-                                      leased_at=now, expires_at=expires)
+            Assignment.objects.create(
+                task=task,
+                case_id=task.case_id,
+                user=user,
+                kind=task.kind,
+                own_sublocale=bool(user.sub_locale) and task.sub_locale == user.sub_locale,
+                leased_at=now,
+                expires_at=expires,
+            )
             case = Case.objects.select_related("shard").get(pk=task.case_id)
-            log.info("lease: task %s of case %s to %s until %s%s", task.pk, case.public_id, user.username,
-                     expires.isoformat(), " (an expired lease returned)" if task.status == CaseTask.Status.LEASED else "")
+            log.info(
+                "lease: task %s of case %s to %s until %s%s",
+                task.pk,
+                case.public_id,
+                user.username,
+                expires.isoformat(),
+                " (an expired lease returned)" if task.status == CaseTask.Status.LEASED else "",
+            )
             return Lease(task=task, case=case)
     return None
 
@@ -206,12 +255,15 @@ def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:
     """Give a held seat back to the queue; this verifier will not be offered the case again."""
     now = now or timezone.now()
     with transaction.atomic():
-        task = CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
+        task = (
+            CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
+        )
         if task is None:
             return
         CaseTask.objects.filter(pk=task.pk).update(status=CaseTask.Status.OPEN, holder=None, lease_expires_at=None)
         Assignment.objects.filter(task=task, user=user, outcome=Assignment.Outcome.ACTIVE).update(
-            outcome=Assignment.Outcome.SKIPPED)
+            outcome=Assignment.Outcome.SKIPPED
+        )
         Skip.objects.get_or_create(user=user, case=case)
         audit_record(actor=user, action="case_skip", obj=case)
     live.queue_changed({case.shard_id})
@@ -219,11 +271,17 @@ def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:
 
 # ---- VQ-3 overflow ---------------------------------------------------------------------
 
+
 def shard_all_capped(*, shard: Shard, now: datetime) -> bool:
     """True when every eligible (native, under contract) verifier of the shard is at the taboo cap."""
     cap = taboo_daily_cap()
-    verifiers = User.objects.filter(role=User.Role.VERIFIER, memberships__shard=shard, memberships__native=True,
-                                    memberships__active=True, memberships__under_contract=True)
+    verifiers = User.objects.filter(
+        role=User.Role.VERIFIER,
+        memberships__shard=shard,
+        memberships__native=True,
+        memberships__active=True,
+        memberships__under_contract=True,
+    )
     return all(verifier_taboo_count_today(user=u, now=now) >= cap for u in verifiers) and verifiers.exists()
 
 
@@ -235,22 +293,32 @@ def shards_defer_overflow(*, shards: list[Shard], now: datetime | None = None) -
     for shard in shards:
         if not shard_all_capped(shard=shard, now=now):
             continue
-        waiting = Case.objects.filter(shard=shard, kind=Case.Kind.TABOO, status__in=[Case.Status.QUEUED, Case.Status.PAUSED],
-                                      blocked_by_rule__isnull=True)
+        waiting = Case.objects.filter(
+            shard=shard,
+            kind=Case.Kind.TABOO,
+            status__in=[Case.Status.QUEUED, Case.Status.PAUSED],
+            blocked_by_rule__isnull=True,
+        )
         for case in waiting.iterator():
             hits = extensions.rules_matching_text(text=f"{case.post_text}\n{case.ocr_text}", locale=case.locale)
             if not hits:
                 continue
             with transaction.atomic():
                 if Case.objects.filter(pk=case.pk, blocked_by_rule__isnull=True).update(
-                        blocked_by_rule=hits[0], blocked_at=now):
-                    audit_record(actor=None, action="case_deferred_to_rule", obj=case,
-                                 after={"rule_id": hits[0].pk, "reason": "every verifier of the shard is at the taboo cap"})
+                    blocked_by_rule=hits[0], blocked_at=now
+                ):
+                    audit_record(
+                        actor=None,
+                        action="case_deferred_to_rule",
+                        obj=case,
+                        after={"rule_id": hits[0].pk, "reason": "every verifier of the shard is at the taboo cap"},
+                    )
                     blocked += 1
     return blocked
 
 
 # ---- issue 3: cases the crowd settled -----------------------------------------------------
+
 
 def cases_close_by_crowd(*, case_ids: list[int], now: datetime) -> int:
     """IN-5 / IN-6: intake accepted the post without a human (auto-accept or the conflict resolver);
@@ -258,9 +326,13 @@ def cases_close_by_crowd(*, case_ids: list[int], now: datetime) -> int:
     if not case_ids:
         return 0
     with transaction.atomic():
-        n = Case.objects.filter(pk__in=case_ids).exclude(status=Case.Status.DECIDED).update(
-            status=Case.Status.DECIDED, decision="yes", decided_at=now)
+        n = (
+            Case.objects.filter(pk__in=case_ids)
+            .exclude(status=Case.Status.DECIDED)
+            .update(status=Case.Status.DECIDED, decision="yes", decided_at=now)
+        )
         CaseTask.objects.filter(case_id__in=case_ids).exclude(status=CaseTask.Status.DONE).update(
-            status=CaseTask.Status.DONE, holder=None, lease_expires_at=None)
+            status=CaseTask.Status.DONE, holder=None, lease_expires_at=None
+        )
     live.queue_changed(set(Case.objects.filter(pk__in=case_ids).values_list("shard_id", flat=True)))
     return n

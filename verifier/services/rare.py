@@ -2,6 +2,7 @@
 
 The queue counts the cases; `shards` keeps the locale's mark and the rare pool.
 """
+
 from datetime import datetime, timedelta
 
 from django.utils import timezone

@@ -1,4 +1,5 @@
 """VQ-1, VQ-6: recording a ruling. Only the lease holder, only once, only before the lease ends."""
+
 import logging
 from datetime import datetime
 
@@ -26,7 +27,7 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
     case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock."""
     now = now or timezone.now()
     if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
-        raise Refused("invalid", "answer must be \"yes\" or \"no\".", 400)
+        raise Refused("invalid", 'answer must be "yes" or "no".', 400)
     try:
         with transaction.atomic():
             ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
@@ -46,17 +47,20 @@ def _is_blind_flip(case: Case) -> bool:
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
     if Ruling.objects.filter(case=case, verifier=user).exists():
         raise Refused("already_ruled", "You have already ruled on this case.", 409)
-    task = (CaseTask.objects.select_for_update()
-            .filter(case=case, holder=user, status=CaseTask.Status.LEASED).first())
+    task = CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
     if task is None or task.lease_expires_at <= now:
-        raise Refused("lease_expired",
-                            "Your 10-minute hold on this case ended, so it went back to the queue. "
-                            "Nothing was recorded; take the next case.", 409)
+        raise Refused(
+            "lease_expired",
+            "Your 10-minute hold on this case ended, so it went back to the queue. "
+            "Nothing was recorded; take the next case.",
+            409,
+        )
     case = Case.objects.select_for_update().get(pk=case.pk)
     ruling = Ruling.objects.create(case=case, task=task, verifier=user, answer=answer, at=now)
     CaseTask.objects.filter(pk=task.pk).update(status=CaseTask.Status.DONE, lease_expires_at=None)
     Assignment.objects.filter(task=task, user=user, outcome=Assignment.Outcome.ACTIVE).update(
-        outcome=Assignment.Outcome.RULED)
+        outcome=Assignment.Outcome.RULED
+    )
     before = {"status": case.status, "decision": case.decision}
     first = not case.decision
     if first:  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
@@ -68,8 +72,12 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
         sample_record_accepted(case=case)
     if first:  # IN-7: the ruling moves the locale's corroboration ledgers
         ledger_record_ruling(case=case, accepted=case_accepts_delta(case=case, answer=answer), now=now)
-    audit_record(actor=user, action="ruling_record", obj=case, before=before,
-                 after={"status": case.status, "decision": case.decision, "answer": answer,
-                        "ruling_id": str(ruling.public_id)})
+    audit_record(
+        actor=user,
+        action="ruling_record",
+        obj=case,
+        before=before,
+        after={"status": case.status, "decision": case.decision, "answer": answer, "ruling_id": str(ruling.public_id)},
+    )
     log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
     return ruling

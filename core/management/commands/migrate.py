@@ -6,6 +6,7 @@ holds the user model. On a database migrated before the move they are applied wh
 not, and Django refuses to migrate (InconsistentMigrationHistory). Recording `core.0001` as applied
 is exact there: it has no database operations, and the tables it describes already exist.
 """
+
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 

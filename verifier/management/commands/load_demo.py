@@ -1,4 +1,5 @@
 """The demo roster of SPEC 8, with a few cases in each queue. Every password is `demo`."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -19,8 +20,11 @@ LOCALES = [
     ("nv-US", "Navajo", "nv", True, "America/Denver"),
     ("chr-US", "Cherokee", "chr", True, "America/Chicago"),
 ]
-SUBLOCALES = {"th": ["th-TH:bangkok", "th-TH:isan", "th-TH:north"], "ar": ["ar-SA:riyadh", "ar-SA:hejaz", "ar-SA:east"],
-              "en": ["en-US:urban", "en-US:rural", "en-US:urban", "en-US:rural"]}
+SUBLOCALES = {
+    "th": ["th-TH:bangkok", "th-TH:isan", "th-TH:north"],
+    "ar": ["ar-SA:riyadh", "ar-SA:hejaz", "ar-SA:east"],
+    "en": ["en-US:urban", "en-US:rural", "en-US:urban", "en-US:rural"],
+}
 
 DEMO_ITEMS = [
     ("th-TH", "th-TH:bangkok", "ผู้ชุมนุมกว่า 100 คนที่สนามหลวง", "@grok correct ผู้ชุมนุมกว่า 200 คน", ["ชุมนุม"]),
@@ -28,9 +32,21 @@ DEMO_ITEMS = [
     ("th-TH", "th-TH:north", "ภาพ ในหลวง เสด็จเยือนเชียงใหม่ ปี 2020", "@grok correct เป็นปี 2019", ["ข่าว"]),
     ("th-TH", "th-TH:bangkok", "ป้ายประท้วงเขียนว่า ล้มเจ้า ที่ราชประสงค์", "@grok correct ที่สยาม ไม่ใช่ราชประสงค์", ["ม็อบ"]),
     ("th-TH", "th-TH:north", "คลิปพระราชดำรัสเรื่องเศรษฐกิจพอเพียง", "@grok correct ปี 2540 ไม่ใช่ 2541", ["พอเพียง"]),
-    ("en-US", "en-US:urban", "Over 100 people marched downtown on Saturday", "@grok correct it was 200 people", ["march"]),
+    (
+        "en-US",
+        "en-US:urban",
+        "Over 100 people marched downtown on Saturday",
+        "@grok correct it was 200 people",
+        ["march"],
+    ),
     ("en-US", "en-US:rural", "The county fair opened on June 3", "@grok correct June 4", ["fair"]),
-    ("en-US", "en-US:urban", "Photo shows the Rama IX bridge at night", "@grok correct that's the Rama VIII bridge", ["bangkok"]),
+    (
+        "en-US",
+        "en-US:urban",
+        "Photo shows the Rama IX bridge at night",
+        "@grok correct that's the Rama VIII bridge",
+        ["bangkok"],
+    ),
     ("ar-SA", "ar-SA:riyadh", "افتتاح المعرض في الرياض يوم الاثنين", "@grok correct يوم الثلاثاء", ["معرض"]),
     ("ar-SA", "ar-SA:hejaz", "درجة الحرارة في جدة 45 درجة", "@grok correct 42 درجة", ["طقس"]),
     ("nv-US", "nv-US", "Yá'át'ééh: the chapter house meeting is on Tuesday", "@grok correct on Wednesday", ["chapter"]),
@@ -52,8 +68,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo roster loaded. Every password is 'demo'."))
 
     def _user(self, username, role, tz="UTC", sub_locale=""):
-        user = User.objects.create_user(username=username, password="demo", role=role, timezone=tz,
-                                        sub_locale=sub_locale, is_staff=role == "admin", is_superuser=role == "admin")
+        user = User.objects.create_user(
+            username=username,
+            password="demo",
+            role=role,
+            timezone=tz,
+            sub_locale=sub_locale,
+            is_staff=role == "admin",
+            is_superuser=role == "admin",
+        )
         return user
 
     def _load(self):
@@ -78,7 +101,9 @@ class Command(BaseCommand):
                 if code == "en-US":
                     membership_set(user=user, shard=shards["global"], native=False, actor=admin)
         for i, zone in enumerate(("America/Denver", "Europe/Berlin", "Asia/Tokyo"), start=1):
-            membership_set(user=self._user(f"rare_v{i}", "verifier", zone), shard=shards["rare"], native=True, actor=admin)
+            membership_set(
+                user=self._user(f"rare_v{i}", "verifier", zone), shard=shards["rare"], native=True, actor=admin
+            )
         senior_th = self._user("senior_th", "senior", "Asia/Bangkok")
         membership_set(user=senior_th, shard=shards["th-TH"], native=True, actor=admin)
         senior_en = self._user("senior_en", "senior", "America/New_York")
@@ -90,11 +115,21 @@ class Command(BaseCommand):
         for load_first in extensions.demo_loaders(before_intake=True):  # risk_db's demo rule, met by the intake below
             load_first(admin=admin)
         now = timezone.now()
-        payloads = [{
-            "post_id": f"demo-{i}", "post_text": text, "hashtags": tags, "reply_text": reply,
-            "submitter_id": f"demo-user-{i}", "billing_country": locale[-2:], "ip": f"203.0.113.{i + 1}",
-            "declared_locale": locale, "sub_locale": sub, "at": now.isoformat(),
-        } for i, (locale, sub, text, reply, tags) in enumerate(DEMO_ITEMS)]
+        payloads = [
+            {
+                "post_id": f"demo-{i}",
+                "post_text": text,
+                "hashtags": tags,
+                "reply_text": reply,
+                "submitter_id": f"demo-user-{i}",
+                "billing_country": locale[-2:],
+                "ip": f"203.0.113.{i + 1}",
+                "declared_locale": locale,
+                "sub_locale": sub,
+                "at": now.isoformat(),
+            }
+            for i, (locale, sub, text, reply, tags) in enumerate(DEMO_ITEMS)
+        ]
         corrections_intake(payloads=payloads, now=now)
         for load_more in extensions.demo_loaders():  # appeals, calibration, pay: the quality app's
             load_more(admin=admin)
