@@ -18,7 +18,7 @@ class Refused(APIException):
         self.detail = detail
         self.status = self.status_code = status
         self.field = field
-        self.errors = errors or {}
+        self.errors = errors or ({field: [detail]} if field else {})  # one field-error shape
 
     def __str__(self) -> str:
         return str(self.detail)

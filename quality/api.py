@@ -39,14 +39,6 @@ from quality.services.periods import parse_month
 from shards.models import Shard
 
 
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except Refused as refusal:
-        errors = {refusal.field: [refusal.detail]} if refusal.field else None
-        raise Refused(refusal.code, refusal.detail, refusal.status, errors=errors)
-
-
 def _month(value, field="month") -> date:
     try:
         return parse_month(value or "")
@@ -95,8 +87,7 @@ class CalibrationAnswersView(APIView):
         data = CalibrationAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["item_id"]: a["answer"] for a in data.validated_data["answers"]}
-        result = _call(
-            calibration_answers_submit,
+        result = calibration_answers_submit(
             user=request.user,
             calibration_set=cset,
             answers=answers,
@@ -122,7 +113,7 @@ class GoldItemsView(APIView):
     def post(self, request):
         data = GoldItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        gold = _call(gold_item_create, actor=request.user, **data.validated_data)
+        gold = gold_item_create(actor=request.user, **data.validated_data)
         return Response({"id": gold.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -203,7 +194,7 @@ class BlindAuditFlipView(APIView):
             raise Refused("not_found", "No such audit item.", 404)
         data = FlipEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = _call(blind_audit_edit_flip, user=request.user, item=item, **data.validated_data)
+        item = blind_audit_edit_flip(user=request.user, item=item, **data.validated_data)
         return Response(
             {"id": str(item.public_id), "post_text": item.flip_case.post_text, "proposal": item.flip_case.proposal}
         )
@@ -241,7 +232,7 @@ class ExternalAuditItemAnswerView(APIView):
         item = ExternalAuditItem.objects.filter(pk=item_id).select_related("audit").first()
         if item is None:
             raise Refused("not_found", "No such audit item.", 404)
-        item = _call(external_audit_answer, user=request.user, item=item, answer=request.data.get("answer", ""))
+        item = external_audit_answer(user=request.user, item=item, answer=request.data.get("answer", ""))
         return Response({"id": item.pk, "answer": item.answer}, status=status.HTTP_201_CREATED)
 
 
@@ -297,9 +288,7 @@ class RationaleView(APIView):
         rationale = Rationale.objects.filter(pk=rationale_id).select_related("case").first()
         if rationale is None:
             raise Refused("not_found", "No such rationale.", 404)
-        rationale = _call(
-            rationale_write, user=request.user, rationale=rationale, sentence=request.data.get("sentence", "")
-        )
+        rationale = rationale_write(user=request.user, rationale=rationale, sentence=request.data.get("sentence", ""))
         return Response({"id": rationale.pk, "sentence": rationale.sentence}, status=status.HTTP_201_CREATED)
 
 
@@ -324,7 +313,7 @@ class ContractsView(APIView):
         verifier = User.objects.filter(username=data.validated_data.pop("username"), role=User.Role.VERIFIER).first()
         if verifier is None:
             raise Refused("invalid", "username: no such verifier.", 400, errors={"username": ["no such verifier"]})
-        contract = _call(contract_set, actor=request.user, verifier=verifier, **data.validated_data)
+        contract = contract_set(actor=request.user, verifier=verifier, **data.validated_data)
         return Response({"id": contract.pk, "hourly_rate": str(contract.hourly_rate)}, status=status.HTTP_201_CREATED)
 
 
@@ -338,7 +327,7 @@ class PayRunsView(APIView):
         "409 month_not_closed.",
     )
     def post(self, request):
-        run, created = _call(pay_run_execute, month=_month(request.data.get("month")), actor=request.user)
+        run, created = pay_run_execute(month=_month(request.data.get("month")), actor=request.user)
         return Response(sq.pay_run_view(run=run), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -379,7 +368,7 @@ class PayoutReleaseView(APIView):
         payout = Payout.objects.filter(pk=payout_id).first()
         if payout is None:
             raise Refused("not_found", "No such payout.", 404)
-        payout = _call(payout_release, actor=request.user, payout=payout, reason=request.data.get("reason", ""))
+        payout = payout_release(actor=request.user, payout=payout, reason=request.data.get("reason", ""))
         return Response(sq.payout_view(payout=payout))
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import Refused
 from core.models import User
+from core.pages import attempt_with_message
 from core.permissions import role_required
 from quality import selectors as sq
 from quality.models import (
@@ -43,16 +44,6 @@ from shards.models import Shard
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
 
 
-def _attempt(request, fn, success: str, **kwargs):
-    try:
-        result = fn(**kwargs)
-    except Refused as refusal:
-        messages.error(request, refusal.detail)
-        return None
-    messages.success(request, success)
-    return result
-
-
 def _month_param(request, default: date) -> date:
     try:
         return parse_month(request.GET.get("month") or request.POST.get("month") or "")
@@ -77,7 +68,7 @@ def calibration_page(request):
 def calibration_submit(request, set_id):
     cset = get_object_or_404(CalibrationSet, public_id=set_id)
     answers = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("item_")}
-    result = _attempt(
+    result = attempt_with_message(
         request,
         calibration_answers_submit,
         "Calibration submitted.",
@@ -117,7 +108,7 @@ def audits_page(request):
 @role_required(S)
 def flip_edit(request, item_id):
     item = get_object_or_404(BlindAuditItem, public_id=item_id)
-    _attempt(
+    attempt_with_message(
         request,
         blind_audit_edit_flip,
         "Flip saved.",
@@ -133,7 +124,7 @@ def flip_edit(request, item_id):
 @role_required(S)
 def external_answer(request, item_id):
     item = get_object_or_404(ExternalAuditItem, pk=item_id)
-    _attempt(
+    attempt_with_message(
         request,
         external_audit_answer,
         "Answer recorded.",
@@ -153,7 +144,7 @@ def rationales_page(request):
 @role_required(V)
 def rationale_submit(request, rationale_id):
     rationale = get_object_or_404(Rationale, pk=rationale_id)
-    _attempt(
+    attempt_with_message(
         request,
         rationale_write,
         "Reason saved.",
@@ -265,7 +256,7 @@ def payroll_csv_view(request, month):
 @role_required(A)
 def payout_release_view(request, payout_id):
     payout = get_object_or_404(Payout, pk=payout_id)
-    _attempt(
+    attempt_with_message(
         request,
         payout_release,
         f"Payout of {payout.verifier.username} released.",
@@ -288,7 +279,7 @@ def contract_view(request):
     except ValueError:
         messages.error(request, "Start date: use the form YYYY-MM-DD.")
         return redirect("pay")
-    _attempt(
+    attempt_with_message(
         request,
         contract_set,
         f"Contract of {verifier.username} saved.",

@@ -20,7 +20,7 @@ from verifier.selectors import case_get_visible
 
 def _refusal(exc) -> Refused:
     if isinstance(exc, Refused):
-        return Refused(exc.code, exc.detail, exc.status, {exc.field: [exc.detail]} if exc.field else None)
+        return exc
     if isinstance(exc, services.PatternRejected):  # PatternTooBroad included, with its own code
         return Refused(exc.code, str(exc), status.HTTP_400_BAD_REQUEST, {"pattern": [str(exc)]})
     if isinstance(exc, services.EvidenceMissing):

@@ -13,15 +13,6 @@ from verifier import selectors_quality as sq
 from verifier.models import Appeal, Ruling
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 
-
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except Refused as refusal:
-        errors = {refusal.field: [refusal.detail]} if refusal.field else None
-        raise Refused(refusal.code, refusal.detail, refusal.status, errors=errors)
-
-
 # ---- appeals -------------------------------------------------------------------------------
 
 
@@ -49,7 +40,7 @@ class RulingAppealView(APIView):
             raise Refused("not_found", "No such ruling.", 404)
         data = AppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appeal = _call(appeal_open, user=request.user, ruling=ruling, reason=data.validated_data["reason"])
+        appeal = appeal_open(user=request.user, ruling=ruling, reason=data.validated_data["reason"])
         return Response({"appeal_id": str(appeal.public_id), "tier": appeal.tier}, status=status.HTTP_201_CREATED)
 
 
@@ -110,8 +101,7 @@ class AppealVoteView(APIView):
         appeal, _ = _appeal_for(request, appeal_id)
         data = VoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        seat = _call(
-            appeal_vote,
+        seat = appeal_vote(
             user=request.user,
             appeal=appeal,
             vote=data.validated_data.get("vote", ""),
@@ -131,5 +121,5 @@ class AppealEscalateView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, request=None)
     def post(self, request, appeal_id):
         appeal, _ = _appeal_for(request, appeal_id)
-        appeal = _call(appeal_escalate, user=request.user, appeal=appeal)
+        appeal = appeal_escalate(user=request.user, appeal=appeal)
         return Response({"appeal_id": str(appeal.public_id), "tier": appeal.tier})

@@ -9,24 +9,14 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import Refused
 from core.models import User
+from core.pages import attempt_with_message
 from core.permissions import role_required
 from verifier import selectors_quality as sq
 from verifier.models import Appeal, Ruling
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
-
-
-def _attempt(request, fn, success: str, **kwargs):
-    try:
-        result = fn(**kwargs)
-    except Refused as refusal:
-        messages.error(request, refusal.detail)
-        return None
-    messages.success(request, success)
-    return result
 
 
 # ---- appeals (AP-1..AP-4) -------------------------------------------------------------------
@@ -51,7 +41,7 @@ def appeals_page(request):
 @role_required(V)
 def appeal_file(request, ruling_id):
     ruling = get_object_or_404(Ruling, public_id=ruling_id)
-    appeal = _attempt(
+    appeal = attempt_with_message(
         request, appeal_open, "Appeal filed.", user=request.user, ruling=ruling, reason=request.POST.get("reason", "")
     )
     if appeal is not None:
@@ -64,7 +54,7 @@ def appeal_file(request, ruling_id):
 def appeal_vote_view(request, appeal_id):
     appeal = get_object_or_404(Appeal, public_id=appeal_id)
     aligned = request.POST.get("norm_aligned")
-    _attempt(
+    attempt_with_message(
         request,
         appeal_vote,
         "Vote recorded.",
@@ -81,5 +71,5 @@ def appeal_vote_view(request, appeal_id):
 @role_required(V)
 def appeal_escalate_view(request, appeal_id):
     appeal = get_object_or_404(Appeal, public_id=appeal_id)
-    _attempt(request, appeal_escalate, "Appeal taken to the next tier.", user=request.user, appeal=appeal)
+    attempt_with_message(request, appeal_escalate, "Appeal taken to the next tier.", user=request.user, appeal=appeal)
     return redirect("appeals")
