@@ -12,7 +12,7 @@ from shards import api as shards_api
 from shards import views as shards_views
 from training import views as training_views
 from verifier import api as verifier_api
-from verifier import api_quality, views_quality
+from verifier import api_appeals, views_appeals
 from verifier import views as verifier_views
 
 api_v1 = [
@@ -29,11 +29,11 @@ api_v1 = [
     path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
     *risk_urls.api_urls,
     # appeals (AP-1..AP-5); calibration, audits and pay (CA-1..CA-8) are the quality app's
-    path("rulings/<uuid:ruling_id>/appeals/", api_quality.RulingAppealView.as_view(), name="api-ruling-appeal"),
-    path("appeals/", api_quality.AppealListView.as_view(), name="api-appeals"),
-    path("appeals/<uuid:appeal_id>/", api_quality.AppealDetailView.as_view(), name="api-appeal"),
-    path("appeals/<uuid:appeal_id>/votes/", api_quality.AppealVoteView.as_view(), name="api-appeal-vote"),
-    path("appeals/<uuid:appeal_id>/escalate/", api_quality.AppealEscalateView.as_view(), name="api-appeal-escalate"),
+    path("rulings/<uuid:ruling_id>/appeals/", api_appeals.RulingAppealView.as_view(), name="api-ruling-appeal"),
+    path("appeals/", api_appeals.AppealListView.as_view(), name="api-appeals"),
+    path("appeals/<uuid:appeal_id>/", api_appeals.AppealDetailView.as_view(), name="api-appeal"),
+    path("appeals/<uuid:appeal_id>/votes/", api_appeals.AppealVoteView.as_view(), name="api-appeal-vote"),
+    path("appeals/<uuid:appeal_id>/escalate/", api_appeals.AppealEscalateView.as_view(), name="api-appeal-escalate"),
     *quality_urls.api_urls,
 ]
 
@@ -56,10 +56,10 @@ urlpatterns = [
     path("ops/intake/alerts/", training_views.alerts_page, name="intake-alerts"),
     path("ops/intake/cliques/<int:pk>/decide/", training_views.clique_decide_view, name="intake-clique-decide"),
     path("ops/intake/components/<int:pk>/lift/", shards_views.component_lift_view, name="intake-component-lift"),
-    path("appeals/", views_quality.appeals_page, name="appeals"),
-    path("appeals/rulings/<uuid:ruling_id>/", views_quality.appeal_file, name="appeal-file"),
-    path("appeals/<uuid:appeal_id>/vote/", views_quality.appeal_vote_view, name="appeal-vote"),
-    path("appeals/<uuid:appeal_id>/escalate/", views_quality.appeal_escalate_view, name="appeal-escalate"),
+    path("appeals/", views_appeals.appeals_page, name="appeals"),
+    path("appeals/rulings/<uuid:ruling_id>/", views_appeals.appeal_file, name="appeal-file"),
+    path("appeals/<uuid:appeal_id>/vote/", views_appeals.appeal_vote_view, name="appeal-vote"),
+    path("appeals/<uuid:appeal_id>/escalate/", views_appeals.appeal_escalate_view, name="appeal-escalate"),
     *quality_urls.page_urls,
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

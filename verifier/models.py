@@ -150,4 +150,4 @@ class Ruling(models.Model):
 
 
 # Appeals (AP-1..AP-5) live in their own module; calibration, audits and pay are the quality app's.
-from verifier.models_quality import Appeal, AppealReview  # noqa: E402,F401
+from verifier.models_appeals import Appeal, AppealReview  # noqa: E402,F401

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.models import User
 from core.pages import attempt_with_message
 from core.permissions import role_required
-from verifier import selectors_quality as sq
+from verifier import selectors_appeals as sq
 from verifier.models import Appeal, Ruling
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 

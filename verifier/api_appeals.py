@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from core.errors import Refused
 from core.permissions import roles
-from verifier import selectors_quality as sq
+from verifier import selectors_appeals as sq
 from verifier.models import Appeal, Ruling
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 
