@@ -179,9 +179,13 @@ def api():
     return APIClient()
 
 
-def login(api_client, user):
-    api_client.force_authenticate(user=user)
-    return api_client
+@pytest.fixture
+def standin_hooks(settings):
+    """Pin the paraphraser and embedder to deterministic implementations (whatever the defaults are);
+    the stand-ins live in tests.base."""
+    from tests.base import STANDINS, hooks_install
+
+    hooks_install(settings, **STANDINS)
 
 
 @pytest.fixture(autouse=True)

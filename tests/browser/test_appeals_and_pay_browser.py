@@ -11,7 +11,7 @@ from quality.services.pay import contract_set
 from quality.services.periods import month_bounds, month_previous, month_start
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import UserFactory, make_cases
-from tests.verifier.quality_helpers import gold_items, pool, ruled_case
+from tests.base import gold_items, pool, ruled_case
 from verifier.models import Appeal
 from core.models import User
 

@@ -4,7 +4,7 @@ import pytest
 from shards.models import BlockListEntry
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import ShardFactory, shard_with_pool
-from tests.shards.intake_helpers import item, run
+from tests.base import item, run
 from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
 from tests.factories import make_cases
-from tests.risk_db.helpers import build_world, handed_case
+from tests.base import build_world, handed_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.pg]
 

@@ -247,7 +247,7 @@ def test_reversed_rulings_go_out_once_as_a_one_percent_micro_batch(export_dir):
     """AP-5 through MH-3: a ruling reversed on appeal is carried by the next export of its shard."""
     from datetime import timedelta
 
-    from tests.verifier.quality_helpers import T0, pool, ruled_case
+    from tests.base import QUALITY_T0 as T0, pool, ruled_case
     from training.models import ReexportItem
     from verifier.services.appeals import appeal_open, appeal_vote
 

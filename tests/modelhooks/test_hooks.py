@@ -9,7 +9,7 @@ from django.conf import settings
 
 from modelhooks import hooks
 from modelhooks.hooks import base
-from tests.hook_overrides import hooks_install
+from tests.base import hooks_install
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ from risk_db.models import RuleShardState, WouldHit
 from risk_db.services import rule_create
 from shards.models import Correction
 from tests.factories import ShardFactory
-from tests.hook_overrides import hooks_install
-from tests.modelhooks.helpers import corrections
+from tests.base import corrections, hooks_install
 
 pytestmark = pytest.mark.django_db
 

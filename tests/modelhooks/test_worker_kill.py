@@ -15,7 +15,7 @@ from risk_db.models import WouldHit
 from risk_db.services import rule_create
 from tests.conftest import ROOT, _child_env
 from tests.factories import ShardFactory
-from tests.modelhooks.helpers import corrections
+from tests.base import corrections
 
 VISIBILITY_S = 4
 

@@ -11,8 +11,7 @@ from shards.models import Locale
 from training.models import TrainingSample
 from shards.services.pools import membership_set
 from tests.factories import ShardFactory, UserFactory, make_cases
-from tests.hook_overrides import hooks_install
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule
+from tests.base import QUALITY_T0 as T0, gold_items, hooks_install, pool, rule
 from verifier.models import Case
 from core.models import User
 from core.errors import Refused
@@ -177,7 +176,7 @@ def test_rationale_embeddings_default_to_the_real_minilm_model():
 def test_rationale_embeddings_take_modelhooks_shaped_results(settings):
     from quality.services.audits import rationales_embed
 
-    hooks_install(settings, EMBEDDER="tests.verifier.quality_helpers.FakeEmbedder")
+    hooks_install(settings, EMBEDDER="tests.base.FakeEmbedder")
     rows = _two_written_rationales()
     rationales_embed(ids=[r.pk for r in rows])
     stored = Rationale.objects.get(pk=rows[0].pk)

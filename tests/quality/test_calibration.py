@@ -10,9 +10,8 @@ from quality.services.calibration import (calibration_answers_submit, calibratio
                                           crosslingual_set_build, kappa_compute, kappa_compute_month,
                                           kappa_of, verifier_calibration_month)
 from shards.models import Locale
-from tests.conftest import login
 from tests.factories import make_cases
-from tests.verifier.quality_helpers import T0, gold_items, pool, rule, standin_hooks  # noqa: F401
+from tests.base import QUALITY_T0 as T0, gold_items, login_as, pool, rule
 from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +154,7 @@ def test_calibration_api_lists_and_takes_answers(api):
     shard, users, _ = pool()
     gold_items("en-US", 50)
     cset = calibration_set_build(locale="en-US", month=timezone.now().date())
-    login(api, users[0])
+    login_as(api, users[0])
     listed = api.get("/api/v1/calibration/").json()
     assert len(listed) == 1 and len(listed[0]["items"]) == 50 and "expected" not in str(listed)
     bad = api.post(f"/api/v1/calibration/{cset.public_id}/answers/",

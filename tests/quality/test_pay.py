@@ -8,9 +8,8 @@ from quality.models import KappaScore, PayRun, Payout
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from quality.services.pay import (contract_set, pay_run_execute, payout_release, payroll_csv, sessions_from_activity,
                                   verifier_hours)
-from tests.conftest import login
 from tests.factories import UserFactory
-from tests.verifier.quality_helpers import T0, gold_items, pool, ruled_case
+from tests.base import QUALITY_T0 as T0, gold_items, login_as, pool, ruled_case
 from core.models import AuditEvent, User
 from core.errors import Refused
 
@@ -153,7 +152,7 @@ def test_pay_api_runs_once_and_serves_csv_and_statement(api, admin):
     shard, users, _ = pool()
     with_contract(admin, users[0])
     ruled_case(shard, users[0], "yes")
-    login(api, admin)
+    login_as(api, admin)
     not_closed = api.post("/api/v1/pay-runs/", {"month": "2999-01"}, format="json")
     assert not_closed.status_code == 409 and not_closed.json()["code"] == "month_not_closed"
     bad = api.post("/api/v1/pay-runs/", {"month": "October"}, format="json")
@@ -164,7 +163,7 @@ def test_pay_api_runs_once_and_serves_csv_and_statement(api, admin):
     assert first.json()["payouts"] == second.json()["payouts"]
     csv = api.get("/api/v1/pay-runs/2026-10/payroll.csv")
     assert csv.status_code == 200 and users[0].username in csv.content.decode()
-    login(api, users[0])
+    login_as(api, users[0])
     assert api.post("/api/v1/pay-runs/", {"month": "2026-10"}, format="json").status_code == 403
     statement = api.get("/api/v1/statements/me/").json()
     assert statement[0]["month"] == "2026-10" and Decimal(statement[0]["amount"]) > 0

@@ -11,7 +11,7 @@ from quality.models import KappaScore, PayRun, Payout
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from quality.services.pay import contract_set, pay_run_execute
 from tests.factories import UserFactory
-from tests.verifier.quality_helpers import T0, gold_items, pool, ruled_case
+from tests.base import QUALITY_T0 as T0, gold_items, pool, ruled_case
 from verifier.models import Appeal, AppealReview
 from core.models import User
 from verifier.services.appeals import appeal_open, appeal_vote

@@ -10,7 +10,7 @@ from quality.services.calibration import calibration_set_build
 from quality.services.pay import contract_set, pay_run_execute
 from quality.services.periods import month_previous, month_start
 from tests.factories import UserFactory
-from tests.verifier.quality_helpers import gold_items, pool, ruled_case
+from tests.base import gold_items, login_as, pool, ruled_case
 from verifier.models import Appeal
 from core.models import User
 
@@ -138,12 +138,10 @@ def test_quality_page_shows_gold_shortage_and_admin_closes_the_month(client):
 
 
 def test_seniors_and_verifiers_list_their_audit_and_rationale_work(api):
-    from tests.conftest import login
-
     shard, users, senior = pool()
-    login(api, senior)
+    login_as(api, senior)
     assert api.get("/api/v1/external-audit-items/").json() == []
-    login(api, users[0])
+    login_as(api, users[0])
     assert api.get("/api/v1/rationales/").json() == []
     assert api.get("/api/v1/external-audit-items/").status_code == 403
 

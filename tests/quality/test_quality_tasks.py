@@ -11,7 +11,7 @@ from quality.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payou
 from quality.services.pay import contract_set
 from quality.services.periods import month_previous, month_start
 from tests.factories import UserFactory
-from tests.verifier.quality_helpers import gold_items, pool, ruled_case
+from tests.base import gold_items, pool, ruled_case
 from core.models import User
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.hook_overrides import hooks_install
+from tests.base import hooks_install
 
 
 @pytest.fixture(autouse=True)

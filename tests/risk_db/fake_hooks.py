@@ -1,4 +1,4 @@
-"""Model-hook implementations for the risk DB tests, installed through the registry (tests.hook_overrides)."""
+"""Model-hook implementations for the risk DB tests, installed through the registry (tests.base.hooks_install)."""
 import re
 import unicodedata
 

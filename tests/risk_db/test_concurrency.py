@@ -6,7 +6,7 @@ from django.db import connection
 
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
-from tests.risk_db.helpers import T0, build_world, handed_case
+from tests.base import RISK_T0 as T0, build_world, handed_case
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ import pytest
 from risk_db.models import Complaint, SurveyResponse
 from risk_db.services import survey_arm
 from tests.factories import UserFactory
-from tests.risk_db.helpers import build_world, shadow_rule
+from tests.base import build_world, shadow_rule
 
 pytestmark = pytest.mark.django_db
 

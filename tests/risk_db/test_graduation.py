@@ -6,8 +6,8 @@ import pytest
 from risk_db.models import RuleTransition
 from risk_db.services import rule_graduation_evaluate, rule_revert_evaluate, rules_lifecycle_evaluate, two_proportion_z
 from risk_db.services.evidence import survey_verdict
-from tests.risk_db.helpers import (T0, add_complaints, add_hits, add_survey, build_world, days, good_evidence, shadow_rule,
-                                   state_of)
+from tests.base import (RISK_T0 as T0, add_complaints, add_hits, add_survey, build_world, days, good_evidence,
+                        shadow_rule, state_of)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from django.conf import settings as django_settings
 from modelhooks import hooks
 from risk_db.services import rule_soften, rule_state_transition, rules_matching_text
 from risk_db.services.rules import rule_embedding
-from tests.hook_overrides import hooks_install
+from tests.base import build_world, hooks_install, shadow_rule, state_of
 from tests.risk_db import fake_hooks
-from tests.risk_db.helpers import build_world, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from risk_db.models import RuleShardState, RuleVersion, TabooCandidate
 from core.errors import Refused
 from core.text import token_normalise
 from risk_db.services import taboo_candidates_expire, taboo_nominate
-from tests.risk_db.helpers import T0, build_world, handed_case
+from tests.base import RISK_T0 as T0, build_world, handed_case
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from risk_db.models import IndexBuild
 from risk_db.selectors import live_index, rules_index_readiness
 from risk_db.services import rule_version_publish, rules_index_rebuild
 from risk_db.tasks import rules_index_rebuild as rebuild_task
-from tests.risk_db.helpers import build_world, shadow_rule, state_of
+from tests.base import build_world, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 

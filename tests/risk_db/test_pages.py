@@ -7,7 +7,7 @@ from django.test import Client
 
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
-from tests.risk_db.helpers import T0, build_world, good_evidence, handed_case, shadow_rule
+from tests.base import RISK_T0 as T0, add_complaints, add_hits, build_world, good_evidence, handed_case, shadow_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,6 @@ def test_rule_charts_count_prevented_complaints_like_graduation_does():
     from django.utils import timezone
 
     from risk_db.selectors import rule_charts
-    from tests.risk_db.helpers import add_complaints, add_hits
 
     world = build_world()
     now = timezone.now()
@@ -104,7 +103,6 @@ def test_would_hit_rate_per_day_uses_the_scorers_volume():
 
     from risk_db.selectors import rule_charts
     from risk_db.services.hits import scoring_volume_record
-    from tests.risk_db.helpers import add_hits
 
     world = build_world()
     now = timezone.now().replace(hour=12)

@@ -6,7 +6,7 @@ import pytest
 import re2
 
 from risk_db.services import PatternRejected, PatternTooBroad, rule_pattern_check, rule_pattern_compile, taboo_nominate
-from tests.risk_db.helpers import T0, build_world, handed_case
+from tests.base import RISK_T0 as T0, build_world, handed_case
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from risk_db.models import LocalVerifyItem, RuleTransition
 from risk_db.services import EvidenceMissing, rule_propagation_evaluate, rule_shard_promote
 from risk_db.services.hits import scoring_volume_record
-from tests.risk_db.helpers import T0, add_complaints, add_hits, add_survey, build_world, days, shadow_rule, state_of
+from tests.base import RISK_T0 as T0, add_complaints, add_hits, add_survey, build_world, days, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)

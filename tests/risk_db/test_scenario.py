@@ -11,7 +11,7 @@ from risk_db.services import (EvidenceMissing, WouldHitIn, rule_shard_promote, r
                               rules_lifecycle_evaluate, rules_matching_text, would_hits_record)
 from risk_db.services.hits import scoring_volume_record
 from tests.factories import UserFactory
-from tests.risk_db.helpers import build_world, handed_case, state_of
+from tests.base import build_world, handed_case, state_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from risk_db.models import RuleVersion
 from risk_db.selectors import rules_for_scoring
 from risk_db.services import TransitionRefused, rule_soften, rule_state_transition, rules_matching_text
-from tests.risk_db.helpers import T0, build_world, shadow_rule, state_of
+from tests.base import RISK_T0 as T0, build_world, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 

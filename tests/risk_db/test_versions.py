@@ -3,7 +3,7 @@ import pytest
 
 from risk_db.models import RuleTransition, RuleVersion
 from risk_db.services import PatternRejected, rule_version_publish, rule_version_restore
-from tests.risk_db.helpers import build_world, shadow_rule
+from tests.base import build_world, shadow_rule
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from shards.services.botnet import reply_graph_rebuild
 from verifier.services.rare import locales_classify_rare
 from shards.services.graphs import graphs_ensure
 from tests.factories import UserFactory
-from tests.shards.intake_helpers import T0, hours, item, run
+from tests.base import INTAKE_T0 as T0, hours, item, run
 from training.models import TaintList, TrainingSample
 from training.selectors import samples_exportable, taint_list_current
 from training.services.batches import training_batch_cut

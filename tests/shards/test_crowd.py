@@ -4,7 +4,7 @@ import pytest
 from shards.models import IntakeCounter, LocaleLedger, SubmitterLedger
 from training.models import TrainingSample
 from shards.services.ledgers import cluster_burn, ledger_record_ruling
-from tests.shards.intake_helpers import T0, hours, item, run, users
+from tests.base import INTAKE_T0 as T0, hours, item, run, users
 from verifier.models import Case
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,9 @@
 """IN-2 language, IN-3 rate limits, IN-4 block-list, IN-8 topic freeze, IN-9 geo-spoofing."""
 import pytest
 
-from shards.models import Alert, BlockListEntry, Correction, IntakeCounter, TopicFreeze
+from shards.models import Alert, BlockListEntry, Correction, TopicFreeze
 from shards.services import ratelimit
-from tests.shards.intake_helpers import T0, fresh_ip, hours, item, run
+from tests.base import INTAKE_T0 as T0, hours, item, run
 
 pytestmark = pytest.mark.django_db
 

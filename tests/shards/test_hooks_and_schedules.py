@@ -4,7 +4,7 @@ from django.conf import settings
 
 from modelhooks import hooks
 from modelhooks.hooks.others import MachineTranslatorStandIn, OracleStandIn
-from tests.hook_overrides import hooks_install
+from tests.base import hooks_install, item, run
 
 
 class FakeMT:
@@ -35,7 +35,6 @@ def test_intake_schedules_are_beat_entries():
 
 @pytest.mark.django_db
 def test_batch_task_runs_through_celery(world):
-    from tests.shards.intake_helpers import item, run
     from training.tasks import cut_training_batch
 
     run([item(submitter_id=f"u{i}") for i in range(5)])

@@ -3,7 +3,7 @@ import pytest
 
 from shards.models import BlockListEntry, Correction, SubmitterLedger
 from tests.factories import UserFactory
-from tests.shards.intake_helpers import item, run
+from tests.base import item, run
 from core.models import AuditEvent
 from training.models import TrainingSample
 

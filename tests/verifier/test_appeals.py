@@ -6,8 +6,7 @@ import pytest
 
 from quality.models import KappaScore
 from training.models import TrainingSample
-from tests.conftest import login
-from tests.verifier.quality_helpers import T0, pool, ruled_case
+from tests.base import QUALITY_T0 as T0, login_as, pool, rule, ruled_case
 from verifier.models import Appeal, AppealReview
 from training.models import ReexportItem
 from core.models import AuditEvent
@@ -170,7 +169,7 @@ def test_panel_member_who_voted_already_is_refused():
 def test_appeal_api_contract(api):
     shard, users, _ = pool()
     ruling = ruled_case(shard, users[0], "yes", now=T0)
-    login(api, users[0])
+    login_as(api, users[0])
     url = f"/api/v1/rulings/{ruling.public_id}/appeals/"
     # The ruling was made at T0 (2026); "now" is later, so the window is closed.
     response = api.post(url, {"reason": "late"}, format="json")
@@ -182,7 +181,7 @@ def test_appeal_api_opens_and_refuses_second(api):
 
     shard, users, _ = pool()
     ruling = ruled_case(shard, users[0], "yes", now=timezone.now())
-    login(api, users[0])
+    login_as(api, users[0])
     url = f"/api/v1/rulings/{ruling.public_id}/appeals/"
     missing = api.post(url, {}, format="json")
     assert missing.status_code == 400 and "reason" in str(missing.json())
@@ -194,7 +193,7 @@ def test_appeal_api_opens_and_refuses_second(api):
     assert again.status_code == 409 and again.json()["code"] == "already_appealed"
     appeal = Appeal.objects.get()
     peer = appeal.reviews.first().reviewer
-    login(api, peer)
+    login_as(api, peer)
     detail = api.get(f"/api/v1/appeals/{appeal.public_id}/").json()
     # Blind: the peer sees the post and the ruling, not who ruled or why it is disputed.
     assert detail["post_text"] and detail["ruling_answer"] == "yes"
@@ -220,7 +219,6 @@ def test_reexport_items_are_marked_once_by_the_export_that_carries_them():
 
 def test_reversing_a_blind_audit_flip_never_reexports_it():
     from quality.services.audits import blind_audit_start
-    from tests.verifier.quality_helpers import rule
 
     shard, users, senior = pool()
     ruled_case(shard, users[0], "yes")
@@ -236,8 +234,7 @@ def test_reversing_a_blind_audit_flip_never_reexports_it():
 
 def test_verifier_may_appeal_the_ruling_that_overruled_theirs(settings):
     from tests.factories import make_cases
-    from tests.verifier.quality_helpers import rule
-    from verifier.selectors_quality import rulings_appealable
+    from verifier.selectors_appeals import rulings_appealable
 
     settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 1.0}
     shard, users, _ = pool()
