@@ -10,6 +10,7 @@ import pytest
 
 from modelhooks.models import Export
 from modelhooks.services import exports
+from tests.base import api_get, api_post, assert_api_error, login_as
 from tests.factories import ShardFactory, UserFactory, make_cases
 from training.models import TrainingSample
 
@@ -148,22 +149,22 @@ def test_export_api_roles_202_then_status_progress_manifest(api, export_dir, eag
     en = ShardFactory(code="en-US")
     samples(en, 2)
     trainer = UserFactory(username="trainer", role="trainer")
-    api.force_authenticate(trainer)
+    login_as(api, trainer)
     with django_capture_on_commit_callbacks(execute=True):
-        r = api.post("/api/v1/exports/", {"shard": "en-US"}, format="json")
+        r = api_post(api, "/api/v1/exports/", {"shard": "en-US"})
     assert r.status_code == 202 and set(r.json()) >= {"id"}
-    body = api.get(f"/api/v1/exports/{r.json()['id']}/").json()
+    body = api_get(api, f"/api/v1/exports/{r.json()['id']}/").json()
     assert body["status"] == "done" and body["progress"] == 1.0 and body["manifest"]["counts"]["rows"] == 2
 
-    bad = api.post("/api/v1/exports/", {"shard": "xx-XX"}, format="json")
-    assert bad.status_code == 400 and bad.json()["code"] == "unknown_shard" and "shard" in bad.json()["errors"]
-    missing = api.post("/api/v1/exports/", {}, format="json")
-    assert missing.status_code == 400 and "shard" in missing.json()["errors"]
-    assert api.get("/api/v1/exports/00000000-0000-0000-0000-000000000000/").status_code == 404
+    bad = api_post(api, "/api/v1/exports/", {"shard": "xx-XX"})
+    assert "shard" in assert_api_error(bad, "unknown_shard", 400)["errors"]
+    missing = api_post(api, "/api/v1/exports/", {})
+    assert "shard" in assert_api_error(missing, "invalid", 400)["errors"]
+    assert_api_error(api_get(api, "/api/v1/exports/00000000-0000-0000-0000-000000000000/"), "not_found", 404)
 
-    api.force_authenticate(UserFactory(username="v1", role="verifier"))
-    assert api.post("/api/v1/exports/", {"shard": "en-US"}, format="json").status_code == 403
-    assert api.get(f"/api/v1/exports/{r.json()['id']}/").status_code == 403
+    login_as(api, UserFactory(username="v1", role="verifier"))
+    assert_api_error(api_post(api, "/api/v1/exports/", {"shard": "en-US"}), "permission_denied", 403)
+    assert_api_error(api_get(api, f"/api/v1/exports/{r.json()['id']}/"), "permission_denied", 403)
 
 
 @pytest.mark.pg
@@ -172,12 +173,12 @@ def test_export_page_shows_progress_to_trainer_and_refuses_verifier(client, expo
     en = ShardFactory(code="en-US")
     rows = samples(en, 2)
     export = exports.export_run(export_id=Export.objects.create(shard=en, created_at=rows[0].created_at).pk)
-    client.force_login(UserFactory(username="trainer", role="trainer"))
+    login_as(client, UserFactory(username="trainer", role="trainer"))
     page = client.get(f"/exports/{export.public_id}/")
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="export-progress"' in html and export.manifest["files"]["jsonl"]["sha256"] in html
-    client.force_login(UserFactory(username="v1", role="verifier"))
+    login_as(client, UserFactory(username="v1", role="verifier"))
     assert client.get(f"/exports/{export.public_id}/").status_code == 403
 
 

@@ -10,7 +10,7 @@ from quality.services.calibration import calibration_set_build
 from quality.services.pay import contract_set, pay_run_execute
 from quality.services.periods import month_previous, month_start
 from tests.factories import UserFactory
-from tests.base import gold_items, login_as, pool, ruled_case
+from tests.base import api_get, assert_api_error, gold_items, login_as, pool, ruled_case
 from verifier.models import Appeal
 from core.models import User
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_appeal_pages_take_an_appeal_from_filing_to_decision(client):
     shard, users, _ = pool()
     ruling = ruled_case(shard, users[0], "yes", now=timezone.now())
-    client.force_login(users[0])
+    login_as(client, users[0])
     page = client.get("/appeals/").content.decode()
     assert str(ruling.public_id) in page
     empty = client.post(f"/appeals/rulings/{ruling.public_id}/", {"reason": ""}, follow=True).content.decode()
@@ -29,13 +29,13 @@ def test_appeal_pages_take_an_appeal_from_filing_to_decision(client):
     appeal = Appeal.objects.get()
     peers = [r.reviewer for r in appeal.reviews.all()]
     for peer in peers[:2]:
-        client.force_login(peer)
+        login_as(client, peer)
         page = client.get("/appeals/").content.decode()
         assert ruling.case.post_text in page and "I misread" not in page  # blind
         client.post(f"/appeals/{appeal.public_id}/vote/", {"vote": "overturn"})
     appeal.refresh_from_db()
     assert appeal.outcome == "reversed"
-    client.force_login(users[0])
+    login_as(client, users[0])
     page = client.get("/appeals/").content.decode()
     assert "reversed" in page and "Take to tier 2" in page
 
@@ -44,7 +44,7 @@ def test_calibration_page_shows_the_set_and_records_answers(client):
     shard, users, _ = pool()
     gold_items("en-US", 50)
     cset = calibration_set_build(locale="en-US", month=timezone.now().date())
-    client.force_login(users[0])
+    login_as(client, users[0])
     page = client.get("/calibration/").content.decode()
     assert page.count('type="radio"') == 100
     data = {f"item_{i.pk}": "yes" for i in cset.items.all()}
@@ -57,7 +57,7 @@ def test_pay_page_runs_pay_shows_hold_and_releases_with_reason(client):
     shard, users, _ = pool()
     month = month_previous(month_start(timezone.now()))
     contract_set(actor=admin, verifier=users[0], hourly_rate=Decimal("20"), starts_on=date(2020, 1, 1), reason="hired")
-    client.force_login(admin)
+    login_as(client, admin)
     page = client.get(f"/pay/?month={month:%Y-%m}").content.decode()
     assert "No pay run for this month yet" in page and "vendor/chart.umd.js" in page
     not_closed = client.post("/pay/run/", {"month": f"{month_start(timezone.now()):%Y-%m}"}, follow=True).content.decode()
@@ -82,28 +82,28 @@ def test_statement_page_is_the_verifiers_own_and_admins_see_any(client):
     month = month_previous(month_start(timezone.now()))
     contract_set(actor=admin, verifier=users[0], hourly_rate=Decimal("20"), starts_on=date(2020, 1, 1), reason="hired")
     pay_run_execute(month=month, actor=admin)
-    client.force_login(users[0])
+    login_as(client, users[0])
     assert "20.00 USD/hour" in client.get("/statement/").content.decode()
     assert client.get(f"/statement/{users[1].username}/").status_code == 404
     assert client.get("/pay/").status_code == 403
-    client.force_login(admin)
+    login_as(client, admin)
     assert month.strftime("%B %Y") in client.get(f"/statement/{users[0].username}/").content.decode()
 
 
 def test_quality_and_audit_pages_for_seniors_and_admins(client):
     shard, users, senior = pool()
-    client.force_login(senior)
+    login_as(client, senior)
     page = client.get("/quality/").content.decode()
     assert 'id="quality-data"' in page and "chart-kappa" in page and "chart-pools" in page and "chart-drift" in page
     assert client.get("/audits/").status_code == 200
-    client.force_login(users[0])
+    login_as(client, users[0])
     assert client.get("/quality/").status_code == 403
 
 
 def test_openapi_schema_lists_the_appeal_and_pay_endpoints(client):
     admin = UserFactory(username="schema_admin", role=User.Role.ADMIN)
-    client.force_login(admin)
-    schema = client.get("/api/schema/").content.decode()
+    login_as(client, admin)
+    schema = api_get(client, "/api/schema/").content.decode()
     for path in ("/api/v1/rulings/{ruling_id}/appeals/", "/api/v1/appeals/{appeal_id}/votes/",
                  "/api/v1/calibration/{set_id}/answers/", "/api/v1/pay-runs/", "/api/v1/payouts/{payout_id}/release/"):
         assert path in schema
@@ -127,7 +127,7 @@ def test_quality_page_shows_gold_shortage_and_admin_closes_the_month(client):
     admin = UserFactory(username="q_admin", role=User.Role.ADMIN)
     shard, users, _ = pool()
     gold_items("en-US", 10)
-    client.force_login(admin)
+    login_as(client, admin)
     page = client.get("/quality/").content.decode()
     assert "10 / 50" in page and "short" in page
     month = month_previous(month_start(timezone.now()))
@@ -140,10 +140,10 @@ def test_quality_page_shows_gold_shortage_and_admin_closes_the_month(client):
 def test_seniors_and_verifiers_list_their_audit_and_rationale_work(api):
     shard, users, senior = pool()
     login_as(api, senior)
-    assert api.get("/api/v1/external-audit-items/").json() == []
+    assert api_get(api, "/api/v1/external-audit-items/").json() == []
     login_as(api, users[0])
-    assert api.get("/api/v1/rationales/").json() == []
-    assert api.get("/api/v1/external-audit-items/").status_code == 403
+    assert api_get(api, "/api/v1/rationales/").json() == []
+    assert_api_error(api_get(api, "/api/v1/external-audit-items/"), "permission_denied", 403)
 
 
 def test_admin_sees_every_open_appeal_with_its_reviewers(client):
@@ -153,7 +153,7 @@ def test_admin_sees_every_open_appeal_with_its_reviewers(client):
     from verifier.services.appeals import appeal_open
 
     appeal = appeal_open(user=users[0], ruling=ruling, reason="x")
-    client.force_login(admin)
+    login_as(client, admin)
     page = client.get("/appeals/").content.decode()
     assert 'id="open-appeals"' in page
     for seat in appeal.reviews.all():

@@ -4,7 +4,7 @@ import pytest
 from risk_db.models import Complaint, SurveyResponse
 from risk_db.services import survey_arm
 from tests.factories import UserFactory
-from tests.base import build_world, shadow_rule
+from tests.base import api_post, assert_api_error, build_world, login_as, shadow_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def intake(api):
     world = build_world()
-    api.force_authenticate(UserFactory(username="intake", role="intake"))
+    login_as(api, UserFactory(username="intake", role="intake"))
     api.world = world
     return api
 
@@ -29,7 +29,7 @@ def test_bulk_complaints_answer_each_item_and_name_bad_fields(intake):
     items = [{"post_id": "a", "hashtags": [], "locale": "ar-SA", "at": "2026-11-26T10:00:00Z"},
              {"post_id": "b", "hashtags": [], "locale": "xx-XX", "at": "2026-11-26T10:00:00Z"},
              {"post_id": "c", "hashtags": [], "locale": "ar-SA"}, "nonsense"]
-    results = intake.post("/api/v1/complaints/", {"items": items}, format="json").json()["results"]
+    results = api_post(intake, "/api/v1/complaints/", {"items": items}).json()["results"]
     assert [r["outcome"] for r in results] == ["stored", "invalid", "invalid", "invalid"]
     assert "Unknown locale" in results[1]["errors"]["locale"][0] and "at" in results[2]["errors"]
     assert Complaint.objects.count() == 1
@@ -46,7 +46,7 @@ def test_surveys_take_an_arm_or_assign_it_by_deterministic_hash(intake):
               "at": "2026-11-26T10:00:00Z"},
              {"locale": "th-TH", "fair": True, "at": "2026-11-26T10:00:00Z"},
              {"locale": "th-TH", "arm": "control", "fair": True, "rule_id": 999999, "at": "2026-11-26T10:00:00Z"}]
-    results = intake.post("/api/v1/surveys/", {"items": items}, format="json").json()["results"]
+    results = api_post(intake, "/api/v1/surveys/", {"items": items}).json()["results"]
     assert [r["outcome"] for r in results] == ["stored", "stored", "invalid", "invalid", "invalid"]
     assert results[1]["arm"] == arm and "deterministic hash" in str(results[2]["errors"])
     assert SurveyResponse.objects.count() == 2
@@ -59,6 +59,6 @@ def test_arm_split_is_roughly_the_configured_share():
 
 def test_only_the_intake_role_posts_evidence(api):
     world = build_world()
-    api.force_authenticate(world.senior)
-    assert api.post("/api/v1/complaints/", {}, format="json").status_code == 403
-    assert api.post("/api/v1/surveys/", {}, format="json").status_code == 403
+    login_as(api, world.senior)
+    assert_api_error(api_post(api, "/api/v1/complaints/", {}), "permission_denied", 403)
+    assert_api_error(api_post(api, "/api/v1/surveys/", {}), "permission_denied", 403)

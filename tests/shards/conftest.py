@@ -1,6 +1,7 @@
 import pytest
 
 from shards.models import Shard
+from tests.base import login_as
 from tests.factories import LocaleFactory, ShardFactory, UserFactory, shard_with_pool
 
 
@@ -17,5 +18,5 @@ def world(db, settings):
 
 @pytest.fixture
 def intake_api(api, world):
-    api.force_authenticate(UserFactory(username="intake", role="intake"))
+    login_as(api, UserFactory(username="intake", role="intake"))
     return api

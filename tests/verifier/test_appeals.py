@@ -6,7 +6,7 @@ import pytest
 
 from quality.models import KappaScore
 from training.models import TrainingSample
-from tests.base import QUALITY_T0 as T0, login_as, pool, rule, ruled_case
+from tests.base import QUALITY_T0 as T0, api_get, api_post, assert_api_error, login_as, pool, rule, ruled_case
 from verifier.models import Appeal, AppealReview
 from training.models import ReexportItem
 from core.models import AuditEvent
@@ -173,7 +173,7 @@ def test_appeal_api_contract(api):
     url = f"/api/v1/rulings/{ruling.public_id}/appeals/"
     # The ruling was made at T0 (2026); "now" is later, so the window is closed.
     response = api.post(url, {"reason": "late"}, format="json")
-    assert response.status_code == 409 and response.json()["code"] == "appeal_window_closed"
+    assert_api_error(response, "appeal_window_closed", 409)
 
 
 def test_appeal_api_opens_and_refuses_second(api):
@@ -184,21 +184,21 @@ def test_appeal_api_opens_and_refuses_second(api):
     login_as(api, users[0])
     url = f"/api/v1/rulings/{ruling.public_id}/appeals/"
     missing = api.post(url, {}, format="json")
-    assert missing.status_code == 400 and "reason" in str(missing.json())
+    assert "reason" in str(assert_api_error(missing, "invalid", 400))
     created = api.post(url, {"reason": "I misread"}, format="json")
     assert created.status_code == 201
     body = created.json()
     assert body["tier"] == 1 and Appeal.objects.filter(public_id=body["appeal_id"]).exists()
     again = api.post(url, {"reason": "again"}, format="json")
-    assert again.status_code == 409 and again.json()["code"] == "already_appealed"
+    assert_api_error(again, "already_appealed", 409)
     appeal = Appeal.objects.get()
     peer = appeal.reviews.first().reviewer
     login_as(api, peer)
-    detail = api.get(f"/api/v1/appeals/{appeal.public_id}/").json()
+    detail = api_get(api, f"/api/v1/appeals/{appeal.public_id}/").json()
     # Blind: the peer sees the post and the ruling, not who ruled or why it is disputed.
     assert detail["post_text"] and detail["ruling_answer"] == "yes"
     assert "reason" not in detail and users[0].username not in str(detail)
-    voted = api.post(f"/api/v1/appeals/{appeal.public_id}/votes/", {"vote": "uphold"}, format="json")
+    voted = api_post(api, f"/api/v1/appeals/{appeal.public_id}/votes/", {"vote": "uphold"})
     assert voted.status_code == 201
 
 

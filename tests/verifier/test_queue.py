@@ -12,6 +12,7 @@ from training.models import TrainingSample
 from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
 from core.errors import Refused
+from tests.base import api_get, api_post, assert_api_error, login_as
 from tests.factories import make_cases, shard_with_pool, verifier_in
 
 pytestmark = pytest.mark.django_db
@@ -126,13 +127,13 @@ def test_cap_resets_at_the_verifiers_local_midnight():
 def test_daily_cap_over_the_api_answers_429_with_code(api):
     shard, (alice, *_) = shard_with_pool("th-TH")
     make_cases(shard, 21, kind="taboo", native_only=True)
-    api.force_authenticate(alice)
+    login_as(api, alice)
     for _ in range(20):
-        case_id = api.get("/api/v1/queue/next/").json()["id"]
-        assert api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "no"}, format="json").status_code == 201
-    response = api.get("/api/v1/queue/next/")
-    assert response.status_code == 429 and response.json()["code"] == "daily_cap_reached"
-    assert api.get("/api/v1/me/").json()["taboo_today"] == 20
+        case_id = api_get(api, "/api/v1/queue/next/").json()["id"]
+        assert api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "no"}).status_code == 201
+    response = api_get(api, "/api/v1/queue/next/")
+    assert_api_error(response, "daily_cap_reached", 429)
+    assert api_get(api, "/api/v1/me/").json()["taboo_today"] == 20
 
 
 def test_overflow_is_deferred_to_a_matching_rule_when_every_verifier_is_capped():
@@ -195,42 +196,42 @@ def test_router_keeps_the_own_sub_locale_share_near_the_ratio(settings):
 def test_ruling_on_someone_elses_case_is_404_and_changes_nothing(api):
     shard, (alice, bob, _) = shard_with_pool("en-US")
     make_cases(shard, 1)
-    api.force_authenticate(alice)
-    case_id = api.get("/api/v1/queue/next/").json()["id"]
-    api.force_authenticate(bob)
-    response = api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}, format="json")
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
-    assert api.get(f"/api/v1/cases/{case_id}/").status_code == 404
+    login_as(api, alice)
+    case_id = api_get(api, "/api/v1/queue/next/").json()["id"]
+    login_as(api, bob)
+    response = api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"})
+    assert_api_error(response, "not_found", 404)
+    assert_api_error(api_get(api, f"/api/v1/cases/{case_id}/"), "not_found", 404)
     assert not Ruling.objects.exists()
 
 
 def test_bad_answer_and_malformed_body_are_refused(api):
     shard, (alice, *_) = shard_with_pool("en-US")
     make_cases(shard, 1)
-    api.force_authenticate(alice)
-    case_id = api.get("/api/v1/queue/next/").json()["id"]
-    bad = api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "maybe"}, format="json")
-    assert bad.status_code == 400 and "answer" in bad.json()["errors"]
-    malformed = api.post(f"/api/v1/cases/{case_id}/ruling/", "{", content_type="application/json")
-    assert malformed.status_code == 400 and malformed.json()["code"] == "malformed_json"
-    again = api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}, format="json")
+    login_as(api, alice)
+    case_id = api_get(api, "/api/v1/queue/next/").json()["id"]
+    bad = api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "maybe"})
+    assert "answer" in assert_api_error(bad, "invalid", 400)["errors"]
+    malformed = api_post(api, f"/api/v1/cases/{case_id}/ruling/", "{", content_type="application/json")
+    assert_api_error(malformed, "malformed_json", 400)
+    again = api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"})
     assert again.status_code == 201
-    twice = api.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "no"}, format="json")
-    assert twice.status_code == 409 and twice.json()["code"] == "already_ruled"
+    twice = api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "no"})
+    assert_api_error(twice, "already_ruled", 409)
 
 
 def test_next_answers_204_when_nothing_waits(api):
     _, (alice, *_) = shard_with_pool("en-US")
-    api.force_authenticate(alice)
-    assert api.get("/api/v1/queue/next/").status_code == 204
+    login_as(api, alice)
+    assert api_get(api, "/api/v1/queue/next/").status_code == 204
 
 
 def test_skip_returns_the_case_to_others_and_not_to_the_skipper(api):
     shard, (alice, bob, _) = shard_with_pool("en-US")
     [case] = make_cases(shard, 1)
-    api.force_authenticate(alice)
-    case_id = api.get("/api/v1/queue/next/").json()["id"]
-    assert api.post(f"/api/v1/cases/{case_id}/skip/").status_code == 204
-    assert api.get("/api/v1/queue/next/").status_code == 204
-    api.force_authenticate(bob)
-    assert api.get("/api/v1/queue/next/").json()["id"] == str(case.public_id)
+    login_as(api, alice)
+    case_id = api_get(api, "/api/v1/queue/next/").json()["id"]
+    assert api_post(api, f"/api/v1/cases/{case_id}/skip/").status_code == 204
+    assert api_get(api, "/api/v1/queue/next/").status_code == 204
+    login_as(api, bob)
+    assert api_get(api, "/api/v1/queue/next/").json()["id"] == str(case.public_id)
