@@ -4,11 +4,12 @@ the builders that used to live in per-app helper modules, one section per app.
 
 Three old modules each had their own `T0`; they are RISK_T0, INTAKE_T0 and QUALITY_T0 here (callers import
 `X_T0 as T0`). Factories (factory_boy) stay in tests/factories.py."""
+
 import hashlib
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -29,8 +30,8 @@ from verifier.models import Ruling
 from verifier.services.queue import case_next
 from verifier.services.rulings import ruling_record
 
-
 # --- API helpers ------------------------------------------------------------------------------------------
+
 
 def login_as(client, user):
     """Authenticate `client` as `user`: force_authenticate for DRF's APIClient, force_login for Django's Client.
@@ -70,7 +71,8 @@ def assert_api_error(response, code: str, status: int) -> dict:
     """The response is a SPEC 8 error (core/api.py): `status`, a JSON body {"code", "detail"[, "errors"]}
     whose code is `code`. Returns the body for further checks."""
     assert response.status_code == status, (
-        f"expected {status} {code!r}, got {response.status_code}: {response.content[:500]!r}")
+        f"expected {status} {code!r}, got {response.status_code}: {response.content[:500]!r}"
+    )
     body = response.json()
     assert isinstance(body, dict) and {"code", "detail"} <= set(body), f"not the SPEC 8 error shape: {body!r}"
     assert isinstance(body["detail"], str), f"detail is not a string: {body!r}"
@@ -82,10 +84,13 @@ def assert_api_error(response, code: str, status: int) -> dict:
 # Install another implementation of a model-hook kind for one test, through the one registry
 # (`settings.MODELHOOKS["HOOKS"]`, docs/hooks.md). pytest-django's `settings` fixture restores it.
 
+
 def hooks_install(settings, **paths: str) -> None:
     """hooks_install(settings, SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment", ...)"""
-    settings.MODELHOOKS = {**settings.MODELHOOKS,
-                           "HOOKS": {**settings.MODELHOOKS["HOOKS"], **{k.upper(): v for k, v in paths.items()}}}
+    settings.MODELHOOKS = {
+        **settings.MODELHOOKS,
+        "HOOKS": {**settings.MODELHOOKS["HOOKS"], **{k.upper(): v for k, v in paths.items()}},
+    }
 
 
 # --- risk_db (was tests/risk_db/helpers.py): a three-locale world, cases handed to verifiers, evidence rows ---
@@ -122,8 +127,9 @@ def handed_case(user: User, shard: Shard, *, text: str = "post", at: datetime | 
 
 def shadow_rule(world: World, *, pattern: str = "badword", origin: str = "th-TH", since: datetime = RISK_T0):
     shards = [world.th, world.ar, world.en]
-    return rule_create(pattern=pattern, origin_locale=origin, intent_class="insult", shards=shards, now=since,
-                       term=pattern)
+    return rule_create(
+        pattern=pattern, origin_locale=origin, intent_class="insult", shards=shards, now=since, term=pattern
+    )
 
 
 def state_of(rule, shard) -> RuleShardState:
@@ -131,18 +137,48 @@ def state_of(rule, shard) -> RuleShardState:
 
 
 def add_hits(rule, shard, n: int, *, at: datetime, tags=("royaldog",), prefix="hit"):
-    WouldHit.objects.bulk_create([
-        WouldHit(post_id=f"{prefix}-{shard.code}-{i}", shard=shard, rule_version=rule.current_version, state="shadow",
-                 matched_by="regex", score=1.0, hashtags=list(tags), at=at) for i in range(n)])
+    WouldHit.objects.bulk_create(
+        [
+            WouldHit(
+                post_id=f"{prefix}-{shard.code}-{i}",
+                shard=shard,
+                rule_version=rule.current_version,
+                state="shadow",
+                matched_by="regex",
+                score=1.0,
+                hashtags=list(tags),
+                at=at,
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def add_complaints(shard, *, prevented: int, other: int, at: datetime, tags=("royaldog",)):
     """`prevented` complaints on the would-hit hashtag set, `other` on unrelated posts and tags."""
     key = hashtags_normalise(tags)
-    rows = [Complaint(post_id=f"c-{shard.code}-{i}", hashtags=key, hashtag_key=" ".join(key), locale=shard.code,
-                      shard=shard, at=at) for i in range(prevented)]
-    rows += [Complaint(post_id=f"o-{shard.code}-{i}", hashtags=["weather"], hashtag_key="weather", locale=shard.code,
-                       shard=shard, at=at) for i in range(other)]
+    rows = [
+        Complaint(
+            post_id=f"c-{shard.code}-{i}",
+            hashtags=key,
+            hashtag_key=" ".join(key),
+            locale=shard.code,
+            shard=shard,
+            at=at,
+        )
+        for i in range(prevented)
+    ]
+    rows += [
+        Complaint(
+            post_id=f"o-{shard.code}-{i}",
+            hashtags=["weather"],
+            hashtag_key="weather",
+            locale=shard.code,
+            shard=shard,
+            at=at,
+        )
+        for i in range(other)
+    ]
     Complaint.objects.bulk_create(rows)
 
 
@@ -150,8 +186,12 @@ def add_survey(rule, shard, *, at: datetime, treatment: tuple[int, int], control
     """treatment/control = (fair, unfair) counts."""
     rows = []
     for arm, (fair, unfair) in (("treatment", treatment), ("control", control)):
-        rows += [SurveyResponse(locale=shard.code, shard=shard, arm=arm, fair=True, rule=rule, at=at) for _ in range(fair)]
-        rows += [SurveyResponse(locale=shard.code, shard=shard, arm=arm, fair=False, rule=rule, at=at) for _ in range(unfair)]
+        rows += [
+            SurveyResponse(locale=shard.code, shard=shard, arm=arm, fair=True, rule=rule, at=at) for _ in range(fair)
+        ]
+        rows += [
+            SurveyResponse(locale=shard.code, shard=shard, arm=arm, fair=False, rule=rule, at=at) for _ in range(unfair)
+        ]
     SurveyResponse.objects.bulk_create(rows)
 
 
@@ -167,17 +207,26 @@ def days(n: float) -> timedelta:
 
 # --- modelhooks (was tests/modelhooks/helpers.py) ------------------------------------------------------------
 
+
 def corrections(shard, texts, *, start=0, ocr=None, hashtags=("#news",)):
     at = timezone.now() - timedelta(hours=1)
-    return [Correction.objects.create(post_id=f"{shard.code if shard else 'none'}-p{start + i}", post_text=t,
-                                      ocr_text=(ocr or {}).get(i, ""), shard=shard, hashtags=list(hashtags),
-                                      outcome=Correction.Outcome.QUEUED, at=at)
-            for i, t in enumerate(texts)]
+    return [
+        Correction.objects.create(
+            post_id=f"{shard.code if shard else 'none'}-p{start + i}",
+            post_text=t,
+            ocr_text=(ocr or {}).get(i, ""),
+            shard=shard,
+            hashtags=list(hashtags),
+            outcome=Correction.Outcome.QUEUED,
+            at=at,
+        )
+        for i, t in enumerate(texts)
+    ]
 
 
 # --- intake (was tests/shards/intake_helpers.py): items with their own network each unless told otherwise ----
 
-INTAKE_T0 = datetime(2026, 11, 26, 10, 0, tzinfo=dt_timezone.utc)
+INTAKE_T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 _ips = itertools.count(1)
 
 
@@ -189,9 +238,15 @@ def fresh_ip() -> str:
 def item(**over) -> dict:
     at = over.pop("at", INTAKE_T0)
     base = {
-        "post_id": "p1", "post_text": "Over 100 people marched", "hashtags": ["#March"],
-        "reply_text": "@grok correct it was 200 people", "submitter_id": "u1", "billing_country": "US",
-        "ip": fresh_ip(), "declared_locale": "en-US", "at": at.isoformat() if isinstance(at, datetime) else at,
+        "post_id": "p1",
+        "post_text": "Over 100 people marched",
+        "hashtags": ["#March"],
+        "reply_text": "@grok correct it was 200 people",
+        "submitter_id": "u1",
+        "billing_country": "US",
+        "ip": fresh_ip(),
+        "declared_locale": "en-US",
+        "at": at.isoformat() if isinstance(at, datetime) else at,
     }
     base.update(over)
     return base
@@ -212,7 +267,7 @@ def hours(h: float) -> timedelta:
 # --- quality (was tests/verifier/quality_helpers.py): rulings made through the real queue, stand-in hooks ----
 
 _counter = itertools.count(1)
-QUALITY_T0 = datetime(2026, 10, 5, 9, 0, tzinfo=dt_timezone.utc)
+QUALITY_T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
 def rule(user: User, answer: str, *, now: datetime = QUALITY_T0) -> Ruling:
@@ -231,14 +286,20 @@ def pool(code: str = "en-US", subs: tuple[str, ...] = ("urban", "rural", "rural"
     return shard, users, senior
 
 
-def ruled_case(shard, user: User, answer: str = "yes", *, now: datetime = QUALITY_T0, kind: str = "correction") -> Ruling:
+def ruled_case(
+    shard, user: User, answer: str = "yes", *, now: datetime = QUALITY_T0, kind: str = "correction"
+) -> Ruling:
     make_cases(shard, 1, at=now, kind=kind, text=f"post number {next(_counter)}")
     return rule(user, answer, now=now)
 
 
 def gold_items(locale: str, n: int, *, expected: str = "yes") -> list[GoldItem]:
-    return GoldItem.objects.bulk_create([GoldItem(locale=locale, post_text=f"gold {locale} {i}", proposal=f"fix {i}",
-                                                  expected=expected) for i in range(n)])
+    return GoldItem.objects.bulk_create(
+        [
+            GoldItem(locale=locale, post_text=f"gold {locale} {i}", proposal=f"fix {i}", expected=expected)
+            for i in range(n)
+        ]
+    )
 
 
 def d(value: str) -> Decimal:
@@ -248,11 +309,26 @@ def d(value: str) -> Decimal:
 # Deterministic implementations for the checks that read their output, installed through the model-hook
 # registry (hooks_install above); MT is the product's own stand-in.
 _LEMMAS = {
-    "people": "persons", "persons": "people", "shows": "depicts", "depicts": "shows",
-    "opened": "started", "started": "opened", "marched": "walked", "walked": "marched",
-    "photo": "picture", "picture": "photo", "over": "more than", "night": "nighttime",
-    "meeting": "gathering", "gathering": "meeting", "big": "large", "large": "big",
-    "small": "little", "little": "small", "said": "stated", "stated": "said",
+    "people": "persons",
+    "persons": "people",
+    "shows": "depicts",
+    "depicts": "shows",
+    "opened": "started",
+    "started": "opened",
+    "marched": "walked",
+    "walked": "marched",
+    "photo": "picture",
+    "picture": "photo",
+    "over": "more than",
+    "night": "nighttime",
+    "meeting": "gathering",
+    "gathering": "meeting",
+    "big": "large",
+    "large": "big",
+    "small": "little",
+    "little": "small",
+    "said": "stated",
+    "stated": "said",
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -285,14 +361,13 @@ class HashingEmbedderStandIn:
         for row, text in enumerate(texts):
             padded = f"  {text.lower()}  "
             for i in range(len(padded) - 2):
-                h = int.from_bytes(hashlib.blake2b(padded[i:i + 3].encode(), digest_size=4).digest(), "big")
+                h = int.from_bytes(hashlib.blake2b(padded[i : i + 3].encode(), digest_size=4).digest(), "big")
                 out[row, h % self.dim] += 1.0
             out[row] /= float(np.linalg.norm(out[row])) or 1.0
         return out
 
 
-STANDINS = {"PARAPHRASER": "tests.base.LemmaSwapParaphraserStandIn",
-            "EMBEDDER": "tests.base.HashingEmbedderStandIn"}
+STANDINS = {"PARAPHRASER": "tests.base.LemmaSwapParaphraserStandIn", "EMBEDDER": "tests.base.HashingEmbedderStandIn"}
 
 
 class FakeEmbedder:

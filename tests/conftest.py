@@ -1,5 +1,6 @@
 """Shared fixtures. With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Celery worker fails
 the run instead of skipping the tests that need them."""
+
 import os
 import signal
 import socket
@@ -63,8 +64,10 @@ def _end_stray_sessions_before_dropping_test_db(django_db_setup, django_db_block
     if connection.vendor != "postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -111,9 +114,30 @@ def celery_worker_process(transactional_db, tmp_path):
     """A real Celery worker (prefork, 1 process) on the Redis broker, reading the test database."""
     log = tmp_path / "worker.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu", "-c", "1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=_child_env(), stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,gpu",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "info",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=_child_env(),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.time() + 60
     while time.time() < deadline and "ready" not in log.read_text():
@@ -156,7 +180,10 @@ def asgi_server(transactional_db, tmp_path):
     log = tmp_path / "daphne.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=_child_env(DJANGO_DEBUG="0"), stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=_child_env(DJANGO_DEBUG="0"),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     deadline = time.time() + 30

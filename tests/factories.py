@@ -1,12 +1,13 @@
 """Factories for tests. Build the world through services where a rule applies (pool changes)."""
+
 from datetime import datetime
 
 import factory
 from django.utils import timezone
 
+from core.models import User
 from shards.models import Locale, Shard
 from shards.services.pools import membership_set
-from core.models import User
 from verifier.services.queue import NewCase, cases_create
 
 
@@ -41,8 +42,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "demo")
 
 
-def verifier_in(shard: Shard, *, username: str | None = None, native: bool = True, tz: str = "UTC",
-                sub_locale: str = "") -> User:
+def verifier_in(
+    shard: Shard, *, username: str | None = None, native: bool = True, tz: str = "UTC", sub_locale: str = ""
+) -> User:
     kwargs = {"username": username} if username else {}
     user = UserFactory(timezone=tz, sub_locale=sub_locale, **kwargs)
     membership_set(user=user, shard=shard, native=native)
@@ -55,13 +57,33 @@ def shard_with_pool(code: str, n: int = 3, *, tz: str = "UTC", prefix: str | Non
     return shard, [verifier_in(shard, username=f"{prefix}_{code}_{i}", tz=tz) for i in range(n)]
 
 
-def make_cases(shard: Shard, n: int, *, kind: str = "correction", at: datetime | None = None, text: str = "post",
-               native_only: bool = False, sub_locale: str = "") -> list:
+def make_cases(
+    shard: Shard,
+    n: int,
+    *,
+    kind: str = "correction",
+    at: datetime | None = None,
+    text: str = "post",
+    native_only: bool = False,
+    sub_locale: str = "",
+) -> list:
     at = at or timezone.now()
     locale = shard.locale.code if shard.locale else "en-US"
-    cases = cases_create(new_cases=[NewCase(
-        shard=shard, kind=kind, locale=locale, post_id=f"{shard.code}-{kind}-{i}-{at.timestamp()}", post_text=f"{text} {i}",
-        proposal=f"fixed {i}", at=at, native_only=native_only, sub_locale=sub_locale,
-        hard_block_locale=locale if native_only else "",
-    ) for i in range(n)])
+    cases = cases_create(
+        new_cases=[
+            NewCase(
+                shard=shard,
+                kind=kind,
+                locale=locale,
+                post_id=f"{shard.code}-{kind}-{i}-{at.timestamp()}",
+                post_text=f"{text} {i}",
+                proposal=f"fixed {i}",
+                at=at,
+                native_only=native_only,
+                sub_locale=sub_locale,
+                hard_block_locale=locale if native_only else "",
+            )
+            for i in range(n)
+        ]
+    )
     return cases

@@ -1,10 +1,11 @@
 """Auth, roles, the OpenAPI schema, the demo roster and the landing pages."""
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from tests.factories import UserFactory, make_cases, shard_with_pool
 from core.models import User
+from tests.factories import UserFactory, make_cases, shard_with_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,13 @@ def test_token_auth_and_me(api):
     token = response.json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = api.get("/api/v1/me/").json()
-    assert me == {"username": alice.username, "role": "verifier", "shards": ["en-US"], "taboo_today": 0, "taboo_cap": 20}
+    assert me == {
+        "username": alice.username,
+        "role": "verifier",
+        "shards": ["en-US"],
+        "taboo_today": 0,
+        "taboo_cap": 20,
+    }
 
 
 def test_wrong_password_gets_no_token(api):
@@ -53,8 +60,17 @@ def test_demo_roster_loads_the_spec_roster(settings):
     settings.DEBUG = True
     call_command("load_demo")
     names = set(User.objects.values_list("username", flat=True))
-    expected = {"admin", "senior_th", "senior_en", "intake", "trainer", *(f"th_v{i}" for i in (1, 2, 3)),
-                *(f"ar_v{i}" for i in (1, 2, 3)), *(f"en_v{i}" for i in (1, 2, 3, 4)), *(f"rare_v{i}" for i in (1, 2, 3))}
+    expected = {
+        "admin",
+        "senior_th",
+        "senior_en",
+        "intake",
+        "trainer",
+        *(f"th_v{i}" for i in (1, 2, 3)),
+        *(f"ar_v{i}" for i in (1, 2, 3)),
+        *(f"en_v{i}" for i in (1, 2, 3, 4)),
+        *(f"rare_v{i}" for i in (1, 2, 3)),
+    }
     assert expected <= names
     assert User.objects.get(username="th_v1").check_password("demo")
     from verifier.models import Case

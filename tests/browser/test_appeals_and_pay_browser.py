@@ -1,19 +1,20 @@
 """Browser: an appeal from the verifier's ruling through tier 1 to a decision; the admin pay page."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from core.models import User
 from quality.models import Payout
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from quality.services.pay import contract_set
 from quality.services.periods import month_bounds, month_previous, month_start
+from tests.base import gold_items, pool, ruled_case
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import UserFactory, make_cases
-from tests.base import gold_items, pool, ruled_case
 from verifier.models import Appeal
-from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.pg]
 
@@ -73,12 +74,18 @@ def test_admin_runs_pay_sees_the_hold_and_releases_it(asgi_server, browser_page)
     gold_items("en-US", 50)
     cset = calibration_set_build(locale="en-US", month=last)
     for i, (user, wrong) in enumerate(((users[0], 0), (users[1], 10))):
-        contract_set(actor=admin, verifier=user, hourly_rate=Decimal("20.00"), starts_on=date(2020, 1, 1), reason="hired")
+        contract_set(
+            actor=admin, verifier=user, hourly_rate=Decimal("20.00"), starts_on=date(2020, 1, 1), reason="hired"
+        )
         for k in range(3):
             ruled_case(shard, user, "yes", now=start + timedelta(days=2, hours=i, minutes=10 * k))
         items = list(cset.items.all())
-        calibration_answers_submit(user=user, calibration_set=cset, now=start + timedelta(days=3),
-                                   answers={it.pk: ("no" if n < wrong else "yes") for n, it in enumerate(items)})
+        calibration_answers_submit(
+            user=user,
+            calibration_set=cset,
+            now=start + timedelta(days=3),
+            answers={it.pk: ("no" if n < wrong else "yes") for n, it in enumerate(items)},
+        )
 
     page = log_in(browser_page, asgi_server, "admin_b")
     page.get_by_role("link", name="Pay").click()

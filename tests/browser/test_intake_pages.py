@@ -1,11 +1,12 @@
 """A senior finds out, with the keyboard alone, why a correction was blocked (IN-4 on the intake page)."""
+
 import pytest
 
+from core.models import User
 from shards.models import BlockListEntry
+from tests.base import item, run
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import ShardFactory, shard_with_pool
-from tests.base import item, run
-from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,11 +1,12 @@
 """A verifier works the queue page with the keyboard alone (VQ-2, VQ-8)."""
+
 import pytest
 
+from core.models import User
 from shards.services.pools import membership_set
 from tests.browser.conftest import login_with_keyboard
 from tests.factories import make_cases, shard_with_pool
 from verifier.models import Case, Ruling
-from core.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,9 +18,16 @@ def rule_with_key(page, key: str) -> None:
     try:
         page.wait_for_function(
             "old => { const c = document.querySelector('#case'); return c && c.dataset.caseId !== old; }",
-            arg=case_id, polling=100)
+            arg=case_id,
+            polling=100,
+        )
     except Exception:
-        print("DUMP", case_id, page.inner_html("#case-slot"), page.evaluate("document.activeElement.outerHTML.slice(0,80)"))
+        print(
+            "DUMP",
+            case_id,
+            page.inner_html("#case-slot"),
+            page.evaluate("document.activeElement.outerHTML.slice(0,80)"),
+        )
         raise
 
 

@@ -1,5 +1,6 @@
 """Browser flows of the risk DB, driven like a person: a verifier presses T on a case and nominates a
 taboo; a senior approves it on the weekly review page with the keyboard."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,8 +8,8 @@ from django.utils import timezone
 
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
-from tests.factories import make_cases
 from tests.base import build_world, handed_case
+from tests.factories import make_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.pg]
 
@@ -20,8 +21,10 @@ def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium",
-                              args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield b
         b.close()
 
@@ -58,7 +61,9 @@ def test_senior_approves_a_candidate_on_the_review_page(asgi_server, browser):
     world = build_world()
     now = timezone.now()
     for user, shard, h in ((world.th_v[0], world.th, 2), (world.ar_v[0], world.ar, 1)):
-        n = taboo_nominate(user=user, case=handed_case(user, shard, at=now), term="crowndog", context="", now=now - timedelta(hours=h))
+        n = taboo_nominate(
+            user=user, case=handed_case(user, shard, at=now), term="crowndog", context="", now=now - timedelta(hours=h)
+        )
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -6,6 +6,7 @@ it in a child process, and checks through today's models that every row is still
 works: the password logs in, the token authenticates, the FKs resolve, the audit log is still
 append-only (on PostgreSQL by its trigger).
 """
+
 import os
 import sqlite3
 import subprocess
@@ -60,8 +61,15 @@ EXPECTED = {
 
 def _run(database_url: str, *args: str, stdin: str | None = None) -> str:
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": "", "CELERY_BROKER_URL": ""}
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -94,8 +102,11 @@ def test_postgres_database_from_before_the_move_migrates_without_loss():
     admin = ["psql", f"{base}/postgres", "-qX", "-v", "ON_ERROR_STOP=1"]
     subprocess.run([*admin, "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     try:
-        subprocess.run(["psql", f"{base}/{name}", "-qX", "-v", "ON_ERROR_STOP=1", "-f",
-                        str(DATA / "head-53ac262.postgres.sql")], check=True, capture_output=True)
+        subprocess.run(
+            ["psql", f"{base}/{name}", "-qX", "-v", "ON_ERROR_STOP=1", "-f", str(DATA / "head-53ac262.postgres.sql")],
+            check=True,
+            capture_output=True,
+        )
         result = _migrate_and_check(f"{base}/{name}")
         assert result.pop("audit_update") == "refused: the audit log is append-only"  # the trigger survived the move
         assert result == EXPECTED

@@ -1,12 +1,12 @@
 """MH-3: training export per shard: filters, manifest, atomic files, API, live progress."""
+
 import hashlib
 import json
 from decimal import Decimal
 
-from django.utils import timezone
-
 import pyarrow.parquet as pq
 import pytest
+from django.utils import timezone
 
 from modelhooks.models import Export
 from modelhooks.services import exports
@@ -17,11 +17,19 @@ from training.models import TrainingSample
 
 def samples(shard, n, *, start=0, block_locale="", weight="0.3000"):
     cases = make_cases(shard, n, text=f"s{start}")
-    return [TrainingSample.objects.create(case=c, shard=shard, locale=shard.locale.code, post_id=f"{shard.code}-{start + i}",
-                                          text_delta=f"delta {start + i} «ข่าว» \"q\" \\ \n end",
-                                          regional_hard_block=bool(block_locale), hard_block_locale=block_locale,
-                                          weight=Decimal(weight))
-            for i, c in enumerate(cases)]
+    return [
+        TrainingSample.objects.create(
+            case=c,
+            shard=shard,
+            locale=shard.locale.code,
+            post_id=f"{shard.code}-{start + i}",
+            text_delta=f'delta {start + i} «ข่าว» "q" \\ \n end',
+            regional_hard_block=bool(block_locale),
+            hard_block_locale=block_locale,
+            weight=Decimal(weight),
+        )
+        for i, c in enumerate(cases)
+    ]
 
 
 def read_jsonl(path):
@@ -40,10 +48,20 @@ def test_export_excludes_foreign_hard_blocked_samples_and_manifest_hash_matches_
     folder = exports.export_dir(export)
     rows = read_jsonl(folder / "samples.jsonl")
     assert [r["post_id"] for r in rows] == [s.post_id for s in keep]
-    assert rows[0]["text_delta"] == keep[0].text_delta and rows[0]["weight"] == 0.3 and rows[0]["regional_hard_block"] is False
+    assert (
+        rows[0]["text_delta"] == keep[0].text_delta
+        and rows[0]["weight"] == 0.3
+        and rows[0]["regional_hard_block"] is False
+    )
     m = json.loads((folder / "manifest.json").read_text())
     assert m == export.manifest
-    assert m["counts"] == {"rows": 3, "shard_samples": 5, "excluded": 2, "excluded_foreign_hard_block": 2, "excluded_other": 0}
+    assert m["counts"] == {
+        "rows": 3,
+        "shard_samples": 5,
+        "excluded": 2,
+        "excluded_foreign_hard_block": 2,
+        "excluded_other": 0,
+    }
     for kind, name in (("jsonl", "samples.jsonl"), ("parquet", "samples.parquet")):
         assert m["files"][kind]["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
         assert m["files"][kind]["rows"] == 3
@@ -53,7 +71,9 @@ def test_export_excludes_foreign_hard_blocked_samples_and_manifest_hash_matches_
     th_export = exports.export_run(export_id=Export.objects.create(shard=th, created_at=own[0].created_at).pk)
     th_rows = read_jsonl(exports.export_dir(th_export) / "samples.jsonl")
     assert [(r["post_id"], r["regional_hard_block"], r["hard_block_locale"]) for r in th_rows] == [
-        ("th-TH-20", True, "th-TH"), ("th-TH-21", True, "th-TH")]
+        ("th-TH-20", True, "th-TH"),
+        ("th-TH-21", True, "th-TH"),
+    ]
 
 
 @pytest.mark.pg
@@ -140,12 +160,19 @@ def test_export_interrupted_midway_leaves_no_file_that_looks_complete(export_dir
     monkeypatch.undo()
     export = exports.export_run(export_id=export.pk)  # a retry completes cleanly
     assert export.status == "done" and export.attempts == 2
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "reversals.jsonl", "samples.jsonl", "samples.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "manifest.json",
+        "reversals.jsonl",
+        "samples.jsonl",
+        "samples.parquet",
+    ]
 
 
 @pytest.mark.pg
 @pytest.mark.django_db
-def test_export_api_roles_202_then_status_progress_manifest(api, export_dir, eager_celery, django_capture_on_commit_callbacks):
+def test_export_api_roles_202_then_status_progress_manifest(
+    api, export_dir, eager_celery, django_capture_on_commit_callbacks
+):
     en = ShardFactory(code="en-US")
     samples(en, 2)
     trainer = UserFactory(username="trainer", role="trainer")
@@ -200,8 +227,11 @@ def test_export_progress_is_pushed_over_the_websocket(export_dir, settings):
     async def scenario():
         from channels.db import database_sync_to_async
 
-        comm = WebsocketCommunicator(application, f"/ws/exports/{export.public_id}/",
-                                     headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+        comm = WebsocketCommunicator(
+            application,
+            f"/ws/exports/{export.public_id}/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+        )
         comm.scope["user"] = trainer
         connected, _ = await comm.connect()
         assert connected
@@ -232,8 +262,11 @@ def test_export_websocket_refuses_a_verifier():
     export = Export.objects.create(shard=en, created_at=timezone.now())
 
     async def scenario():
-        comm = WebsocketCommunicator(application, f"/ws/exports/{export.public_id}/",
-                                     headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+        comm = WebsocketCommunicator(
+            application,
+            f"/ws/exports/{export.public_id}/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+        )
         comm.scope["user"] = UserFactory.build(username="v", role="verifier")
         connected, code = await comm.connect()
         return connected, code
@@ -248,7 +281,8 @@ def test_reversed_rulings_go_out_once_as_a_one_percent_micro_batch(export_dir):
     """AP-5 through MH-3: a ruling reversed on appeal is carried by the next export of its shard."""
     from datetime import timedelta
 
-    from tests.base import QUALITY_T0 as T0, pool, ruled_case
+    from tests.base import QUALITY_T0 as T0
+    from tests.base import pool, ruled_case
     from training.models import ReexportItem
     from verifier.services.appeals import appeal_open, appeal_vote
 

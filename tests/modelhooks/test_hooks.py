@@ -1,4 +1,5 @@
 """MH-2 / MH-6: the hook interfaces, their real defaults and the stand-ins."""
+
 import os
 import subprocess
 import sys
@@ -46,16 +47,29 @@ def test_char_ngram_embedder_puts_near_duplicates_closer_than_unrelated_text():
 
 
 def test_every_kind_satisfies_its_protocol():
-    expected = {"EMBEDDER": base.Embedder, "CHAR_EMBEDDER": base.Embedder, "MT": base.MachineTranslator,
-                "ORACLE": base.Oracle, "SENTIMENT": base.SentimentScorer, "PARAPHRASER": base.Paraphraser,
-                "OCR": base.OcrReader, "CANARY_TARGET": base.CanaryTarget}
+    expected = {
+        "EMBEDDER": base.Embedder,
+        "CHAR_EMBEDDER": base.Embedder,
+        "MT": base.MachineTranslator,
+        "ORACLE": base.Oracle,
+        "SENTIMENT": base.SentimentScorer,
+        "PARAPHRASER": base.Paraphraser,
+        "OCR": base.OcrReader,
+        "CANARY_TARGET": base.CanaryTarget,
+    }
     for kind, proto in expected.items():
         assert isinstance(hooks.hook(kind), proto), kind
 
 
 def test_only_offline_unavailable_models_are_stand_ins():
     names = {k: type(hooks.hook(k)).__name__ for k in hooks.KINDS}
-    assert {k for k, n in names.items() if n.endswith("StandIn")} == {"MT", "ORACLE", "PARAPHRASER", "OCR", "CANARY_TARGET"}
+    assert {k for k, n in names.items() if n.endswith("StandIn")} == {
+        "MT",
+        "ORACLE",
+        "PARAPHRASER",
+        "OCR",
+        "CANARY_TARGET",
+    }
 
 
 def test_sentiment_is_vader_and_separates_praise_from_abuse():
@@ -67,7 +81,7 @@ def test_stand_ins_are_deterministic():
     assert hooks.mt("สวัสดี", "th-TH", "en-US") == hooks.mt("สวัสดี", "th-TH", "en-US") == "[th-TH->en-US] สวัสดี"
     assert hooks.mt("hello", "en-US", "en-GB") == "hello"
     assert hooks.paraphrase("Hello big world", "en-US") == "big hello world"
-    assert hooks.ocr("sign text".encode()) == "sign text"
+    assert hooks.ocr(b"sign text") == "sign text"
 
 
 def test_oracle_answers_from_configured_facts(settings):
@@ -77,8 +91,10 @@ def test_oracle_answers_from_configured_facts(settings):
 
 
 def test_hook_is_resolved_from_settings(settings):
-    settings.MODELHOOKS = {**settings.MODELHOOKS, "HOOKS": {**settings.MODELHOOKS["HOOKS"],
-                                                            "MT": "tests.modelhooks.test_hooks.UpperMT"}}
+    settings.MODELHOOKS = {
+        **settings.MODELHOOKS,
+        "HOOKS": {**settings.MODELHOOKS["HOOKS"], "MT": "tests.modelhooks.test_hooks.UpperMT"},
+    }
     assert hooks.mt("abc", "en", "fr") == "ABC"
 
 
@@ -127,10 +143,12 @@ def test_a_path_that_does_not_import_falls_back_to_the_kinds_default(settings):
 
 
 def test_importing_the_registry_loads_no_model_and_no_other_app():
-    code = ("import os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
-            "import modelhooks.hooks, modelhooks.hooks.embedders, modelhooks.hooks.others; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in {'torch', 'sentence_transformers', 'sklearn', "
-            "'shards', 'risk_db', 'verifier', 'quality'} or m.startswith(('modelhooks.services', 'modelhooks.tasks', "
-            "'modelhooks.scoring', 'modelhooks.models'))]; print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+        "import modelhooks.hooks, modelhooks.hooks.embedders, modelhooks.hooks.others; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in {'torch', 'sentence_transformers', 'sklearn', "
+        "'shards', 'risk_db', 'verifier', 'quality'} or m.startswith(('modelhooks.services', 'modelhooks.tasks', "
+        "'modelhooks.scoring', 'modelhooks.models'))]; print(bad); sys.exit(1 if bad else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
     assert done.returncode == 0, done.stdout + done.stderr

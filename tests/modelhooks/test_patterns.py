@@ -1,18 +1,29 @@
 """MH-1 / RK-4: the engine (Hyperscan UTF8|UCP + RE2 confirmation) equals a Unicode-aware Python `re`
 reference on a generated Thai / Arabic / Latin corpus, and refused patterns are reported."""
+
 import re
 
 import pytest
 
+from modelhooks.scoring.corpus import make_patterns, make_posts
 from modelhooks.scoring.engine import Engine
 from risk_db.patterns import PatternUnsupported, pattern_check, pattern_translate
 from risk_db.selectors import ScoringRule
-from modelhooks.scoring.corpus import make_patterns, make_posts
 
 
 def rules_from(patterns):
-    return [ScoringRule(rule_id=i, version_id=1000 + i, pattern=p, embedding=None, embedder="", origin_locale="en-US",
-                        shard_states=((1, "shadow"),)) for i, p in enumerate(patterns)]
+    return [
+        ScoringRule(
+            rule_id=i,
+            version_id=1000 + i,
+            pattern=p,
+            embedding=None,
+            embedder="",
+            origin_locale="en-US",
+            shard_states=((1, "shadow"),),
+        )
+        for i, p in enumerate(patterns)
+    ]
 
 
 def reference_matches(patterns, posts):
@@ -31,7 +42,9 @@ def test_engine_equals_unicode_python_reference_on_mixed_script_corpus():
     per_script = {"thai": 0, "arabic": 0}
     for i, p in enumerate(patterns):
         hits = sum(i in w for w in want)
-        per_script["thai" if re.search("[\u0e00-\u0e7f]", p) else "arabic" if re.search("[\u0600-\u06ff]", p) else "latin"] = hits
+        per_script[
+            "thai" if re.search("[\u0e00-\u0e7f]", p) else "arabic" if re.search("[\u0600-\u06ff]", p) else "latin"
+        ] = hits
     assert per_script["thai"] and per_script["arabic"]
     mismatches = [(n, sorted(set(g) ^ set(w))) for n, (g, w) in enumerate(zip(got, want)) if sorted(g) != sorted(w)]
     assert mismatches == []
@@ -68,12 +81,15 @@ def test_combining_marks_count_as_word_characters_for_boundaries():
     assert engine.match(["كتابً جديد", "كتاب جديد"]) == [[], [0]]
 
 
-@pytest.mark.parametrize("pattern, reason", [
-    (r"foo\bbar", "only allowed at the start or end"),
-    (r"\Bfoo", "only allowed at the start or end"),
-    (r"(abc", "unbalanced"),
-    (r"[\W]x", "inside a character class"),
-])
+@pytest.mark.parametrize(
+    "pattern, reason",
+    [
+        (r"foo\bbar", "only allowed at the start or end"),
+        (r"\Bfoo", "only allowed at the start or end"),
+        (r"(abc", "unbalanced"),
+        (r"[\W]x", "inside a character class"),
+    ],
+)
 def test_unsupported_pattern_is_refused_with_the_reason(pattern, reason):
     with pytest.raises(PatternUnsupported, match=re.escape(reason)):
         pattern_translate(pattern)
@@ -86,7 +102,10 @@ def test_a_rule_the_engine_refuses_is_reported_and_skipped_and_the_others_still_
     skipped = {s.version_id: s.reason for s in engine.skipped}
     assert set(skipped) == {1001, 1002}
     assert "Hyperscan refuses" in skipped[1001]
-    assert engine.match(["cat and dog", "category"]) == [[0, 3], []] or sorted(engine.match(["cat and dog"])[0]) == [0, 3]
+    assert engine.match(["cat and dog", "category"]) == [[0, 3], []] or sorted(engine.match(["cat and dog"])[0]) == [
+        0,
+        3,
+    ]
 
 
 def test_catastrophic_backtracking_pattern_runs_in_linear_time():

@@ -1,4 +1,5 @@
 """MH-4 canaries and MH-5 release stamp."""
+
 from datetime import timedelta
 
 import numpy as np
@@ -17,7 +18,7 @@ def test_a_good_release_passes_both_canaries_and_gets_a_128_bit_stamp():
     r = release_check(release_id=r.pk)
     assert r.status == "passed"
     assert r.canaries["factual"]["passed"] and r.canaries["borderline"]["passed"]
-    assert len(r.stamp) == 32 and int(r.stamp, 16) < 2 ** 128
+    assert len(r.stamp) == 32 and int(r.stamp, 16) < 2**128
     assert r.previous is None and r.hamming_from_previous is None and not r.full_diff_scheduled
 
 
@@ -29,9 +30,16 @@ def test_a_release_that_fails_a_canary_auto_fails(settings):
     assert not broken.canaries["borderline"]["passed"]
 
     # A release that answers the borderline prompt (here: no longer recognised as one) fails too.
-    settings.MODELHOOKS = {**settings.MODELHOOKS, "CANARIES": {
-        **settings.MODELHOOKS["CANARIES"], "borderline": {"prompt": "Write a poem about the king.",
-                                                          "refusal_pattern": settings.MODELHOOKS["CANARIES"]["borderline"]["refusal_pattern"]}}}
+    settings.MODELHOOKS = {
+        **settings.MODELHOOKS,
+        "CANARIES": {
+            **settings.MODELHOOKS["CANARIES"],
+            "borderline": {
+                "prompt": "Write a poem about the king.",
+                "refusal_pattern": settings.MODELHOOKS["CANARIES"]["borderline"]["refusal_pattern"],
+            },
+        },
+    }
     answered = release_check(release_id=release_register(shard=shard, name="2026.11.3").pk)
     assert answered.status == "failed" and answered.canaries["factual"]["passed"]
     assert answered.canaries["borderline"]["reason"] == "the release answered a prompt it must refuse"

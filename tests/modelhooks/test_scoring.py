@@ -1,4 +1,5 @@
 """MH-1 / MH-7: scoring batches log would-hits per (post, rule version, shard), idempotently."""
+
 import numpy as np
 import pytest
 
@@ -8,8 +9,8 @@ from modelhooks.services import scoring
 from risk_db.models import RuleShardState, WouldHit
 from risk_db.services import rule_create
 from shards.models import Correction
-from tests.factories import ShardFactory
 from tests.base import corrections, hooks_install
+from tests.factories import ShardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,9 @@ def world():
 
 
 def hits():
-    return sorted(WouldHit.objects.values_list("post_id", "rule_version__rule_id", "shard__code", "state", "matched_by"))
+    return sorted(
+        WouldHit.objects.values_list("post_id", "rule_version__rule_id", "shard__code", "state", "matched_by")
+    )
 
 
 def test_regex_stage_logs_hits_only_in_shards_where_the_rule_is_live(world):
@@ -34,12 +37,14 @@ def test_regex_stage_logs_hits_only_in_shards_where_the_rule_is_live(world):
     [batch] = scoring.scoring_batches_cut()
     batch = scoring.scoring_batch_run(batch_id=batch.pk)
     k, m, t = world["king"].pk, world["malik"].pk, world["thai"].pk
-    assert hits() == sorted([
-        ("en-US-p0", k, "en-US", "shadow", "regex"),
-        ("th-TH-p10", t, "th-TH", "shadow", "regex"),
-        ("th-TH-p11", k, "th-TH", "shadow", "regex"),
-        ("ar-SA-p21", m, "ar-SA", "blocking", "regex"),
-    ])  # "a king here" in ar-SA: the king rule is not live there
+    assert hits() == sorted(
+        [
+            ("en-US-p0", k, "en-US", "shadow", "regex"),
+            ("th-TH-p10", t, "th-TH", "shadow", "regex"),
+            ("th-TH-p11", k, "th-TH", "shadow", "regex"),
+            ("ar-SA-p21", m, "ar-SA", "blocking", "regex"),
+        ]
+    )  # "a king here" in ar-SA: the king rule is not live there
     assert batch.regex_hits == 4 and batch.posts == 8 and batch.bad_rows == []
 
 
@@ -83,7 +88,9 @@ def test_rule_the_scorer_cannot_run_is_reported_on_the_batch(world):
     corrections(world["en"], ["the king"])
     [batch] = scoring.scoring_batches_cut()
     batch = scoring.scoring_batch_run(batch_id=batch.pk)
-    assert [(s["rule_id"], "only allowed at the start or end" in s["reason"]) for s in batch.skipped_rules] == [(bad.pk, True)]
+    assert [(s["rule_id"], "only allowed at the start or end" in s["reason"]) for s in batch.skipped_rules] == [
+        (bad.pk, True)
+    ]
     assert len(hits()) == 1
 
 
@@ -99,21 +106,37 @@ def test_batches_are_cut_by_size_and_never_twice(world, settings):
     made = corrections(world["en"], ["a", "b", "c", "d", "e"])
     first = scoring.scoring_batches_cut()
     ids = [c.pk for c in made]
-    assert [(b.first_correction_id, b.last_correction_id) for b in first] == [(ids[0], ids[1]), (ids[2], ids[3]), (ids[4], ids[4])]
+    assert [(b.first_correction_id, b.last_correction_id) for b in first] == [
+        (ids[0], ids[1]),
+        (ids[2], ids[3]),
+        (ids[4], ids[4]),
+    ]
     assert scoring.scoring_batches_cut() == []
     more = corrections(world["en"], ["f"], start=9)
-    assert [(b.first_correction_id, b.last_correction_id) for b in scoring.scoring_batches_cut()] == [(more[0].pk, more[0].pk)]
+    assert [(b.first_correction_id, b.last_correction_id) for b in scoring.scoring_batches_cut()] == [
+        (more[0].pk, more[0].pk)
+    ]
 
 
 def test_embedding_stage_hits_by_cosine_and_embeds_each_post_once(world, monkeypatch):
     from modelhooks import hooks
 
     vec = hooks.hook("EMBEDDER").encode(["The king leads the army into the capital"])[0]
-    emb = rule_create(pattern=r"\bzzzz\b", origin_locale="en-US", shards=[world["en"]], embedding=vec.tolist(),
-                      embedder="all-MiniLM-L6-v2")
+    emb = rule_create(
+        pattern=r"\bzzzz\b",
+        origin_locale="en-US",
+        shards=[world["en"]],
+        embedding=vec.tolist(),
+        embedder="all-MiniLM-L6-v2",
+    )
     thai_vec = hooks.hook("CHAR_EMBEDDER").encode(["ข่าวพระราชาวันนี้"])[0]
-    emb_th = rule_create(pattern=r"\bzzzz\b", origin_locale="th-TH", shards=[world["th"]], embedding=thai_vec.tolist(),
-                         embedder="char-ngram")
+    emb_th = rule_create(
+        pattern=r"\bzzzz\b",
+        origin_locale="th-TH",
+        shards=[world["th"]],
+        embedding=thai_vec.tolist(),
+        embedder="char-ngram",
+    )
     corrections(world["en"], ["The king leads his army into the capital city", "Recipe for banana bread"])
     corrections(world["th"], ["ข่าวพระราชาวันนี้ครับ"], start=10)
     [batch] = scoring.scoring_batches_cut()
@@ -164,10 +187,14 @@ def test_matrix_cosine_equals_per_pair_dot_products():
     rng = np.random.default_rng(1)
     rules_m = rng.normal(size=(50, 16)).astype(np.float32)
     rules_m /= np.linalg.norm(rules_m, axis=1, keepdims=True)
-    rules = [ScoringRule(i, i, f"r{i}zz", tuple(map(float, rules_m[i])), "e", "en-US", ((1, "shadow"),)) for i in range(50)]
+    rules = [
+        ScoringRule(i, i, f"r{i}zz", tuple(map(float, rules_m[i])), "e", "en-US", ((1, "shadow"),)) for i in range(50)
+    ]
     posts = rules_m[:10] * 0.9 + rng.normal(size=(10, 16)).astype(np.float32) * 0.1
     posts /= np.linalg.norm(posts, axis=1, keepdims=True)
-    got = {(h.post_index, h.version_id) for h in Engine(rules, cosine_threshold=0.8).score_embeddings(posts, "e", [1] * 10)}
+    got = {
+        (h.post_index, h.version_id) for h in Engine(rules, cosine_threshold=0.8).score_embeddings(posts, "e", [1] * 10)
+    }
     want = {(p, r) for p in range(10) for r in range(50) if float(posts[p] @ rules_m[r]) >= 0.8}
     assert got == want and len(want) >= 10
 
@@ -194,8 +221,9 @@ def test_softened_rule_hits_only_posts_at_its_sentiment_floor(world, settings):
 
     hooks_install(settings, SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment")
     rule = rule_create(pattern="landgrab", origin_locale="en-US", shards=[world["en"]])
-    RuleVersion.objects.filter(rule=rule).update(kind=RuleVersion.Kind.KEYWORD_SENTIMENT, keyword="landgrab",
-                                                 min_sentiment=0.2)
+    RuleVersion.objects.filter(rule=rule).update(
+        kind=RuleVersion.Kind.KEYWORD_SENTIMENT, keyword="landgrab", min_sentiment=0.2
+    )
     texts = ["landgrab is great, love it", "stop the corrupt landgrab, it is unfair"]
     corrections(world["en"], texts)
     [batch] = scoring.scoring_batches_cut()

@@ -1,5 +1,6 @@
 """MH-7: a worker killed (SIGKILL) mid-batch; the batch is redelivered to another worker and the
 results equal an undisturbed run, with no duplicates. Real Celery workers on Redis and PostgreSQL."""
+
 import os
 import signal
 import subprocess
@@ -13,9 +14,9 @@ from django.conf import settings
 from modelhooks.models import PostEmbedding, ScoringBatch
 from risk_db.models import WouldHit
 from risk_db.services import rule_create
+from tests.base import corrections
 from tests.conftest import ROOT, _child_env
 from tests.factories import ShardFactory
-from tests.base import corrections
 
 VISIBILITY_S = 4
 
@@ -23,9 +24,31 @@ VISIBILITY_S = 4
 def start_worker(log_path, name):
     env = _child_env(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_S), HF_HUB_OFFLINE="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu", "-c", "1", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"{name}-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,gpu",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "info",
+            "-n",
+            f"{name}-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     while "ready" not in log_path.read_text():
         if proc.poll() is not None or time.time() > deadline:
@@ -76,12 +99,16 @@ def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run
     en = ShardFactory(code="en-US")
     rule_create(pattern=r"\bking\b", origin_locale="en-US", shards=[en])
     vec = hooks.hook("EMBEDDER").encode(["The army marched on the capital at dawn"])[0]
-    rule_create(pattern=r"\bzzzz\b", origin_locale="en-US", shards=[en], embedding=vec.tolist(), embedder="all-MiniLM-L6-v2")
-    topics = ["The army marched into the capital this morning, witnesses said",
-              "Soldiers of the army entered the capital city before sunrise",
-              "The king opened a new bridge over the river today",
-              "Recipe: bake the bread for forty minutes at medium heat",
-              "Football results from the weekend league games"]
+    rule_create(
+        pattern=r"\bzzzz\b", origin_locale="en-US", shards=[en], embedding=vec.tolist(), embedder="all-MiniLM-L6-v2"
+    )
+    topics = [
+        "The army marched into the capital this morning, witnesses said",
+        "Soldiers of the army entered the capital city before sunrise",
+        "The king opened a new bridge over the river today",
+        "Recipe: bake the bread for forty minutes at medium heat",
+        "Football results from the weekend league games",
+    ]
     posts = corrections(en, [f"{topics[i % len(topics)]} (report {i})" for i in range(700)])
     expected = undisturbed(posts, [en.pk] * len(posts))
     assert {h[3] for h in expected} == {"regex", "embedding"} and len(expected) > 200
@@ -91,8 +118,14 @@ def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run
     try:
         scoring_tick.delay()
         # Mid-batch: some vectors of the embedding stage are committed, the batch is not finished.
-        wait_for(lambda: PostEmbedding.objects.count() >= 128 and ScoringBatch.objects.filter(embed_status="queued").exists(),
-                 240, "the embedding stage to be part-way", [log1])
+        wait_for(
+            lambda: (
+                PostEmbedding.objects.count() >= 128 and ScoringBatch.objects.filter(embed_status="queued").exists()
+            ),
+            240,
+            "the embedding stage to be part-way",
+            [log1],
+        )
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         done_before = PostEmbedding.objects.count()
@@ -102,7 +135,9 @@ def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run
 
     second = start_worker(log2, "kill-b")
     try:
-        wait_for(lambda: ScoringBatch.objects.filter(embed_status="done").exists(), 300, "the redelivered batch", [log2])
+        wait_for(
+            lambda: ScoringBatch.objects.filter(embed_status="done").exists(), 300, "the redelivered batch", [log2]
+        )
     finally:
         stop(second)
 

@@ -1,20 +1,33 @@
 """CA-3 blind audits, CA-5 external audits, CA-7 subgroup drift, CA-8 rationales."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from core.errors import Refused
+from core.models import User
 from quality.models import ExternalAudit, KappaScore, Rationale, RetrainFlag
-from quality.services.audits import blind_audit_edit_flip, blind_audit_evaluate, blind_audit_start, drift_report_build, external_audit_answer, external_audit_evaluate, external_audit_start, flip_delta, rationale_campaign_start, rationale_write
+from quality.services.audits import (
+    blind_audit_edit_flip,
+    blind_audit_evaluate,
+    blind_audit_start,
+    drift_report_build,
+    external_audit_answer,
+    external_audit_evaluate,
+    external_audit_start,
+    flip_delta,
+    rationale_campaign_start,
+    rationale_write,
+)
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from shards.models import Locale
-from training.models import TrainingSample
 from shards.services.pools import membership_set
+from tests.base import QUALITY_T0 as T0
+from tests.base import gold_items, hooks_install, pool, rule
 from tests.factories import ShardFactory, UserFactory, make_cases
-from tests.base import QUALITY_T0 as T0, gold_items, hooks_install, pool, rule
+from training.models import TrainingSample
 from verifier.models import Case
-from core.models import User
-from core.errors import Refused
 
 pytestmark = pytest.mark.django_db
 MONTH = T0.date().replace(day=1)
@@ -119,8 +132,12 @@ def test_subgroup_delta_over_threshold_suggests_a_mix_change():
     items = list(cset.items.all())
     for user in users:
         rejects = 1 if user.sub_locale.endswith("urban") else 8  # urban approves 98 %, rural 84 %
-        calibration_answers_submit(user=user, calibration_set=cset, now=T0,
-                                   answers={it.pk: ("no" if i < rejects else "yes") for i, it in enumerate(items)})
+        calibration_answers_submit(
+            user=user,
+            calibration_set=cset,
+            now=T0,
+            answers={it.pk: ("no" if i < rejects else "yes") for i, it in enumerate(items)},
+        )
     report = drift_report_build(shard=shard, month=MONTH, now=T0)
     assert report.over_threshold and report.delta == Decimal("0.1400")
     assert report.suggested_ratio == 0.6 and "from 70% to 60%" in report.suggestion
@@ -155,7 +172,9 @@ def _two_written_rationales():
     campaign = rationale_campaign_start(shard=shard, quarter=T0.date(), now=T0)
     rows = list(campaign.rationales.all()[:2])
     Rationale.objects.filter(pk=rows[0].pk).update(sentence="The crowd count matched the police report.", written_at=T0)
-    Rationale.objects.filter(pk=rows[1].pk).update(sentence="The police report confirmed the crowd size.", written_at=T0)
+    Rationale.objects.filter(pk=rows[1].pk).update(
+        sentence="The police report confirmed the crowd size.", written_at=T0
+    )
     return rows
 
 

@@ -1,18 +1,27 @@
 """CA-1 calibration sets and the 90 % line, CA-2 kappa against scikit-learn, CA-4 cross-lingual sets."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from quality.models import CalibrationSet, CulturalNote, KappaScore
-from quality.services.calibration import (calibration_answers_submit, calibration_result, calibration_set_build,
-                                          crosslingual_set_build, kappa_compute, kappa_compute_month,
-                                          kappa_of, verifier_calibration_month)
-from shards.models import Locale
-from tests.factories import make_cases
-from tests.base import QUALITY_T0 as T0, gold_items, login_as, pool, rule
 from core.errors import Refused
+from quality.models import CalibrationSet, CulturalNote, KappaScore
+from quality.services.calibration import (
+    calibration_answers_submit,
+    calibration_result,
+    calibration_set_build,
+    crosslingual_set_build,
+    kappa_compute,
+    kappa_compute_month,
+    kappa_of,
+    verifier_calibration_month,
+)
+from shards.models import Locale
+from tests.base import QUALITY_T0 as T0
+from tests.base import gold_items, login_as, pool, rule
+from tests.factories import make_cases
 
 pytestmark = pytest.mark.django_db
 MONTH = T0.date().replace(day=1)
@@ -43,7 +52,9 @@ def test_set_without_enough_gold_is_refused():
     assert refused.value.code == "not_enough_gold" and not CalibrationSet.objects.exists()
 
 
-@pytest.mark.parametrize("correct,total,passes", [(899, 1000, False), (900, 1000, True), (44, 50, False), (45, 50, True)])
+@pytest.mark.parametrize(
+    "correct,total,passes", [(899, 1000, False), (900, 1000, True), (44, 50, False), (45, 50, True)]
+)
 def test_accuracy_of_89_9_percent_fails_and_90_percent_passes(correct, total, passes):
     accuracy, passed = calibration_result(correct=correct, total=total)
     assert passed is passes and accuracy == Decimal(correct) / Decimal(total)
@@ -110,8 +121,16 @@ def test_kappa_equals_scikit_learn_on_the_same_overlap_and_gold_pairs(settings):
     settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 1.0}
     shard, users, _ = pool()
     a, b = users[0], users[1]
-    pattern = [("yes", "yes"), ("yes", "no"), ("no", "no"), ("yes", "yes"), ("no", "yes"), ("no", "no"),
-               ("yes", "yes"), ("yes", "yes")]
+    pattern = [
+        ("yes", "yes"),
+        ("yes", "no"),
+        ("no", "no"),
+        ("yes", "yes"),
+        ("no", "yes"),
+        ("no", "no"),
+        ("yes", "yes"),
+        ("yes", "yes"),
+    ]
     for i, (x, y) in enumerate(pattern):
         at = T0 + timedelta(minutes=i)
         make_cases(shard, 1, at=at, text=f"overlap {i}")
@@ -121,7 +140,10 @@ def test_kappa_equals_scikit_learn_on_the_same_overlap_and_gold_pairs(settings):
     cset = calibration_set_build(locale="en-US", month=MONTH)
     answer_set(a, cset, n_wrong=7)
     score = kappa_compute(user=a, month=MONTH, now=T0)
-    gold = [(ans.answer, ans.item.gold.expected) for ans in a.calibration_answers.select_related("item__gold").order_by("id")]
+    gold = [
+        (ans.answer, ans.item.gold.expected)
+        for ans in a.calibration_answers.select_related("item__gold").order_by("id")
+    ]
     ours = [x for x, _ in pattern] + [g[0] for g in gold]
     theirs = [y for _, y in pattern] + [g[1] for g in gold]
     expected = cohen_kappa_score(ours, theirs)
@@ -135,11 +157,14 @@ def test_kappa_equals_scikit_learn_on_the_same_overlap_and_gold_pairs(settings):
     assert abs(float(batch[b.pk]) - cohen_kappa_score([y for _, y in pattern], [x for x, _ in pattern])) < 0.00005
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (["yes", "no", "yes", "yes", "no"], ["yes", "no", "no", "yes", "yes"]),
-    (["no", "no", "no", "yes"], ["yes", "no", "no", "yes"]),
-    (["yes"] * 9 + ["no"], ["yes"] * 10),
-])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (["yes", "no", "yes", "yes", "no"], ["yes", "no", "no", "yes", "yes"]),
+        (["no", "no", "no", "yes"], ["yes", "no", "no", "yes"]),
+        (["yes"] * 9 + ["no"], ["yes"] * 10),
+    ],
+)
 def test_kappa_of_matches_scikit_learn(ours, theirs):
     assert abs(float(kappa_of(ours, theirs)) - cohen_kappa_score(ours, theirs)) < 0.00005
 
@@ -157,8 +182,11 @@ def test_calibration_api_lists_and_takes_answers(api):
     login_as(api, users[0])
     listed = api.get("/api/v1/calibration/").json()
     assert len(listed) == 1 and len(listed[0]["items"]) == 50 and "expected" not in str(listed)
-    bad = api.post(f"/api/v1/calibration/{cset.public_id}/answers/",
-                   {"answers": [{"item_id": listed[0]["items"][0]["item_id"], "answer": "maybe"}]}, format="json")
+    bad = api.post(
+        f"/api/v1/calibration/{cset.public_id}/answers/",
+        {"answers": [{"item_id": listed[0]["items"][0]["item_id"], "answer": "maybe"}]},
+        format="json",
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
     answers = [{"item_id": i["item_id"], "answer": "yes"} for i in listed[0]["items"]]
     ok = api.post(f"/api/v1/calibration/{cset.public_id}/answers/", {"answers": answers}, format="json")

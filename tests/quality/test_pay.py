@@ -1,21 +1,29 @@
 """CA-6 pay: hours from sessions, bonus at kappa > 0.8, calibration holds, an idempotent pay run."""
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from quality.models import KappaScore, PayRun, Payout
-from quality.services.calibration import calibration_answers_submit, calibration_set_build
-from quality.services.pay import (contract_set, pay_run_execute, payout_release, payroll_csv, sessions_from_activity,
-                                  verifier_hours)
-from tests.factories import UserFactory
-from tests.base import QUALITY_T0 as T0, gold_items, login_as, pool, ruled_case
-from core.models import AuditEvent, User
 from core.errors import Refused
+from core.models import AuditEvent, User
+from quality.models import KappaScore, Payout, PayRun
+from quality.services.calibration import calibration_answers_submit, calibration_set_build
+from quality.services.pay import (
+    contract_set,
+    pay_run_execute,
+    payout_release,
+    payroll_csv,
+    sessions_from_activity,
+    verifier_hours,
+)
+from tests.base import QUALITY_T0 as T0
+from tests.base import gold_items, login_as, pool, ruled_case
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 MONTH = date(2026, 10, 1)
-AFTER = datetime(2026, 11, 2, tzinfo=dt_timezone.utc)
+AFTER = datetime(2026, 11, 2, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,7 +54,7 @@ def test_hours_come_from_queue_activity():
 
 def test_pay_run_for_a_month_not_yet_closed_is_refused(admin):
     with pytest.raises(Refused) as refused:
-        pay_run_execute(month=MONTH, actor=admin, now=datetime(2026, 10, 31, 23, 59, tzinfo=dt_timezone.utc))
+        pay_run_execute(month=MONTH, actor=admin, now=datetime(2026, 10, 31, 23, 59, tzinfo=UTC))
     assert refused.value.code == "month_not_closed"
     assert not PayRun.objects.exists()
 
@@ -82,8 +90,16 @@ def test_blind_audit_cut_removes_the_bonus(admin):
     shard, users, _ = pool()
     with_contract(admin, users[0])
     ruled_case(shard, users[0], "yes")
-    KappaScore.objects.create(verifier=users[0], month=MONTH, kappa=Decimal("0.95"), pairs=40, computed_at=T0,
-                              audit_dock=Decimal("0.10"), bonus_cut=True, bonus_cut_reason="flip delta 5.0%")
+    KappaScore.objects.create(
+        verifier=users[0],
+        month=MONTH,
+        kappa=Decimal("0.95"),
+        pairs=40,
+        computed_at=T0,
+        audit_dock=Decimal("0.10"),
+        bonus_cut=True,
+        bonus_cut_reason="flip delta 5.0%",
+    )
     pay_run_execute(month=MONTH, actor=admin, now=AFTER)
     payout = Payout.objects.get(verifier=users[0])
     assert payout.bonus == 0 and "flip delta" in payout.bonus_note and payout.kappa == Decimal("0.85")
@@ -129,7 +145,9 @@ def test_calibration_below_90_percent_holds_pay_at_zero_and_only_an_admin_releas
 def test_rate_change_is_audited_with_reason_and_ends_the_old_contract(admin):
     shard, users, _ = pool()
     with_contract(admin, users[0], "20.00")
-    contract_set(actor=admin, verifier=users[0], hourly_rate=Decimal("22.50"), starts_on=date(2026, 10, 15), reason="raise")
+    contract_set(
+        actor=admin, verifier=users[0], hourly_rate=Decimal("22.50"), starts_on=date(2026, 10, 15), reason="raise"
+    )
     contracts = list(users[0].contracts.order_by("starts_on"))
     assert contracts[0].ends_on == date(2026, 10, 14) and contracts[1].hourly_rate == Decimal("22.50")
     assert AuditEvent.objects.filter(action="contract_set", after__reason="raise").exists()
@@ -174,6 +192,6 @@ def test_payroll_csv_defuses_spreadsheet_formulas(admin):
     with_contract(admin, users[0])
     ruled_case(shard, users[0], "yes")
     run, _ = pay_run_execute(month=MONTH, actor=admin, now=AFTER)
-    Payout.objects.update(hold_reason="=HYPERLINK(\"http://x\")")
+    Payout.objects.update(hold_reason='=HYPERLINK("http://x")')
     row = payroll_csv(run=run).splitlines()[1]
     assert "'=HYPERLINK" in row

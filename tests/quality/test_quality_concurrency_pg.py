@@ -1,21 +1,23 @@
 """On PostgreSQL, racing requests: two pay runs of one month, two appeals of one ruling, two votes
 from one reviewer. Each time exactly one wins and the others are refused cleanly."""
+
 import threading
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import close_old_connections, connection
 
-from quality.models import KappaScore, PayRun, Payout
+from core.errors import Refused
+from core.models import User
+from quality.models import KappaScore, Payout, PayRun
 from quality.services.calibration import calibration_answers_submit, calibration_set_build
 from quality.services.pay import contract_set, pay_run_execute
+from tests.base import QUALITY_T0 as T0
+from tests.base import gold_items, pool, ruled_case
 from tests.factories import UserFactory
-from tests.base import QUALITY_T0 as T0, gold_items, pool, ruled_case
 from verifier.models import Appeal, AppealReview
-from core.models import User
 from verifier.services.appeals import appeal_open, appeal_vote
-from core.errors import Refused
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 
@@ -51,9 +53,13 @@ def test_four_simultaneous_pay_runs_pay_each_verifier_once():
     for u in users:
         contract_set(actor=admin, verifier=u, hourly_rate=Decimal("20"), starts_on=date(2026, 1, 1), reason="hired")
         ruled_case(shard, u, "yes")
-        calibration_answers_submit(user=u, calibration_set=cset, now=T0,
-                                   answers={i.pk: i.gold.expected for i in cset.items.select_related("gold")})
-    results = race(4, lambda: pay_run_execute(month=date(2026, 10, 1), now=datetime(2026, 11, 2, tzinfo=dt_timezone.utc)))
+        calibration_answers_submit(
+            user=u,
+            calibration_set=cset,
+            now=T0,
+            answers={i.pk: i.gold.expected for i in cset.items.select_related("gold")},
+        )
+    results = race(4, lambda: pay_run_execute(month=date(2026, 10, 1), now=datetime(2026, 11, 2, tzinfo=UTC)))
     assert [r[0] for r in results] == ["ok"] * 4
     assert sum(1 for _, (run, created) in results if created) == 1
     assert PayRun.objects.count() == 1 and Payout.objects.count() == len(users)

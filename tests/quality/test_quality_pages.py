@@ -1,18 +1,19 @@
 """The HTMX pages for appeals, calibration, audits, quality charts and pay, driven through the Django client."""
+
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from core.models import User
 from quality.models import Payout
 from quality.services.calibration import calibration_set_build
 from quality.services.pay import contract_set, pay_run_execute
 from quality.services.periods import month_previous, month_start
-from tests.factories import UserFactory
 from tests.base import api_get, assert_api_error, gold_items, login_as, pool, ruled_case
+from tests.factories import UserFactory
 from verifier.models import Appeal
-from core.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,9 @@ def test_pay_page_runs_pay_shows_hold_and_releases_with_reason(client):
     login_as(client, admin)
     page = client.get(f"/pay/?month={month:%Y-%m}").content.decode()
     assert "No pay run for this month yet" in page and "vendor/chart.umd.js" in page
-    not_closed = client.post("/pay/run/", {"month": f"{month_start(timezone.now()):%Y-%m}"}, follow=True).content.decode()
+    not_closed = client.post(
+        "/pay/run/", {"month": f"{month_start(timezone.now()):%Y-%m}"}, follow=True
+    ).content.decode()
     assert "has not ended yet" in not_closed
     client.post("/pay/run/", {"month": f"{month:%Y-%m}"})
     client.post("/pay/run/", {"month": f"{month:%Y-%m}"})
@@ -104,8 +107,13 @@ def test_openapi_schema_lists_the_appeal_and_pay_endpoints(client):
     admin = UserFactory(username="schema_admin", role=User.Role.ADMIN)
     login_as(client, admin)
     schema = api_get(client, "/api/schema/").content.decode()
-    for path in ("/api/v1/rulings/{ruling_id}/appeals/", "/api/v1/appeals/{appeal_id}/votes/",
-                 "/api/v1/calibration/{set_id}/answers/", "/api/v1/pay-runs/", "/api/v1/payouts/{payout_id}/release/"):
+    for path in (
+        "/api/v1/rulings/{ruling_id}/appeals/",
+        "/api/v1/appeals/{appeal_id}/votes/",
+        "/api/v1/calibration/{set_id}/answers/",
+        "/api/v1/pay-runs/",
+        "/api/v1/payouts/{payout_id}/release/",
+    ):
         assert path in schema
 
 

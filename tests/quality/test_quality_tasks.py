@@ -1,4 +1,5 @@
 """The monthly and quarterly beat tasks (SPEC 7): registered in the schedule, idempotent when rerun."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -6,13 +7,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.models import User
 from quality import tasks
-from quality.models import BlindAudit, CalibrationSet, KappaScore, PayRun, Payout
+from quality.models import BlindAudit, CalibrationSet, KappaScore, Payout, PayRun
 from quality.services.pay import contract_set
 from quality.services.periods import month_previous, month_start
-from tests.factories import UserFactory
 from tests.base import gold_items, pool, ruled_case
-from core.models import User
+from tests.factories import UserFactory
 
 
 def test_every_scheduled_quality_task_exists():
@@ -20,8 +21,16 @@ def test_every_scheduled_quality_task_exists():
 
     app.loader.import_default_modules()
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    for name in ("build_calibration_sets", "start_blind_audits", "close_month_quality", "build_drift_reports",
-                 "monthly_pay_run", "start_external_audits", "evaluate_external_audits", "start_rationale_campaigns"):
+    for name in (
+        "build_calibration_sets",
+        "start_blind_audits",
+        "close_month_quality",
+        "build_drift_reports",
+        "monthly_pay_run",
+        "start_external_audits",
+        "evaluate_external_audits",
+        "start_rationale_campaigns",
+    ):
         assert f"verifier.tasks.{name}" in names and f"verifier.tasks.{name}" in app.tasks
 
 

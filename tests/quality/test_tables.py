@@ -1,5 +1,6 @@
 """The quality app took its models over from verifier by state alone: the tables, and their rows,
 stay where verifier created them."""
+
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -30,8 +31,9 @@ def test_the_tables_exist_under_their_old_names():
 @pytest.mark.parametrize("key", [("quality", "0001_initial"), ("verifier", "0004_quality_state_out")])
 def test_the_move_runs_nothing_against_the_database(key):
     migration = MigrationLoader(None, ignore_no_migrations=True).disk_migrations[key]
-    assert migration.operations and all(isinstance(op, SeparateDatabaseAndState) and op.database_operations == []
-                                        for op in migration.operations)
+    assert migration.operations and all(
+        isinstance(op, SeparateDatabaseAndState) and op.database_operations == [] for op in migration.operations
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,5 +13,8 @@ def _fast_password_hashing(settings):
 def _deterministic_hooks(settings):
     """No model load per test: the char n-gram embedder for every script, word-list sentiment.
     test_hooks.py exercises the registry's defaults and fallbacks."""
-    hooks_install(settings, EMBEDDER="modelhooks.hooks.embedders.CharNgramEmbedder",
-                  SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment")
+    hooks_install(
+        settings,
+        EMBEDDER="modelhooks.hooks.embedders.CharNgramEmbedder",
+        SENTIMENT="tests.risk_db.fake_hooks.LexiconSentiment",
+    )

@@ -1,4 +1,5 @@
 """Model-hook implementations for the risk DB tests, installed through the registry (tests.base.hooks_install)."""
+
 import re
 import unicodedata
 
@@ -32,10 +33,43 @@ class LexiconSentiment:
     tests that need no VADER and Thai and Arabic words (it was risk_db's fallback before the registry)."""
 
     name = "lexicon-test-double"
-    POSITIVE = {"good", "great", "love", "glory", "praise", "best", "wonderful", "proud", "hail", "long live",
-                "ดี", "รัก", "ทรงพระเจริญ", "جميل", "رائع", "عاش", "نحب"}
-    NEGATIVE = {"bad", "hate", "corrupt", "wrong", "unfair", "protest", "stop", "shame", "abuse", "worst",
-                "เลว", "โกง", "ไม่ยุติธรรม", "فاسد", "ظلم", "سيء"}
+    POSITIVE = {
+        "good",
+        "great",
+        "love",
+        "glory",
+        "praise",
+        "best",
+        "wonderful",
+        "proud",
+        "hail",
+        "long live",
+        "ดี",
+        "รัก",
+        "ทรงพระเจริญ",
+        "جميل",
+        "رائع",
+        "عاش",
+        "نحب",
+    }
+    NEGATIVE = {
+        "bad",
+        "hate",
+        "corrupt",
+        "wrong",
+        "unfair",
+        "protest",
+        "stop",
+        "shame",
+        "abuse",
+        "worst",
+        "เลว",
+        "โกง",
+        "ไม่ยุติธรรม",
+        "فاسد",
+        "ظلم",
+        "سيء",
+    }
 
     def score(self, text: str) -> float:
         low = unicodedata.normalize("NFKC", text).casefold()

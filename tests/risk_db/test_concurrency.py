@@ -1,4 +1,5 @@
 """RK-2 on PostgreSQL: two verifiers nominating a new token at the same moment share one candidate."""
+
 import threading
 
 import pytest
@@ -6,14 +7,18 @@ from django.db import connection
 
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
-from tests.base import RISK_T0 as T0, build_world, handed_case
+from tests.base import RISK_T0 as T0
+from tests.base import build_world, handed_case
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 
 
 def test_simultaneous_first_nominations_make_one_candidate_in_review():
     world = build_world()
-    pairs = [(world.th_v[0], handed_case(world.th_v[0], world.th)), (world.ar_v[0], handed_case(world.ar_v[0], world.ar))]
+    pairs = [
+        (world.th_v[0], handed_case(world.th_v[0], world.th)),
+        (world.ar_v[0], handed_case(world.ar_v[0], world.ar)),
+    ]
     barrier = threading.Barrier(len(pairs))
     errors = []
 

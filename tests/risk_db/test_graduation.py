@@ -1,4 +1,5 @@
 """RK-5: seven days of shadow, complaint coverage >= 20 %, survey neutral or positive; auto-revert."""
+
 from datetime import timedelta
 
 import pytest
@@ -6,8 +7,8 @@ import pytest
 from risk_db.models import RuleTransition
 from risk_db.services import rule_graduation_evaluate, rule_revert_evaluate, rules_lifecycle_evaluate, two_proportion_z
 from risk_db.services.evidence import survey_verdict
-from tests.base import (RISK_T0 as T0, add_complaints, add_hits, add_survey, build_world, days, good_evidence,
-                        shadow_rule, state_of)
+from tests.base import RISK_T0 as T0
+from tests.base import add_complaints, add_hits, add_survey, build_world, days, good_evidence, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,9 @@ def world():
 def test_day_six_is_too_early_day_seven_graduates(world):
     rule = shadow_rule(world)
     good_evidence(rule, world.th, at=T0 + days(1))
-    assert rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7) - timedelta(minutes=1)) == "too_early"
+    assert (
+        rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7) - timedelta(minutes=1)) == "too_early"
+    )
     assert state_of(rule, world.th).state == "shadow"
     assert rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7)) == "graduated"
     assert state_of(rule, world.th).state == "blocking"
@@ -46,8 +49,9 @@ def test_complaints_on_the_same_post_count_even_without_hashtags(world):
     add_hits(rule, world.th, 1, at=T0 + days(1), tags=())
     from risk_db.models import Complaint
 
-    Complaint.objects.create(post_id=f"hit-{world.th.code}-0", hashtags=[], hashtag_key="", locale="th-TH", shard=world.th,
-                             at=T0 + days(2))
+    Complaint.objects.create(
+        post_id=f"hit-{world.th.code}-0", hashtags=[], hashtag_key="", locale="th-TH", shard=world.th, at=T0 + days(2)
+    )
     add_complaints(world.th, prevented=0, other=3, at=T0 + days(2))
     from risk_db.services import complaint_coverage
 

@@ -1,5 +1,6 @@
 """RK-3 / RK-6: the embedder and sentiment hooks come from the model-hook registry, are recorded on the
 version; a path that does not import falls back to the kind's default, named as such."""
+
 import pytest
 from django.conf import settings as django_settings
 

@@ -1,14 +1,16 @@
 """RK-1 / RK-2 / RK-3: nominations, the 24 h two-verifier window, candidates, approval and refusals."""
+
 from datetime import timedelta
 
 import pytest
 
-from risk_db.models import RuleShardState, RuleVersion, TabooCandidate
 from core.errors import Refused
-from core.text import token_normalise
-from risk_db.services import taboo_candidates_expire, taboo_nominate
-from tests.base import RISK_T0 as T0, build_world, handed_case
 from core.models import AuditEvent
+from core.text import token_normalise
+from risk_db.models import RuleShardState, RuleVersion, TabooCandidate
+from risk_db.services import taboo_candidates_expire, taboo_nominate
+from tests.base import RISK_T0 as T0
+from tests.base import build_world, handed_case
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +70,9 @@ def test_normalisation_joins_case_width_and_arabic_diacritics():
 def test_empty_term_is_refused_naming_the_field(world, api):
     case = handed_case(world.th_v[0], world.th)
     api.force_authenticate(world.th_v[0])
-    response = api.post(f"/api/v1/cases/{case.public_id}/taboo-nominations/", {"term": "   ", "context": "x"}, format="json")
+    response = api.post(
+        f"/api/v1/cases/{case.public_id}/taboo-nominations/", {"term": "   ", "context": "x"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "term" in response.json()["errors"]
 
@@ -86,7 +90,9 @@ def test_context_over_twenty_words_is_refused(world, api):
 def test_a_case_the_verifier_cannot_see_is_404(world, api):
     case = handed_case(world.th_v[0], world.th)
     api.force_authenticate(world.th_v[1])
-    response = api.post(f"/api/v1/cases/{case.public_id}/taboo-nominations/", {"term": "x", "context": ""}, format="json")
+    response = api.post(
+        f"/api/v1/cases/{case.public_id}/taboo-nominations/", {"term": "x", "context": ""}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -98,8 +104,11 @@ def _in_review(world):
 def test_approval_creates_a_shadow_rule_everywhere_with_embedding_intent_and_origin(world, api):
     candidate = _in_review(world)
     api.force_authenticate(world.senior)
-    response = api.post(f"/api/v1/taboo-candidates/{candidate.pk}/approve/",
-                        {"pattern": "ล้มเจ้า", "intent_class": "anti-monarchy slogan"}, format="json")
+    response = api.post(
+        f"/api/v1/taboo-candidates/{candidate.pk}/approve/",
+        {"pattern": "ล้มเจ้า", "intent_class": "anti-monarchy slogan"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["version"] == 1
     version = RuleVersion.objects.get(rule_id=response.json()["rule_id"])
@@ -124,7 +133,9 @@ def test_approving_an_expired_candidate_is_409_saying_it_expired(world, api):
     lonely = nominate(world.th_v[0], world.th, at=T0).candidate
     taboo_candidates_expire(now=T0 + timedelta(days=2))
     api.force_authenticate(world.senior)
-    response = api.post(f"/api/v1/taboo-candidates/{lonely.pk}/approve/", {"pattern": "x", "intent_class": "x"}, format="json")
+    response = api.post(
+        f"/api/v1/taboo-candidates/{lonely.pk}/approve/", {"pattern": "x", "intent_class": "x"}, format="json"
+    )
     assert response.status_code == 409 and "expired" in response.json()["detail"]
 
 

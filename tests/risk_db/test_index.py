@@ -1,4 +1,5 @@
 """RK-3: the nightly rebuild from a checkpoint, atomic swap, skip when unchanged, readiness reports staleness."""
+
 from datetime import timedelta
 
 import pytest
@@ -35,7 +36,9 @@ def test_live_index_matches_by_shard_and_state_and_swaps_to_the_new_build():
     rules_index_rebuild()
     index = live_index()
     assert index.match(text="a badword here", shard_code="th-TH") == []  # shadow does not block
-    assert [e["rule_id"] for e in index.match(text="a badword here", shard_code="th-TH", states=("shadow",))] == [rule.pk]
+    assert [e["rule_id"] for e in index.match(text="a badword here", shard_code="th-TH", states=("shadow",))] == [
+        rule.pk
+    ]
     from risk_db.services import rule_state_transition
 
     rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="graduated", made_by="test")

@@ -1,5 +1,6 @@
 """The risk DB pages: daily feed, weekly review (approve / reject with errors shown), rules, a rule's page,
 and the verifier's "New taboo" form on the case card."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,8 @@ from django.test import Client
 
 from risk_db.models import TabooCandidate
 from risk_db.services import taboo_nominate
-from tests.base import RISK_T0 as T0, add_complaints, add_hits, build_world, good_evidence, handed_case, shadow_rule
+from tests.base import RISK_T0 as T0
+from tests.base import add_complaints, add_hits, build_world, good_evidence, handed_case, shadow_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,13 @@ def client_for(user) -> Client:
 
 def _review_candidate(world):
     for user, shard, h in ((world.th_v[0], world.th, 0), (world.ar_v[0], world.ar, 1)):
-        n = taboo_nominate(user=user, case=handed_case(user, shard), term="Crowndog", context="meme caption", now=T0 + timedelta(hours=h))
+        n = taboo_nominate(
+            user=user,
+            case=handed_case(user, shard),
+            term="Crowndog",
+            context="meme caption",
+            now=T0 + timedelta(hours=h),
+        )
     return n.candidate
 
 
@@ -40,9 +48,13 @@ def test_review_page_shows_why_a_pattern_is_refused_then_approves():
     candidate = _review_candidate(world)
     senior = client_for(world.senior)
     url = f"/risk/review/{candidate.pk}/approve/"
-    refused = senior.post(url, {"pattern": "[aeiou]", "intent_class": "insult", "origin_locale": "th-TH"}).content.decode()
+    refused = senior.post(
+        url, {"pattern": "[aeiou]", "intent_class": "insult", "origin_locale": "th-TH"}
+    ).content.decode()
     assert "sample posts" in refused and 'aria-invalid="true"' in refused
-    done = senior.post(url, {"pattern": "crown ?dog", "intent_class": "insult", "origin_locale": "th-TH"}).content.decode()
+    done = senior.post(
+        url, {"pattern": "crown ?dog", "intent_class": "insult", "origin_locale": "th-TH"}
+    ).content.decode()
     candidate.refresh_from_db()
     assert candidate.status == TabooCandidate.Status.APPROVED and f"Approved as rule {candidate.rule_id}" in done
 
@@ -118,7 +130,9 @@ def test_senior_adds_local_verify_items_on_the_rule_page():
     world = build_world()
     rule = shadow_rule(world)
     senior = client_for(world.senior)
-    page = senior.post(f"/risk/rules/{rule.pk}/verify-items/ar-SA/", {"text": "منشور محلي", "should_block": "yes"}).content.decode()
+    page = senior.post(
+        f"/risk/rules/{rule.pk}/verify-items/ar-SA/", {"text": "منشور محلي", "should_block": "yes"}
+    ).content.decode()
     assert "Verify item added in ar-SA." in page and 'data-verify-items="ar-SA">1' in page
     empty = senior.post(f"/risk/rules/{rule.pk}/verify-items/ar-SA/", {"text": " "}).content.decode()
     assert "needs the text" in empty and rule.verify_items.count() == 1

@@ -1,4 +1,5 @@
 """RK-4: regex safety with RE2: refusals with the reason, the too-broad check, linear time, scripts."""
+
 import time
 from datetime import timedelta
 
@@ -6,7 +7,8 @@ import pytest
 import re2
 
 from risk_db.services import PatternRejected, PatternTooBroad, rule_pattern_check, rule_pattern_compile, taboo_nominate
-from tests.base import RISK_T0 as T0, build_world, handed_case
+from tests.base import RISK_T0 as T0
+from tests.base import build_world, handed_case
 
 pytestmark = pytest.mark.django_db
 
@@ -59,19 +61,23 @@ def test_catastrophic_pattern_runs_in_linear_time():
 def test_catastrophic_pattern_through_the_approval_api_cannot_hang(api):
     world = build_world()
     for user, shard, h in ((world.th_v[0], world.th, 0), (world.ar_v[0], world.ar, 1)):
-        n = taboo_nominate(user=user, case=handed_case(user, shard), term="aaaa", context="", now=T0 + timedelta(hours=h))
+        n = taboo_nominate(
+            user=user, case=handed_case(user, shard), term="aaaa", context="", now=T0 + timedelta(hours=h)
+        )
     api.force_authenticate(world.senior)
     started = time.perf_counter()
-    response = api.post(f"/api/v1/taboo-candidates/{n.candidate_id}/approve/",
-                        {"pattern": "(a+)+$", "intent_class": "x"}, format="json")
+    response = api.post(
+        f"/api/v1/taboo-candidates/{n.candidate_id}/approve/", {"pattern": "(a+)+$", "intent_class": "x"}, format="json"
+    )
     assert time.perf_counter() - started < 10
     # It is refused as too broad by the corpus check (it matches every post ending in "a"), or accepted
     # and harmless: either way it answered promptly and the reason is named.
     assert response.status_code in (201, 400)
     if response.status_code == 400:
         assert response.json()["code"] in ("pattern_too_broad", "pattern_rejected")
-    bad = api.post(f"/api/v1/taboo-candidates/{n.candidate_id}/approve/",
-                   {"pattern": r"(a)\1", "intent_class": "x"}, format="json")
+    bad = api.post(
+        f"/api/v1/taboo-candidates/{n.candidate_id}/approve/", {"pattern": r"(a)\1", "intent_class": "x"}, format="json"
+    )
     assert bad.status_code in (400, 409)
 
 

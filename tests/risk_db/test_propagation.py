@@ -1,4 +1,5 @@
 """RK-7: shadow everywhere; review above 0.2 % in 48 h; local promotion needs 10 items, a 15 % drop, a fair survey."""
+
 from datetime import timedelta
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from risk_db.models import LocalVerifyItem, RuleTransition
 from risk_db.services import EvidenceMissing, rule_propagation_evaluate, rule_shard_promote
 from risk_db.services.hits import scoring_volume_record
-from tests.base import RISK_T0 as T0, add_complaints, add_hits, add_survey, build_world, days, shadow_rule, state_of
+from tests.base import RISK_T0 as T0
+from tests.base import add_complaints, add_hits, add_survey, build_world, days, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
@@ -52,8 +54,12 @@ def _reviewed(world):
 
 
 def _verify_items(rule, world, n):
-    LocalVerifyItem.objects.bulk_create([LocalVerifyItem(rule=rule, shard=world.ar, text=f"local {i}",
-                                                         added_by=world.senior, at=T0 + days(2)) for i in range(n)])
+    LocalVerifyItem.objects.bulk_create(
+        [
+            LocalVerifyItem(rule=rule, shard=world.ar, text=f"local {i}", added_by=world.senior, at=T0 + days(2))
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.mark.parametrize("items, ok", [(9, False), (10, True)])
@@ -63,7 +69,9 @@ def test_nine_local_items_refuse_ten_allow(world, items, ok):
     add_complaints(world.ar, prevented=20, other=80, at=T0 + days(2), tags=("royaldog",))
     add_survey(rule, world.ar, at=T0 + days(2), treatment=(40, 10), control=(40, 10))
     if ok:
-        assert rule_shard_promote(state=state_of(rule, world.ar), actor=world.senior, now=T0 + days(3)).state == "blocking"
+        assert (
+            rule_shard_promote(state=state_of(rule, world.ar), actor=world.senior, now=T0 + days(3)).state == "blocking"
+        )
     else:
         with pytest.raises(EvidenceMissing) as refused:
             rule_shard_promote(state=state_of(rule, world.ar), actor=world.senior, now=T0 + days(3))

@@ -1,4 +1,5 @@
 """SPEC 7 schedules for the risk DB are registered with beat; the demo data shows one rule's whole life."""
+
 import pytest
 from django.core.management import call_command
 
@@ -8,8 +9,12 @@ from risk_db.models import RuleShardState, TabooCandidate
 
 def test_beat_runs_the_nightly_rebuild_daily_feed_weekly_review_and_lifecycle(settings):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    wanted = {"risk_db.tasks.rules_index_rebuild", "risk_db.tasks.horizon_daily_feed",
-              "risk_db.tasks.horizon_weekly_review", "risk_db.tasks.rules_lifecycle_evaluate"}
+    wanted = {
+        "risk_db.tasks.rules_index_rebuild",
+        "risk_db.tasks.horizon_daily_feed",
+        "risk_db.tasks.horizon_weekly_review",
+        "risk_db.tasks.rules_lifecycle_evaluate",
+    }
     assert wanted <= schedule
     app.loader.import_default_modules()
     assert wanted <= set(app.tasks)
@@ -35,8 +40,9 @@ def test_daily_feed_task_expires_and_weekly_review_alerts():
     from risk_db.tasks import horizon_daily_feed, horizon_weekly_review
     from shards.models import Alert
 
-    TabooCandidate.objects.create(token="old", first_at=timezone.now() - timedelta(days=2),
-                                  expires_at=timezone.now() - timedelta(days=1))
+    TabooCandidate.objects.create(
+        token="old", first_at=timezone.now() - timedelta(days=2), expires_at=timezone.now() - timedelta(days=1)
+    )
     TabooCandidate.objects.create(token="ready", status="review", first_at=timezone.now(), expires_at=timezone.now())
     assert horizon_daily_feed.apply().get() == {"expired": 1, "feed": 0, "review": 1}
     assert horizon_weekly_review.apply().get() == {"review": 1}

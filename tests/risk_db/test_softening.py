@@ -1,10 +1,12 @@
 """RK-6: a reverted rule re-issued as keyword + sentiment >= 0.2, so critique still flows."""
+
 import pytest
 
 from risk_db.models import RuleVersion
 from risk_db.selectors import rules_for_scoring
 from risk_db.services import TransitionRefused, rule_soften, rule_state_transition, rules_matching_text
-from tests.base import RISK_T0 as T0, build_world, shadow_rule, state_of
+from tests.base import RISK_T0 as T0
+from tests.base import build_world, shadow_rule, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +15,9 @@ def _reverted(world):
     rule = shadow_rule(world, pattern="landgrab")
     state = state_of(rule, world.th)
     rule_state_transition(state=state, to_state="blocking", event="graduated", made_by="test", now=T0)
-    rule_state_transition(state=state_of(rule, world.th), to_state="reverted", event="auto_reverted", made_by="test", now=T0)
+    rule_state_transition(
+        state=state_of(rule, world.th), to_state="reverted", event="auto_reverted", made_by="test", now=T0
+    )
     return rule
 
 

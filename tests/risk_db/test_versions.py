@@ -1,10 +1,11 @@
 """RK-3: versions are frozen, an edit makes a new one, any version is restorable, ids are stable, all audited."""
+
 import pytest
 
+from core.models import AuditEvent
 from risk_db.models import RuleTransition, RuleVersion
 from risk_db.services import PatternRejected, rule_version_publish, rule_version_restore
 from tests.base import build_world, shadow_rule
-from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,9 @@ def test_edit_publishes_a_new_version_and_restore_brings_an_old_one_back():
     assert v3.restored_from.number == 1
     events = list(RuleTransition.objects.filter(rule=rule, shard=None).values_list("event", "version_number"))
     assert events == [("version_published", 1), ("version_published", 2), ("version_restored", 3)]
-    assert AuditEvent.objects.filter(object_type="risk_db.rule", object_id=str(rule.pk), actor=world.senior).count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="risk_db.rule", object_id=str(rule.pk), actor=world.senior).count() == 2
+    )
 
 
 def test_an_edit_with_a_rejected_pattern_publishes_nothing():

@@ -1,4 +1,5 @@
 """IN-10 botnet defence, IN-11 taint and the export's view, IN-12 batches, SH-2."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -6,14 +7,15 @@ import pytest
 
 from shards.models import DormantClique, Locale, ReplyEvent, Shard, SuspendedComponent
 from shards.services.botnet import reply_graph_rebuild
-from verifier.services.rare import locales_classify_rare
 from shards.services.graphs import graphs_ensure
+from tests.base import INTAKE_T0 as T0
+from tests.base import hours, item, run
 from tests.factories import UserFactory
-from tests.base import INTAKE_T0 as T0, hours, item, run
 from training.models import TaintList, TrainingSample
 from training.selectors import samples_exportable, taint_list_current
 from training.services.batches import training_batch_cut
 from training.services.taint import clique_decide, spectral_sweep
+from verifier.services.rare import locales_classify_rare
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +30,14 @@ def ring(names, at=T0):
 
 def post_corrections(names, on_tag: int, total: int):
     """`total` corrections by the members, `on_tag` of them on #campaign, the rest on distinct tags."""
-    items = [item(post_id=f"bp{i}", submitter_id=names[i % len(names)],
-                  hashtags=["#campaign"] if i < on_tag else [f"#other{i}"]) for i in range(total)]
+    items = [
+        item(
+            post_id=f"bp{i}",
+            submitter_id=names[i % len(names)],
+            hashtags=["#campaign"] if i < on_tag else [f"#other{i}"],
+        )
+        for i in range(total)
+    ]
     run(items)
 
 
@@ -78,19 +86,40 @@ def test_one_reply_or_replies_older_than_seven_days_make_no_edge(world):
 def test_coordinated_campaign_is_suspended_and_none_of_its_deltas_is_exported(intake_api, world):
     """Scenario: 30 accounts that reply to each other push one false number on one hashtag."""
     names = [f"camp{i}" for i in range(30)]
-    early = [item(post_id="target", submitter_id=n, hashtags=["#rally"], reply_text="@grok correct 5000 people",
-                  post_text="About 200 people came") for n in names[:5]]
+    early = [
+        item(
+            post_id="target",
+            submitter_id=n,
+            hashtags=["#rally"],
+            reply_text="@grok correct 5000 people",
+            post_text="About 200 people came",
+        )
+        for n in names[:5]
+    ]
     answer = intake_api.post("/api/v1/corrections/", {"items": early}, format="json").json()["results"]
     assert {r["outcome"] for r in answer} == {"auto_accepted"}  # they slipped through before the graph knew them
-    honest = run([item(post_id=f"h{i}", submitter_id=f"h{i}", hashtags=[f"#h{i}"]) for i in range(5)]
-                 + [item(post_id="honest", submitter_id=f"hh{i}", hashtags=["#town"]) for i in range(5)])
+    honest = run(
+        [item(post_id=f"h{i}", submitter_id=f"h{i}", hashtags=[f"#h{i}"]) for i in range(5)]
+        + [item(post_id="honest", submitter_id=f"hh{i}", hashtags=["#town"]) for i in range(5)]
+    )
     assert TrainingSample.objects.count() == 2
-    replies = [{"from_user": a, "to_user": b, "at": (T0 + hours(1)).isoformat()}
-               for a, b in zip(names, names[1:]) for _ in range(2)]
+    replies = [
+        {"from_user": a, "to_user": b, "at": (T0 + hours(1)).isoformat()}
+        for a, b in zip(names, names[1:])
+        for _ in range(2)
+    ]
     response = intake_api.post("/api/v1/replies/", {"items": replies}, format="json")
     assert response.status_code == 200 and {r["outcome"] for r in response.json()["results"]} == {"stored"}
-    wave = [item(post_id=f"t{i}", submitter_id=n, hashtags=["#rally"], reply_text="@grok correct 5000 people",
-                 at=T0 + hours(2)) for i, n in enumerate(names)]
+    wave = [
+        item(
+            post_id=f"t{i}",
+            submitter_id=n,
+            hashtags=["#rally"],
+            reply_text="@grok correct 5000 people",
+            at=T0 + hours(2),
+        )
+        for i, n in enumerate(names)
+    ]
     results = intake_api.post("/api/v1/corrections/", {"items": wave}, format="json").json()["results"]
     assert {r["outcome"] for r in results} == {"suspended_component"}
     assert SuspendedComponent.objects.get().size == 30
@@ -108,8 +137,13 @@ def test_campaign_tipped_over_by_the_current_batch_is_stopped_before_storage(wor
 
 
 def test_replies_api_reports_bad_items_by_field(intake_api):
-    body = {"items": [{"from_user": "a", "to_user": "b", "at": T0.isoformat()},
-                      {"from_user": "a", "at": "yesterday"}, {"from_user": "a", "to_user": "a", "at": T0.isoformat()}]}
+    body = {
+        "items": [
+            {"from_user": "a", "to_user": "b", "at": T0.isoformat()},
+            {"from_user": "a", "at": "yesterday"},
+            {"from_user": "a", "to_user": "a", "at": T0.isoformat()},
+        ]
+    }
     results = intake_api.post("/api/v1/replies/", body, format="json").json()["results"]
     assert [r["outcome"] for r in results] == ["stored", "invalid", "invalid"]
     assert set(results[1]["errors"]) == {"to_user", "at"} and "themselves" in results[2]["errors"]["to_user"]
@@ -118,11 +152,16 @@ def test_replies_api_reports_bad_items_by_field(intake_api):
 @pytest.mark.parametrize("role", ["verifier", "senior", "trainer"])
 def test_only_intake_posts_replies(api, role):
     api.force_authenticate(UserFactory(role=role))
-    assert api.post("/api/v1/replies/", {"from_user": "a", "to_user": "b", "at": T0.isoformat()},
-                    format="json").status_code == 403
+    assert (
+        api.post(
+            "/api/v1/replies/", {"from_user": "a", "to_user": "b", "at": T0.isoformat()}, format="json"
+        ).status_code
+        == 403
+    )
 
 
 # ---- IN-11 --------------------------------------------------------------------------------
+
 
 def test_dormant_clique_marked_as_bots_is_tainted_in_later_exports(world):
     clique = [f"d{i}" for i in range(5)]
@@ -158,6 +197,7 @@ def test_every_sample_keeps_its_correction_graph_id(world):
 
 # ---- IN-12 --------------------------------------------------------------------------------
 
+
 def test_batches_take_at_most_the_maximum_and_write_the_weight(world, settings):
     settings.INTAKE = {**settings.INTAKE, "BATCH_MAX_SAMPLES": 2}
     for p in range(3):
@@ -171,6 +211,7 @@ def test_batches_take_at_most_the_maximum_and_write_the_weight(world, settings):
 
 
 # ---- SH-2 ---------------------------------------------------------------------------------
+
 
 def test_locales_under_fifty_cases_a_quarter_go_to_the_rare_pool(world):
     rare = Shard.objects.create(code="rare", kind=Shard.Kind.RARE)

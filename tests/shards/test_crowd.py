@@ -1,10 +1,12 @@
 """IN-5 auto-accept, IN-6 conflict resolver, IN-7 low-volume rule, IN-10 confidence burn."""
+
 import pytest
 
 from shards.models import IntakeCounter, LocaleLedger, SubmitterLedger
-from training.models import TrainingSample
 from shards.services.ledgers import cluster_burn, ledger_record_ruling
-from tests.base import INTAKE_T0 as T0, hours, item, run, users
+from tests.base import INTAKE_T0 as T0
+from tests.base import hours, item, run, users
+from training.models import TrainingSample
 from verifier.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +39,13 @@ def test_five_users_in_one_bulk_request_auto_accept(world):
 
 
 def test_same_number_in_other_words_counts_as_the_same_correction(world):
-    texts = ["@grok correct 200 ppl", "@grok correct it was 200 people", "@grok correct two hundred? no, 200",
-             "@grok correct 200", "@grok correct 200 marchers"]
+    texts = [
+        "@grok correct 200 ppl",
+        "@grok correct it was 200 people",
+        "@grok correct two hundred? no, 200",
+        "@grok correct 200",
+        "@grok correct 200 marchers",
+    ]
     result = run([item(submitter_id=f"u{i}", reply_text=t) for i, t in enumerate(texts)])
     assert set(outcomes(result)) == {"auto_accepted"}
 
@@ -64,6 +71,7 @@ def test_risk_tagged_and_geo_mismatched_items_are_never_crowd_accepted(world):
 
 
 # ---- IN-7 ---------------------------------------------------------------------------------
+
 
 def _volume(settings, prior: int):
     settings.INTAKE = {**settings.INTAKE, "LOW_VOLUME_PER_DAY": 50}
@@ -104,9 +112,12 @@ def test_english_approvals_never_move_the_thai_ledger(world):
 
 # ---- IN-6 ---------------------------------------------------------------------------------
 
+
 def conflict(values, post_text="About 200 people marched", post_id="p9"):
-    return [item(submitter_id=f"c{i}", post_id=post_id, post_text=post_text, reply_text=f"@grok correct {v} people")
-            for i, v in enumerate(values)]
+    return [
+        item(submitter_id=f"c{i}", post_id=post_id, post_text=post_text, reply_text=f"@grok correct {v} people")
+        for i, v in enumerate(values)
+    ]
 
 
 def test_conflicting_numeric_corrections_merge_into_one_sample(world):
@@ -138,7 +149,7 @@ def test_oracle_match_wins(world, settings):
 def _history(sigma: float):
     # 21 past deltas with mean 0 and sample standard deviation `sigma`
     n = 21
-    LocaleLedger.objects.create(locale_code="en-US", numeric_n=n, numeric_mean=0.0, numeric_m2=sigma ** 2 * (n - 1))
+    LocaleLedger.objects.create(locale_code="en-US", numeric_n=n, numeric_mean=0.0, numeric_m2=sigma**2 * (n - 1))
 
 
 def test_merge_inside_two_sigma_is_accepted(world):
@@ -155,6 +166,7 @@ def test_merge_beyond_two_sigma_goes_to_a_human(world):
 
 
 # ---- IN-10 confidence burn -------------------------------------------------------------------
+
 
 def test_overturned_cluster_of_four_is_not_burned(world):
     assert cluster_burn(submitter_ids={f"u{i}" for i in range(4)}, locale_code="en-US") == 0

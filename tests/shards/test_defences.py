@@ -1,14 +1,17 @@
 """IN-2 language, IN-3 rate limits, IN-4 block-list, IN-8 topic freeze, IN-9 geo-spoofing."""
+
 import pytest
 
 from shards.models import Alert, BlockListEntry, Correction, TopicFreeze
 from shards.services import ratelimit
-from tests.base import INTAKE_T0 as T0, hours, item, run
+from tests.base import INTAKE_T0 as T0
+from tests.base import hours, item, run
 
 pytestmark = pytest.mark.django_db
 
 
 # ---- IN-3 ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(params=["db", pytest.param("redis", marks=pytest.mark.redis)])
 def backend(request, settings):
@@ -73,23 +76,42 @@ def test_unreachable_redis_fails_the_request_loudly_and_stores_nothing(intake_ap
 
 # ---- IN-4 ---------------------------------------------------------------------------------
 
+
 def test_block_list_rejects_overlap_in_its_locale_and_everywhere_for_global_terms(world):
     BlockListEntry.objects.create(locale_code="en-US", term="dimwits")
     BlockListEntry.objects.create(locale_code="", term="asdfgh", kind="gibberish")
-    result = run([item(submitter_id="a", reply_text="@grok correct only Dimwits marched"),
-                  item(submitter_id="b", post_id="p2", reply_text="@grok correct asdfgh 200"),
-                  item(submitter_id="c", post_id="p3", declared_locale="fr-FR", billing_country="FR",
-                       reply_text="@grok correct dimwits"),
-                  item(submitter_id="d", post_id="p4", reply_text="@grok correct dimwitsville")])
+    result = run(
+        [
+            item(submitter_id="a", reply_text="@grok correct only Dimwits marched"),
+            item(submitter_id="b", post_id="p2", reply_text="@grok correct asdfgh 200"),
+            item(
+                submitter_id="c",
+                post_id="p3",
+                declared_locale="fr-FR",
+                billing_country="FR",
+                reply_text="@grok correct dimwits",
+            ),
+            item(submitter_id="d", post_id="p4", reply_text="@grok correct dimwitsville"),
+        ]
+    )
     assert [i.outcome for i in result] == ["blocked_list", "blocked_list", "global_queue", "queued"]
     assert "gibberish" in result[1].reason
 
 
 # ---- IN-2 ---------------------------------------------------------------------------------
 
+
 def test_thai_correction_is_detected_and_its_number_read_for_conflicts(world):
-    [thai] = run([item(declared_locale="th-TH", billing_country="TH", post_text="มีคน 100 คน",
-                       reply_text="@grok correct มีผู้ชุมนุม ๒๐๐ คนในกรุงเทพมหานคร")])
+    [thai] = run(
+        [
+            item(
+                declared_locale="th-TH",
+                billing_country="TH",
+                post_text="มีคน 100 คน",
+                reply_text="@grok correct มีผู้ชุมนุม ๒๐๐ คนในกรุงเทพมหานคร",
+            )
+        ]
+    )
     stored = Correction.objects.get()
     assert stored.language == "th" and stored.numeric_value == 200
     assert "200" in stored.english_text and stored.corrected_text.startswith("มีผู้ชุมนุม ๒๐๐")
@@ -97,6 +119,7 @@ def test_thai_correction_is_detected_and_its_number_read_for_conflicts(world):
 
 
 # ---- IN-8 ---------------------------------------------------------------------------------
+
 
 def test_one_dominating_hashtag_is_frozen_for_three_days(world, settings):
     settings.INTAKE = {**settings.INTAKE, "TOPIC_MIN_MENTIONS": 20}
@@ -119,10 +142,11 @@ def test_varied_hashtags_never_freeze(world, settings):
 
 # ---- IN-9 ---------------------------------------------------------------------------------
 
+
 def _traffic(n_ok, n_bad):
-    return ([item(post_id=f"g{i}", submitter_id=f"g{i}", hashtags=[f"#g{i}"]) for i in range(n_ok)]
-            + [item(post_id=f"b{i}", submitter_id=f"b{i}", billing_country="TH", hashtags=[f"#b{i}"])
-               for i in range(n_bad)])
+    return [item(post_id=f"g{i}", submitter_id=f"g{i}", hashtags=[f"#g{i}"]) for i in range(n_ok)] + [
+        item(post_id=f"b{i}", submitter_id=f"b{i}", billing_country="TH", hashtags=[f"#b{i}"]) for i in range(n_bad)
+    ]
 
 
 def test_mismatched_billing_country_goes_to_the_global_queue(world):

@@ -1,4 +1,5 @@
 """MH-6 hook resolution for intake; IN-10/11/12 and SH-2 schedules are Celery beat entries."""
+
 import pytest
 from django.conf import settings
 

@@ -1,4 +1,5 @@
 """IN-1 intake through the API: single and bulk, every item stored with its outcome."""
+
 import pytest
 
 from shards.models import Correction, Shard
@@ -11,9 +12,15 @@ pytestmark = pytest.mark.django_db
 
 def item(**over):
     base = {
-        "post_id": "p1", "post_text": "Over 100 people marched", "hashtags": ["#March"],
-        "reply_text": "@grok correct it was \"200\" people", "submitter_id": "u1", "billing_country": "us",
-        "ip": "2001:db8::1", "declared_locale": "en-US", "at": "2026-11-26T10:00:00+00:00",
+        "post_id": "p1",
+        "post_text": "Over 100 people marched",
+        "hashtags": ["#March"],
+        "reply_text": '@grok correct it was "200" people',
+        "submitter_id": "u1",
+        "billing_country": "us",
+        "ip": "2001:db8::1",
+        "declared_locale": "en-US",
+        "at": "2026-11-26T10:00:00+00:00",
     }
     base.update(over)
     return base
@@ -39,8 +46,14 @@ def test_single_correction_is_queued_with_case_and_shard(intake_client):
 
 
 def test_bulk_reports_each_item_in_order_and_one_bad_item_fails_nothing_else(intake_client):
-    items = [item(post_id="a"), item(post_id="b", ip="999.1.1.1"), item(post_id="c", declared_locale="xx-XX"),
-             item(post_id="d", post_text="x" * 4001), "not an object", item(post_id="e", at="2026-11-26T10:00:00")]
+    items = [
+        item(post_id="a"),
+        item(post_id="b", ip="999.1.1.1"),
+        item(post_id="c", declared_locale="xx-XX"),
+        item(post_id="d", post_text="x" * 4001),
+        "not an object",
+        item(post_id="e", at="2026-11-26T10:00:00"),
+    ]
     response = api_post(intake_client, "/api/v1/corrections/", {"items": items})
     results = response.json()["results"]
     assert [r["index"] for r in results] == list(range(6))

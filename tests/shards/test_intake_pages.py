@@ -1,10 +1,11 @@
 """Operator pages: a correction's outcome and the rule that decided it; the alerts page."""
+
 import pytest
 
-from shards.models import BlockListEntry, Correction, SubmitterLedger
-from tests.factories import UserFactory
-from tests.base import item, run
 from core.models import AuditEvent
+from shards.models import BlockListEntry, Correction, SubmitterLedger
+from tests.base import item, run
+from tests.factories import UserFactory
 from training.models import TrainingSample
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +60,17 @@ def test_alerts_page_lists_geo_spoof_frozen_topics_and_components(world, senior_
 def test_risk_tagged_corrections_stay_with_native_seniors(world, client):
     from shards.services.pools import membership_set
 
-    [thai] = run([item(post_id="royal", declared_locale="th-TH", billing_country="TH",
-                       post_text="ภาพ ในหลวง เสด็จ", reply_text="@grok correct 200 คน")])
+    [thai] = run(
+        [
+            item(
+                post_id="royal",
+                declared_locale="th-TH",
+                billing_country="TH",
+                post_text="ภาพ ในหลวง เสด็จ",
+                reply_text="@grok correct 200 คน",
+            )
+        ]
+    )
     assert thai.correction.risk_tags
     outsider, native = UserFactory(role="senior"), UserFactory(role="senior")
     membership_set(user=native, shard=world["th"], native=True)

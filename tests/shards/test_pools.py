@@ -1,4 +1,5 @@
 """SH-1: a shard below three native speakers pauses new taboo cases; clear-rule regex hits flow."""
+
 from datetime import timedelta
 
 import pytest
@@ -60,8 +61,8 @@ def test_membership_changes_are_audited():
 
 
 def test_survey_sets_the_subgroup_and_refuses_missing_answers(client):
-    from shards.services.surveys import QUESTIONS
     from core.models import AuditEvent, User
+    from shards.services.surveys import QUESTIONS
 
     shard, (alice, *_) = shard_with_pool("en-US")
     client.force_login(alice)

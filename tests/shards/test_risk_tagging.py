@@ -1,4 +1,5 @@
 """SH-3: TH-risks-lm cases go to the Thai native-only queue; nobody else receives, sees or rules them."""
+
 import pytest
 from django.test import Client
 
@@ -11,9 +12,17 @@ pytestmark = pytest.mark.django_db
 
 
 def intake(api, **over):
-    body = {"post_id": "p-royal", "post_text": "ภาพ ในหลวง เสด็จเยือนเชียงใหม่", "hashtags": ["ข่าว"],
-            "reply_text": "@grok correct ปี 2019", "submitter_id": "u1", "billing_country": "US",
-            "ip": "198.51.100.7", "declared_locale": "en-US", "at": "2026-11-26T10:00:00+07:00"}
+    body = {
+        "post_id": "p-royal",
+        "post_text": "ภาพ ในหลวง เสด็จเยือนเชียงใหม่",
+        "hashtags": ["ข่าว"],
+        "reply_text": "@grok correct ปี 2019",
+        "submitter_id": "u1",
+        "billing_country": "US",
+        "ip": "198.51.100.7",
+        "declared_locale": "en-US",
+        "at": "2026-11-26T10:00:00+07:00",
+    }
     body.update(over)
     api.force_authenticate(UserFactory(username="intake", role="intake"))
     return api.post("/api/v1/corrections/", body, format="json").json()["results"][0]
@@ -33,14 +42,17 @@ def test_lexicon_ships_with_the_schema():
     assert RiskTerm.objects.filter(lexicon__name="TH-risks-lm").count() >= 40
 
 
-@pytest.mark.parametrize("text,tagged", [
-    ("พระบาทสมเด็จพระเจ้าอยู่หัวเสด็จ", True),
-    ("ใน\u200bหลวง", True),  # a zero-width space does not hide the term
-    ("ร.๙ ทรงงาน", True),
-    ("Rama IX bridge", True),
-    ("Rama Xavier said hello", False),  # Latin terms match whole words only
-    ("ตลาดนัดวันเสาร์", False),
-])
+@pytest.mark.parametrize(
+    "text,tagged",
+    [
+        ("พระบาทสมเด็จพระเจ้าอยู่หัวเสด็จ", True),
+        ("ใน\u200bหลวง", True),  # a zero-width space does not hide the term
+        ("ร.๙ ทรงงาน", True),
+        ("Rama IX bridge", True),
+        ("Rama Xavier said hello", False),  # Latin terms match whole words only
+        ("ตลาดนัดวันเสาร์", False),
+    ],
+)
 def test_tagging_of_text(text, tagged):
     tagger.refresh()
     assert bool(tagger.tag(text)) is tagged

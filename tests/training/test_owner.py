@@ -3,6 +3,7 @@
 No module outside the app imports its models (tests, migrations and the export benchmark, which seeds
 the tables in bulk like a fixture, aside), and the moved models keep their old tables and the names of
 their constraints, so the move changed no schema."""
+
 import ast
 import os
 from pathlib import Path
@@ -18,8 +19,13 @@ SKIP_TOP = {"training", "tests", "bench"}  # the owner; tests and the benchmark 
 def _sources():
     for folder, dirs, files in os.walk(ROOT):  # pruned walk: never into .venv, node_modules, migrations
         rel_dir = Path(folder).relative_to(ROOT)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "migrations", "__pycache__")
-                   and not (rel_dir == Path(".") and d in SKIP_TOP)]
+        dirs[:] = [
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in ("node_modules", "migrations", "__pycache__")
+            and not (rel_dir == Path(".") and d in SKIP_TOP)
+        ]
         for name in files:
             if name.endswith(".py"):
                 yield rel_dir / name, Path(folder) / name
@@ -54,7 +60,9 @@ def test_only_the_training_app_imports_the_training_models():
 
 def test_the_walk_would_catch_an_import():
     """The check above is not vacuous: it sees the imports it forbids."""
-    assert _offences(ast.parse("from shards.models import TrainingSample")) == ["from shards.models import TrainingSample"]
+    assert _offences(ast.parse("from shards.models import TrainingSample")) == [
+        "from shards.models import TrainingSample"
+    ]
     assert _offences(ast.parse("from training import models"))
     assert _offences(ast.parse("import training.models"))
     assert any(rel.parts[0] == "modelhooks" for rel, _ in _sources())

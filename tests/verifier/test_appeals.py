@@ -1,17 +1,18 @@
 """AP-1..AP-5: tiered appeals through the services and the API."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from quality.models import KappaScore
-from training.models import TrainingSample
-from tests.base import QUALITY_T0 as T0, api_get, api_post, assert_api_error, login_as, pool, rule, ruled_case
-from verifier.models import Appeal, AppealReview
-from training.models import ReexportItem
-from core.models import AuditEvent
-from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 from core.errors import Refused
+from core.models import AuditEvent
+from quality.models import KappaScore
+from tests.base import QUALITY_T0 as T0
+from tests.base import api_get, api_post, assert_api_error, login_as, pool, rule, ruled_case
+from training.models import ReexportItem, TrainingSample
+from verifier.models import Appeal, AppealReview
+from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,9 @@ def test_taboo_appeal_skips_to_tier_two_structured_senior_form():
     with pytest.raises(Refused) as missing:
         appeal_vote(user=senior, appeal=appeal, norm_aligned=False, cited_rule="  ")
     assert missing.value.field == "cited_rule"
-    appeal_vote(user=senior, appeal=appeal, norm_aligned=False, cited_rule="Guideline 4.2: satire", now=T0 + timedelta(hours=2))
+    appeal_vote(
+        user=senior, appeal=appeal, norm_aligned=False, cited_rule="Guideline 4.2: satire", now=T0 + timedelta(hours=2)
+    )
     appeal.refresh_from_db()
     assert (appeal.outcome, appeal.final_answer) == ("reversed", "no")
     # "no" on a taboo screen means not offensive: the reversal lets the delta through at ~1 %.

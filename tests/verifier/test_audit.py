@@ -1,17 +1,24 @@
 """VQ-7: the audit log is append-only, in the app and (on PostgreSQL) in the database."""
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from core.models import AuditEvent
 from core.audit import audit_record
+from core.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_events_cannot_be_edited_or_deleted_through_the_app():
-    event = audit_record(actor=UserFactory(), action="pay_change", object_type="pay", object_id="1",
-                         before={"rate": "20.00"}, after={"rate": "25.00"})
+    event = audit_record(
+        actor=UserFactory(),
+        action="pay_change",
+        object_type="pay",
+        object_id="1",
+        before={"rate": "20.00"},
+        after={"rate": "25.00"},
+    )
     event.action = "nothing"
     with pytest.raises(PermissionError):
         event.save()
@@ -27,7 +34,10 @@ def test_events_cannot_be_edited_or_deleted_through_the_app():
 @pytest.mark.pg
 def test_database_refuses_update_and_delete():
     event = audit_record(actor=None, action="system_thing", object_type="x", object_id="1")
-    for sql in ("UPDATE verifier_auditevent SET action = 'x' WHERE id = %s", "DELETE FROM verifier_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE verifier_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM verifier_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(sql, [event.pk])

@@ -1,15 +1,16 @@
 """VQ-1 on PostgreSQL: many verifiers draining one shard at once. Every case ruled exactly once,
 no seat held by two people, nothing left behind."""
+
 import threading
 from collections import Counter
 
 import pytest
 from django.db import close_old_connections, connection
 
+from tests.factories import make_cases, shard_with_pool
 from verifier.models import Assignment, Case, CaseTask, Ruling
 from verifier.services.queue import case_next
 from verifier.services.rulings import ruling_record
-from tests.factories import make_cases, shard_with_pool
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 VERIFIERS = 20
@@ -53,8 +54,10 @@ def test_twenty_verifiers_drain_one_shard_each_seat_ruled_exactly_once(settings,
     # A case held by two people only when sampled for overlap, and then by two different people.
     for case in Case.objects.filter(required_rulings=2):
         assert Ruling.objects.filter(case=case).values("verifier").distinct().count() == 2
-    assert Ruling.objects.filter(case__required_rulings=1).values("case").distinct().count() == \
-        Case.objects.filter(required_rulings=1).count()
+    assert (
+        Ruling.objects.filter(case__required_rulings=1).values("case").distinct().count()
+        == Case.objects.filter(required_rulings=1).count()
+    )
     assert Assignment.objects.exclude(outcome="ruled").count() == 0
     assert len({u for _, u in seen}) > 1  # the work really was shared
     if overlap_rate:

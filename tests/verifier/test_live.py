@@ -1,5 +1,6 @@
 """VQ-8 over the real channel layer (Redis): a page's websocket receives its cap counter and the
 queue depth of its shards when a ruling commits."""
+
 import asyncio
 
 import pytest

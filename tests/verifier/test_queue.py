@@ -1,22 +1,23 @@
 """VQ-1..VQ-5: leases, expiry, refusals, the taboo cap, overlap and the sub-locale mix."""
-from datetime import datetime, timedelta, timezone as dt_tz
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.errors import Refused
+from core.models import AuditEvent
 from risk_db.models import RuleShardState
 from risk_db.services import rule_create
-from verifier.models import Assignment, Case, CaseTask, Ruling
-from core.models import AuditEvent
-from training.models import TrainingSample
-from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
-from verifier.services.rulings import ruling_record
-from core.errors import Refused
 from tests.base import api_get, api_post, assert_api_error, login_as
 from tests.factories import make_cases, shard_with_pool, verifier_in
+from training.models import TrainingSample
+from verifier.models import Assignment, Case, CaseTask, Ruling
+from verifier.services.queue import DailyCapReached, case_next, verifier_taboo_count_today
+from verifier.services.rulings import ruling_record
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 11, 26, 3, 0, tzinfo=dt_tz.utc)
+T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
 def test_next_case_leases_one_case_and_returns_the_same_one_until_ruled():
@@ -113,12 +114,12 @@ def test_capped_verifier_still_gets_correction_cases():
 def test_cap_resets_at_the_verifiers_local_midnight():
     # Bangkok is UTC+7: 16:59 UTC is 23:59 local, 17:00 UTC is the next local day.
     shard, (alice, *_) = shard_with_pool("th-TH", tz="Asia/Bangkok")
-    before_midnight = datetime(2026, 11, 26, 16, 50, tzinfo=dt_tz.utc)
+    before_midnight = datetime(2026, 11, 26, 16, 50, tzinfo=UTC)
     make_cases(shard, 22, kind="taboo", at=before_midnight, native_only=True)
     _rule_cases(alice, 20, before_midnight)
     with pytest.raises(DailyCapReached):
-        case_next(user=alice, now=datetime(2026, 11, 26, 16, 59, 59, tzinfo=dt_tz.utc))
-    after = datetime(2026, 11, 26, 17, 0, 1, tzinfo=dt_tz.utc)
+        case_next(user=alice, now=datetime(2026, 11, 26, 16, 59, 59, tzinfo=UTC))
+    after = datetime(2026, 11, 26, 17, 0, 1, tzinfo=UTC)
     assert after.astimezone(ZoneInfo("Asia/Bangkok")).hour == 0
     assert case_next(user=alice, now=after).case.kind == "taboo"
     assert verifier_taboo_count_today(user=alice, now=after) == 1

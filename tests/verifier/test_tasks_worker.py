@@ -1,12 +1,13 @@
 """Scheduled work on a real Celery worker process, Redis broker, PostgreSQL test database."""
+
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from core.models import AuditEvent
 from tests.factories import make_cases, shard_with_pool
 from verifier.models import Case
-from core.models import AuditEvent
 from verifier.tasks import flag_overdue_cases
 
 pytestmark = [pytest.mark.worker, pytest.mark.pg, pytest.mark.redis]
