@@ -160,7 +160,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # and one past the hard limit is killed. 15 minutes by default; work that needs longer must be
 # split into tasks that each fit (as scoring is, batch by batch).
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 15 * 60))
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
 # Redis redelivers a message nobody acknowledged within the visibility timeout: it must exceed the
 # longest task (or a running task is delivered twice), so it is the hard limit plus 5 minutes of
 # margin (20 min). Every worker sweeps for such messages when it starts and then every
