@@ -82,13 +82,25 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several web threads write in the embedded mode; wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
+    # One psycopg 3 pool per process: daphne runs each request in a thread of its own, and a
+    # persistent connection per thread (CONN_MAX_AGE > 0) outlived its thread and filled
+    # PostgreSQL's 100 connections. A process never holds more than max_size; a request that
+    # finds them all busy waits up to `timeout` seconds. README: "Running on more than one machine".
+    # DB_POOL_MAX_SIZE=0 turns the pool off (behind PgBouncer, say); DB_CONN_MAX_AGE then applies.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
@@ -143,8 +155,26 @@ CELERY_TASK_ROUTES = {"modelhooks.tasks.gpu_*": {"queue": "gpu"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Above the longest task; tests shorten it (CELERY_VISIBILITY_TIMEOUT) to see a dead worker's task return.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 2 * 3600))}
+# The longest task is bounded, not guessed: a task past its soft limit gets SoftTimeLimitExceeded
+# (it fails and is logged; every task is idempotent, MH-7, so the next beat or a retry resumes),
+# and one past the hard limit is killed. 15 minutes by default; work that needs longer must be
+# split into tasks that each fit (as scoring is, batch by batch).
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 15 * 60))
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
+# Redis redelivers a message nobody acknowledged within the visibility timeout: it must exceed the
+# longest task (or a running task is delivered twice), so it is the hard limit plus 5 minutes of
+# margin (20 min). Every worker sweeps for such messages when it starts and then every
+# `unacked_restore_interval` seconds: the task of a worker that died comes back within
+# visibility timeout + 30 s (20.5 min; it was 2 h), provided a worker consumes its queue.
+# Tests shorten it (CELERY_VISIBILITY_TIMEOUT) to see a dead worker's task return.
+_visibility_s = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_s,
+    "unacked_restore_interval": min(30, _visibility_s),
+    "unacked_restore_throttle": 1,  # scan on every sweep (kombu's default scans every 10th)
+}
+# The bound on a dead worker's task coming back, in seconds (not a Celery setting: no CELERY_ prefix).
+TASK_RECOVERY_BOUND_S = _visibility_s + min(30, _visibility_s)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE

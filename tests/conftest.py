@@ -32,7 +32,13 @@ def _redis_ok() -> bool:
         return False
 
 
+TEST_POOL_MAX_SIZE = 30  # the concurrency tests run 20 verifier threads in this process, each on a connection
+
+
 def pytest_sessionstart(session):
+    pool = django_settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if pool and "DB_POOL_MAX_SIZE" not in os.environ:  # before the pool opens (it opens on first use)
+        pool["max_size"] = max(pool["max_size"], TEST_POOL_MAX_SIZE)
     if REQUIRE_SERVICES:
         problems = []
         if not _on_postgres():
