@@ -104,3 +104,16 @@ def test_uuids_json_nullable_foreign_keys_and_ints_survive_the_writer(tmp_path):
     assert (rows[0]["requested_by_id"], rows[1]["requested_by_id"]) == (user.pk, None)
     assert (rows[0]["rows_total"], rows[1]["rows_total"]) == (3, None)
     assert rows[0]["created_at"] == at and rows[1]["started_at"] is None
+
+
+def test_docs_export_format_lists_every_parquet_column_with_its_type():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "export-format.md").read_text()
+    section = doc.split("## Samples", 1)[1].split("## Reversals", 1)[0]
+    documented = [
+        (cells[1].strip("` "), cells[2].strip("` "))
+        for cells in (line.split("|") for line in section.splitlines() if line.startswith("| `"))
+    ]
+    schema = exports.export_schema(exports.export_fields(TrainingSample))
+    assert documented == [(f.name, str(f.type)) for f in schema]
