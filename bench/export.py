@@ -62,6 +62,7 @@ def _world():
         shards[code] = shard
         have = TrainingSample.objects.filter(shard=shard).count()
         if have == n:
+            _batched(shard)
             continue
         with connection.cursor() as c:
             c.execute("DELETE FROM modelhooks_export WHERE shard_id = %s", [shard.pk])
@@ -104,7 +105,21 @@ def _world():
             [],
             source=f"(SELECT id, post_id, row_number() OVER (ORDER BY id) AS g FROM verifier_case WHERE shard_id = {shard.pk}) AS c",
         )
+        _batched(shard)
     return shards
+
+
+def _batched(shard) -> None:
+    """Only batched samples are exported (IN-12): the bench rows sit in one batch at 0.3."""
+    from django.utils import timezone
+
+    from training.models import TrainingBatch, TrainingSample
+
+    waiting = TrainingSample.objects.filter(shard=shard, batch__isnull=True)
+    n = waiting.count()
+    if n:
+        batch = TrainingBatch.objects.create(cut_at=timezone.now(), size=n, weight="0.3")
+        waiting.update(batch=batch)
 
 
 def run() -> dict:

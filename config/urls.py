@@ -11,6 +11,7 @@ from quality import urls as quality_urls
 from risk_db import urls as risk_urls
 from shards import api as shards_api
 from shards import views as shards_views
+from training import api as training_api
 from training import views as training_views
 from verifier import api as verifier_api
 from verifier import api_appeals, views_appeals
@@ -28,6 +29,7 @@ api_v1 = [
     path("shards/", verifier_api.ShardsView.as_view(), name="api-shards"),
     path("exports/", modelhooks_api.ExportsView.as_view(), name="api-exports"),
     path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
+    path("batches/", training_api.BatchesView.as_view(), name="api-batches"),
     *risk_urls.api_urls,
     # appeals (AP-1..AP-5); calibration, audits and pay (CA-1..CA-8) are the quality app's
     path("rulings/<uuid:ruling_id>/appeals/", api_appeals.RulingAppealView.as_view(), name="api-ruling-appeal"),

@@ -1,7 +1,8 @@
 """MH-3: training export of one shard, streamed to JSONL and Parquet with a manifest.
 
-The rows are exactly `training.selectors.samples_exportable(shard=...)` (VQ-6 foreign hard-blocks out,
-IN-11 taint exclusion once intake adds it). Files are written under `*.partial` names and renamed
+The rows are exactly `training.selectors.samples_exportable(shard=..., batched_only=True)` (VQ-6
+foreign hard-blocks out, IN-11 taint exclusion, IN-12 only samples cut into a batch, at its weight).
+The Parquet schema is typed from the model fields (`export_schema`, docs/export-format.md). Files are written under `*.partial` names and renamed
 only when complete; the manifest (counts, filters, taint list, sha256 of each file) is renamed last.
 An export that dies mid-way leaves only `.partial` files, which nothing reads as complete.
 On PostgreSQL both files come from one REPEATABLE READ snapshot; JSONL is built in SQL
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,23 +51,42 @@ def export_fields(model) -> list[models.Field]:
     return list(model._meta.concrete_fields)
 
 
-def _arrow_type(f: models.Field):
-    if isinstance(f, (models.AutoField, models.BigAutoField, models.IntegerField, models.ForeignKey)):
-        return pa.int64()
+def _target(f: models.Field) -> models.Field:
+    """The field whose values a column holds: a foreign key holds its target's key (text for the
+    correction graph, an int for a shard), followed through chains of foreign keys."""
+    while f.is_relation and f.target_field is not f:
+        f = f.target_field
+    return f
+
+
+def arrow_type(f: models.Field) -> pa.DataType:
+    """The Arrow type of a stored column, from the model field (a foreign key as its target's key)."""
+    f = _target(f)
     if isinstance(f, models.BooleanField):
         return pa.bool_()
+    if isinstance(f, (models.AutoField, models.BigAutoField, models.IntegerField)):
+        return pa.int64()
     if isinstance(f, models.DecimalField):
         return pa.decimal128(f.max_digits, f.decimal_places)
     if isinstance(f, models.DateTimeField):
         return pa.timestamp("us", tz="UTC")
+    if isinstance(f, models.DateField):
+        return pa.date32()
     if isinstance(f, models.FloatField):
         return pa.float64()
-    return pa.string()  # text, JSON (as its JSON text), UUIDs, dates
+    return pa.string()  # text, text keys, JSON (as its JSON text), UUIDs (canonical 8-4-4-4-12 text)
+
+
+def export_schema(fields: list[models.Field]) -> pa.Schema:
+    """The Parquet schema of an export, typed from the model fields (docs/export-format.md)."""
+    return pa.schema([pa.field(f.attname, arrow_type(f)) for f in fields])
 
 
 def _py_value(v):
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, uuid.UUID):
+        return str(v)
     return v
 
 
@@ -162,7 +183,7 @@ def _write_jsonl_py(qs, fields, out, progress: _Progress) -> tuple[int, str]:
 
 def _write_parquet(qs, fields, path: Path) -> int:
     names = [f.attname for f in fields]
-    schema = pa.schema([pa.field(f.attname, _arrow_type(f)) for f in fields])
+    schema = export_schema(fields)
     group = settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
     rows, buf = 0, []
     with pq.ParquetWriter(path, schema) as writer:
@@ -188,7 +209,7 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
     (C++, typed by the schema) into Parquet row groups: no Python object per value."""
     import pyarrow.csv as pacsv  # PostgreSQL path only; pyarrow is slow to import, the SQLite path never needs it
 
-    schema = pa.schema([pa.field(f.attname, _arrow_type(f)) for f in fields])
+    schema = export_schema(fields)
     sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
     inner = connection.ops.compose_sql(sql, params)
     cols = []
@@ -237,6 +258,12 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
         return rows
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def parquet_write(qs, fields, path: Path) -> int:
+    """Write the rows of `qs` (columns `fields`) to a Parquet file typed by `export_schema(fields)`;
+    COPY + Arrow's CSV reader on PostgreSQL, Python rows elsewhere. Returns the row count."""
+    return (_write_parquet_pg if connection.vendor == "postgresql" else _write_parquet)(qs, fields, path)
 
 
 def _sha256_file(path: Path) -> str:
@@ -308,9 +335,11 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 with connection.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             taint_obj, taint = _taint_list()
-            qs = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj)
+            # IN-12: only samples cut into a batch leave, at the batch weight; the rest wait for a cut
+            qs = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj, batched_only=True)
             shard_total = selectors.samples_of_shard(shard=export.shard).count()
             total = qs.count()
+            unbatched = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj).count() - total
             own = export.shard.locale.code if export.shard.locale_id else ""
             foreign_blocked = (
                 selectors.samples_of_shard(shard=export.shard)
@@ -323,7 +352,7 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 rows, jsonl_sha = (_write_jsonl_pg if on_pg else _write_jsonl_py)(qs, fields, out, progress)
                 out.flush()
                 os.fsync(out.fileno())
-            parquet_rows = (_write_parquet_pg if on_pg else _write_parquet)(qs, fields, partial[parquet])
+            parquet_rows = parquet_write(qs, fields, partial[parquet])
             reversals = _reversals(export.shard, own)
             partial[reversals_path].write_bytes(
                 b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in reversals)
@@ -342,17 +371,19 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 "shard_samples": shard_total,
                 "excluded": shard_total - rows,
                 "excluded_foreign_hard_block": foreign_blocked,
-                "excluded_other": shard_total - rows - foreign_blocked,
+                "excluded_unbatched": unbatched,
+                "excluded_other": shard_total - rows - foreign_blocked - unbatched,
             },
             "filters": [
                 "shard == " + export.shard.code,
+                "only samples cut into a training batch (IN-12), at the batch weight",
                 "exclude regional_hard_block samples of another locale (VQ-6)",
                 "exclude tainted correction-graph ids (IN-11)"
                 if taint["honoured"]
                 else "taint exclusion unavailable in this build (IN-11)",
             ],
             "taint_list": taint,
-            "weights": "per-sample `weight` column (IN-12); reversals carry their own (AP-5, ~1 %)",
+            "weights": "per-sample `weight` column: the weight of its batch `batch_id` (IN-12); reversals carry their own (AP-5, ~1 %)",
             "reversals": {
                 "rows": len(reversals),
                 "file": reversals_path.name,

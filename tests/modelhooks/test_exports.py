@@ -12,11 +12,13 @@ from modelhooks.models import Export
 from modelhooks.services import exports
 from tests.base import api_get, api_post, assert_api_error, login_as
 from tests.factories import ShardFactory, UserFactory, make_cases
-from training.models import TrainingSample
+from training.models import TrainingBatch, TrainingSample
 
 
 def samples(shard, n, *, start=0, block_locale="", weight="0.3000"):
+    """Samples already cut into one batch of `weight` (only batched samples are exported, IN-12)."""
     cases = make_cases(shard, n, text=f"s{start}")
+    batch = TrainingBatch.objects.create(cut_at=timezone.now(), size=n, weight=Decimal(weight))
     return [
         TrainingSample.objects.create(
             case=c,
@@ -27,6 +29,7 @@ def samples(shard, n, *, start=0, block_locale="", weight="0.3000"):
             regional_hard_block=bool(block_locale),
             hard_block_locale=block_locale,
             weight=Decimal(weight),
+            batch=batch,
         )
         for i, c in enumerate(cases)
     ]
@@ -60,6 +63,7 @@ def test_export_excludes_foreign_hard_blocked_samples_and_manifest_hash_matches_
         "shard_samples": 5,
         "excluded": 2,
         "excluded_foreign_hard_block": 2,
+        "excluded_unbatched": 0,
         "excluded_other": 0,
     }
     for kind, name in (("jsonl", "samples.jsonl"), ("parquet", "samples.parquet")):
@@ -109,14 +113,14 @@ def test_export_honours_the_selectors_taint_exclusion_and_records_the_taint_list
 
     def exportable(*, shard, taint_list=None, **kw):
         seen.append(taint_list)
-        return original(shard=shard).exclude(post_id__in=tainted)
+        return original(shard=shard, **kw).exclude(post_id__in=tainted)
 
     monkeypatch.setattr(selectors, "samples_exportable", exportable)
     monkeypatch.setattr(selectors, "taint_list_current", lambda: taint_list, raising=False)
     export = exports.export_run(export_id=Export.objects.create(shard=en, created_at=rows[0].created_at).pk)
     got = [r["post_id"] for r in read_jsonl(exports.export_dir(export) / "samples.jsonl")]
     assert got == [rows[0].post_id, rows[2].post_id]
-    assert seen == [taint_list]
+    assert seen == [taint_list, taint_list]  # the rows, and the count of those still waiting for a batch
     assert export.manifest["taint_list"] == {"honoured": True, "version": 7}
     assert export.manifest["counts"]["excluded_other"] == 2
 
