@@ -29,6 +29,13 @@ INTAKE = {
     "MAX_TEXT_CHARS": 4_000,  # post, OCR and reply text
     "MAX_HASHTAGS": 30,
     "MAX_ID_CHARS": 128,
+    # issue 11: the request body bound (DATA_UPLOAD_MAX_MEMORY_SIZE). The largest item the validators
+    # allow (3 texts of 4,000 characters at up to 4 UTF-8 bytes, 30 hashtags of 100) is ~60 KB, so
+    # 10,000 of them would be ~600 MB: too generous for a memory-held body. The bound is a full bulk of
+    # items that each carry MAX_TEXT_CHARS bytes of text (a full-length Latin post and reply together, or a
+    # ~1,300-character Thai one) plus 2 KiB for ids, hashtags, keys and JSON punctuation:
+    # 10,000 x 6,048 B = 60,480,000 B (~58 MiB). A client with larger items sends smaller bulks.
+    "BULK_BODY_MAX_BYTES": 10_000 * (4_000 + 2_048),
     "PIPELINE": [
         "shards.intake.steps.validate",
         "shards.intake.steps.recognise_correction",

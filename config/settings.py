@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.api.ApiBodyMiddleware",  # /api/: size limit (413), one JSON object, no control characters (issue 11)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +126,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",  # the body ApiBodyMiddleware parsed, not parsed twice
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -139,8 +145,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-# Bulk intake carries up to 10,000 items (SPEC 8): allow the body and field count that needs.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 200 * 1024 * 1024
+# Bulk intake carries up to 10,000 items (SPEC 8): the body bound is sized to that bulk in
+# config/product.py (INTAKE["BULK_BODY_MAX_BYTES"], ~58 MiB); a larger body answers 413 on /api/.
+DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE["BULK_BODY_MAX_BYTES"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = None
 
 # ---- Redis, Celery, Channels ---------------------------------------------------------------

@@ -17,6 +17,12 @@ from verifier import api as verifier_api
 from verifier import api_appeals, views_appeals
 from verifier import views as verifier_views
 
+# Django's error views answer the JSON error shape on /api/ paths and the HTML pages elsewhere (issue 11).
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"
+
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", verifier_api.MeView.as_view(), name="api-me"),

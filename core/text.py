@@ -26,3 +26,24 @@ def token_normalise(term: str) -> str:
     text = _IGNORABLE.sub("", text)
     text = " ".join(text.split())
     return _EDGE.sub("", text)
+
+
+# C0 control characters other than tab, newline and carriage return: PostgreSQL cannot store NUL in
+# text, SQLite would, and none of them belongs in a post, a reply, an id or a reason (issue 11).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def control_character_reason(value: str) -> str:
+    """Why `value` is refused, naming the first control character and where it is; "" when it is clean."""
+    match = _CONTROL.search(value)
+    if match is None:
+        return ""
+    return (
+        f"Contains the control character U+{ord(match.group()):04X} at position {match.start()}; "
+        "control characters other than tab, newline and carriage return are not accepted."
+    )
+
+
+def control_characters_replace(value: str) -> str:
+    """`value` with each control character replaced by U+FFFD, for keeping a refused input on record."""
+    return _CONTROL.sub("\ufffd", value)

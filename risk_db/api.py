@@ -9,9 +9,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import field_errors
 from core.bulk import bulk_parse
 from core.errors import Refused
 from core.permissions import roles
+from core.text import control_character_reason
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
 from shards.models import Locale
@@ -418,12 +420,20 @@ class IndexReadyView(APIView):
 # ---- Complaints and surveys (intake, SPEC 8) ---------------------------------------------------
 
 
+def _no_control_characters(value: str) -> None:
+    """Issue 11: the bulk views check their items' strings item by item (`text_checked_per_item`)."""
+    if reason := control_character_reason(value):
+        raise serializers.ValidationError(reason)
+
+
 class ComplaintSerializer(serializers.Serializer):
-    post_id = serializers.CharField(max_length=128)
+    post_id = serializers.CharField(max_length=128, validators=[_no_control_characters])
     hashtags = serializers.ListField(
-        child=serializers.CharField(max_length=200), allow_empty=True, max_length=settings.INTAKE["MAX_HASHTAGS"]
+        child=serializers.CharField(max_length=200, validators=[_no_control_characters]),
+        allow_empty=True,
+        max_length=settings.INTAKE["MAX_HASHTAGS"],
     )
-    locale = serializers.CharField(max_length=16)
+    locale = serializers.CharField(max_length=16, validators=[_no_control_characters])
     at = serializers.DateTimeField()
 
     def validate_locale(self, value):
@@ -433,11 +443,13 @@ class ComplaintSerializer(serializers.Serializer):
 
 
 class SurveySerializer(serializers.Serializer):
-    locale = serializers.CharField(max_length=16)
+    locale = serializers.CharField(max_length=16, validators=[_no_control_characters])
     arm = serializers.ChoiceField(choices=["treatment", "control"], required=False)
     fair = serializers.BooleanField()
     rule_id = serializers.IntegerField(required=False, allow_null=True)
-    subject_id = serializers.CharField(required=False, allow_blank=True, max_length=128, default="")
+    subject_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=128, default="", validators=[_no_control_characters]
+    )
     at = serializers.DateTimeField()
 
     validate_locale = ComplaintSerializer.validate_locale
@@ -475,7 +487,7 @@ def _bulk(request, serializer_class, make, record) -> Response:
             results.append({"index": index, "outcome": "stored"})
             valid.append((index, make(data.validated_data)))
         else:
-            results.append({"index": index, "outcome": "invalid", "errors": data.errors})
+            results.append({"index": index, "outcome": "invalid", "errors": field_errors(data.errors)})
     for (index, _), row in zip(valid, record([v for _, v in valid])):
         results[index]["id"] = row.pk
         if hasattr(row, "arm"):
@@ -487,6 +499,7 @@ class ComplaintsView(APIView):
     """RK-5: complaint events `{post_id, hashtags, locale, at}`, one or {"items": [...]}; every item answered."""
 
     permission_classes = [roles("intake")]
+    text_checked_per_item = True  # ComplaintSerializer refuses control characters item by item (issue 11)
 
     @extend_schema(request=ComplaintSerializer, responses={200: BULK_RESULT})
     def post(self, request):
@@ -502,6 +515,7 @@ class SurveysView(APIView):
     """RK-5: "did this feel fair?" `{locale, arm, fair, rule_id?, at}` (or subject_id for a hashed arm)."""
 
     permission_classes = [roles("intake")]
+    text_checked_per_item = True  # SurveySerializer refuses control characters item by item (issue 11)
 
     @extend_schema(request=SurveySerializer, responses={200: BULK_RESULT})
     def post(self, request):

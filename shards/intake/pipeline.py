@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.text import control_characters_replace
 from shards.bulk import rows_insert
 from shards.models import Correction
 
@@ -107,11 +108,19 @@ def corrections_intake(*, payloads: list, now: datetime | None = None) -> list[I
 LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last batch in this process (bench/intake.py)
 
 
-def _trimmed_raw(raw: Any) -> Any:
+def _trimmed_raw(raw: Any, depth: int = 0) -> Any:
+    """What an invalid item's `raw` keeps: strings trimmed and their control characters replaced (a
+    NUL cannot be stored on PostgreSQL), at most 50 keys or elements, 4 levels deep."""
     limit = settings.INTAKE["MAX_TEXT_CHARS"] + 100
+    if isinstance(raw, str):
+        return control_characters_replace(raw[:limit])
+    if depth >= 4 and isinstance(raw, dict | list):
+        return "..."
     if isinstance(raw, dict):
-        return {k: (v[:limit] if isinstance(v, str) else v) for k, v in list(raw.items())[:50]}
-    return raw if not isinstance(raw, str) else raw[:limit]
+        return {control_characters_replace(k[:limit]): _trimmed_raw(v, depth + 1) for k, v in list(raw.items())[:50]}
+    if isinstance(raw, list):
+        return [_trimmed_raw(v, depth + 1) for v in raw[:50]]
+    return raw
 
 
 def _store(batch: IntakeBatch) -> None:

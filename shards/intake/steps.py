@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 
 from core.bulk import parse_at
-from core.text import text_normalise
+from core.text import control_character_reason, text_normalise
 from shards.intake.pipeline import IntakeBatch
 from shards.models import Correction, Locale, TriggerPattern
 from shards.services.lexicons import tagger
@@ -38,6 +38,9 @@ def validate(batch: IntakeBatch) -> None:
             if len(value) > limit:
                 errors[name] = f"Too long: {len(value)} characters, the limit is {limit}."
                 return ""
+            if reason := control_character_reason(value):  # issue 11: NUL and other C0 controls
+                errors[name] = reason
+                return ""
             return value
 
         data["post_id"] = text("post_id", limit=limits["MAX_ID_CHARS"])
@@ -52,6 +55,8 @@ def validate(batch: IntakeBatch) -> None:
             errors["hashtags"] = "Must be a list of strings of 1 to 100 characters."
         elif len(hashtags) > limits["MAX_HASHTAGS"]:
             errors["hashtags"] = f"Too many: {len(hashtags)}, the limit is {limits['MAX_HASHTAGS']}."
+        elif reason := next(filter(None, map(control_character_reason, hashtags)), ""):
+            errors["hashtags"] = reason
         else:
             data["hashtags"] = sorted({h.lstrip("#").casefold() for h in hashtags})
 
@@ -73,6 +78,8 @@ def validate(batch: IntakeBatch) -> None:
         locale = raw.get("declared_locale")
         if not isinstance(locale, str) or not locale:
             errors["declared_locale"] = "This field is required."
+        elif reason := control_character_reason(locale):
+            errors["declared_locale"] = reason
         elif locale not in known_locales:
             errors["declared_locale"] = f"Unknown locale {locale!r}."
         else:

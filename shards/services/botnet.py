@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.bulk import parse_at
+from core.text import control_character_reason
 from shards.models import (
     Alert,
     Correction,
@@ -136,6 +137,8 @@ def replies_record(*, payloads: list, now: datetime | None = None) -> list[dict]
                 errors[name] = "This field is required (a submitter id)."
             elif len(value) > limit:
                 errors[name] = f"Too long: {len(value)} characters, the limit is {limit}."
+            elif reason := control_character_reason(value):  # issue 11: NUL and other C0 controls
+                errors[name] = reason
         at, at_error = parse_at(raw.get("at"))
         if at_error:
             errors["at"] = at_error

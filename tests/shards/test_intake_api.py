@@ -59,9 +59,9 @@ def test_bulk_reports_each_item_in_order_and_one_bad_item_fails_nothing_else(int
     assert [r["index"] for r in results] == list(range(6))
     assert [r["outcome"] for r in results] == ["queued", "invalid", "invalid", "invalid", "invalid", "invalid"]
     assert "ip" in results[1]["errors"]
-    assert results[2]["errors"]["declared_locale"] == "Unknown locale 'xx-XX'."
-    assert "limit is 4000" in results[3]["errors"]["post_text"]
-    assert "offset" in results[5]["errors"]["at"]
+    assert results[2]["errors"]["declared_locale"] == ["Unknown locale 'xx-XX'."]
+    assert "limit is 4000" in results[3]["errors"]["post_text"][0]
+    assert "offset" in results[5]["errors"]["at"][0]
     assert Correction.objects.count() == 6  # invalid ones are stored too, with their outcome
     assert Correction.objects.filter(outcome="invalid").exclude(raw=None).count() == 5
 
