@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings as dj_settings
 
 from shards.models import Shard
+from tests.base import item
 from tests.factories import ShardFactory, UserFactory, shard_with_pool
-from tests.shards.intake_helpers import item
 
 pytestmark = pytest.mark.django_db
 
