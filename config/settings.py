@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "core.api.JSONParser",  # the body ApiBodyMiddleware parsed, not parsed twice
+        "core.parsers.JSONParser",  # the body ApiBodyMiddleware parsed, not parsed twice
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -8,9 +8,10 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import JSONParser, field_errors
+from core.api import field_errors
 from core.bulk import bulk_parse
 from core.errors import Refused
+from core.parsers import JSONParser
 from core.permissions import roles
 from shards.intake.pipeline import corrections_intake
 from shards.services.botnet import replies_record
@@ -45,7 +46,7 @@ class IntakeResultSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False)
 
 
-FastJSONParser = JSONParser  # orjson for the firehose bodies (10,000 items), parsed once (core.api)
+FastJSONParser = JSONParser  # orjson for the firehose bodies (10,000 items), parsed once (core.parsers)
 
 
 class FastJSONRenderer(JSONRenderer):

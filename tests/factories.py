@@ -6,7 +6,8 @@ import factory
 from django.utils import timezone
 
 from core.models import User
-from shards.models import Locale, Shard
+from shards.models import Locale, RiskLexicon, Shard
+from shards.services.lexicons import lexicon_load_file
 from shards.services.pools import membership_set
 from verifier.services.queue import NewCase, cases_create
 
@@ -51,7 +52,16 @@ def verifier_in(
     return user
 
 
+def shipped_lexicon_ensure() -> None:
+    """TH-risks-lm ships with the schema (data migration shards.0003). A transactional test's flush
+    wipes it, and in random order the next test may run after one: put it back when it is gone."""
+    if not RiskLexicon.objects.filter(name="TH-risks-lm").exists():
+        lexicon_load_file(name="TH-risks-lm", locale_code="th-TH")
+
+
 def shard_with_pool(code: str, n: int = 3, *, tz: str = "UTC", prefix: str | None = None) -> tuple[Shard, list[User]]:
+    if code == "th-TH":
+        shipped_lexicon_ensure()
     shard = ShardFactory(code=code)
     prefix = prefix or code.split("-")[0]
     return shard, [verifier_in(shard, username=f"{prefix}_{code}_{i}", tz=tz) for i in range(n)]

@@ -1,9 +1,12 @@
 """SH-3: TH-risks-lm cases go to the Thai native-only queue; nobody else receives, sees or rules them."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 
-from shards.models import RiskTerm, Shard
+from shards.models import RiskLexicon, RiskTerm, Shard
 from shards.services.lexicons import tagger
 from tests.factories import ShardFactory, UserFactory, shard_with_pool, verifier_in
 from verifier.models import Case
@@ -39,6 +42,12 @@ def world():
 
 
 def test_lexicon_ships_with_the_schema():
+    """The data migration loads it. Run here on emptied tables: in random order a transactional
+    test's flush may already have wiped the copy the test database was built with."""
+    migration = importlib.import_module("shards.migrations.0003_th_risks_lm")
+    RiskTerm.objects.filter(lexicon__name="TH-risks-lm").delete()
+    RiskLexicon.objects.filter(name="TH-risks-lm").delete()
+    migration.load(django_apps, None)
     assert RiskTerm.objects.filter(lexicon__name="TH-risks-lm").count() >= 40
 
 
