@@ -235,6 +235,23 @@ def fresh_ip() -> str:
     return f"2001:db8:{n // 65536:x}:{n % 65536:x}::1"
 
 
+def api_item(**over) -> dict:
+    """One correction as the intake API takes it (en-US, one network): the API tests' default item."""
+    base = {
+        "post_id": "p1",
+        "post_text": "Over 100 people marched",
+        "hashtags": ["#March"],
+        "reply_text": '@grok correct it was "200" people',
+        "submitter_id": "u1",
+        "billing_country": "us",
+        "ip": "2001:db8::1",
+        "declared_locale": "en-US",
+        "at": "2026-11-26T10:00:00+00:00",
+    }
+    base.update(over)
+    return base
+
+
 def item(**over) -> dict:
     at = over.pop("at", INTAKE_T0)
     base = {

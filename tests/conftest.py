@@ -235,3 +235,16 @@ def _reset_rate_limits():
         if keys:
             client.delete(*keys)
     yield
+
+
+@pytest.fixture
+def intake_client(api):
+    """The intake service account's API client, with an en-US shard and the global queue."""
+    from shards.models import Shard
+    from tests.base import login_as
+    from tests.factories import ShardFactory, UserFactory, shard_with_pool
+
+    shard_with_pool("en-US")
+    ShardFactory(code="global", kind=Shard.Kind.GLOBAL)
+    login_as(api, UserFactory(username="intake", role="intake"))
+    return api

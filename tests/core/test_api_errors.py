@@ -15,35 +15,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from risk_db.models import Complaint
-from shards.models import Correction, ReplyEvent, Shard
-from tests.factories import LocaleFactory, ShardFactory, UserFactory, shard_with_pool
+from shards.models import Correction, ReplyEvent
+from tests.base import api_item as item
+from tests.factories import LocaleFactory, UserFactory
 from verifier import api as verifier_api
 
 pytestmark = pytest.mark.django_db
-
-
-def item(**over):
-    base = {
-        "post_id": "p1",
-        "post_text": "Over 100 people marched",
-        "hashtags": ["#March"],
-        "reply_text": '@grok correct it was "200" people',
-        "submitter_id": "u1",
-        "billing_country": "us",
-        "ip": "2001:db8::1",
-        "declared_locale": "en-US",
-        "at": "2026-11-26T10:00:00+00:00",
-    }
-    base.update(over)
-    return base
-
-
-@pytest.fixture
-def intake_client(api):
-    shard_with_pool("en-US")
-    ShardFactory(code="global", kind=Shard.Kind.GLOBAL)
-    api.force_authenticate(UserFactory(username="intake", role="intake"))
-    return api
 
 
 # ---- control characters ----------------------------------------------------------------------

@@ -2,36 +2,13 @@
 
 import pytest
 
-from shards.models import Correction, Shard
+from shards.models import Correction
+from tests.base import api_item as item
 from tests.base import api_post, assert_api_error, login_as
-from tests.factories import ShardFactory, UserFactory, shard_with_pool
+from tests.factories import UserFactory
 from verifier.models import Case
 
 pytestmark = pytest.mark.django_db
-
-
-def item(**over):
-    base = {
-        "post_id": "p1",
-        "post_text": "Over 100 people marched",
-        "hashtags": ["#March"],
-        "reply_text": '@grok correct it was "200" people',
-        "submitter_id": "u1",
-        "billing_country": "us",
-        "ip": "2001:db8::1",
-        "declared_locale": "en-US",
-        "at": "2026-11-26T10:00:00+00:00",
-    }
-    base.update(over)
-    return base
-
-
-@pytest.fixture
-def intake_client(api):
-    shard_with_pool("en-US")
-    ShardFactory(code="global", kind=Shard.Kind.GLOBAL)
-    login_as(api, UserFactory(username="intake", role="intake"))
-    return api
 
 
 def test_single_correction_is_queued_with_case_and_shard(intake_client):
