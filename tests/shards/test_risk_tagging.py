@@ -8,7 +8,7 @@ from django.test import Client
 
 from shards.models import RiskLexicon, RiskTerm, Shard
 from shards.services.lexicons import tagger
-from tests.factories import ShardFactory, UserFactory, shard_with_pool, verifier_in
+from tests.factories import ShardFactory, UserFactory, shard_with_pool, shipped_lexicon_ensure, verifier_in
 from verifier.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,7 @@ def test_lexicon_ships_with_the_schema():
     ],
 )
 def test_tagging_of_text(text, tagged):
+    shipped_lexicon_ensure()  # in random order a transactional test may have flushed it
     tagger.refresh()
     assert bool(tagger.tag(text)) is tagged
 
