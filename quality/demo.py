@@ -24,18 +24,41 @@ from verifier.services.rulings import ruling_record
 RATES = {"en": "18.00", "th": "15.00", "ar": "16.00", "rare": "20.00"}
 
 
+# Gold items in each locale's own language (issue 14): (post with {n}, proposal with {m}).
+GOLD_TEXTS = {
+    "th-TH": [
+        ("การประชุมสภาเทศบาลเริ่มเวลา {n} โมงเช้า", "เริ่มเวลา {m} โมงเช้า"),
+        ("ตลาดนัดจตุจักรมีร้านค้า {n},000 ร้าน", "มีร้านค้า {m},000 ร้าน"),
+        ("รถเมล์สาย {n} วิ่งถึงเที่ยงคืน", "สาย {m} วิ่งถึงเที่ยงคืน"),
+        ("อุณหภูมิที่เชียงใหม่เช้านี้ {n} องศา", "อุณหภูมิ {m} องศา"),
+        ("งานลอยกระทงมีผู้มาเที่ยว {n} หมื่นคน", "มีผู้มาเที่ยว {m} หมื่นคน"),
+    ],
+    "ar-SA": [
+        ("بدأ اجتماع المجلس البلدي الساعة {n} صباحا", "بدأ الساعة {m} صباحا"),
+        ("يضم سوق الزل في الرياض {n}00 محل", "يضم {m}00 محل"),
+        ("تستغرق الرحلة من جدة إلى الطائف {n} ساعات", "تستغرق {m} ساعات"),
+        ("بلغت درجة الحرارة في الدمام {n}0 درجة", "بلغت {m}0 درجة"),
+        ("حضر معرض الكتاب {n} آلاف زائر", "حضر {m} آلاف زائر"),
+    ],
+}
+GOLD_DEFAULT = [("The council meeting started at {n} am", "It started at {m} am")]
+
+
 def _gold(locale: str, n: int) -> None:
-    GoldItem.objects.bulk_create(
-        [
+    texts = GOLD_TEXTS.get(locale, GOLD_DEFAULT)
+    items = []
+    for i in range(n):
+        post, proposal = texts[i % len(texts)]
+        number = 2 + (i // len(texts)) % 9 + i % 4
+        items.append(
             GoldItem(
                 locale=locale,
-                post_text=f"[{locale} gold {i}] The council meeting started at {8 + i % 4} am",
-                proposal=f"It started at {9 + i % 4} am",
+                post_text=f"[{locale} #{i}] " + post.format(n=number),
+                proposal=proposal.format(m=number + 1),
                 expected="yes" if i % 3 else "no",
             )
-            for i in range(n)
-        ]
-    )
+        )
+    GoldItem.objects.bulk_create(items)
 
 
 def _rule_history(shard: Shard, users: list[User], start, n: int) -> None:
