@@ -193,6 +193,7 @@ APPEALS = {
     "PANEL_VERIFIERS": 2,  # AP-4: one senior and two verifiers of opposing subgroups
     "PANEL_DEFAULT_KAPPA": Decimal("0.5"),  # AP-4 weight for a member with no kappa yet
     "REEXPORT_WEIGHT": Decimal("0.01"),  # AP-5: ~1 % weight for a reversed ruling's micro-batch
+    "PAGE_SIZE": 10,  # the appeals page lists the appealable rulings ten at a time (issue 14)
 }
 
 CALIBRATION = {

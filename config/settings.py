@@ -54,9 +54,11 @@ MIDDLEWARE = [
     "core.api.ApiBodyMiddleware",  # /api/: size limit (413), one JSON object, no control characters (issue 11)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # VQ-9: cookie or browser language before login
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.i18n.UserLanguageMiddleware",  # VQ-9: a signed-in user's own setting wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ]
         },
     }
@@ -105,7 +108,12 @@ elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
-LANGUAGE_CODE = "en-us"
+# VQ-9: English (the default), Thai and Arabic ship; translations live in locale/ and are compiled
+# by `make install` (scripts/compile_messages.py, pure Python: no GNU gettext needed).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("th", "ไทย"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "verifier_language"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from config import health
+from core import i18n
 from modelhooks import api as modelhooks_api
 from modelhooks import views as modelhooks_views
 from quality import urls as quality_urls
@@ -52,6 +53,8 @@ urlpatterns = [
     path("", verifier_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", i18n.language_set, name="set-language"),
+    path("service/", verifier_views.service_home, name="service-home"),
     path("queue/", verifier_views.queue_page, name="queue"),
     path("queue/next/", verifier_views.queue_next, name="queue-next"),
     path("queue/cases/<uuid:case_id>/ruling/", verifier_views.queue_rule, name="queue-rule"),

@@ -10,8 +10,10 @@ from core.models import AuditEvent, User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "role", "timezone", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = BaseUserAdmin.fieldsets + (("Verifier Ops", {"fields": ("role", "timezone", "sub_locale")}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (("Verifier Ops", {"fields": ("role", "timezone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Verifier Ops", {"fields": ("role", "timezone", "sub_locale", "ui_language")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("Verifier Ops", {"fields": ("role", "timezone", "ui_language")}),)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

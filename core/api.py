@@ -14,6 +14,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -90,7 +91,7 @@ def exception_handler(exc, context):
         return None
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"code": "invalid", "detail": "Some fields are invalid.", "errors": field_errors(data)}
+        response.data = {"code": "invalid", "detail": _("Some fields are invalid."), "errors": field_errors(data)}
     elif isinstance(exc, exceptions.ParseError):
         response.data = {"code": "malformed_json", "detail": str(exc.detail)}
     else:
@@ -132,7 +133,10 @@ class ApiBodyMiddleware:
                 return error_response(
                     413,
                     "body_too_large",
-                    f"The body is {length} bytes; the limit is {limit} bytes a request. Send a bulk in smaller requests.",
+                    _(
+                        "The body is %(length)s bytes; the limit is %(limit)s bytes a request. Send a bulk in smaller requests."
+                    )
+                    % {"length": length, "limit": limit},
                 )
         return self.get_response(request)
 
@@ -144,7 +148,7 @@ class ApiBodyMiddleware:
         if content_type in _FORM_TYPES:  # DRF reuses the parsed request.POST
             fields = {k: v[0] if len(v := request.POST.getlist(k)) == 1 else v for k in request.POST}
             errors = {} if per_item else control_characters_find(fields)
-            return error_response(400, "invalid", "Some fields are invalid.", errors) if errors else None
+            return error_response(400, "invalid", _("Some fields are invalid."), errors) if errors else None
         if not _is_json(content_type) or not request.body.strip():
             return None
         try:
@@ -154,10 +158,12 @@ class ApiBodyMiddleware:
         if not isinstance(data, dict):
             kind = _KINDS.get(type(data), "not an object")
             return error_response(
-                400, "malformed_body", f'The body must be one JSON object (or {{"items": [...]}}), not {kind}.'
+                400,
+                "malformed_body",
+                _('The body must be one JSON object (or {"items": [...]}), not %(kind)s.') % {"kind": kind},
             )
         if not per_item and (errors := control_characters_find(data)):
-            return error_response(400, "invalid", "Some fields are invalid.", errors)
+            return error_response(400, "invalid", _("Some fields are invalid."), errors)
         request._api_json = data  # parsed once: `JSONParser` hands it to the view
         return None
 
@@ -167,23 +173,23 @@ class ApiBodyMiddleware:
 
 def bad_request(request, exception):
     if request.path.startswith(API_PREFIX):
-        return error_response(400, "bad_request", "The request could not be understood.")
+        return error_response(400, "bad_request", _("The request could not be understood."))
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):
     if request.path.startswith(API_PREFIX):
-        return error_response(403, "permission_denied", "You do not have permission to perform this action.")
+        return error_response(403, "permission_denied", _("You do not have permission to perform this action."))
     return defaults.permission_denied(request, exception)
 
 
 def not_found(request, exception):
     if request.path.startswith(API_PREFIX):
-        return error_response(404, "not_found", f"No API endpoint at {request.path}.")
+        return error_response(404, "not_found", _("No API endpoint at %(path)s.") % {"path": request.path})
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if request.path.startswith(API_PREFIX):
-        return error_response(500, "server_error", "Something went wrong on our side; it has been logged.")
+        return error_response(500, "server_error", _("Something went wrong on our side; it has been logged."))
     return defaults.server_error(request)

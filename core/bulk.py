@@ -4,6 +4,8 @@ field parsers the bulk endpoints share."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from core.errors import Refused
 
 
@@ -18,13 +20,17 @@ def bulk_parse(body, *, limit: int) -> BulkBody:
     if isinstance(body, dict) and "items" in body:
         items = body["items"]
         if not isinstance(items, list):
-            raise Refused("invalid", "`items` must be a list.", 400, {"items": ["Expected a list."]})
+            raise Refused("invalid", _("`items` must be a list."), 400, {"items": ["Expected a list."]})
         if len(items) > limit:
-            raise Refused("too_many_items", f"{len(items)} items; the limit is {limit} a request.", 400)
+            raise Refused(
+                "too_many_items",
+                _("%(count)s items; the limit is %(limit)s a request.") % {"count": len(items), "limit": limit},
+                400,
+            )
         return BulkBody(items=items, single=False)
     if isinstance(body, dict):
         return BulkBody(items=[body], single=True)
-    raise Refused("invalid", 'The body must be one JSON object or {"items": [...]}.', 400)
+    raise Refused("invalid", _('The body must be one JSON object or {"items": [...]}.'), 400)
 
 
 def parse_at(at) -> tuple[datetime | None, str]:

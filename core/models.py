@@ -6,6 +6,7 @@ the models in Django's state only, no database change).
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +28,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VERIFIER)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     sub_locale = models.CharField(max_length=64, blank=True, help_text="SH-4, from the subgroup survey")
+    # VQ-9: the UI language; blank follows the browser (Accept-Language) until the user picks one.
+    ui_language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
 
     class Meta(AbstractUser.Meta):
         db_table = "verifier_user"

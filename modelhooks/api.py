@@ -1,6 +1,7 @@
 """MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id}; `GET /api/v1/exports/{id}/` -> {status, progress, manifest}."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +30,7 @@ class ExportsView(APIView):
         if shard is None:
             raise Refused(
                 "unknown_shard",
-                f"shard: no shard has the code {ser.validated_data['shard']!r}",
+                _("shard: no shard has the code %(shard)s") % {"shard": repr(ser.validated_data["shard"])},
                 400,
                 errors={"shard": ["unknown shard code"]},
             )
@@ -59,5 +60,5 @@ class ExportDetailView(APIView):
     def get(self, request, export_id):
         export = export_get(public_id=export_id)
         if export is None:
-            raise Refused("not_found", "No export has this id.", 404)
+            raise Refused("not_found", _("No export has this id."), 404)
         return Response(export_body(export))

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -43,7 +44,9 @@ def _month(value, field="month") -> date:
     try:
         return parse_month(value or "")
     except ValueError as error:
-        raise Refused("invalid", f"{field}: {error}", 400, errors={field: [str(error)]})
+        raise Refused(
+            "invalid", _("%(field)s: %(error)s") % {"field": field, "error": error}, 400, errors={field: [str(error)]}
+        )
 
 
 # ---- calibration -------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ class CalibrationAnswersView(APIView):
     def post(self, request, set_id):
         cset = CalibrationSet.objects.filter(public_id=set_id).first()
         if cset is None:
-            raise Refused("not_found", "No such calibration set.", 404)
+            raise Refused("not_found", _("No such calibration set."), 404)
         data = CalibrationAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["item_id"]: a["answer"] for a in data.validated_data["answers"]}
@@ -158,7 +161,7 @@ class BlindAuditsView(APIView):
         data.is_valid(raise_exception=True)
         shard = Shard.objects.filter(code=data.validated_data["shard"]).first()
         if shard is None:
-            raise Refused("invalid", "shard: no such shard.", 400, errors={"shard": ["no such shard"]})
+            raise Refused("invalid", _("shard: no such shard."), 400, errors={"shard": ["no such shard"]})
         audit = blind_audit_start(shard=shard, month=_month(data.validated_data["month"]))
         return Response(sq.blind_audit_view(audit=audit), status=status.HTTP_201_CREATED)
 
@@ -191,7 +194,7 @@ class BlindAuditFlipView(APIView):
     def patch(self, request, item_id):
         item = BlindAuditItem.objects.filter(public_id=item_id).first()
         if item is None:
-            raise Refused("not_found", "No such audit item.", 404)
+            raise Refused("not_found", _("No such audit item."), 404)
         data = FlipEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = blind_audit_edit_flip(user=request.user, item=item, **data.validated_data)
@@ -231,7 +234,7 @@ class ExternalAuditItemAnswerView(APIView):
     def post(self, request, item_id):
         item = ExternalAuditItem.objects.filter(pk=item_id).select_related("audit").first()
         if item is None:
-            raise Refused("not_found", "No such audit item.", 404)
+            raise Refused("not_found", _("No such audit item."), 404)
         item = external_audit_answer(user=request.user, item=item, answer=request.data.get("answer", ""))
         return Response({"id": item.pk, "answer": item.answer}, status=status.HTTP_201_CREATED)
 
@@ -287,7 +290,7 @@ class RationaleView(APIView):
     def post(self, request, rationale_id):
         rationale = Rationale.objects.filter(pk=rationale_id).select_related("case").first()
         if rationale is None:
-            raise Refused("not_found", "No such rationale.", 404)
+            raise Refused("not_found", _("No such rationale."), 404)
         rationale = rationale_write(user=request.user, rationale=rationale, sentence=request.data.get("sentence", ""))
         return Response({"id": rationale.pk, "sentence": rationale.sentence}, status=status.HTTP_201_CREATED)
 
@@ -312,7 +315,7 @@ class ContractsView(APIView):
         data.is_valid(raise_exception=True)
         verifier = User.objects.filter(username=data.validated_data.pop("username"), role=User.Role.VERIFIER).first()
         if verifier is None:
-            raise Refused("invalid", "username: no such verifier.", 400, errors={"username": ["no such verifier"]})
+            raise Refused("invalid", _("username: no such verifier."), 400, errors={"username": ["no such verifier"]})
         contract = contract_set(actor=request.user, verifier=verifier, **data.validated_data)
         return Response({"id": contract.pk, "hourly_rate": str(contract.hourly_rate)}, status=status.HTTP_201_CREATED)
 
@@ -334,7 +337,7 @@ class PayRunsView(APIView):
 def _pay_run_or_404(month) -> PayRun:
     run = PayRun.objects.filter(month=_month(month)).first()
     if run is None:
-        raise Refused("not_found", "No pay run for that month.", 404)
+        raise Refused("not_found", _("No pay run for that month."), 404)
     return run
 
 
@@ -367,7 +370,7 @@ class PayoutReleaseView(APIView):
     def post(self, request, payout_id):
         payout = Payout.objects.filter(pk=payout_id).first()
         if payout is None:
-            raise Refused("not_found", "No such payout.", 404)
+            raise Refused("not_found", _("No such payout."), 404)
         payout = payout_release(actor=request.user, payout=payout, reason=request.data.get("reason", ""))
         return Response(sq.payout_view(payout=payout))
 

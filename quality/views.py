@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Refused
@@ -71,14 +72,18 @@ def calibration_submit(request, set_id):
     result = attempt_with_message(
         request,
         calibration_answers_submit,
-        "Calibration submitted.",
+        _("Calibration submitted."),
         user=request.user,
         calibration_set=cset,
         answers=answers,
         note=request.POST.get("note", ""),
     )
     if result:
-        messages.info(request, f"{result['correct']} of {result['total']} match the reference answers.")
+        messages.info(
+            request,
+            _("%(correct)s of %(total)s match the reference answers.")
+            % {"correct": result["correct"], "total": result["total"]},
+        )
     return redirect("calibration")
 
 
@@ -111,7 +116,7 @@ def flip_edit(request, item_id):
     attempt_with_message(
         request,
         blind_audit_edit_flip,
-        "Flip saved.",
+        _("Flip saved."),
         user=request.user,
         item=item,
         post_text=request.POST.get("post_text", ""),
@@ -127,7 +132,7 @@ def external_answer(request, item_id):
     attempt_with_message(
         request,
         external_audit_answer,
-        "Answer recorded.",
+        _("Answer recorded."),
         user=request.user,
         item=item,
         answer=request.POST.get("answer", ""),
@@ -147,7 +152,7 @@ def rationale_submit(request, rationale_id):
     attempt_with_message(
         request,
         rationale_write,
-        "Reason saved.",
+        _("Reason saved."),
         user=request.user,
         rationale=rationale,
         sentence=request.POST.get("sentence", ""),
@@ -193,8 +198,8 @@ def quality_close_view(request):
         drift_report_build(shard=shard, month=month)
     messages.success(
         request,
-        f"{month:%B %Y}: kappa for {result['kappas']} verifier(s), "
-        f"{len(result['audits'])} blind audit(s) evaluated, drift reports rebuilt.",
+        _("%(month)s: kappa for %(kappas)s verifier(s), %(count)s blind audit(s) evaluated, drift reports rebuilt.")
+        % {"month": format(month, "%B %Y"), "kappas": result["kappas"], "count": len(result["audits"])},
     )
     return redirect(f"/quality/?month={month:%Y-%m}")
 
@@ -259,7 +264,7 @@ def payout_release_view(request, payout_id):
     attempt_with_message(
         request,
         payout_release,
-        f"Payout of {payout.verifier.username} released.",
+        _("Payout of %(username)s released.") % {"username": payout.verifier.username},
         actor=request.user,
         payout=payout,
         reason=request.POST.get("reason", ""),
@@ -272,17 +277,17 @@ def payout_release_view(request, payout_id):
 def contract_view(request):
     verifier = User.objects.filter(username=request.POST.get("username", ""), role=V).first()
     if verifier is None:
-        messages.error(request, "Choose a verifier.")
+        messages.error(request, _("Choose a verifier."))
         return redirect("pay")
     try:
         starts_on = date.fromisoformat(request.POST.get("starts_on", ""))
     except ValueError:
-        messages.error(request, "Start date: use the form YYYY-MM-DD.")
+        messages.error(request, _("Start date: use the form YYYY-MM-DD."))
         return redirect("pay")
     attempt_with_message(
         request,
         contract_set,
-        f"Contract of {verifier.username} saved.",
+        _("Contract of %(username)s saved.") % {"username": verifier.username},
         actor=request.user,
         verifier=verifier,
         hourly_rate=request.POST.get("hourly_rate", ""),

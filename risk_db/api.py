@@ -3,6 +3,7 @@ Views parse, authorise and call one service."""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -119,7 +120,7 @@ class NominationView(APIView):
     def post(self, request, case_id):
         case = case_get_visible(user=request.user, public_id=case_id)
         if case is None:
-            raise Refused("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
+            raise Refused("not_found", _("No such case."), status.HTTP_404_NOT_FOUND)
         data = NominationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -172,7 +173,7 @@ class CandidatesView(APIView):
         if wanted and wanted not in TabooCandidate.Status.values:
             raise Refused(
                 "invalid",
-                f"status must be one of {', '.join(TabooCandidate.Status.values)}.",
+                _("status must be one of %(value)s.") % {"value": ", ".join(TabooCandidate.Status.values)},
                 400,
                 {"status": [f"Unknown status {wanted!r}."]},
             )
@@ -290,7 +291,7 @@ class RulesView(APIView):
 def _rule_or_404(rule_id) -> Rule:
     rule = selectors.rule_detail(rule_id=rule_id)
     if rule is None:
-        raise Refused("not_found", "No such rule.", status.HTTP_404_NOT_FOUND)
+        raise Refused("not_found", _("No such rule."), status.HTTP_404_NOT_FOUND)
     return rule
 
 
@@ -362,7 +363,12 @@ def _state_or_404(rule_id, shard_code) -> RuleShardState:
         .first()
     )
     if state is None:
-        raise Refused("not_found", f"Rule {rule_id} has no state in shard {shard_code!r}.", status.HTTP_404_NOT_FOUND)
+        raise Refused(
+            "not_found",
+            _("Rule %(rule_id)s has no state in shard %(shard_code)s.")
+            % {"rule_id": rule_id, "shard_code": repr(shard_code)},
+            status.HTTP_404_NOT_FOUND,
+        )
     return state
 
 
@@ -392,7 +398,11 @@ class VerifyItemView(APIView):
             request.user.role == "verifier"
             and not request.user.memberships.filter(shard=state.shard, active=True).exists()
         ):
-            raise Refused("not_found", f"You are not in the {shard_code} pool.", status.HTTP_404_NOT_FOUND)
+            raise Refused(
+                "not_found",
+                _("You are not in the %(shard_code)s pool.") % {"shard_code": shard_code},
+                status.HTTP_404_NOT_FOUND,
+            )
         try:
             item = services.local_verify_item_add(
                 state=state,
@@ -488,7 +498,7 @@ def _bulk(request, serializer_class, make, record) -> Response:
             valid.append((index, make(data.validated_data)))
         else:
             results.append({"index": index, "outcome": "invalid", "errors": field_errors(data.errors)})
-    for (index, _), row in zip(valid, record([v for _, v in valid])):
+    for (index, _item), row in zip(valid, record([v for _index, v in valid])):
         results[index]["id"] = row.pk
         if hasattr(row, "arm"):
             results[index]["arm"] = row.arm
@@ -536,7 +546,7 @@ class SurveyArmView(APIView):
     def get(self, request):
         subject = request.query_params.get("subject_id", "")
         if not subject:
-            raise Refused("invalid", "subject_id is required.", 400, {"subject_id": ["Required."]})
+            raise Refused("invalid", _("subject_id is required."), 400, {"subject_id": ["Required."]})
         rule_id = request.query_params.get("rule_id")
         rule_id = int(rule_id) if rule_id and rule_id.isdigit() else None
         return Response(

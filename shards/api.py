@@ -2,6 +2,7 @@
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -89,7 +90,9 @@ class CorrectionsView(APIView):
         try:
             items = corrections_intake(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)
         except RateLimitUnavailable as exc:  # IN-3: never let the limits lapse silently
-            raise Refused("rate_limit_unavailable", f"{exc}. Nothing was stored; retry the request.", 503)
+            raise Refused(
+                "rate_limit_unavailable", _("%(exc)s. Nothing was stored; retry the request.") % {"exc": exc}, 503
+            )
         results = []
         for item in items:
             row = {"index": item.index, "id": str(item.correction.public_id), "outcome": item.outcome}

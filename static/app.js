@@ -17,6 +17,14 @@
     }
   });
 
+  // A button with data-clear="#slot" empties that slot (the taboo form's Cancel): no inline handler.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("[data-clear]");
+    if (!button) return;
+    const slot = document.querySelector(button.dataset.clear);
+    if (slot) slot.innerHTML = "";
+  });
+
   // After a new case arrives, move focus to it so screen readers and keyboard users follow.
   document.addEventListener("htmx:afterSettle", function (event) {
     const card = event.target.querySelector("#case, #case-empty");
@@ -32,9 +40,10 @@
     const state = document.getElementById("live-state");
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/live/");
-    socket.onopen = function () { if (state) state.textContent = "live"; };
+    // The words come from the page (data-live-text), in the user's language (VQ-9).
+    socket.onopen = function () { if (state) state.textContent = state.dataset.liveText || "live"; };
     socket.onclose = function () {
-      if (state) state.textContent = "reconnecting…";
+      if (state) state.textContent = state.dataset.reconnectingText || "reconnecting…";
       setTimeout(connect, 2000);
     };
     socket.onmessage = function (message) {

@@ -1,5 +1,6 @@
 """IN-12 API: `POST /api/v1/batches/` {shard} -> 201 {id, samples, weight} (trainer or admin)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -39,7 +40,10 @@ class BatchesView(APIView):
         shard = Shard.objects.filter(code=code).first()
         if shard is None:
             raise Refused(
-                "unknown_shard", f"shard: no shard has the code {code!r}", 400, errors={"shard": ["unknown shard code"]}
+                "unknown_shard",
+                _("shard: no shard has the code %(code)s") % {"code": repr(code)},
+                400,
+                errors={"shard": ["unknown shard code"]},
             )
         batch = training_batch_cut_now(shard=shard, actor=request.user)
         return Response(

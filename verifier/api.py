@@ -1,5 +1,7 @@
 """Verifier API (SPEC 8): who am I, next case, ruling, skip. Views parse, authorise, call a service."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -13,7 +15,8 @@ from verifier.selectors import case_get_visible, shards_overview, taboo_daily_ca
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
 from verifier.services.rulings import ruling_record
 
-TABOO_BANNER = "TABOO: culturally sensitive content. Judge only whether it is offensive."
+# VQ-2, VQ-9: in the verifier's language (lazy: translated when shown, not at import).
+TABOO_BANNER = gettext_lazy("TABOO: culturally sensitive content. Judge only whether it is offensive.")
 
 
 def case_payload(case: Case, lease: Lease | None = None) -> dict:
@@ -23,8 +26,8 @@ def case_payload(case: Case, lease: Lease | None = None) -> dict:
         "id": str(case.public_id),
         "shard": case.shard.code,
         "kind": case.kind,
-        "banner": TABOO_BANNER if taboo else "",
-        "prompt": "Is this post offensive? yes / no" if taboo else "Accept this correction? yes / no",
+        "banner": str(TABOO_BANNER) if taboo else "",
+        "prompt": _("Is this post offensive? yes / no") if taboo else _("Accept this correction? yes / no"),
         "post_text": case.post_text,
         "ocr_text": case.ocr_text,
         "proposal": "" if taboo else case.proposal,
@@ -86,8 +89,8 @@ class NextCaseView(APIView):
         except DailyCapReached:
             raise Refused(
                 "daily_cap_reached",
-                f"You have reached today's limit of {taboo_daily_cap()} taboo cases; "
-                "it resets at midnight in your time zone.",
+                _("You have reached today's limit of %(value)s taboo cases; it resets at midnight in your time zone.")
+                % {"value": taboo_daily_cap()},
                 status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if lease is None:
@@ -102,7 +105,7 @@ class RulingSerializer(serializers.Serializer):
 def _visible_case_or_404(request, case_id) -> Case:
     case = case_get_visible(user=request.user, public_id=case_id)
     if case is None:
-        raise Refused("not_found", "No such case.", status.HTTP_404_NOT_FOUND)
+        raise Refused("not_found", _("No such case."), status.HTTP_404_NOT_FOUND)
     return case
 
 

@@ -1,6 +1,7 @@
 """API for appeals (AP-1..AP-5). Thin: parse, authorise, call.
 Calibration, audits and pay have theirs in the quality app (quality/api.py)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -37,7 +38,7 @@ class RulingAppealView(APIView):
     def post(self, request, ruling_id):
         ruling = Ruling.objects.filter(public_id=ruling_id).select_related("case").first()
         if ruling is None:
-            raise Refused("not_found", "No such ruling.", 404)
+            raise Refused("not_found", _("No such ruling."), 404)
         data = AppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = appeal_open(user=request.user, ruling=ruling, reason=data.validated_data["reason"])
@@ -66,7 +67,7 @@ class AppealListView(APIView):
 def _appeal_for(request, appeal_id) -> tuple[Appeal, object]:
     appeal = Appeal.objects.filter(public_id=appeal_id).select_related("ruling__case", "ruling__verifier").first()
     if appeal is None:
-        raise Refused("not_found", "No such appeal.", 404)
+        raise Refused("not_found", _("No such appeal."), 404)
     return appeal, sq.appeal_access(user=request.user, appeal=appeal)
 
 
@@ -77,7 +78,7 @@ class AppealDetailView(APIView):
     def get(self, request, appeal_id):
         appeal, access = _appeal_for(request, appeal_id)
         if access is None:
-            raise Refused("not_found", "No such appeal.", 404)
+            raise Refused("not_found", _("No such appeal."), 404)
         if access == "party" or access == "admin":
             return Response(sq.appeal_status_view(appeal=appeal))
         return Response(sq.appeal_blind_view(appeal=appeal, seat=access))

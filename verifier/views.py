@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Refused
@@ -21,7 +22,16 @@ def home(request):
         return redirect("queue")
     if request.user.role in (User.Role.SENIOR, User.Role.ADMIN):
         return redirect("ops")
-    return redirect("/api/schema/ui/")
+    return redirect("service-home")
+
+
+SERVICE_ROLES = (User.Role.INTAKE, User.Role.TRAINER, "filter")  # service accounts (SPEC 1)
+
+
+@role_required(*SERVICE_ROLES)
+def service_home(request):
+    """A service account's start page: what its API is, how to get a token, a log-out (issue 14)."""
+    return render(request, "verifier/service.html", {"role": request.user.role})
 
 
 def _cap_context(user) -> dict:
@@ -56,10 +66,10 @@ def queue_next(request):
 def queue_rule(request, case_id):
     case = case_get_visible(user=request.user, public_id=case_id)
     if case is None:
-        return _next_fragment(request, "That case is not yours to rule on.")
+        return _next_fragment(request, _("That case is not yours to rule on."))
     try:
         ruling_record(user=request.user, case=case, answer=request.POST.get("answer", ""))
-        message = "Recorded."
+        message = _("Recorded.")
     except Refused as refusal:
         message = refusal.detail
     return _next_fragment(request, message)
@@ -71,7 +81,7 @@ def queue_skip(request, case_id):
     case = case_get_visible(user=request.user, public_id=case_id)
     if case is not None:
         case_skip(user=request.user, case=case)
-    return _next_fragment(request, "Skipped.")
+    return _next_fragment(request, _("Skipped."))
 
 
 @role_required(User.Role.VERIFIER)

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
@@ -125,7 +126,7 @@ def blind_audit_edit_flip(
     """CA-3: a senior writes or edits the flip while nobody has ruled on it yet."""
     post_text = (post_text or "").strip()
     if not post_text:
-        raise Refused("invalid", "post_text: the flip needs a text.", 400, field="post_text")
+        raise Refused("invalid", _("post_text: the flip needs a text."), 400, field="post_text")
     with transaction.atomic():
         flip = Case.objects.select_for_update().get(pk=item.flip_case_id)
         if (
@@ -133,7 +134,7 @@ def blind_audit_edit_flip(
             or CaseTask.objects.filter(case=flip, status=CaseTask.Status.LEASED).exists()
         ):
             raise Refused(
-                "flip_in_use", "A verifier already holds or ruled on this flip; it can no longer be edited.", 409
+                "flip_in_use", _("A verifier already holds or ruled on this flip; it can no longer be edited."), 409
             )
         before = {"post_text": flip.post_text, "proposal": flip.proposal}
         flip.post_text = post_text
@@ -287,11 +288,11 @@ def external_audit_answer(
 ) -> ExternalAuditItem:
     now = now or timezone.now()
     if item.audit.auditor_id != user.pk:
-        raise Refused("not_found", "No such audit item.", 404)
+        raise Refused("not_found", _("No such audit item."), 404)
     if answer not in ("yes", "no"):
-        raise Refused("invalid", 'answer: must be "yes" or "no".', 400, field="answer")
+        raise Refused("invalid", _('answer: must be "yes" or "no".'), 400, field="answer")
     if not ExternalAuditItem.objects.filter(pk=item.pk, answer="").update(answer=answer, answered_at=now):
-        raise Refused("already_answered", "You have already answered this item.", 409)
+        raise Refused("already_answered", _("You have already answered this item."), 409)
     audit_record(
         actor=user, action="external_audit_answer", obj=item.case, after={"answer": answer, "audit": item.audit_id}
     )
@@ -438,17 +439,19 @@ def rationale_write(*, user: User, rationale: Rationale, sentence: str, now: dat
     """CA-8: one sentence, kept with its embedding as a soft prompt; it never labels the case."""
     now = now or timezone.now()
     if rationale.verifier_id != user.pk:
-        raise Refused("not_found", "No such rationale.", 404)
+        raise Refused("not_found", _("No such rationale."), 404)
     sentence = " ".join((sentence or "").split())
     if not sentence:
-        raise Refused("invalid", "sentence: write one sentence saying why.", 400, field="sentence")
+        raise Refused("invalid", _("sentence: write one sentence saying why."), 400, field="sentence")
     if len(sentence) > 500:
-        raise Refused("invalid", "sentence: keep it to one sentence (at most 500 characters).", 400, field="sentence")
+        raise Refused(
+            "invalid", _("sentence: keep it to one sentence (at most 500 characters)."), 400, field="sentence"
+        )
     inner = sentence.rstrip(".!?。؟ ")
     if any(f"{mark} " in inner for mark in (".", "!", "?")):
-        raise Refused("invalid", "sentence: write one sentence, not several.", 400, field="sentence")
+        raise Refused("invalid", _("sentence: write one sentence, not several."), 400, field="sentence")
     if rationale.written_at is not None:
-        raise Refused("already_written", "You have already written this rationale.", 409)
+        raise Refused("already_written", _("You have already written this rationale."), 409)
     Rationale.objects.filter(pk=rationale.pk).update(sentence=sentence, written_at=now)
     audit_record(actor=user, action="rationale_write", obj=rationale.case, after={"campaign": rationale.campaign_id})
     transaction.on_commit(lambda: embed_rationales.delay([rationale.pk]))

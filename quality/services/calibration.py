@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from sklearn.metrics import cohen_kappa_score
 
 from core.audit import audit_record
@@ -52,11 +53,13 @@ def gold_item_create(
 ) -> GoldItem:
     """CA-1: an item with a known right answer, written by an admin or senior."""
     if expected not in ("yes", "no"):
-        raise Refused("invalid", 'expected: must be "yes" or "no".', 400, field="expected")
+        raise Refused("invalid", _('expected: must be "yes" or "no".'), 400, field="expected")
     if not post_text.strip():
-        raise Refused("invalid", "post_text: must not be empty.", 400, field="post_text")
+        raise Refused("invalid", _("post_text: must not be empty."), 400, field="post_text")
     if kind not in Case.Kind.values:
-        raise Refused("invalid", f"kind: must be one of {', '.join(Case.Kind.values)}.", 400, field="kind")
+        raise Refused(
+            "invalid", _("kind: must be one of %(value)s.") % {"value": ", ".join(Case.Kind.values)}, 400, field="kind"
+        )
     gold = GoldItem.objects.create(locale=locale, post_text=post_text, proposal=proposal, expected=expected, kind=kind)
     audit_record(actor=actor, action="gold_item_create", obj=gold, after={"locale": locale, "expected": expected})
     return gold
@@ -77,7 +80,10 @@ def calibration_set_build(*, locale: str, month: date, now: datetime | None = No
     if len(pool) < size:
         raise Refused(
             "not_enough_gold",
-            f"{locale} has {len(pool)} active gold items; a calibration set needs {size}. Write more gold items first.",
+            _(
+                "%(locale)s has %(count)s active gold items; a calibration set needs %(size)s. Write more gold items first."
+            )
+            % {"locale": locale, "count": len(pool), "size": size},
             409,
         )
     chosen = _seeded(locale, month).sample(pool, size)
@@ -101,9 +107,9 @@ def calibration_answers_submit(
     without one nothing is saved."""
     now = now or timezone.now()
     if calibration_set.locale not in verifier_locales(user=user):
-        raise Refused("not_found", "No such calibration set.", 404)
+        raise Refused("not_found", _("No such calibration set."), 404)
     if CalibrationAnswer.objects.filter(item__calibration_set=calibration_set, verifier=user).exists():
-        raise Refused("already_submitted", "You have already answered this calibration set.", 409)
+        raise Refused("already_submitted", _("You have already answered this calibration set."), 409)
     items = {i.pk: i for i in calibration_set.items.select_related("gold")}
     unknown = [k for k in answers if k not in items]
     missing = [k for k in items if k not in answers]
@@ -118,8 +124,10 @@ def calibration_answers_submit(
             errors["bad_answers"] = sorted(bad)
         raise Refused(
             "invalid",
-            "answers: answer every item of the set with yes or no "
-            f"({len(missing)} missing, {len(unknown)} unknown, {len(bad)} not yes/no).",
+            _(
+                "answers: answer every item of the set with yes or no (%(count)s missing, %(count2)s unknown, %(count3)s not yes/no)."
+            )
+            % {"count": len(missing), "count2": len(unknown), "count3": len(bad)},
             400,
             field="answers",
         )
@@ -130,9 +138,13 @@ def calibration_answers_submit(
     if crosslingual and divergence > settings.CALIBRATION["CROSSLINGUAL_MAX_DIVERGENCE"] and not note:
         raise Refused(
             "cultural_note_required",
-            f"Your answers differ from the adjacent locale's consensus on {divergence:.0%} of items "
-            f"(more than {settings.CALIBRATION['CROSSLINGUAL_MAX_DIVERGENCE']:.0%}). Write a note on the "
-            "cultural difference and submit again.",
+            _(
+                "Your answers differ from the adjacent locale's consensus on %(divergence)s of items (more than %(CROSSLINGUAL_MAX_DIVERGENCE)s). Write a note on the cultural difference and submit again."
+            )
+            % {
+                "divergence": format(divergence, ".0%"),
+                "CROSSLINGUAL_MAX_DIVERGENCE": format(settings.CALIBRATION["CROSSLINGUAL_MAX_DIVERGENCE"], ".0%"),
+            },
             400,
             field="note",
         )
@@ -219,11 +231,11 @@ def kappa_pairs_month(*, month: date, user_ids: list[int] | None = None) -> dict
         by_case.setdefault(case_id, []).append((pk, verifier_id, answer, at))
     pairs: dict[int, tuple[list, list]] = {}
     for rulings in by_case.values():
-        for _, verifier_id, answer, at in rulings:
+        for _case, verifier_id, answer, at in rulings:
             if not (start <= at < end) or (user_ids is not None and verifier_id not in user_ids):
                 continue
             ours, theirs = pairs.setdefault(verifier_id, ([], []))
-            for _, other_id, other_answer, _ in rulings:
+            for _pk, other_id, other_answer, _at in rulings:
                 if other_id != verifier_id:
                     ours.append(answer)
                     theirs.append(other_answer)
@@ -321,12 +333,21 @@ def crosslingual_set_build(*, locale: Locale, month: date, now: datetime | None 
     if existing:
         return existing
     if locale.adjacent_id is None:
-        raise Refused("no_adjacent_locale", f"{locale.code} has no adjacent locale to calibrate against.", 409)
+        raise Refused(
+            "no_adjacent_locale",
+            _("%(code)s has no adjacent locale to calibrate against.") % {"code": locale.code},
+            409,
+        )
     size = settings.CALIBRATION["CROSSLINGUAL_SIZE"]
     source = locale.adjacent.code
     items = high_agreement_items(locale=source, limit=size)
     if len(items) < size:
-        raise Refused("not_enough_items", f"{source} has {len(items)} high-agreement items; {size} are needed.", 409)
+        raise Refused(
+            "not_enough_items",
+            _("%(source)s has %(count)s high-agreement items; %(size)s are needed.")
+            % {"source": source, "count": len(items), "size": size},
+            409,
+        )
     translate, translator = hooks.mt, hooks.hook("MT").name
     with transaction.atomic():
         cset = CalibrationSet.objects.create(locale=locale.code, month=month, kind=CalibrationSet.Kind.CROSSLINGUAL)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
@@ -36,13 +37,13 @@ def contract_set(
     """CA-6: a new hourly rate from a date; the contract in force ends the day before. Audited with the reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("invalid", "reason: say why the rate changes.", 400, field="reason")
+        raise Refused("invalid", _("reason: say why the rate changes."), 400, field="reason")
     try:
         rate = Decimal(str(hourly_rate)).quantize(CENT)
     except ArithmeticError:
-        raise Refused("invalid", "hourly_rate: must be a decimal amount such as 18.50.", 400, field="hourly_rate")
+        raise Refused("invalid", _("hourly_rate: must be a decimal amount such as 18.50."), 400, field="hourly_rate")
     if rate < 0:
-        raise Refused("invalid", "hourly_rate: must not be negative.", 400, field="hourly_rate")
+        raise Refused("invalid", _("hourly_rate: must not be negative."), 400, field="hourly_rate")
     with transaction.atomic():
         current = (
             Contract.objects.select_for_update()
@@ -198,7 +199,11 @@ def pay_run_execute(*, month: date, actor: User | None = None, now: datetime | N
     now = now or timezone.now()
     month = month_start(month)
     if not month_is_closed(month, now=now):
-        raise Refused("month_not_closed", f"{month:%B %Y} has not ended yet; run its pay after it closes.", 409)
+        raise Refused(
+            "month_not_closed",
+            _("%(month)s has not ended yet; run its pay after it closes.") % {"month": format(month, "%B %Y")},
+            409,
+        )
     existing = PayRun.objects.filter(month=month).first()
     if existing:
         return existing, False
@@ -247,14 +252,14 @@ def payout_release(*, actor: User, payout: Payout, reason: str, now: datetime | 
     """CA-1: only an admin releases a held payout, with a recorded reason; it then pays what was earned."""
     now = now or timezone.now()
     if actor.role != User.Role.ADMIN:
-        raise Refused("forbidden", "Only an admin can release a held payout.", 403)
+        raise Refused("forbidden", _("Only an admin can release a held payout."), 403)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("invalid", "reason: say why the held payout is released.", 400, field="reason")
+        raise Refused("invalid", _("reason: say why the held payout is released."), 400, field="reason")
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout.pk)
         if not payout.held:
-            raise Refused("not_held", "This payout is not held.", 409)
+            raise Refused("not_held", _("This payout is not held."), 409)
         before = {"amount": str(payout.amount), "held": True, "hold_reason": payout.hold_reason}
         payout.held, payout.amount = False, payout.earned
         payout.released_at, payout.released_by, payout.release_reason = now, actor, reason

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import live
 from core.audit import audit_record
@@ -33,25 +34,30 @@ def nomination_validate(*, term: str, context: str) -> tuple[str, str, str]:
     term = (term or "").strip()
     context = " ".join((context or "").split())
     if not term:
-        raise Refused("invalid", "The term is empty: type the word or phrase you saw.", field="term")
+        raise Refused("invalid", _("The term is empty: type the word or phrase you saw."), field="term")
     if len(term) > limits["TERM_MAX_CHARS"]:
         raise Refused(
             "invalid",
-            f"The term is {len(term)} characters long; the limit is {limits['TERM_MAX_CHARS']}.",
+            _("The term is %(count)s characters long; the limit is %(TERM_MAX_CHARS)s.")
+            % {"count": len(term), "TERM_MAX_CHARS": limits["TERM_MAX_CHARS"]},
             field="term",
         )
     token = token_normalise(term)
     if not token:
-        raise Refused("invalid", "The term has no letters or digits once punctuation is removed.", field="term")
+        raise Refused("invalid", _("The term has no letters or digits once punctuation is removed."), field="term")
     words = len(context.split())
     if words > limits["CONTEXT_MAX_WORDS"]:
         raise Refused(
-            "invalid", f"The context has {words} words; the limit is {limits['CONTEXT_MAX_WORDS']}.", field="context"
+            "invalid",
+            _("The context has %(words)s words; the limit is %(CONTEXT_MAX_WORDS)s.")
+            % {"words": words, "CONTEXT_MAX_WORDS": limits["CONTEXT_MAX_WORDS"]},
+            field="context",
         )
     if len(context) > limits["CONTEXT_MAX_CHARS"]:
         raise Refused(
             "invalid",
-            f"The context is {len(context)} characters long; the limit is {limits['CONTEXT_MAX_CHARS']}.",
+            _("The context is %(count)s characters long; the limit is %(CONTEXT_MAX_CHARS)s.")
+            % {"count": len(context), "CONTEXT_MAX_CHARS": limits["CONTEXT_MAX_CHARS"]},
             field="context",
         )
     return term, context, token
@@ -124,7 +130,9 @@ def _not_in_review(candidate: TabooCandidate) -> Refused:
         Status.APPROVED: f"it was already approved as rule {candidate.rule_id}",
         Status.REJECTED: "it was already rejected",
     }[candidate.status]
-    return Refused("not_in_review", f"Candidate {candidate.pk} is not in review: {why}.", status=409)
+    return Refused(
+        "not_in_review", _("Candidate %(pk)s is not in review: %(why)s.") % {"pk": candidate.pk, "why": why}, status=409
+    )
 
 
 def taboo_candidate_approve(
@@ -142,7 +150,9 @@ def taboo_candidate_approve(
     now = now or timezone.now()
     intent_class = (intent_class or "").strip()
     if not intent_class:
-        raise Refused("invalid", "The intent class is empty: say what the rule protects against.", field="intent_class")
+        raise Refused(
+            "invalid", _("The intent class is empty: say what the rule protects against."), field="intent_class"
+        )
     with transaction.atomic():
         candidate = TabooCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.status == Status.FEED and candidate.expires_at <= now:

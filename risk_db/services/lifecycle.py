@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import live
 from core.audit import audit_record
@@ -234,8 +235,10 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
     now = now or timezone.now()
     if state.state not in (State.SHADOW, State.SHADOW_ONLY):
         raise TransitionRefused(
-            f"Rule {state.rule_id} is {state.state} in {state.shard.code}; only a shadow or "
-            "shadow-only rule can be promoted to blocking."
+            _(
+                "Rule %(rule_id)s is %(state)s in %(code)s; only a shadow or shadow-only rule can be promoted to blocking."
+            )
+            % {"rule_id": state.rule_id, "state": state.state, "code": state.shard.code}
         )
     if state.origin:
         days = now - state.since
@@ -293,7 +296,7 @@ def local_verify_item_add(
     """RK-7: a local verifier or senior adds an item to the importing shard's verify set."""
     text = (text or "").strip()
     if not text:
-        raise TransitionRefused("text: a verify item needs the text of a local post.")
+        raise TransitionRefused(_("text: a verify item needs the text of a local post."))
     item = LocalVerifyItem.objects.create(
         rule_id=state.rule_id,
         shard_id=state.shard_id,

@@ -13,6 +13,7 @@ import re2
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from modelhooks import hooks
@@ -202,7 +203,7 @@ def rule_version_restore(*, rule: Rule, number: int, actor, now: datetime | None
         rule = Rule.objects.select_for_update().get(pk=rule.pk)
         old = rule.versions.filter(number=number).first()
         if old is None:
-            raise TransitionRefused(f"Rule {rule.pk} has no version {number}.")
+            raise TransitionRefused(_("Rule %(pk)s has no version %(number)s.") % {"pk": rule.pk, "number": number})
         current = rule.current_version
         version = RuleVersion.objects.create(
             rule=rule,
@@ -264,7 +265,8 @@ def rule_state_transition(
         state = RuleShardState.objects.select_for_update().select_related("rule", "shard").get(pk=state.pk)
         if to_state not in ALLOWED.get(state.state, set()):
             raise TransitionRefused(
-                f"Rule {state.rule_id} is {state.state} in {state.shard.code}; it cannot become {to_state}."
+                _("Rule %(rule_id)s is %(state)s in %(code)s; it cannot become %(to_state)s.")
+                % {"rule_id": state.rule_id, "state": state.state, "code": state.shard.code, "to_state": to_state}
             )
         before = state.state
         state.state, state.since, state.evaluated_at = to_state, now, now
@@ -304,12 +306,12 @@ def rule_soften(
     now = now or timezone.now()
     keyword = (keyword or "").strip()
     if not keyword:
-        raise TransitionRefused("keyword: a softened rule needs a keyword.")
+        raise TransitionRefused(_("keyword: a softened rule needs a keyword."))
     min_sentiment = settings.RISK_DB["SOFTEN_MIN_SENTIMENT"] if min_sentiment is None else min_sentiment
     reverted = list(rule.shard_states.filter(state__in=[State.REVERTED, State.DROPPED]))
     if not rule.shard_states.filter(state=State.REVERTED).exists():
         raise TransitionRefused(
-            f"Rule {rule.pk} is not reverted in any shard; only a reverted rule is softened (RK-6)."
+            _("Rule %(pk)s is not reverted in any shard; only a reverted rule is softened (RK-6).") % {"pk": rule.pk}
         )
     pattern = re2.escape(keyword)
     with transaction.atomic():

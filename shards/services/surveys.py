@@ -1,27 +1,29 @@
 """SH-4: the subgroup survey. Its sub-locale answer is what the router mixes on."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from shards.models import SubgroupSurvey
 
 QUESTIONS = [
-    ("region", "Which region of your locale do you live in?"),
-    ("sub_locale", "Which sub-locale best describes the language you grew up with?"),
-    ("urban_rural", "Do you live in a city, a town or the countryside?"),
-    ("age_band", "Your age band"),
-    ("political_self_placement", "Where would you place yourself politically (1 = left, 7 = right)?"),
-    ("religion_practice", "How often do you practise a religion?"),
-    ("education", "Highest level of education"),
-    ("first_language", "Your first language"),
-    ("years_in_locale", "Years lived in this locale"),
-    ("media_diet", "Where do you mostly get your news?"),
+    ("region", gettext_lazy("Which region of your locale do you live in?")),
+    ("sub_locale", gettext_lazy("Which sub-locale best describes the language you grew up with?")),
+    ("urban_rural", gettext_lazy("Do you live in a city, a town or the countryside?")),
+    ("age_band", gettext_lazy("Your age band")),
+    ("political_self_placement", gettext_lazy("Where would you place yourself politically (1 = left, 7 = right)?")),
+    ("religion_practice", gettext_lazy("How often do you practise a religion?")),
+    ("education", gettext_lazy("Highest level of education")),
+    ("first_language", gettext_lazy("Your first language")),
+    ("years_in_locale", gettext_lazy("Years lived in this locale")),
+    ("media_diet", gettext_lazy("Where do you mostly get your news?")),
 ]
 
 
 class SurveyIncomplete(ValueError):
     def __init__(self, missing: list[str]):
-        super().__init__(f"Please answer every question: {', '.join(missing)}.")
+        super().__init__(_("Please answer every question: %(missing)s.") % {"missing": ", ".join(missing)})
         self.missing = missing
 
 

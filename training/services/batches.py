@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
@@ -44,7 +45,7 @@ def training_batch_cut_now(*, shard, actor, now: datetime | None = None) -> Trai
     with transaction.atomic():
         batch = training_batch_cut(shard=shard, now=now)
         if batch is None:
-            raise Refused("nothing_waiting", f"No sample of {shard.code} waits for a batch.", 409)
+            raise Refused("nothing_waiting", _("No sample of %(code)s waits for a batch.") % {"code": shard.code}, 409)
         audit_record(
             actor=actor,
             action="training.batch_cut",

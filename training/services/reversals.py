@@ -3,6 +3,8 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from core.errors import Refused
 from training.models import ReexportItem
 
@@ -31,5 +33,5 @@ def reexport_record(
 def reexport_mark_exported(*, ids: list[int], batch_id: str) -> int:
     """AP-5: the training export records which batch carried each reversal item (once)."""
     if not batch_id:
-        raise Refused("invalid", "batch_id: name the export batch.", 400, field="batch_id")
+        raise Refused("invalid", _("batch_id: name the export batch."), 400, field="batch_id")
     return ReexportItem.objects.filter(pk__in=ids, exported_batch="").update(exported_batch=batch_id)

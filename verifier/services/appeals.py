@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import live
 from core.audit import audit_record
@@ -113,22 +114,22 @@ def appeal_open(*, user: User, ruling: Ruling, reason: str, now: datetime | None
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("invalid", "reason: say in a sentence why the ruling is wrong.", 400, field="reason")
+        raise Refused("invalid", _("reason: say in a sentence why the ruling is wrong."), 400, field="reason")
     case = ruling.case
     own = ruling.verifier_id == user.pk
     overruled = Ruling.objects.filter(case=case, verifier=user).exists()
     if not (own or overruled):
-        raise Refused("not_found", "No such ruling.", 404)
+        raise Refused("not_found", _("No such ruling."), 404)
     window = timedelta(hours=settings.APPEALS["WINDOW_HOURS"])
     if now - ruling.at > window:
         raise Refused(
             "appeal_window_closed",
-            f"Rulings can be appealed for {settings.APPEALS['WINDOW_HOURS']} hours; this one was made "
-            f"{ruling.at:%Y-%m-%d %H:%M} UTC.",
+            _("Rulings can be appealed for %(WINDOW_HOURS)s hours; this one was made %(at)s UTC.")
+            % {"WINDOW_HOURS": settings.APPEALS["WINDOW_HOURS"], "at": format(ruling.at, "%Y-%m-%d %H:%M")},
             409,
         )
     if Appeal.objects.filter(ruling=ruling).exists():
-        raise Refused("already_appealed", "This ruling has already been appealed.", 409)
+        raise Refused("already_appealed", _("This ruling has already been appealed."), 409)
     try:
         with transaction.atomic():
             appeal = Appeal.objects.create(
@@ -166,7 +167,7 @@ def appeal_open(*, user: User, ruling: Ruling, reason: str, now: datetime | None
                 },
             )
     except IntegrityError:
-        raise Refused("already_appealed", "This ruling has already been appealed.", 409)
+        raise Refused("already_appealed", _("This ruling has already been appealed."), 409)
     return appeal
 
 
@@ -175,7 +176,7 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
     appeal.save(update_fields=["tier"])
     senior = appeal_senior_pick(appeal=appeal)
     if senior is None:
-        raise Refused("no_reviewer", "No senior reviewer is available for this appeal.", 409)
+        raise Refused("no_reviewer", _("No senior reviewer is available for this appeal."), 409)
     AppealReview.objects.create(appeal=appeal, tier=2, seat=AppealReview.Seat.SENIOR, reviewer=senior)
     _feed(f"Tier-2 appeal waiting for {senior.username} ({appeal.ruling.case.shard.code})")
 
@@ -205,26 +206,26 @@ def appeal_vote(
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("ruling__case").get(pk=appeal.pk)
         if appeal.ruling.verifier_id == user.pk or appeal.appellant_id == user.pk:
-            raise Refused("own_ruling", "You cannot review an appeal of your own ruling.", 403)
+            raise Refused("own_ruling", _("You cannot review an appeal of your own ruling."), 403)
         seat = AppealReview.objects.select_for_update().filter(appeal=appeal, tier=appeal.tier, reviewer=user).first()
         if seat is None:
-            raise Refused("not_a_reviewer", "You are not a reviewer of this appeal at its current tier.", 403)
+            raise Refused("not_a_reviewer", _("You are not a reviewer of this appeal at its current tier."), 403)
         if appeal.status != Appeal.Status.OPEN:
-            raise Refused("appeal_decided", "This appeal has already been decided.", 409)
+            raise Refused("appeal_decided", _("This appeal has already been decided."), 409)
         if seat.vote:
-            raise Refused("already_voted", "You have already voted on this appeal.", 409)
+            raise Refused("already_voted", _("You have already voted on this appeal."), 409)
         if appeal.tier == 2:
             if norm_aligned is None:
-                raise Refused("invalid", "norm_aligned: answer yes or no.", 400, field="norm_aligned")
+                raise Refused("invalid", _("norm_aligned: answer yes or no."), 400, field="norm_aligned")
             cited_rule = (cited_rule or "").strip()
             if not cited_rule:
                 raise Refused(
-                    "invalid", "cited_rule: cite the code or rule the decision rests on.", 400, field="cited_rule"
+                    "invalid", _("cited_rule: cite the code or rule the decision rests on."), 400, field="cited_rule"
                 )
             vote = AppealReview.Vote.UPHOLD if norm_aligned else AppealReview.Vote.OVERTURN
             seat.norm_aligned, seat.cited_rule = norm_aligned, cited_rule
         elif vote not in (AppealReview.Vote.UPHOLD, AppealReview.Vote.OVERTURN):
-            raise Refused("invalid", 'vote: must be "uphold" or "overturn".', 400, field="vote")
+            raise Refused("invalid", _('vote: must be "uphold" or "overturn".'), 400, field="vote")
         if appeal.tier == 3:
             seat.weight = _kappa_weight(user)
         seat.vote, seat.voted_at = vote, now
@@ -326,15 +327,16 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("ruling__case").get(pk=appeal.pk)
         if user.pk not in (appeal.appellant_id, appeal.ruling.verifier_id):
-            raise Refused("not_found", "No such appeal.", 404)
+            raise Refused("not_found", _("No such appeal."), 404)
         if appeal.status != Appeal.Status.DECIDED:
-            raise Refused("appeal_pending", "This appeal is still being reviewed at its tier.", 409)
+            raise Refused("appeal_pending", _("This appeal is still being reviewed at its tier."), 409)
         if appeal.final or appeal.tier == 3:
-            raise Refused("appeal_final", "The tier-3 panel's decision is final.", 409)
+            raise Refused("appeal_final", _("The tier-3 panel's decision is final."), 409)
         if now - appeal.decided_at > timedelta(hours=settings.APPEALS["ESCALATE_WINDOW_HOURS"]):
             raise Refused(
                 "escalation_window_closed",
-                f"A decision can be taken further for {settings.APPEALS['ESCALATE_WINDOW_HOURS']} hours.",
+                _("A decision can be taken further for %(ESCALATE_WINDOW_HOURS)s hours.")
+                % {"ESCALATE_WINDOW_HOURS": settings.APPEALS["ESCALATE_WINDOW_HOURS"]},
                 409,
             )
         before = {"tier": appeal.tier, "outcome": appeal.outcome}
@@ -347,7 +349,7 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
             if not panel:
                 raise Refused(
                     "no_reviewer",
-                    "No panel of one senior and two verifiers of different subgroups can be formed for this appeal.",
+                    _("No panel of one senior and two verifiers of different subgroups can be formed for this appeal."),
                     409,
                 )
             appeal.tier = 3

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
@@ -27,13 +28,13 @@ def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None =
     case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock."""
     now = now or timezone.now()
     if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
-        raise Refused("invalid", 'answer must be "yes" or "no".', 400)
+        raise Refused("invalid", _('answer must be "yes" or "no".'), 400)
     try:
         with transaction.atomic():
             ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
     except IntegrityError:
         # A concurrent second ruling by the same person lost the race to the unique constraint.
-        raise Refused("already_ruled", "You have already ruled on this case.", 409)
+        raise Refused("already_ruled", _("You have already ruled on this case."), 409)
     live.queue_changed({case.shard_id})
     return ruling
 
@@ -46,13 +47,15 @@ def _is_blind_flip(case: Case) -> bool:
 
 def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
     if Ruling.objects.filter(case=case, verifier=user).exists():
-        raise Refused("already_ruled", "You have already ruled on this case.", 409)
+        raise Refused("already_ruled", _("You have already ruled on this case."), 409)
     task = CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
     if task is None or task.lease_expires_at <= now:
         raise Refused(
             "lease_expired",
-            "Your 10-minute hold on this case ended, so it went back to the queue. "
-            "Nothing was recorded; take the next case.",
+            _(
+                "Your 10-minute hold on this case ended, so it went back to the queue. "
+                "Nothing was recorded; take the next case."
+            ),
             409,
         )
     case = Case.objects.select_for_update().get(pk=case.pk)
