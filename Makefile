@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SHELL := /bin/bash
 BENCH ?=
 
-.PHONY: install run test lint format bench clean
+.PHONY: install messages run test lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,14 +18,21 @@ $(VENV)/.installed: requirements.txt
 		| { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	touch $@
 
-install: $(VENV)/.installed
+# Thai and Arabic UI (VQ-9): the .po catalogues in locale/ compiled to .mo in pure Python (polib),
+# so no GNU gettext is needed. `make messages` alone recompiles after editing a .po.
+install: $(VENV)/.installed messages
 
-# Embedded defaults: SQLite, Celery eager, in-memory channel layer, demo roster (DEBUG on).
+messages: $(VENV)/.installed
+	$(PY) scripts/compile_messages.py
+
+# Embedded defaults: SQLite, Celery eager, in-memory channel layer, demo roster. DEBUG is off, as in
+# production: config.demo (refused unless VERIFIER_OPS_DEMO=1) allows the roster and sets a demo key.
+DEMO := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_SETTINGS_MODULE=config.demo VERIFIER_OPS_DEMO=1
 run: install
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py load_demo
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py load_demo_risk
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEMO) $(PY) manage.py migrate --noinput
+	$(DEMO) $(PY) manage.py load_demo
+	$(DEMO) $(PY) manage.py load_demo_risk
+	$(DEMO) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 \
@@ -46,4 +53,4 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HF_HUB_OFFLINE=1 $(PY) -m bench.run $(BENCH)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test_db.sqlite3
+	rm -rf $(VENV) db.sqlite3 test_db.sqlite3 locale/*/LC_MESSAGES/*.mo

@@ -11,6 +11,7 @@ from shards.models import Locale, Shard, SubgroupSurvey
 from shards.services.lexicons import lexicon_load_file
 from shards.services.pools import membership_set
 from verifier import extensions
+from verifier.demo_texts import ARABIC_CORRECTIONS, THAI_CORRECTIONS, THAI_TABOO
 
 LOCALES = [
     # code, name, language, rare, time zone of its verifiers
@@ -52,14 +53,24 @@ DEMO_ITEMS = [
     ("nv-US", "nv-US", "Yá'át'ééh: the chapter house meeting is on Tuesday", "@grok correct on Wednesday", ["chapter"]),
     ("fr-FR", "", "Le marché ouvre à 8h", "@grok correct à 9h", ["marche"]),
 ]
+# Issue 14: enough Thai taboo cases to reach the daily cap (VQ-3), and more Thai and Arabic cases.
+DEMO_ITEMS += [
+    ("th-TH", SUBLOCALES["th"][i % 3], text, reply, [tag])
+    for i, (text, reply, tag) in enumerate(THAI_TABOO + THAI_CORRECTIONS)
+]
+DEMO_ITEMS += [
+    ("ar-SA", SUBLOCALES["ar"][i % 3], text, reply, [tag]) for i, (text, reply, tag) in enumerate(ARABIC_CORRECTIONS)
+]
+# VQ-9: each demo user's UI language is their locale's (admins and the rare pool: English).
+UI_LANGUAGE = {"th": "th", "ar": "ar"}
 
 
 class Command(BaseCommand):
     help = "Load the demo roster and demo cases (only with DEBUG on)."
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("The demo roster is never loaded when DEBUG is off.")
+        if not (settings.DEBUG or getattr(settings, "DEMO_ROSTER", False)):  # config.demo (make run)
+            raise CommandError("The demo roster is never loaded when DEBUG is off (except by config.demo, `make run`).")
         if User.objects.filter(username="admin").exists():
             self.stdout.write("Demo data already loaded.")
             return
@@ -74,6 +85,7 @@ class Command(BaseCommand):
             role=role,
             timezone=tz,
             sub_locale=sub_locale,
+            ui_language=UI_LANGUAGE.get(username.split("_")[0], "en"),
             is_staff=role == "admin",
             is_superuser=role == "admin",
         )
@@ -123,7 +135,7 @@ class Command(BaseCommand):
                 "reply_text": reply,
                 "submitter_id": f"demo-user-{i}",
                 "billing_country": locale[-2:],
-                "ip": f"203.0.113.{i + 1}",
+                "ip": f"203.0.113.{i + 1}" if i < 250 else f"198.51.100.{i - 249}",
                 "declared_locale": locale,
                 "sub_locale": sub,
                 "at": now.isoformat(),
