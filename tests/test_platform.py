@@ -75,7 +75,17 @@ def test_demo_roster_loads_the_spec_roster(settings):
     assert User.objects.get(username="th_v1").check_password("demo")
     from verifier.models import Case
 
-    assert Case.objects.filter(shard__code="th-TH", kind="taboo").exists()
+    # Issue 14: enough Thai taboo cases to reach the daily cap, and the demo in the real languages.
+    assert Case.objects.filter(shard__code="th-TH", kind="taboo").count() >= 30 > settings.VERIFIER["TABOO_DAILY_CAP"]
+    assert Case.objects.filter(shard__code="ar-SA").count() >= 5
+    assert (
+        User.objects.get(username="th_v1").ui_language == "th"
+        and User.objects.get(username="ar_v2").ui_language == "ar"
+    )
+    from quality.models import GoldItem
+
+    assert "การประชุม" in GoldItem.objects.filter(locale="th-TH").first().post_text
+    assert "اجتماع" in GoldItem.objects.filter(locale="ar-SA").first().post_text
 
 
 def test_landing_pages_by_role():
