@@ -91,6 +91,7 @@ def undisturbed(posts, shard_ids):
 @pytest.mark.pg
 @pytest.mark.redis
 @pytest.mark.worker
+@pytest.mark.fault  # issue 12, drill 2 (scoring half): the whole worker's process group is killed
 def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run(transactional_db, tmp_path):
     from modelhooks import hooks
     from modelhooks.tasks import scoring_tick
