@@ -33,7 +33,8 @@ API_PREFIX = "/api/"
 # (psycopg_pool.PoolTimeout is an OperationalError, wrapped by Django): 503, not 500 (issue 12).
 DATABASE_DOWN = (OperationalError, InterfaceError)
 DATABASE_DOWN_DETAIL = (
-    "The database is unreachable right now; nothing of this request was stored. Retry in a few seconds."
+    "The database is unreachable or has no free connection right now; nothing of this request was stored. "
+    "Retry in a few seconds."
 )
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -135,7 +135,14 @@ def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run
         stop(first)
 
     second = start_worker(log2, "kill-b")
+    ready_at = time.time()
     try:
+        # Issue 12: back within the bound the workers state (visibility timeout + the restore sweep).
+        bound = VISIBILITY_S + min(30, VISIBILITY_S)
+        wait_for(lambda: "gpu_embed_batch[" in log2.read_text(), bound + 5, "the redelivery within the bound", [log2])
+        print(
+            f"\nscoring batch redelivered {time.time() - ready_at:.1f} s after the new worker was ready (bound {bound} s)"
+        )
         wait_for(
             lambda: ScoringBatch.objects.filter(embed_status="done").exists(), 300, "the redelivered batch", [log2]
         )
