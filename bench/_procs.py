@@ -109,18 +109,18 @@ def _tail(path: Path, n: int = 3000) -> str:
 class Daphne:
     """The ASGI app under daphne on 127.0.0.1, restartable on the same port (a kill -9 drill)."""
 
-    def __init__(self, log: Path, env: dict, *, port: int | None = None):
+    def __init__(self, log: Path, env: dict, *, port: int | None = None, wait: bool = True):
         self.port = port or free_port()
         self.log = log
         self.env = {**env, "DJANGO_DEBUG": "0"}
         self.proc: subprocess.Popen | None = None
-        self.start()
+        self.start(wait=wait)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self, wait: bool = True):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
             cwd=ROOT,
@@ -129,7 +129,11 @@ class Daphne:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(self._up, 60, "daphne to answer /healthz", [self.log])
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        wait_for(self._up, 90, "daphne to answer /healthz", [self.log])
 
     def _up(self) -> bool:
         if self.proc.poll() is not None:
@@ -151,7 +155,7 @@ class Daphne:
 class Worker:
     """A real Celery worker (prefork, one child) on its own process group."""
 
-    def __init__(self, log: Path, name: str, env: dict):
+    def __init__(self, log: Path, name: str, env: dict, *, wait: bool = True):
         self.log = log
         env = {"HF_HUB_OFFLINE": "1", **env}
         self.proc = subprocess.Popen(
@@ -164,9 +168,13 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(lambda: "ready" in log.read_text() or self.proc.poll() is not None, 90, "the worker", [log])
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        wait_for(lambda: "ready" in self.log.read_text() or self.proc.poll() is not None, 120, "the worker", [self.log])
         if self.proc.poll() is not None:
-            raise RuntimeError("worker exited:\n" + _tail(log))
+            raise RuntimeError("worker exited:\n" + _tail(self.log))
 
     def kill9(self):
         """SIGKILL the whole worker: its main process and its pool child, at once."""
