@@ -29,7 +29,7 @@ def assert_database_unavailable(status, body):
 
 def test_database_cut_during_a_queue_drain_answers_503_and_loses_no_ruling(proxied_daphne, pg_proxy):
     shard, verifiers = shard_with_pool("en-US", n=3)
-    cases = make_cases(shard, 45)
+    cases = make_cases(shard, 30)
     tokens = {v.username: api_token(v) for v in verifiers}
     drain = Drain(proxied_daphne.url, tokens, deadline_s=180)
     drain.may_stop.clear()  # nobody leaves while the outage runs

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.pg, pytest.mark.redis, pytest.mark.fault]
 
 def test_kill_9_of_daphne_mid_burst_leaves_each_ruling_whole_or_absent(transactional_db, tmp_path):
     shard, verifiers = shard_with_pool("en-US", n=4)
-    cases = make_cases(shard, 60)
+    cases = make_cases(shard, 40)
     server = Daphne(tmp_path / "daphne.log", DB_POOL_MAX_SIZE="4")
     try:
         drain = Drain(server.url, {v.username: api_token(v) for v in verifiers}, deadline_s=180)
