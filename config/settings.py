@@ -100,6 +100,9 @@ elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
     # finds them all busy waits up to `timeout` seconds. README: "Running on more than one machine".
     # DB_POOL_MAX_SIZE=0 turns the pool off (behind PgBouncer, say); DB_CONN_MAX_AGE then applies.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+    # The pool checks a connection before lending it (one empty round trip): after a database outage
+    # its idle connections are dead, and without the check each would fail one request (issue 12).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
         "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),

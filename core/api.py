@@ -10,9 +10,13 @@ issue 11). A bulk view that answers each item on its own sets `text_checked_per_
 its items' strings itself (`core.text.control_character_reason`), so one bad item never fails the others.
 """
 
+import logging
+import sys
+
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -23,7 +27,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import Refused
 from core.text import control_character_reason
 
+log = logging.getLogger(__name__)
+
 API_PREFIX = "/api/"
+# The database could not be reached, or no pooled connection came free within DB_POOL_TIMEOUT
+# (psycopg_pool.PoolTimeout is an OperationalError, wrapped by Django): 503, not 500 (issue 12).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+DATABASE_DOWN_DETAIL = (
+    "The database is unreachable or has no free connection right now; nothing of this request was stored. "
+    "Retry in a few seconds."
+)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -86,6 +99,12 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response({"code": "body_too_large", "detail": str(exc)}, status=413)
+    if isinstance(exc, DATABASE_DOWN):
+        log.warning("database unavailable: %s", type(exc).__name__, exc_info=True)
+        # The request's transaction (if any) rolled back: say so, and let a load balancer retry.
+        return Response(
+            {"code": "database_unavailable", "detail": DATABASE_DOWN_DETAIL}, status=503, headers={"Retry-After": "5"}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -191,5 +210,9 @@ def not_found(request, exception):
 
 def server_error(request):
     if request.path.startswith(API_PREFIX):
+        if isinstance(sys.exc_info()[1], DATABASE_DOWN):  # raised outside a DRF view (middleware, auth)
+            response = error_response(503, "database_unavailable", DATABASE_DOWN_DETAIL)
+            response["Retry-After"] = "5"
+            return response
         return error_response(500, "server_error", _("Something went wrong on our side; it has been logged."))
     return defaults.server_error(request)

@@ -91,6 +91,7 @@ def undisturbed(posts, shard_ids):
 @pytest.mark.pg
 @pytest.mark.redis
 @pytest.mark.worker
+@pytest.mark.fault  # issue 12, drill 2 (scoring half): the whole worker's process group is killed
 def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run(transactional_db, tmp_path):
     from modelhooks import hooks
     from modelhooks.tasks import scoring_tick
@@ -134,7 +135,14 @@ def test_worker_killed_mid_batch_redelivers_and_results_equal_an_undisturbed_run
         stop(first)
 
     second = start_worker(log2, "kill-b")
+    ready_at = time.time()
     try:
+        # Issue 12: back within the bound the workers state (visibility timeout + the restore sweep).
+        bound = VISIBILITY_S + min(30, VISIBILITY_S)
+        wait_for(lambda: "gpu_embed_batch[" in log2.read_text(), bound + 5, "the redelivery within the bound", [log2])
+        print(
+            f"\nscoring batch redelivered {time.time() - ready_at:.1f} s after the new worker was ready (bound {bound} s)"
+        )
         wait_for(
             lambda: ScoringBatch.objects.filter(embed_status="done").exists(), 300, "the redelivered batch", [log2]
         )
