@@ -45,6 +45,7 @@
   function adoptPrefetch(container) {
     const template = container.querySelector("template#case-prefetch");
     if (template) { template.remove(); prefetched = template; }
+    if (slot()) slot().dataset.prefetched = prefetched ? "1" : "0"; // read by bench/browser.py
   }
 
   function showFlash(container) {
@@ -100,6 +101,7 @@
     if (prefetched) {
       const next = prefetched.content.cloneNode(true);
       prefetched = null;
+      slot().dataset.prefetched = "0";
       slot().replaceChildren(next);
       if (window.htmx) window.htmx.process(slot());
       shown();
