@@ -208,6 +208,7 @@ def run() -> dict:
         "browser": "Chromium headless (Playwright)",
         "error_flashes": flashed_errors,
         "console_errors": len(console_errors),
+        "load_average_1min": round(os.getloadavg()[0], 1),  # a shared machine: how loaded it was
     }
     results = []
     for q in (50, 95):
