@@ -271,6 +271,7 @@ def run() -> dict:
             "repeats": REPEATS,
             "server": f"gunicorn {WORKERS} sync workers",
             "double_assignments": doubles,
+            "load_average_1min": round(os.getloadavg()[0], 1),  # a shared machine: how loaded it was
         }
         results.append(
             {

@@ -106,6 +106,12 @@ VERIFIER = {
     "OVERLAP_RATE": 0.10,  # VQ-5
     "SLA_HOURS": 24,  # IN-5
     "APPEAL_WINDOW_HOURS": 24,  # AP-1
+    "UNDO_SECONDS": int(
+        os.environ.get("VERIFIER_UNDO_SECONDS", "10")
+    ),  # VQ-10: a verifier takes back their last ruling within this many seconds (key U)
+    "PREFETCH": 1,  # issue 14: seats the queue page leases ahead of the case being read, shown on the key press
+    "TABOO_PAUSE_AFTER": 5,  # VQ-11: a pause is offered after this many taboo cases in a row
+    "KEY_GUARD_MS": 300,  # issue 14: a key pressed this soon after a case appears is a double press, not a ruling
 }
 
 MODELHOOKS = {

@@ -47,3 +47,32 @@ def control_character_reason(value: str) -> str:
 def control_characters_replace(value: str) -> str:
     """`value` with each control character replaced by U+FFFD, for keeping a refused input on record."""
     return _CONTROL.sub("\ufffd", value)
+
+
+def text_spans_normalised(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """VQ-11: where `terms` (in `text_normalise` form, as SH-3 tags them) occur in `text` (NFC), as
+    sorted, non-overlapping (start, end) offsets into `unicodedata.normalize("NFC", text)`. Each
+    character is normalised on its own and mapped back, so a term hidden behind zero-width characters,
+    other case or extra spaces is still found in the text as written."""
+    text = unicodedata.normalize("NFC", text or "")
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if ord(ch) in _ZERO_WIDTH:
+            continue
+        if ch.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            folded = " "
+        else:
+            folded = ch.casefold()
+        for f in folded:
+            chars.append(f)
+            origin.append(i)
+    normalised = "".join(chars)
+    wanted = sorted({t for t in terms if t}, key=len, reverse=True)  # longest first, as the tagger matches
+    if not wanted:
+        return []
+    pattern = re.compile("|".join(re.escape(t) for t in wanted))
+    spans = [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(normalised) if m.end() > m.start()]
+    return spans

@@ -16,6 +16,16 @@ def corrections_visible_to(*, user) -> QuerySet[Correction]:
     return qs.filter(Q(risk_tags=[]) | Q(shard_id__in=native))
 
 
+def correction_backers(*, case) -> set[str]:
+    """IN-7, IN-11: the submitters whose (valid) corrections backed a case. The ruling reads it once and
+    hands it to the sample and the ledgers, which both need it."""
+    return set(
+        Correction.objects.filter(case=case)
+        .exclude(outcome=Correction.Outcome.INVALID)
+        .values_list("submitter_id", flat=True)
+    )
+
+
 def correction_explain(*, correction: Correction) -> dict:
     """For the operator page: the outcome, the step and rule that decided it, and why."""
     return {

@@ -181,15 +181,15 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
         pass
 
 
-@pytest.fixture
-def asgi_server(transactional_db, tmp_path):
-    """The real ASGI app under daphne on 127.0.0.1, reading the test database. Yields its base URL."""
+def asgi_server_start(tmp_path, **extra_env):
+    """Start the real ASGI app under daphne on 127.0.0.1 against the test database (`extra_env` on
+    top, e.g. a shorter product setting); returns (process, base URL). Stop it with stop_process_group."""
     port = free_port()
     log = tmp_path / "daphne.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=ROOT,
-        env=_child_env(DJANGO_DEBUG="0"),
+        env=_child_env(DJANGO_DEBUG="0", **extra_env),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -203,7 +203,14 @@ def asgi_server(transactional_db, tmp_path):
             if proc.poll() is not None:
                 raise RuntimeError("daphne exited:\n" + log.read_text())
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):
+    """The real ASGI app under daphne on 127.0.0.1, reading the test database. Yields its base URL."""
+    proc, url = asgi_server_start(tmp_path)
+    yield url
     stop_process_group(proc)
 
 

@@ -13,7 +13,7 @@ from core.permissions import roles
 from verifier.models import Case
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
-from verifier.services.rulings import ruling_record
+from verifier.services.rulings import ruling_record, ruling_undo
 
 # VQ-2, VQ-9: in the verifier's language (lazy: translated when shown, not at import).
 TABOO_BANNER = gettext_lazy("TABOO: culturally sensitive content. Judge only whether it is offensive.")
@@ -100,6 +100,8 @@ class NextCaseView(APIView):
 
 class RulingSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "no"])
+    # issue 14: the same key again for the same case returns the ruling already made (a double key press)
+    idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
 def _visible_case_or_404(request, case_id) -> Case:
@@ -121,22 +123,48 @@ class RulingView(APIView):
                     "ruling_id": serializers.UUIDField(),
                     "case_id": serializers.UUIDField(),
                     "answer": serializers.CharField(),
+                    "replayed": serializers.BooleanField(),
                 },
             )
         },
+        description="VQ-1: rule on a case you hold. With `idempotency_key`, sending the same key again "
+        "answers the ruling already made (`replayed: true`) instead of 409 already_ruled.",
     )
     def post(self, request, case_id):
         case = _visible_case_or_404(request, case_id)
         data = RulingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            ruling = ruling_record(user=request.user, case=case, answer=data.validated_data["answer"])
-        except Refused as refusal:
-            raise Refused(refusal.code, refusal.detail, refusal.status)
+        ruling = ruling_record(
+            user=request.user,
+            case=case,
+            answer=data.validated_data["answer"],
+            idempotency_key=data.validated_data["idempotency_key"],
+        )
         return Response(
-            {"ruling_id": str(ruling.public_id), "case_id": str(case.public_id), "answer": ruling.answer},
+            {
+                "ruling_id": str(ruling.public_id),
+                "case_id": str(case.public_id),
+                "answer": ruling.answer,
+                "replayed": getattr(ruling, "replayed", False),
+            },
             status=status.HTTP_201_CREATED,
         )
+
+
+class UndoView(APIView):
+    permission_classes = [roles("verifier")]
+
+    @extend_schema(
+        request=None,
+        responses={200: CaseSerializer, 409: None},
+        description="VQ-10: take back your last ruling within UNDO_SECONDS (10 s), if nothing consumed it; "
+        "the case returns to you under a fresh lease. 409 nothing_to_undo / undo_window_closed / "
+        "already_appealed / ruling_consumed.",
+    )
+    def post(self, request):
+        case = ruling_undo(user=request.user)
+        lease = case_next(user=request.user)
+        return Response(case_payload(case, lease if lease and lease.case.pk == case.pk else None))
 
 
 class SkipView(APIView):

@@ -106,6 +106,7 @@ class Assignment(models.Model):
         RULED = "ruled"
         SKIPPED = "skipped"
         EXPIRED = "expired"
+        RETURNED = "returned"  # VQ-10: handed back to the queue when its holder undid a ruling
 
     task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="assignments")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
@@ -140,6 +141,10 @@ class Ruling(models.Model):
     verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rulings")
     answer = models.CharField(max_length=3, choices=Answer.choices)
     at = models.DateTimeField()
+    # issue 14: the client's key for this ruling (a double key press or a retry sends it again and gets
+    # this ruling back); and the weight it moved the IN-7 ledgers by, so an undo (VQ-10) takes back as much.
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    ledger_weight = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

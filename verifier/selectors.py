@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.models import User
 from shards.models import PoolMembership, Shard
 from shards.services.pools import shard_native_pool_size, shard_state
-from verifier.models import Assignment, Case, CaseTask
+from verifier.models import Assignment, Case, CaseTask, Ruling
 
 
 def case_visible_to(*, user: User, case: Case) -> bool:
@@ -118,3 +118,14 @@ def case_counts_by_locale(*, since: datetime) -> dict[str, int]:
     return dict(
         Case.objects.filter(at__gt=since).values_list("locale").annotate(n=Count("id")).values_list("locale", "n")
     )
+
+
+def verifier_taboo_streak(*, user: User, limit: int) -> int:
+    """VQ-11: how many of the verifier's latest rulings in a row were on taboo cases (at most `limit`)."""
+    kinds = Ruling.objects.filter(verifier=user).order_by("-at", "-id").values_list("case__kind", flat=True)[:limit]
+    streak = 0
+    for kind in kinds:
+        if kind != Case.Kind.TABOO:
+            break
+        streak += 1
+    return streak

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 
 from core.audit import audit_record
-from shards.models import Correction, IntakeCounter, Locale, LocaleLedger, SubmitterLedger
+from shards.models import IntakeCounter, Locale, LocaleLedger, SubmitterLedger
+from shards.selectors import correction_backers
 
 
 def _hour(at: datetime) -> datetime:
@@ -66,7 +67,7 @@ def ledgers_record_crowd(*, locale_code: str, backers: dict[str, bool]) -> None:
     )
 
 
-def _submitters_bump(*, locale_code: str, backers: dict[str, bool]) -> None:
+def _submitters_bump(*, locale_code: str, backers: dict[str, bool], sign: int = 1) -> None:
     if not backers:
         return
     SubmitterLedger.objects.bulk_create(
@@ -76,33 +77,76 @@ def _submitters_bump(*, locale_code: str, backers: dict[str, bool]) -> None:
     no = [s for s, ok in backers.items() if not ok]
     if yes:
         SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=yes).update(
-            backed=F("backed") + 1, corroborated=F("corroborated") + 1
+            backed=F("backed") + sign, corroborated=F("corroborated") + sign
         )
     if no:
-        SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=no).update(backed=F("backed") + 1)
+        SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=no).update(backed=F("backed") + sign)
 
 
-def ledger_record_ruling(*, case, accepted: bool, now: datetime | None = None) -> None:
-    """IN-7: a verifier's ruling on a correction case. It counts once in the locale ledger, five
-    times in a low-volume language; every backer's own ledger in that locale moves with it."""
-    now = now or timezone.now()
+def ledger_ruling_weight(*, case, at: datetime) -> int:
+    """IN-7: what a verifier's ruling on this case counts in its locale's ledger: once, five times in a
+    low-volume language, nothing on a taboo case (taboo screens move no corroboration ledger)."""
     if case.is_taboo:
+        return 0
+    return settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if _locale_is_low_volume(locale_code=case.locale, at=at) else 1
+
+
+def ledger_record_ruling(
+    *,
+    case,
+    accepted: bool,
+    now: datetime | None = None,
+    backers: set[str] | None = None,
+    weight: int | None = None,
+) -> int:
+    """IN-7: a verifier's ruling on a correction case. It counts once in the locale ledger, five
+    times in a low-volume language; every backer's own ledger in that locale moves with it.
+    Returns the weight it counted (0 for a taboo case). `backers` and `weight`: the caller's copy of
+    `correction_backers` and `ledger_ruling_weight`, so a ruling reads each once."""
+    now = now or timezone.now()
+    if weight is None:
+        weight = ledger_ruling_weight(case=case, at=now)
+    if not weight:
+        return 0
+    if backers is None:
+        backers = correction_backers(case=case)
+    _ledger_move(case=case, accepted=accepted, weight=weight, backers=backers, sign=1)
+    return weight
+
+
+def ledger_unrecord_ruling(*, case, accepted: bool, weight: int, backers: set[str]) -> None:
+    """VQ-10: an undone ruling takes back exactly what `ledger_record_ruling` counted."""
+    if case.is_taboo or not weight:
         return
-    lang = Locale.objects.filter(code=case.locale).values_list("language", flat=True).first() or case.locale
-    weight = settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if language_is_low_volume(language=lang, at=now) else 1
-    backers = set(
-        Correction.objects.filter(case=case)
-        .exclude(outcome=Correction.Outcome.INVALID)
-        .values_list("submitter_id", flat=True)
+    _ledger_move(case=case, accepted=accepted, weight=weight, backers=backers, sign=-1)
+
+
+def _ledger_move(*, case, accepted: bool, weight: int, backers: set[str], sign: int) -> None:
+    moves = {
+        "votes": F("votes") + sign * weight,
+        "corroborated": F("corroborated") + sign * (weight if accepted else 0),
+        "rulings": F("rulings") + sign,
+    }
+    with transaction.atomic(savepoint=False):  # inside the ruling's transaction: no savepoint round trips
+        if not LocaleLedger.objects.filter(locale_code=case.locale).update(**moves):
+            LocaleLedger.objects.bulk_create([LocaleLedger(locale_code=case.locale)], ignore_conflicts=True)
+            LocaleLedger.objects.filter(locale_code=case.locale).update(**moves)
+        _submitters_bump(locale_code=case.locale, backers={s: accepted for s in backers}, sign=sign)
+
+
+def _locale_is_low_volume(*, locale_code: str, at: datetime) -> bool:
+    """IN-7 for one locale's language in one statement (the ruling's hot path): corrections of every
+    locale of that language in the trailing 24 h (whole hours), as `language_volumes` counts them."""
+    language = Locale.objects.filter(code=locale_code).values("language")[:1]
+    codes = Locale.objects.filter(language=Subquery(language)).values("code")
+    since = _hour(at) - timedelta(hours=23)
+    total = (
+        IntakeCounter.objects.filter(hashtag="", hour__gte=since, hour__lte=at, locale_code__in=codes).aggregate(
+            n=Sum("n")
+        )["n"]
+        or 0
     )
-    with transaction.atomic():
-        LocaleLedger.objects.get_or_create(locale_code=case.locale)
-        LocaleLedger.objects.filter(locale_code=case.locale).update(
-            votes=F("votes") + weight,
-            corroborated=F("corroborated") + (weight if accepted else 0),
-            rulings=F("rulings") + 1,
-        )
-        _submitters_bump(locale_code=case.locale, backers={s: accepted for s in backers})
+    return total < settings.INTAKE["LOW_VOLUME_PER_DAY"]
 
 
 def numeric_history(*, locale_code: str) -> tuple[float, float]:

@@ -6,35 +6,53 @@ from datetime import datetime
 from django.db import transaction
 
 from shards.intake.pipeline import CrowdAccept
-from shards.models import Correction
+from shards.selectors import correction_backers
 from shards.services.graphs import graphs_ensure
 from training.models import TrainingSample
 
 
-def sample_record_accepted(*, case) -> TrainingSample:
+def sample_record_accepted(*, case, backers: set[str] | None = None) -> None:
     """One sample per post and shard (IN-6). A Thai-tagged delta carries the regional-hard-block
     bit: exports of any other shard leave it out (VQ-6, MH-3). IN-11: the sample keeps the graph of
-    the users whose corrections backed the case."""
-    backers = set(
-        Correction.objects.filter(case=case)
-        .exclude(outcome=Correction.Outcome.INVALID)
-        .values_list("submitter_id", flat=True)
-    )
+    the users whose corrections backed the case (`backers`: the ruling's copy of
+    `shards.selectors.correction_backers`). One INSERT ... ON CONFLICT DO NOTHING: a post that already
+    holds its slot keeps it."""
+    if backers is None:
+        backers = correction_backers(case=case)
     graph_id = graphs_ensure(backer_sets=[backers])[0] if backers else None
-    sample, _ = TrainingSample.objects.get_or_create(
-        post_id=case.post_id,
-        shard_id=case.shard_id,
-        defaults={
-            "case": case,
-            "locale": case.locale,
-            "text_delta": case.proposal,
-            "regional_hard_block": bool(case.hard_block_locale),
-            "hard_block_locale": case.hard_block_locale,
-            "graph_id": graph_id,
-            "accepted_by": "ruling",
-        },
+    TrainingSample.objects.bulk_create(
+        [
+            TrainingSample(
+                case=case,
+                post_id=case.post_id,
+                shard_id=case.shard_id,
+                locale=case.locale,
+                text_delta=case.proposal,
+                regional_hard_block=bool(case.hard_block_locale),
+                hard_block_locale=case.hard_block_locale,
+                graph_id=graph_id,
+                accepted_by="ruling",
+            )
+        ],
+        ignore_conflicts=True,
     )
-    return sample
+
+
+def sample_take_back(*, case) -> bool:
+    """VQ-10: an undone ruling takes back the sample it made, if no batch has cut it yet (IN-12).
+    False when a batch holds it (the ruling was consumed); True otherwise (also when there was none)."""
+    sample = TrainingSample.objects.filter(case=case, accepted_by="ruling").values("pk", "batch_id").first()
+    if sample is None:
+        return True
+    if sample["batch_id"] is not None:
+        return False
+    TrainingSample.objects.filter(pk=sample["pk"], batch__isnull=True).delete()
+    return True
+
+
+def sample_batched(*, case) -> bool:
+    """VQ-10: has a batch cut the sample a ruling on this case made?"""
+    return TrainingSample.objects.filter(case=case, accepted_by="ruling", batch__isnull=False).exists()
 
 
 def samples_record_crowd(

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -170,29 +171,62 @@ def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shar
 
 
 def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
-    """VQ-1: lease one seat nobody else holds. Returns the verifier's live lease if they hold one,
-    None when there is nothing to do, and raises DailyCapReached when only taboo work is left."""
+    """VQ-1: lease one seat nobody else holds. Returns the verifier's live lease if they hold one (the
+    earliest, when the page prefetched a second), None when there is nothing to do, and raises
+    DailyCapReached when only taboo work is left.
+
+    The hot path is four statements: the held lease, the user's shards, the SKIP LOCKED pick (with
+    its case, and the VQ-3 cap as a subquery, so a taboo seat is only picked under the cap) and the
+    lease's update and Assignment row."""
     now = now or timezone.now()
-    held = (
-        CaseTask.objects.select_related("case")
-        .filter(holder=user, status=CaseTask.Status.LEASED, lease_expires_at__gt=now)
-        .first()
-    )
+    held = _held(user=user, now=now).first()
     if held:
         return Lease(task=held, case=held.case)
+    return _lease_new(user=user, now=now)
+
+
+def case_next_prefetch(*, user: User, now: datetime | None = None) -> Lease | None:
+    """Issue 14: the case after the one the verifier is reading, leased now so the page can show it the
+    moment they rule (settings.VERIFIER["PREFETCH"] seats beyond the current one, at most). None when
+    nothing else waits or only capped taboo work does. The prefetched seat is a lease like any other:
+    it counts toward the cap when it is taboo, expires and returns to the queue the same way, and an
+    undo (VQ-10) hands it back."""
+    now = now or timezone.now()
+    held = list(_held(user=user, now=now)[: 1 + settings.VERIFIER["PREFETCH"]])
+    if not held:
+        return None
+    if len(held) > 1:
+        return Lease(task=held[-1], case=held[-1].case)
+    try:
+        return _lease_new(user=user, now=now)
+    except DailyCapReached:
+        return None
+
+
+def _held(*, user: User, now: datetime):
+    return (
+        CaseTask.objects.select_related("case", "case__shard")
+        .filter(holder=user, status=CaseTask.Status.LEASED, lease_expires_at__gt=now)
+        .order_by("lease_expires_at", "id")
+    )
+
+
+def _lease_new(*, user: User, now: datetime) -> Lease | None:
     any_shards, native_shards = verifier_shards(user=user)
     if not any_shards:
         return None
     cap = taboo_daily_cap()
-    capped = verifier_taboo_count_today(user=user, now=now) >= cap
     base = _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards)
-    if capped:
-        base = base.exclude(kind=Case.Kind.TABOO)
-    querysets = [base]
+    under_cap = base.alias(taboo_today=Coalesce(Subquery(_taboo_today_subquery(user=user, now=now)), 0)).filter(
+        ~Q(kind=Case.Kind.TABOO) | Q(taboo_today__lt=cap)
+    )
+    querysets = [under_cap]
     if user.sub_locale:
         own = Q(sub_locale=user.sub_locale)
-        preferred = base.filter(own) if _prefer_own_sublocale(user=user, shard_ids=any_shards) else base.exclude(own)
-        querysets = [preferred, base]
+        preferred = (
+            under_cap.filter(own) if _prefer_own_sublocale(user=user, shard_ids=any_shards) else under_cap.exclude(own)
+        )
+        querysets = [preferred, under_cap]
     for qs in querysets:
         lease = _lease_first(qs=qs, user=user, now=now)
         if lease:
@@ -201,22 +235,39 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
                     transaction.on_commit(lambda s=lease.case.shard: shards_defer_overflow(shards=[s], now=now))
                 live.cap_changed(user, taboo_today=verifier_taboo_count_today)
             return lease
-    if (
-        capped
-        and _candidates(user=user, now=now, any_shards=any_shards, native_shards=native_shards)
-        .filter(kind=Case.Kind.TABOO)
-        .exists()
-    ):
+    # Nothing under the cap: is it because the verifier is capped and taboo work waits? (VQ-3)
+    if verifier_taboo_count_today(user=user, now=now) >= cap and base.filter(kind=Case.Kind.TABOO).exists():
         shards_defer_overflow(shards=list(Shard.objects.filter(pk__in=native_shards)), now=now)
         raise DailyCapReached
     return None
 
 
+def _taboo_today_subquery(*, user: User, now: datetime):
+    """VQ-3 as SQL: the verifier's distinct taboo cases since their local midnight (what
+    `verifier_taboo_count_today` counts), for the pick to compare with the cap."""
+    return (
+        Assignment.objects.filter(
+            user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
+        )
+        .values("user")
+        .annotate(n=Count("case_id", distinct=True))
+        .values("n")
+    )
+
+
 def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
+    if connection.vendor == "postgresql":
+        return _lease_first_pg(qs=qs, user=user, now=now)
     expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
     for _ in range(5):  # a compare-and-set miss (SQLite has no row locks) tries the next row
         with transaction.atomic():
-            task = qs.order_by("id").select_for_update(skip_locked=True).first()
+            # The pick brings its case along; only the seat is locked (of="self").
+            task = (
+                qs.select_related("case", "case__shard")
+                .order_by("id")
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
             if task is None:
                 return None
             took = CaseTask.objects.filter(
@@ -224,7 +275,8 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
             ).update(status=CaseTask.Status.LEASED, holder=user, lease_expires_at=expires)
             if not took:
                 continue
-            if task.status == CaseTask.Status.LEASED:  # an expired lease returns to the queue (VQ-1)
+            returned = task.status == CaseTask.Status.LEASED
+            if returned:  # an expired lease returns to the queue (VQ-1)
                 Assignment.objects.filter(task=task, outcome=Assignment.Outcome.ACTIVE).update(
                     outcome=Assignment.Outcome.EXPIRED
                 )
@@ -238,17 +290,100 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
                 leased_at=now,
                 expires_at=expires,
             )
-            case = Case.objects.select_related("shard").get(pk=task.case_id)
+            case = task.case
             log.info(
                 "lease: task %s of case %s to %s until %s%s",
                 task.pk,
                 case.public_id,
                 user.username,
                 expires.isoformat(),
-                " (an expired lease returned)" if task.status == CaseTask.Status.LEASED else "",
+                " (an expired lease returned)" if returned else "",
             )
             return Lease(task=task, case=case)
     return None
+
+
+def _columns(model, alias: str) -> list[str]:
+    return [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
+
+
+def _from_row(model, values):
+    """A model instance from a raw row in `_columns` order, with the fields' database converters
+    (JSON text to Python) applied, as the ORM would."""
+    fields = model._meta.concrete_fields
+    converted = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v for f, v in zip(fields, values)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _lease_first_pg(*, qs, user: User, now: datetime) -> Lease | None:
+    """PostgreSQL: the pick (the same queryset as everywhere, compiled by the ORM, plus FOR UPDATE SKIP
+    LOCKED), the lease, the expiry of the seat's old assignment and the new Assignment in one statement
+    (data-modifying CTEs, atomic on its own, so no BEGIN / COMMIT round trips), returning the leased seat
+    with its case and the shard's code."""
+    expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
+    task_t, case_t = CaseTask._meta.db_table, Case._meta.db_table
+    assign_t, shard_t = Assignment._meta.db_table, Shard._meta.db_table
+    pick_sql, pick_params = qs.order_by("id").values("id", "status")[:1].query.sql_with_params()
+    task_fields = [f.column for f in CaseTask._meta.concrete_fields]
+    sql = f"""
+        WITH picked AS ({pick_sql} FOR UPDATE OF "{task_t}" SKIP LOCKED),
+        leased AS (
+            UPDATE "{task_t}" t SET status = %s, holder_id = %s, lease_expires_at = %s
+            FROM picked WHERE t.id = picked.id
+            RETURNING {", ".join(f't."{c}"' for c in task_fields)}, picked.status AS old_status
+        ),
+        expired AS (
+            UPDATE "{assign_t}" a SET outcome = %s FROM leased
+            WHERE a.task_id = leased.id AND leased.old_status = %s AND a.outcome = %s
+            RETURNING a.id
+        ),
+        assigned AS (
+            INSERT INTO "{assign_t}" (task_id, case_id, user_id, kind, own_sublocale, leased_at, expires_at, outcome)
+            SELECT leased.id, leased.case_id, %s, leased.kind, (%s <> '' AND leased.sub_locale = %s), %s, %s, %s
+            FROM leased
+            RETURNING id
+        )
+        SELECT {", ".join(f'leased."{c}"' for c in task_fields)}, leased.old_status,
+               {", ".join(_columns(Case, "c"))}, s.code, (SELECT count(*) FROM assigned)
+        FROM leased JOIN "{case_t}" c ON c.id = leased.case_id JOIN "{shard_t}" s ON s.id = c.shard_id
+    """
+    params = [
+        *pick_params,
+        CaseTask.Status.LEASED,
+        user.pk,
+        expires,
+        Assignment.Outcome.EXPIRED,
+        CaseTask.Status.LEASED,
+        Assignment.Outcome.ACTIVE,
+        user.pk,
+        user.sub_locale,
+        user.sub_locale,
+        now,
+        expires,
+        Assignment.Outcome.ACTIVE,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(task_fields)
+    task = _from_row(CaseTask, row[:n])
+    old_status = row[n]
+    case = _from_row(Case, row[n + 1 : -2])
+    Case.shard.field.set_cached_value(case, Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[-2]]))
+    CaseTask.case.field.set_cached_value(task, case)
+    log.info(
+        "lease: task %s of case %s to %s until %s%s",
+        task.pk,
+        case.public_id,
+        user.username,
+        expires.isoformat(),
+        " (an expired lease returned)" if old_status == CaseTask.Status.LEASED else "",
+    )
+    return Lease(task=task, case=case)
 
 
 def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:

@@ -1,19 +1,22 @@
-"""VQ-1, VQ-6: recording a ruling. Only the lease holder, only once, only before the lease ends."""
+"""VQ-1, VQ-6, VQ-10: recording a ruling, and taking it back. Only the lease holder, only once, only
+before the lease ends; an undo only within its window and only while nothing has consumed the ruling."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
 from core.models import User
-from shards.services.ledgers import ledger_record_ruling
-from training.services.samples import sample_record_accepted
+from shards.selectors import correction_backers
+from shards.services.ledgers import ledger_record_ruling, ledger_ruling_weight, ledger_unrecord_ruling
+from training.services.samples import sample_batched, sample_record_accepted, sample_take_back
 from verifier import extensions, live
-from verifier.models import Assignment, Case, CaseTask, Ruling
+from verifier.models import Appeal, Assignment, Case, CaseTask, Ruling
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +26,57 @@ def case_accepts_delta(*, case: Case, answer: str) -> bool:
     return answer == ("no" if case.is_taboo else "yes")
 
 
-def ruling_record(*, user: User, case: Case, answer: str, now: datetime | None = None) -> Ruling:
+def _lease_expired() -> Refused:
+    minutes = settings.VERIFIER["LEASE_SECONDS"] // 60
+    return Refused(
+        "lease_expired",
+        _(
+            "Your %(minutes)d-minute hold on this case ended, so it went back to the queue. "
+            "Nothing was recorded; take the next case."
+        )
+        % {"minutes": minutes},
+        409,
+    )
+
+
+def _already_ruled() -> Refused:
+    return Refused("already_ruled", _("You have already ruled on this case."), 409)
+
+
+def ruling_record(
+    *, user: User, case: Case, answer: str, now: datetime | None = None, idempotency_key: str = ""
+) -> Ruling:
     """VQ-1: record `user`'s ruling on a case they hold. The caller has checked the user may see the
-    case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock."""
+    case (`verifier.selectors.case_get_visible`); holding the lease is checked here, under lock.
+
+    `idempotency_key` (issue 14): a client that sends the same key again for the same case (a double
+    key press, a retry after a lost answer) gets the ruling it already made back, `ruling.replayed`
+    set, instead of `already_ruled`. A different answer under the same key is still refused."""
     now = now or timezone.now()
     if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
-        raise Refused("invalid", _('answer must be "yes" or "no".'), 400)
+        raise Refused("invalid", _('answer must be "yes" or "no".'), 400, field="answer")
+    if len(idempotency_key) > Ruling._meta.get_field("idempotency_key").max_length:
+        raise Refused("invalid", _("idempotency_key is longer than 64 characters."), 400, field="idempotency_key")
     try:
         with transaction.atomic():
-            ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now)
+            ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now, key=idempotency_key)
     except IntegrityError:
         # A concurrent second ruling by the same person lost the race to the unique constraint.
-        raise Refused("already_ruled", _("You have already ruled on this case."), 409)
-    live.queue_changed({case.shard_id})
+        replay = _replay(user=user, case=case, answer=answer, key=idempotency_key)
+        if replay is None:
+            raise _already_ruled() from None
+        return replay
+    if not getattr(ruling, "replayed", False):
+        live.queue_changed({case.shard_id})
+    return ruling
+
+
+def _replay(*, user: User, case: Case, answer: str, key: str) -> Ruling | None:
+    if not key:
+        return None
+    ruling = Ruling.objects.filter(case=case, verifier=user, idempotency_key=key, answer=answer).first()
+    if ruling is not None:
+        ruling.replayed = True
     return ruling
 
 
@@ -45,36 +86,109 @@ def _is_blind_flip(case: Case) -> bool:
     return extensions.case_is_blind_flip(case=case)
 
 
-def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime) -> Ruling:
-    if Ruling.objects.filter(case=case, verifier=user).exists():
-        raise Refused("already_ruled", _("You have already ruled on this case."), 409)
-    task = CaseTask.objects.select_for_update().filter(case=case, holder=user, status=CaseTask.Status.LEASED).first()
-    if task is None or task.lease_expires_at <= now:
-        raise Refused(
-            "lease_expired",
-            _(
-                "Your 10-minute hold on this case ended, so it went back to the queue. "
-                "Nothing was recorded; take the next case."
-            ),
-            409,
-        )
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    ruling = Ruling.objects.create(case=case, task=task, verifier=user, answer=answer, at=now)
+def _ruling_write(*, case, task, user, answer, now, key, weight, first) -> tuple[Ruling, str]:
+    """The ruling's own rows: the Ruling, the seat done, its assignment ruled, the case decided by its
+    first ruling and closed once no seat is left. Returns the ruling and the case's new status."""
+    ruling = Ruling.objects.create(
+        case=case, task=task, verifier=user, answer=answer, at=now, idempotency_key=key, ledger_weight=weight
+    )
     CaseTask.objects.filter(pk=task.pk).update(status=CaseTask.Status.DONE, lease_expires_at=None)
     Assignment.objects.filter(task=task, user=user, outcome=Assignment.Outcome.ACTIVE).update(
         outcome=Assignment.Outcome.RULED
     )
-    before = {"status": case.status, "decision": case.decision}
+    changed = {"decision": answer, "decided_at": now} if first else {}
+    # A one-seat case is decided by its one ruling; only an overlap case asks whether a seat is left.
+    if (
+        case.required_rulings == 1
+        or not CaseTask.objects.filter(case=case).exclude(status=CaseTask.Status.DONE).exists()
+    ):
+        changed["status"] = Case.Status.DECIDED
+    if changed:
+        Case.objects.filter(pk=case.pk).update(**changed)
+    return ruling, changed.get("status", case.status)
+
+
+def _ruling_write_pg(*, case, task, user, answer, now, key, weight, first) -> tuple[Ruling, str]:
+    """PostgreSQL: what `_ruling_write` does, in one statement (data-modifying CTEs). It runs after the
+    seat and case are locked, so its snapshot sees the other seat of an overlap case as committed; its
+    own seat's update is not visible to it, hence `id <> seat` in the "seat left" test."""
+    ruling = Ruling(
+        case=case, task=task, verifier=user, answer=answer, at=now, idempotency_key=key, ledger_weight=weight
+    )
+    ruling_t, task_t = Ruling._meta.db_table, CaseTask._meta.db_table
+    assign_t, case_t = Assignment._meta.db_table, Case._meta.db_table
+    sql = f"""
+        WITH r AS (
+            INSERT INTO "{ruling_t}" (public_id, case_id, task_id, verifier_id, answer, at, idempotency_key, ledger_weight)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id
+        ),
+        t AS (UPDATE "{task_t}" SET status = %s, lease_expires_at = NULL WHERE id = %s RETURNING id),
+        a AS (
+            UPDATE "{assign_t}" SET outcome = %s WHERE task_id = %s AND user_id = %s AND outcome = %s RETURNING id
+        ),
+        c AS (
+            UPDATE "{case_t}" SET
+                decision = CASE WHEN %s THEN %s ELSE decision END,
+                decided_at = CASE WHEN %s THEN %s ELSE decided_at END,
+                status = CASE WHEN %s OR NOT EXISTS (
+                    SELECT 1 FROM "{task_t}" o WHERE o.case_id = %s AND o.id <> %s AND o.status <> %s
+                ) THEN %s ELSE status END
+            WHERE id = %s RETURNING status
+        )
+        SELECT (SELECT id FROM r), (SELECT status FROM c), (SELECT count(*) FROM t), (SELECT count(*) FROM a)
+    """
+    params = [
+        ruling.public_id, case.pk, task.pk, user.pk, answer, now, key, weight,
+        CaseTask.Status.DONE, task.pk,
+        Assignment.Outcome.RULED, task.pk, user.pk, Assignment.Outcome.ACTIVE,
+        first, answer,
+        first, now,
+        case.required_rulings == 1, case.pk, task.pk, CaseTask.Status.DONE, Case.Status.DECIDED,
+        case.pk,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ruling.pk, status, _, _ = cursor.fetchone()
+    ruling._state.adding, ruling._state.db = False, connection.alias
+    return ruling, status
+
+
+def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime, key: str) -> Ruling:
+    # One statement locks the seat the user holds and its case: the case lock serialises the two
+    # rulings of an overlap case (VQ-5) and a crowd close, so "first" and "all seats done" below
+    # read committed state.
+    task = (
+        CaseTask.objects.select_for_update(of=("self", "case"))
+        .select_related("case")
+        .filter(case_id=case.pk, holder=user, status=CaseTask.Status.LEASED)
+        .order_by("id")
+        .first()
+    )
+    if task is None or task.lease_expires_at <= now:
+        # The refusal path: someone who ruled already, a replay, or a lease that ended.
+        if Ruling.objects.filter(case=case, verifier=user).exists():
+            replay = _replay(user=user, case=case, answer=answer, key=key)
+            if replay is None:
+                raise _already_ruled()
+            return replay
+        raise _lease_expired()
+    case = task.case
     first = not case.decision
+    # IN-7: the weight the ruling will move the ledgers by, stored with it so an undo takes back as much.
+    weight = ledger_ruling_weight(case=case, at=now) if first else 0
+    decided_at = now if first else case.decided_at
+    write = _ruling_write_pg if connection.vendor == "postgresql" else _ruling_write
+    ruling, status = write(case=case, task=task, user=user, answer=answer, now=now, key=key, weight=weight, first=first)
+    before = {"status": case.status, "decision": case.decision}
+    case.status = status
     if first:  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
-        case.decision, case.decided_at = answer, now
-    if not CaseTask.objects.filter(case=case).exclude(status=CaseTask.Status.DONE).exists():
-        case.status = Case.Status.DECIDED
-    case.save(update_fields=["decision", "decided_at", "status"])
-    if first and case_accepts_delta(case=case, answer=answer) and not _is_blind_flip(case):
-        sample_record_accepted(case=case)
-    if first:  # IN-7: the ruling moves the locale's corroboration ledgers
-        ledger_record_ruling(case=case, accepted=case_accepts_delta(case=case, answer=answer), now=now)
+        case.decision, case.decided_at = answer, decided_at
+    accepted = case_accepts_delta(case=case, answer=answer)
+    if first:
+        backers = correction_backers(case=case)
+        if accepted and not _is_blind_flip(case):
+            sample_record_accepted(case=case, backers=backers)
+        ledger_record_ruling(case=case, accepted=accepted, now=now, backers=backers, weight=weight)
     audit_record(
         actor=user,
         action="ruling_record",
@@ -84,3 +198,110 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime)
     )
     log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
     return ruling
+
+
+# ---- VQ-10: undo ------------------------------------------------------------------------------
+
+
+def undo_window_seconds() -> int:
+    """VQ-10: how long a ruling can be taken back (the one place the setting is read)."""
+    return settings.VERIFIER["UNDO_SECONDS"]
+
+
+def ruling_undo(*, user: User, now: datetime | None = None) -> Case:
+    """VQ-10: take back `user`'s last ruling within the undo window, if nothing consumed it yet: no
+    appeal on it, no batch cut its training sample, no later ruling or crowd close on its case. The
+    ruling row goes (the audit log keeps it, before and after); the case, its sample and the ledgers
+    return to what they were, and the seat returns to the user under a fresh lease. Any other seat
+    the user holds (a prefetched next case) goes back to the queue. Returns the case."""
+    now = now or timezone.now()
+    window = timedelta(seconds=undo_window_seconds())
+    with transaction.atomic():
+        ruling = (
+            Ruling.objects.select_for_update(of=("self",))
+            .select_related("task")
+            .filter(verifier=user)
+            .order_by("-at", "-id")
+            .first()
+        )
+        if ruling is None:
+            raise Refused("nothing_to_undo", _("You have no ruling to take back."), 409)
+        if now - ruling.at > window:
+            raise Refused(
+                "undo_window_closed",
+                _(
+                    "Your last ruling is older than %(seconds)d seconds, so it stands. "
+                    "To dispute it, appeal it from the Appeals page."
+                )
+                % {"seconds": undo_window_seconds()},
+                409,
+            )
+        case = Case.objects.select_for_update().get(pk=ruling.case_id)
+        if Appeal.objects.filter(ruling=ruling).exists():
+            raise Refused(
+                "already_appealed", _("Your last ruling is under appeal, so it can no longer be undone."), 409
+            )
+        others = list(Ruling.objects.filter(case=case).exclude(pk=ruling.pk).values_list("pk", flat=True))
+        if any(pk > ruling.pk for pk in others):
+            raise Refused(
+                "ruling_consumed", _("Another verifier has ruled on this case since, so your ruling stands."), 409
+            )
+        if case.status == Case.Status.DECIDED and len(others) + 1 < case.required_rulings:
+            raise Refused("ruling_consumed", _("The crowd has settled this case since, so your ruling stands."), 409)
+        first = not others  # the ruling that decided the case; a second overlap ruling only measured agreement
+        if first and sample_batched(case=case):
+            raise Refused("ruling_consumed", _("A training batch has taken this ruling, so it stands."), 409)
+        before = {"status": case.status, "decision": case.decision, "answer": ruling.answer}
+        if first:
+            sample_take_back(case=case)
+            ledger_unrecord_ruling(
+                case=case,
+                accepted=case_accepts_delta(case=case, answer=ruling.answer),
+                weight=ruling.ledger_weight,
+                backers=correction_backers(case=case),
+            )
+            case.decision, case.decided_at = "", None
+        case.status = Case.Status.QUEUED
+        Case.objects.filter(pk=case.pk).update(status=case.status, decision=case.decision, decided_at=case.decided_at)
+        returned = _seats_return(user=user, keep_task_id=ruling.task_id)
+        expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
+        CaseTask.objects.filter(pk=ruling.task_id).update(
+            status=CaseTask.Status.LEASED, holder=user, lease_expires_at=expires
+        )
+        Assignment.objects.filter(task_id=ruling.task_id, user=user, outcome=Assignment.Outcome.RULED).update(
+            outcome=Assignment.Outcome.ACTIVE, expires_at=expires
+        )
+        ruling_id = str(ruling.public_id)
+        ruling.delete()
+        audit_record(
+            actor=user,
+            action="ruling_undo",
+            obj=case,
+            before=before,
+            after={
+                "status": case.status,
+                "decision": case.decision,
+                "ruling_id": ruling_id,
+                "seats_returned_to_queue": returned,
+            },
+        )
+    log.info("undo: ruling %s on case %s by %s", ruling_id, case.public_id, user.username)
+    live.queue_changed({case.shard_id}, force=True)
+    return case
+
+
+def _seats_return(*, user: User, keep_task_id: int) -> int:
+    """The other seats the user holds go back to the queue (their assignments end as returned)."""
+    held = list(
+        CaseTask.objects.select_for_update()
+        .filter(holder=user, status=CaseTask.Status.LEASED)
+        .exclude(pk=keep_task_id)
+        .values_list("pk", flat=True)
+    )
+    if not held:
+        return 0
+    CaseTask.objects.filter(pk__in=held).update(status=CaseTask.Status.OPEN, holder=None, lease_expires_at=None)
+    Assignment.objects.filter(task_id__in=held, user=user, outcome=Assignment.Outcome.ACTIVE).update(
+        outcome=Assignment.Outcome.RETURNED
+    )
+    return len(held)

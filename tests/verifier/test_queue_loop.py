@@ -1,0 +1,311 @@
+"""Issue 14, the queue loop: statement counts of the hot pair, idempotent rulings (a double key press),
+undo (VQ-10), the prefetched next case, and the wellness of taboo work (VQ-11)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core.errors import Refused
+from core.models import AuditEvent, User
+from shards.models import LocaleLedger
+from shards.services.pools import membership_set
+from tests.base import api_post, assert_api_error, login_as
+from tests.factories import UserFactory, make_cases, shard_with_pool
+from training.models import TrainingSample
+from training.services.batches import training_batch_cut
+from verifier.models import Assignment, Case, CaseTask, Ruling
+from verifier.services.appeals import appeal_open
+from verifier.services.queue import NewCase, case_next, case_next_prefetch, cases_create
+from verifier.services.rulings import ruling_record, ruling_undo
+
+pytestmark = pytest.mark.django_db
+
+
+# What the hot pair costs (issue 14: 10 statements for next and 30 for the ruling before, plus BEGIN and
+# COMMIT each). The figures count everything the request runs, token authentication included. On
+# PostgreSQL the lease is one statement (no transaction round trips) and the ruling's own rows one more;
+# elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT / RELEASE in a test).
+def _statements() -> tuple[int, int]:
+    return (4, 13) if connection.vendor == "postgresql" else (8, 16)
+
+
+def _token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_next_and_ruling_stay_within_their_statement_counts(django_assert_max_num_queries):
+    next_statements, ruling_statements = _statements()
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    client = _token_client(alice)
+    # A first op warms what is created once (the locale ledger row).
+    case_id = client.get("/api/v1/queue/next/").json()["id"]
+    assert api_post(client, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}).status_code == 201
+    with django_assert_max_num_queries(next_statements):
+        response = client.get("/api/v1/queue/next/")
+    assert response.status_code == 200
+    case_id = response.json()["id"]
+    with django_assert_max_num_queries(ruling_statements):
+        response = api_post(client, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"})
+    assert response.status_code == 201
+    # The lean path still did everything: the seat is done, the case decided, the sample and audit written.
+    case = Case.objects.get(public_id=case_id)
+    assert (case.status, case.decision) == ("decided", "yes")
+    assert TrainingSample.objects.filter(case=case).exists()
+    assert AuditEvent.objects.filter(action="ruling_record", object_id=case_id).exists()
+    assert LocaleLedger.objects.get(locale_code="en-US").rulings == 2
+
+
+def test_a_held_lease_is_answered_in_two_statements(django_assert_max_num_queries):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 1)
+    client = _token_client(alice)
+    first = client.get("/api/v1/queue/next/").json()["id"]
+    with django_assert_max_num_queries(2):  # the token, the held lease with its case and shard
+        assert client.get("/api/v1/queue/next/").json()["id"] == first
+
+
+# ---- a double key press -------------------------------------------------------------------
+
+
+def test_the_same_idempotency_key_twice_makes_one_ruling_and_answers_it_again(api):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 2)
+    login_as(api, alice)
+    case_id = api.get("/api/v1/queue/next/").json()["id"]
+    body = {"answer": "yes", "idempotency_key": f"{case_id}:1"}
+    first = api_post(api, f"/api/v1/cases/{case_id}/ruling/", body)
+    again = api_post(api, f"/api/v1/cases/{case_id}/ruling/", body)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["replayed"] is False and again.json()["replayed"] is True
+    assert again.json()["ruling_id"] == first.json()["ruling_id"]
+    assert Ruling.objects.count() == 1
+    assert AuditEvent.objects.filter(action="ruling_record").count() == 1
+
+
+def test_without_a_key_or_with_another_answer_the_second_ruling_is_still_refused(api):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 1)
+    login_as(api, alice)
+    case_id = api.get("/api/v1/queue/next/").json()["id"]
+    api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes", "idempotency_key": "k1"})
+    assert_api_error(api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}), "already_ruled", 409)
+    assert_api_error(
+        api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "no", "idempotency_key": "k1"}),
+        "already_ruled",
+        409,
+    )
+    body = assert_api_error(
+        api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes", "idempotency_key": "k" * 65}),
+        "invalid",
+        400,
+    )
+    assert "idempotency_key" in body["errors"]
+    assert Ruling.objects.get().answer == "yes"
+
+
+def test_the_page_answers_a_double_press_with_the_next_case_and_no_error(client):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    login_as(client, alice)
+    case = case_next(user=alice).case
+    url = f"/queue/cases/{case.public_id}/ruling/"
+    first = client.post(url, {"answer": "yes", "idempotency_key": "k"}).content.decode()
+    again = client.post(url, {"answer": "yes", "idempotency_key": "k"}).content.decode()
+    assert "Recorded." in first
+    assert "already ruled" not in again and 'class="flash"' not in again
+    assert Ruling.objects.count() == 1
+
+
+# ---- undo (VQ-10) ----------------------------------------------------------------------------
+
+
+def _rule_one(user, *, answer="yes", now=None):
+    lease = case_next(user=user, now=now)
+    return ruling_record(user=user, case=lease.case, answer=answer, now=now)
+
+
+def test_undo_within_the_window_takes_the_ruling_back_and_returns_the_seat(api):
+    shard, (alice, bob, _) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    login_as(api, alice)
+    ruling = _rule_one(alice)
+    case = ruling.case
+    assert TrainingSample.objects.filter(case=case).exists()
+    ledger_before = LocaleLedger.objects.get(locale_code="en-US")
+    assert (ledger_before.rulings, ledger_before.votes) == (1, 5)  # a low-volume language: the ruling weighs 5
+
+    response = api_post(api, "/api/v1/rulings/undo/")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(case.public_id) and response.json()["lease_expires_at"]
+    case.refresh_from_db()
+    assert (case.status, case.decision, case.decided_at) == ("queued", "", None)
+    assert not Ruling.objects.exists()
+    assert not TrainingSample.objects.filter(case=case).exists()
+    ledger = LocaleLedger.objects.get(locale_code="en-US")
+    assert (ledger.rulings, ledger.votes, ledger.corroborated) == (0, 0, 0)
+    task = CaseTask.objects.get(case=case)
+    assert (task.status, task.holder) == ("leased", alice)
+    assert Assignment.objects.get(task=task).outcome == "active"
+    event = AuditEvent.objects.get(action="ruling_undo")
+    assert (
+        event.actor == alice and event.before["answer"] == "yes" and event.after["ruling_id"] == str(ruling.public_id)
+    )
+    assert case_next(user=bob).case != case  # the seat is alice's again, nobody else's
+    # And she can rule on it again.
+    assert ruling_record(user=alice, case=case, answer="no").answer == "no"
+
+
+def test_undo_after_the_window_is_refused_naming_why(api, settings):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 1)
+    login_as(api, alice)
+    then = timezone.now() - timedelta(seconds=settings.VERIFIER["UNDO_SECONDS"] + 1)
+    lease = case_next(user=alice, now=then)
+    ruling_record(user=alice, case=lease.case, answer="yes", now=then)
+    body = assert_api_error(api_post(api, "/api/v1/rulings/undo/"), "undo_window_closed", 409)
+    assert "10 seconds" in body["detail"] and "appeal" in body["detail"].lower()
+    assert Ruling.objects.count() == 1 and Case.objects.get().status == "decided"
+
+
+def test_undo_with_nothing_to_take_back_is_refused(api):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    login_as(api, alice)
+    assert_api_error(api_post(api, "/api/v1/rulings/undo/"), "nothing_to_undo", 409)
+
+
+def test_undo_is_refused_once_the_ruling_is_appealed():
+    shard, (alice, *_) = shard_with_pool("en-US")
+    membership_set(user=UserFactory(username="senior_en", role=User.Role.SENIOR), shard=shard, native=True)
+    make_cases(shard, 1)
+    ruling = _rule_one(alice)
+    appeal_open(user=alice, ruling=ruling, reason="I pressed the wrong key")
+    with pytest.raises(Refused) as refused:
+        ruling_undo(user=alice)
+    assert refused.value.code == "already_appealed"
+    assert Ruling.objects.filter(pk=ruling.pk).exists()
+
+
+def test_undo_is_refused_once_a_batch_took_the_sample():
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 1)
+    ruling = _rule_one(alice)
+    assert training_batch_cut(shard=shard) is not None
+    with pytest.raises(Refused) as refused:
+        ruling_undo(user=alice)
+    assert refused.value.code == "ruling_consumed"
+    assert Ruling.objects.filter(pk=ruling.pk).exists()
+    assert TrainingSample.objects.filter(case=ruling.case, batch__isnull=False).exists()
+
+
+def test_undo_is_refused_once_the_crowd_closed_the_overlap_case(settings):
+    from verifier.services.queue import cases_close_by_crowd
+
+    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 1.0}
+    shard, (alice, *_) = shard_with_pool("en-US")
+    [case] = make_cases(shard, 1)
+    _rule_one(alice)
+    cases_close_by_crowd(case_ids=[case.pk], now=timezone.now())
+    with pytest.raises(Refused) as refused:
+        ruling_undo(user=alice)
+    assert refused.value.code == "ruling_consumed"
+
+
+def test_undo_hands_the_prefetched_seat_back_to_the_queue():
+    shard, (alice, bob, _) = shard_with_pool("en-US")
+    make_cases(shard, 2)
+    ruled = _rule_one(alice)
+    lease = case_next(user=alice)  # the next case, already shown
+    assert lease.case != ruled.case
+    ruling_undo(user=alice)
+    assert case_next(user=alice).case == ruled.case
+    assert Assignment.objects.get(task=lease.task).outcome == "returned"
+    assert case_next(user=bob).case == lease.case  # back in the queue for anyone
+
+
+# ---- prefetch ---------------------------------------------------------------------------------
+
+
+def test_prefetch_leases_the_case_after_the_current_one_and_next_keeps_the_current():
+    shard, (alice, bob, _) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    current = case_next(user=alice)
+    ahead = case_next_prefetch(user=alice)
+    assert ahead.case != current.case
+    assert case_next_prefetch(user=alice).case == ahead.case  # one seat ahead, not more (PREFETCH = 1)
+    assert case_next(user=alice).case == current.case
+    ruling_record(user=alice, case=current.case, answer="yes")
+    assert case_next(user=alice).case == ahead.case  # the prefetched case is next
+    assert case_next(user=bob).case not in (current.case, ahead.case)
+
+
+def test_the_page_sends_the_next_case_prefetched_in_a_template(client):
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    login_as(client, alice)
+    html = client.get("/queue/next/").content.decode()
+    assert html.count('id="case"') == 2 and '<template id="case-prefetch">' in html
+    current = case_next(user=alice).case
+    shown = case_next_prefetch(user=alice).case
+    html = client.post(
+        f"/queue/cases/{current.public_id}/ruling/",
+        {"answer": "no", "idempotency_key": "k"},
+        HTTP_X_QUEUE_SHOWN=str(shown.public_id),
+    ).content.decode()
+    # Only the case after the shown one comes back, in its template.
+    assert html.count('id="case"') == 1 and '<template id="case-prefetch">' in html
+    assert str(shown.public_id) not in html and str(current.public_id) not in html
+
+
+# ---- taboo work (VQ-11) -------------------------------------------------------------------------
+
+
+def _taboo_cases(shard, n, *, text):
+    return cases_create(
+        new_cases=[
+            NewCase(
+                shard=shard,
+                kind="taboo",
+                locale="th-TH",
+                post_id=f"t{i}",
+                post_text=text,
+                at=timezone.now(),
+                native_only=True,
+                risk_tags=["TH-risks-lm:ในหลวง"],
+                hard_block_locale="th-TH",
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def test_lexicon_terms_are_masked_on_the_taboo_screen_even_behind_zero_width_characters(client):
+    shard, (somchai, *_) = shard_with_pool("th-TH")
+    _taboo_cases(shard, 1, text="ภาพ ใน\u200bหลวง เสด็จ")
+    login_as(client, somchai)
+    html = client.get("/queue/next/").content.decode()
+    assert 'class="masked" data-term="ใน\u200bหลวง"' in html
+    post = html.split('class="post"', 1)[1].split("</blockquote>", 1)[0]
+    assert "ภาพ " in post and " เสด็จ" in post and ">ใน\u200bหลวง<" not in post
+    assert 'data-key="r"' in html  # R reveals them
+
+
+def test_a_pause_is_offered_after_a_run_of_taboo_cases_and_the_counter_says_what_is_left(client, settings):
+    settings.VERIFIER = {**settings.VERIFIER, "TABOO_PAUSE_AFTER": 2}
+    shard, (somchai, *_) = shard_with_pool("th-TH")
+    _taboo_cases(shard, 4, text="ภาพ ในหลวง")
+    login_as(client, somchai)
+    for _ in range(2):
+        lease = case_next(user=somchai)
+        ruling_record(user=somchai, case=lease.case, answer="no")
+    html = client.get("/queue/next/").content.decode()
+    assert html.count('id="pause-offer"') == 2  # on the case shown and on the prefetched one
+    page = client.get("/queue/").content.decode()
+    left = settings.VERIFIER["TABOO_DAILY_CAP"] - 4  # two ruled, one shown, one prefetched
+    assert f'<strong id="cap-left">{left}</strong> left today' in page
