@@ -72,6 +72,7 @@ INTAKE = {
     "AUTO_ACCEPT_WINDOW_HOURS": 6,
     "CONFLICT_WINDOW_HOURS": 12,  # IN-6: the oracle's window, and the window conflicts are looked for in
     "CONFLICT_SIGMA": 2.0,  # IN-6: |delta| beyond this many sigma of the history -> human queue
+    "MERGE_MIN_USERS": 5,  # IN-6: a merged value enters a batch only with this many unique supporting users
     "CONFLICT_MIN_HISTORY": 10,  # below this many past numeric deltas the prior spread is used
     "CONFLICT_PRIOR_MEAN": 0.0,  # relative delta
     "CONFLICT_PRIOR_SIGMA": 0.5,

@@ -37,6 +37,7 @@ api_v1 = [
     path("shards/", verifier_api.ShardsView.as_view(), name="api-shards"),
     path("exports/", modelhooks_api.ExportsView.as_view(), name="api-exports"),
     path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
+    path("exports/<uuid:export_id>/files/<str:name>", modelhooks_api.ExportFileView.as_view(), name="api-export-file"),
     path("batches/", training_api.BatchesView.as_view(), name="api-batches"),
     *risk_urls.api_urls,
     # appeals (AP-1..AP-5); calibration, audits and pay (CA-1..CA-8) are the quality app's

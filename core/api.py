@@ -92,7 +92,7 @@ def error_response(status: int, code: str, detail: str, errors: dict | None = No
 
 def exception_handler(exc, context):
     if isinstance(exc, Refused):
-        body = {"code": exc.code, "detail": str(exc.detail)}
+        body = {**exc.extra, "code": exc.code, "detail": str(exc.detail)}
         errors = field_errors(exc.errors) or ({exc.field: [str(exc.detail)]} if exc.field else {})
         if errors:
             body["errors"] = errors

@@ -11,7 +11,14 @@ from rest_framework.exceptions import APIException
 
 class Refused(APIException):
     def __init__(
-        self, code: str, detail: str, status: int = 400, errors: dict | None = None, *, field: str | None = None
+        self,
+        code: str,
+        detail: str,
+        status: int = 400,
+        errors: dict | None = None,
+        *,
+        field: str | None = None,
+        extra: dict | None = None,
     ):
         super().__init__(detail=detail, code=code)
         self.code = code
@@ -19,6 +26,7 @@ class Refused(APIException):
         self.status = self.status_code = status
         self.field = field
         self.errors = errors or ({field: [detail]} if field else {})  # one field-error shape
+        self.extra = extra or {}  # more keys of the answer, e.g. the running export's id (SPEC 8: add freely)
 
     def __str__(self) -> str:
         return str(self.detail)

@@ -1,6 +1,10 @@
-"""MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id}; `GET /api/v1/exports/{id}/` -> {status, progress, manifest}."""
+"""MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id} (409 `export_running`); `GET /api/v1/exports/{id}/` ->
+{status, progress, manifest}; `GET /api/v1/exports/{id}/files/{name}` -> the file, streamed, with its sha256."""
+
+import base64
 
 from django.db import transaction
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -9,7 +13,7 @@ from rest_framework.views import APIView
 from core.errors import Refused
 from core.permissions import roles
 from modelhooks.selectors import export_get
-from modelhooks.services.exports import export_request
+from modelhooks.services.exports import export_file_path, export_request
 from modelhooks.tasks import export_run
 from shards.models import Shard
 
@@ -62,3 +66,30 @@ class ExportDetailView(APIView):
         if export is None:
             raise Refused("not_found", _("No export has this id."), 404)
         return Response(export_body(export))
+
+
+class ExportFileView(APIView):
+    """MH-3: a trainer fetches a file of a finished export; `X-Content-SHA256` (hex) and `Digest` carry the
+    sha256 the manifest lists, so the download can be checked without the manifest."""
+
+    permission_classes = [ExportRoles]
+
+    def get(self, request, export_id, name):
+        export = export_get(public_id=export_id)
+        if export is None:
+            raise Refused("not_found", _("No export has this id."), 404)
+        found = export_file_path(export=export, name=name)
+        if found is None:
+            raise Refused(
+                "not_found",
+                _("name: export %(export)s has no finished file %(name)r.")
+                % {"export": export.public_id, "name": name},
+                404,
+                field="name",
+            )
+        path, entry = found
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=entry["name"])
+        response["X-Content-SHA256"] = entry["sha256"]
+        response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
+        response["Content-Length"] = str(entry["bytes"])
+        return response

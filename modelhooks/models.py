@@ -88,6 +88,20 @@ class Export(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # AP-5 / IN-11: what the export carried, so a later retraction names every export a sample appeared in:
+    # the batches it took rows from, and the batched samples of the shard it left out (filters, tombstones)
+    batch_ids = models.JSONField(default=list, blank=True)
+    left_out_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            # MH-3: one export of a shard at a time; a second request answers 409 export_running
+            models.UniqueConstraint(
+                fields=["shard"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_running_export_per_shard",
+            )
+        ]
 
     @property
     def progress(self) -> float:

@@ -69,6 +69,18 @@ def rules_for_scoring() -> list[ScoringRule]:
     ]
 
 
+def rules_blocking(*, shard) -> list[Rule]:
+    """MH-3: the rules blocking in `shard`, each with its current version (the one the queue matches too,
+    `rules_matching_text`); the training export leaves out what they match (`rule_version_matches`)."""
+    return list(
+        Rule.objects.filter(shard_states__shard=shard, shard_states__state=RuleShardState.State.BLOCKING)
+        .exclude(current_version=None)
+        .select_related("current_version")
+        .distinct()
+        .order_by("id")
+    )
+
+
 # ---- The live index (RK-3) ------------------------------------------------------------------
 
 

@@ -26,13 +26,42 @@ class TrainingSample(models.Model):
     )  # IN-12
     accepted_by = models.CharField(max_length=40, blank=True)  # ruling / auto_accept / conflict_resolver:...
     withheld_reason = models.CharField(max_length=64, blank=True)  # non-empty: never exported
+    # issue 10: the post with the correction applied (native tokens, IN-2) and the [start, end) character
+    # spans of the corrected tokens in it (training.spans.correction_apply), so training can mask its loss.
+    text = models.TextField(blank=True)
+    target_spans = models.JSONField(default=list, blank=True)
+    ocr_text = models.TextField(blank=True)  # the post image's OCR text: blocking rules match it (MH-3); not exported
+
+    EXPORT_OMIT = ("ocr_text",)  # stored for the export's rule filter, never written to the training files
 
     class Meta:
         db_table = "shards_trainingsample"
         constraints = [
-            # A post never occupies more than one training slot (IN-6).
-            models.UniqueConstraint(fields=["post_id", "shard"], name="one_sample_per_post_and_shard"),
+            # IN-6: a post never occupies more than one training slot, across all shards: whichever shard
+            # decides it first holds the slot; the database refuses a second one.
+            models.UniqueConstraint(fields=["post_id"], name="one_sample_per_post"),
         ]
+
+
+class Retraction(models.Model):
+    """AP-5 / IN-10 / IN-11: a tombstone. A sample whose ruling was reversed on appeal, or whose correction graph
+    was tainted (or backed by a suspended botnet component) after it was batched, leaves no later export and is listed once, in the next export of its shard
+    (`retractions.jsonl`), with the exports it appeared in, so a training job can drop it from what it holds."""
+
+    class Reason(models.TextChoices):
+        APPEAL_REVERSED = "appeal_reversed"
+        GRAPH_TAINTED = "graph_tainted"
+        COMPONENT_SUSPENDED = "component_suspended"
+
+    sample = models.OneToOneField(TrainingSample, on_delete=models.PROTECT, related_name="retraction")
+    shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    listed_by_export = models.CharField(max_length=64, blank=True)  # the export whose retractions.jsonl listed it
+
+    class Meta:
+        indexes = [models.Index(fields=["shard", "listed_by_export"], name="retraction_pending_idx")]
 
 
 class TaintList(models.Model):

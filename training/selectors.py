@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from shards.models import Shard, SuspendedMember
-from training.models import ReexportItem, TaintedSubmitter, TaintList, TrainingSample
+from training.models import ReexportItem, Retraction, TaintedSubmitter, TaintList, TrainingSample
 
 
 def taint_list_current() -> TaintList | None:
@@ -25,12 +25,14 @@ def samples_exportable(
       (`taint_list_current()`); pass the one you record in the manifest to be exact.
     - IN-10: a sample backed by any member of an active suspended component is left out.
     - Samples withheld by an operator (e.g. a senior overturned the crowd) are left out.
+    - AP-5 / IN-11: tombstoned samples (ruling reversed on appeal, graph tainted after batching) are left
+      out of every export after the retraction.
     - `batched_only=True` keeps only samples already cut into a training batch (IN-12); their
       `weight` is the batch weight (0.3) and `batch_id` names the batch.
     """
     own_locale = shard.locale.code if shard.locale_id else None
     foreign_block = Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale or "")
-    qs = TrainingSample.objects.filter(shard=shard, withheld_reason="").exclude(foreign_block)
+    qs = TrainingSample.objects.filter(shard=shard, withheld_reason="", retraction__isnull=True).exclude(foreign_block)
     taint_list = taint_list if taint_list is not None else taint_list_current()
     bad_users = SuspendedMember.objects.filter(component__active=True).values("submitter_id")
     qs = qs.exclude(graph__members__submitter_id__in=bad_users)
@@ -64,3 +66,13 @@ def reexport_pending(*, shard: Shard | None = None) -> QuerySet[ReexportItem]:
     """AP-5: reversal items no export has carried yet (for the training export, MH-3)."""
     qs = ReexportItem.objects.filter(exported_batch="").order_by("id")
     return qs.filter(shard=shard) if shard is not None else qs
+
+
+def retractions_pending(*, shard: Shard) -> QuerySet[Retraction]:
+    """AP-5 / IN-11: tombstones of `shard` no export has listed yet, oldest first, with their sample."""
+    return Retraction.objects.filter(shard=shard, listed_by_export="").select_related("sample").order_by("id")
+
+
+def samples_retracted(*, shard: Shard) -> QuerySet[TrainingSample]:
+    """Every tombstoned sample of `shard` (the manifest counts them among the excluded)."""
+    return TrainingSample.objects.filter(shard=shard, retraction__isnull=False)

@@ -26,13 +26,18 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import Refused
+from core.text import text_normalise
 from modelhooks import live
 from modelhooks.models import Export
+from risk_db.selectors import rules_blocking
+from risk_db.services import rule_version_matches
 from training import selectors
+from training.services.retractions import retractions_mark_listed, samples_retract_bot_backed
 from training.services.reversals import reexport_mark_exported
 
 log = logging.getLogger(__name__)
@@ -41,14 +46,30 @@ FORMAT_VERSION = 1
 
 def export_request(*, shard, actor=None, now: datetime | None = None) -> Export:
     """MH-3: record a requested export of `shard`. The caller queues `modelhooks.tasks.export_run`
-    for it after the commit (services sit below the task layer)."""
-    return Export.objects.create(shard=shard, requested_by=actor, created_at=now or timezone.now())
+    for it after the commit (services sit below the task layer). One export of a shard at a time: while
+    one is queued or running, refuses 409 `export_running` naming it (the database constraint
+    `one_running_export_per_shard` holds it when two requests race)."""
+    try:
+        with transaction.atomic():
+            return Export.objects.create(shard=shard, requested_by=actor, created_at=now or timezone.now())
+    except IntegrityError:
+        running = Export.objects.filter(shard=shard, status__in=[Export.Status.QUEUED, Export.Status.RUNNING]).first()
+        running_id = str(running.public_id) if running else ""
+        raise Refused(
+            "export_running",
+            f"An export of {shard.code} is already {running.status if running else 'running'}: {running_id}. "
+            "Wait for it to finish (GET /api/v1/exports/{id}/).",
+            409,
+            extra={"export_id": running_id},
+        ) from None
 
 
 def export_fields(model) -> list[models.Field]:
     """Every stored column of a training sample: fields added later (graph id, batch id, native-token
-    positions) are exported without a change here."""
-    return list(model._meta.concrete_fields)
+    positions) are exported without a change here. A model's `EXPORT_OMIT` names stored columns that
+    never leave (the OCR text, kept only for the blocking-rule filter)."""
+    omit = set(getattr(model, "EXPORT_OMIT", ()))
+    return [f for f in model._meta.concrete_fields if f.attname not in omit]
 
 
 def _target(f: models.Field) -> models.Field:
@@ -306,6 +327,66 @@ def _reversals(shard, own_locale: str) -> list[dict]:
     ]
 
 
+def _blocking_rules(qs, shard) -> tuple[list[int], list[dict]]:
+    """MH-3: the samples an active blocking rule of the shard matches (their text, delta or OCR text,
+    normalised as for tagging, SH-3, with the pattern meaning of docs/patterns.md), and a count per rule.
+    A sample two rules match counts for both and is left out once."""
+    rules = rules_blocking(shard=shard)
+    if not rules:
+        return [], []
+    hits = {r.pk: 0 for r in rules}
+    blocked = []
+    for pk, text, delta, ocr in qs.values_list("pk", "text", "text_delta", "ocr_text").iterator(chunk_size=5000):
+        haystack = text_normalise("\n".join(x for x in (text, delta, ocr) if x))
+        matched = [r.pk for r in rules if rule_version_matches(version=r.current_version, text=haystack)]
+        for rule_id in matched:
+            hits[rule_id] += 1
+        if matched:
+            blocked.append(pk)
+    per_rule = [{"rule_id": r.pk, "version": r.current_version.number, "samples": hits[r.pk]} for r in rules]
+    return blocked, per_rule
+
+
+def _previous_exports(export: Export) -> list[dict]:
+    """The finished exports of the shard before this one, oldest first, with what each carried."""
+    return list(
+        Export.objects.filter(shard=export.shard, status=Export.Status.DONE)
+        .exclude(pk=export.pk)
+        .order_by("finished_at", "id")
+        .values("public_id", "batch_ids", "left_out_ids")
+    )
+
+
+def _retractions(shard, previous: list[dict]) -> list[dict]:
+    """AP-5 / IN-11: the shard's tombstones no export has listed yet, each with the exports it appeared in
+    (an export carried a sample when it took rows from the sample's batch and did not leave it out)."""
+    carried = [(str(e["public_id"]), set(e["batch_ids"] or ()), set(e["left_out_ids"] or ())) for e in previous]
+    return [
+        {
+            "retraction_id": r.pk,
+            "sample_id": r.sample_id,
+            "post_id": r.sample.post_id,
+            "reason": r.reason,
+            "detail": r.detail,
+            "retracted_at": r.created_at.isoformat(),
+            "exports": [
+                export_id
+                for export_id, batches, left_out in carried
+                if r.sample.batch_id in batches and r.sample_id not in left_out
+            ],
+        }
+        for r in selectors.retractions_pending(shard=shard)
+    ]
+
+
+def _jsonl_bytes(rows: list[dict]) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in rows)
+
+
+def _file_entry(path: Path, final_name: str, rows: int, sha256: str | None = None) -> dict:
+    return {"name": final_name, "rows": rows, "bytes": path.stat().st_size, "sha256": sha256 or _sha256_file(path)}
+
+
 def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     """MH-3: write the export's files; idempotent (a done export is left alone, a redelivered one
     starts again from clean `.partial` files)."""
@@ -322,12 +403,16 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
     folder.mkdir(parents=True, exist_ok=True)
     fields = export_fields(selectors.samples_of_shard(shard=export.shard).model)
     jsonl, parquet, manifest_path = folder / "samples.jsonl", folder / "samples.parquet", folder / "manifest.json"
-    reversals_path = folder / "reversals.jsonl"
-    partial = {p: p.with_name(p.name + ".partial") for p in (jsonl, parquet, reversals_path, manifest_path)}
-    for p in (jsonl, parquet, reversals_path, manifest_path):
+    reversals_path, retractions_path = folder / "reversals.jsonl", folder / "retractions.jsonl"
+    finals = (jsonl, parquet, reversals_path, retractions_path, manifest_path)
+    partial = {p: p.with_name(p.name + ".partial") for p in finals}
+    for p in finals:
         p.unlink(missing_ok=True)  # a redelivery rewrites from scratch
     progress = _Progress(export)
     try:
+        # IN-10 / IN-11: batched samples backed by bots since the last export are tombstoned first (committed
+        # on their own: a retried export finds them listed-pending, never lost)
+        samples_retract_bot_backed(shard=export.shard, taint_list=selectors.taint_list_current(), now=start)
         on_pg = connection.vendor == "postgresql"
         outermost = not connection.in_atomic_block
         with transaction.atomic():
@@ -337,15 +422,24 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             taint_obj, taint = _taint_list()
             # IN-12: only samples cut into a batch leave, at the batch weight; the rest wait for a cut
             qs = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj, batched_only=True)
-            shard_total = selectors.samples_of_shard(shard=export.shard).count()
+            blocked, per_rule = _blocking_rules(qs, export.shard)
+            if blocked:
+                qs = qs.exclude(pk__in=blocked)
+            shard_samples = selectors.samples_of_shard(shard=export.shard)
+            shard_total = shard_samples.count()
             total = qs.count()
-            unbatched = selectors.samples_exportable(shard=export.shard, taint_list=taint_obj).count() - total
-            own = export.shard.locale.code if export.shard.locale_id else ""
-            foreign_blocked = (
-                selectors.samples_of_shard(shard=export.shard)
-                .filter(regional_hard_block=True)
-                .exclude(hard_block_locale=own)
+            unbatched = (
+                selectors.samples_exportable(shard=export.shard, taint_list=taint_obj)
+                .filter(batch__isnull=True)
                 .count()
+            )
+            own = export.shard.locale.code if export.shard.locale_id else ""
+            foreign = Q(regional_hard_block=True) & ~Q(hard_block_locale=own)
+            foreign_blocked = shard_samples.filter(foreign).count()
+            retracted = selectors.samples_retracted(shard=export.shard).exclude(foreign).count()  # counted once
+            batch_ids = sorted(qs.order_by().values_list("batch_id", flat=True).distinct())
+            left_out = sorted(
+                shard_samples.filter(batch__isnull=False).exclude(pk__in=qs.values("pk")).values_list("pk", flat=True)
             )
             progress.total(total)
             with partial[jsonl].open("wb") as out:
@@ -354,14 +448,17 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 os.fsync(out.fileno())
             parquet_rows = parquet_write(qs, fields, partial[parquet])
             reversals = _reversals(export.shard, own)
-            partial[reversals_path].write_bytes(
-                b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in reversals)
-            )
+            partial[reversals_path].write_bytes(_jsonl_bytes(reversals))
+            previous = _previous_exports(export)
+            retractions = _retractions(export.shard, previous)
+            partial[retractions_path].write_bytes(_jsonl_bytes(retractions))
         if parquet_rows != rows:
             raise RuntimeError(f"Parquet has {parquet_rows} rows, JSONL {rows}: the snapshot moved")
+        excluded_rule = len(blocked)
         manifest = {
             "format_version": FORMAT_VERSION,
             "export_id": str(export.public_id),
+            "previous_export": str(previous[-1]["public_id"]) if previous else None,
             "shard": export.shard.code,
             "locale": own,
             "started_at": start.isoformat(),
@@ -372,8 +469,13 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 "excluded": shard_total - rows,
                 "excluded_foreign_hard_block": foreign_blocked,
                 "excluded_unbatched": unbatched,
-                "excluded_other": shard_total - rows - foreign_blocked - unbatched,
+                "excluded_retracted": retracted,
+                "excluded_blocking_rule": excluded_rule,
+                "excluded_other": shard_total - rows - foreign_blocked - unbatched - retracted - excluded_rule,
+                "retractions": len(retractions),
+                "reversals": len(reversals),
             },
+            "blocking_rules": per_rule,
             "filters": [
                 "shard == " + export.shard.code,
                 "only samples cut into a training batch (IN-12), at the batch weight",
@@ -381,6 +483,8 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 "exclude tainted correction-graph ids (IN-11)"
                 if taint["honoured"]
                 else "taint exclusion unavailable in this build (IN-11)",
+                "exclude retracted samples: ruling reversed on appeal (AP-5), graph tainted after batching (IN-11)",
+                "exclude samples an active blocking rule of the shard matches (text, delta or OCR text; MH-3)",
             ],
             "taint_list": taint,
             "weights": "per-sample `weight` column: the weight of its batch `batch_id` (IN-12); reversals carry their own (AP-5, ~1 %)",
@@ -389,39 +493,42 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 "file": reversals_path.name,
                 "meaning": "AP-5: rulings reversed on appeal; `action` add or retract the text delta",
             },
+            "retractions": {
+                "rows": len(retractions),
+                "file": retractions_path.name,
+                "diffs_against": str(previous[-1]["public_id"]) if previous else None,
+                "meaning": "samples to drop from data already held: listed once, with the exports they appeared in",
+            },
             "fields": [f.attname for f in fields],
             "files": {
-                "jsonl": {
-                    "name": jsonl.name,
-                    "rows": rows,
-                    "bytes": partial[jsonl].stat().st_size,
-                    "sha256": jsonl_sha,
-                },
-                "parquet": {
-                    "name": parquet.name,
-                    "rows": parquet_rows,
-                    "bytes": partial[parquet].stat().st_size,
-                    "sha256": _sha256_file(partial[parquet]),
-                },
-                "reversals": {
-                    "name": reversals_path.name,
-                    "rows": len(reversals),
-                    "bytes": partial[reversals_path].stat().st_size,
-                    "sha256": _sha256_file(partial[reversals_path]),
-                },
+                "jsonl": _file_entry(partial[jsonl], jsonl.name, rows, jsonl_sha),
+                "parquet": _file_entry(partial[parquet], parquet.name, parquet_rows),
+                "reversals": _file_entry(partial[reversals_path], reversals_path.name, len(reversals)),
+                "retractions": _file_entry(partial[retractions_path], retractions_path.name, len(retractions)),
             },
         }
         partial[manifest_path].write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        os.replace(partial[jsonl], jsonl)
-        os.replace(partial[parquet], parquet)
-        os.replace(partial[reversals_path], reversals_path)
+        for p in finals[:-1]:
+            os.replace(partial[p], p)
         os.replace(partial[manifest_path], manifest_path)  # last: its presence means the export is complete
-        if reversals:  # a redelivery before this line re-reads the same pending items: none is lost
-            reexport_mark_exported(ids=[r["reexport_id"] for r in reversals], batch_id=str(export.public_id))
+        with transaction.atomic():  # a redelivery before this line re-reads the same pending items: none is lost
+            if reversals:
+                reexport_mark_exported(ids=[r["reexport_id"] for r in reversals], batch_id=str(export.public_id))
+            if retractions:
+                retractions_mark_listed(ids=[r["retraction_id"] for r in retractions], export_id=str(export.public_id))
+            Export.objects.filter(pk=export.pk).update(
+                status=Export.Status.DONE,
+                rows_written=rows,
+                manifest=manifest,
+                finished_at=now or timezone.now(),
+                batch_ids=batch_ids,
+                left_out_ids=left_out,
+            )
     except BaseException as exc:
         progress.close()
-        for p in partial.values():
-            p.unlink(missing_ok=True)
+        for p in finals:  # nothing of a failed attempt may look complete
+            partial[p].unlink(missing_ok=True)
+        manifest_path.unlink(missing_ok=True)
         Export.objects.filter(pk=export.pk).update(
             status=Export.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
         )
@@ -430,13 +537,35 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
         live.export_changed(export)
         raise
     progress.close()
-    Export.objects.filter(pk=export.pk).update(
-        status=Export.Status.DONE, rows_written=rows, manifest=manifest, finished_at=now or timezone.now()
-    )
     export.refresh_from_db()
-    log.info("export %s of %s done: %d rows, %d reversals", export.public_id, export.shard.code, rows, len(reversals))
+    log.info(
+        "export %s of %s done: %d rows, %d reversals, %d retractions",
+        export.public_id,
+        export.shard.code,
+        rows,
+        len(reversals),
+        len(retractions),
+    )
     live.export_changed(export)
     return export
+
+
+def export_file_path(*, export: Export, name: str) -> tuple[Path, dict] | None:
+    """MH-3: a file of a finished export, by the name its manifest lists, with its manifest entry
+    (size, sha256). None for an unfinished export or a name the manifest does not list."""
+    if export.status != Export.Status.DONE or not export.manifest:
+        return None
+    folder = export_dir(export)
+    if name == "manifest.json":  # it cannot list its own hash: hashed when asked
+        path = folder / name
+        if not path.is_file():
+            return None
+        return path, {"name": name, "bytes": path.stat().st_size, "sha256": _sha256_file(path)}
+    entry = next((f for f in export.manifest.get("files", {}).values() if f["name"] == name), None)
+    if entry is None:
+        return None
+    path = folder / entry["name"]
+    return (path, entry) if path.is_file() else None
 
 
 def export_files_remove(*, export: Export) -> None:

@@ -78,13 +78,20 @@ def number_parse(text: str) -> float | None:
     return value * _SCALE.get((scale or "").lower(), 1)
 
 
+def number_span(text: str) -> tuple[int, int] | None:
+    """The [start, end) characters of the first number of `text` with its scale word ("1.5k", "2,000")."""
+    match = _NUMBER.search(text or "")
+    if not match:
+        return None
+    return match.start(1), max(match.end(g) for g in (1, 2, 3) if match.group(g))
+
+
 def number_replace(text: str, value: str) -> str:
     """The text with its first number (and scale word) set to `value`."""
-    match = _NUMBER.search(text)
-    if not match:
+    span = number_span(text)
+    if span is None:
         return text
-    end = max(match.end(g) for g in (1, 2, 3) if match.group(g))
-    return text[: match.start(1)] + value + text[end:]
+    return text[: span[0]] + value + text[span[1] :]
 
 
 def norm_key_for(english: str, number: float | None) -> str:
@@ -555,12 +562,17 @@ def _resolve_conflict(items, entries, *, locale, low_volume, book, ref) -> None:
         if items[0].language != settings.INTAKE["MODEL_DEFAULT_LANGUAGE"]
         else english
     )
-    accept = CrowdAccept(
-        rule="conflict_resolver:merge",
-        text_delta=native,
-        backers={u: math.isclose(e.number, merged, rel_tol=0.05) for u, e in latest.items()},
-        numeric_delta=delta,
-    )
+    backers = {u: math.isclose(e.number, merged, rel_tol=0.05) for u, e in latest.items()}
+    supporting = sum(backers.values())
+    if supporting < cfg["MERGE_MIN_USERS"]:
+        for item in items:
+            item.escalate = "conflict_resolver:few_backers"
+            item.reason = (
+                f"Conflicting numbers {sorted(values)} merge to {value}, but only {supporting} unique users "
+                f"support it (at least {cfg['MERGE_MIN_USERS']} needed to enter a batch): a verifier decides (IN-6)."
+            )
+        return
+    accept = CrowdAccept(rule="conflict_resolver:merge", text_delta=native, backers=backers, numeric_delta=delta)
     for item in items:
         item.accept = accept
         item.reason = (

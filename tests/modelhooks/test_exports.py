@@ -64,7 +64,11 @@ def test_export_excludes_foreign_hard_blocked_samples_and_manifest_hash_matches_
         "excluded": 2,
         "excluded_foreign_hard_block": 2,
         "excluded_unbatched": 0,
+        "excluded_retracted": 0,
+        "excluded_blocking_rule": 0,
         "excluded_other": 0,
+        "retractions": 0,
+        "reversals": 0,
     }
     for kind, name in (("jsonl", "samples.jsonl"), ("parquet", "samples.parquet")):
         assert m["files"][kind]["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
@@ -166,6 +170,7 @@ def test_export_interrupted_midway_leaves_no_file_that_looks_complete(export_dir
     assert export.status == "done" and export.attempts == 2
     assert sorted(p.name for p in folder.iterdir()) == [
         "manifest.json",
+        "retractions.jsonl",
         "reversals.jsonl",
         "samples.jsonl",
         "samples.parquet",

@@ -121,7 +121,7 @@ def conflict(values, post_text="About 200 people marched", post_id="p9"):
 
 
 def test_conflicting_numeric_corrections_merge_into_one_sample(world):
-    result = run(conflict([220, 240]))
+    result = run(conflict([220, 240, 230, 225, 235]))  # five users all within 5 % of the merged 230 (IN-6)
     assert set(outcomes(result)) == {"merged"} and result[0].decided_by == "conflict_resolver:merge"
     sample = TrainingSample.objects.get()
     assert sample.text_delta == "230 people" and sample.accepted_by == "conflict_resolver:merge"
@@ -131,7 +131,20 @@ def test_conflicting_numeric_corrections_merge_into_one_sample(world):
     assert TrainingSample.objects.filter(post_id="p9").count() == 1
 
 
-def test_merge_is_weighted_by_historical_corroboration(world):
+def test_a_merge_backed_by_fewer_than_five_users_goes_to_a_verifier(world):
+    result = run(conflict([220, 240]))
+    assert {r.decided_by for r in result} == {"consensus:conflict_resolver:few_backers"}
+    assert not TrainingSample.objects.exists() and Case.objects.filter(post_id="p9", status="queued").count() == 1
+
+
+@pytest.fixture
+def two_backers_merge(settings):
+    """The tests of the merge's weighting and its 2-sigma bound use two users, one of whom may be far from the
+    merged value: the IN-6 minimum of supporting users is a setting, lowered to one here."""
+    settings.INTAKE = {**settings.INTAKE, "MERGE_MIN_USERS": 1}
+
+
+def test_merge_is_weighted_by_historical_corroboration(world, two_backers_merge):
     SubmitterLedger.objects.create(submitter_id="c0", locale_code="en-US", backed=9, corroborated=9)  # 0.95
     SubmitterLedger.objects.create(submitter_id="c1", locale_code="en-US", backed=9, corroborated=0)  # 0.05
     run(conflict([220, 240]))
@@ -152,13 +165,13 @@ def _history(sigma: float):
     LocaleLedger.objects.create(locale_code="en-US", numeric_n=n, numeric_mean=0.0, numeric_m2=sigma**2 * (n - 1))
 
 
-def test_merge_inside_two_sigma_is_accepted(world):
+def test_merge_inside_two_sigma_is_accepted(world, two_backers_merge):
     _history(0.1)
     result = run(conflict([236, 240]))  # merged 238: delta +0.19
     assert result[0].outcome == "merged" and TrainingSample.objects.count() == 1
 
 
-def test_merge_beyond_two_sigma_goes_to_a_human(world):
+def test_merge_beyond_two_sigma_goes_to_a_human(world, two_backers_merge):
     _history(0.1)
     result = run(conflict([240, 244]))  # merged 242: delta +0.21 > 2 * 0.1
     assert result[0].outcome == "queued" and result[0].decided_by == "consensus:conflict_resolver:2sigma"

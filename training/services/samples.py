@@ -9,10 +9,18 @@ from shards.intake.pipeline import CrowdAccept
 from shards.selectors import correction_backers
 from shards.services.graphs import graphs_ensure
 from training.models import TrainingSample
+from training.spans import correction_apply
+
+
+def _native(case, delta: str) -> dict:
+    """MH-3 / IN-2: the post with the correction applied, the corrected spans, and the OCR text rules match."""
+    text, spans = correction_apply(post_text=case.post_text, delta=delta)
+    return {"text": text, "target_spans": spans, "ocr_text": case.ocr_text or ""}
 
 
 def sample_record_accepted(*, case, backers: set[str] | None = None) -> None:
-    """One sample per post and shard (IN-6). A Thai-tagged delta carries the regional-hard-block
+    """IN-6: one training slot per post across all shards: a post that already holds a sample (in any
+    shard, whichever decided first) gets no second one. A Thai-tagged delta carries the regional-hard-block
     bit: exports of any other shard leave it out (VQ-6, MH-3). IN-11: the sample keeps the graph of
     the users whose corrections backed the case (`backers`: the ruling's copy of
     `shards.selectors.correction_backers`). One INSERT ... ON CONFLICT DO NOTHING: a post that already
@@ -32,9 +40,10 @@ def sample_record_accepted(*, case, backers: set[str] | None = None) -> None:
                 hard_block_locale=case.hard_block_locale,
                 graph_id=graph_id,
                 accepted_by="ruling",
+                **_native(case, case.proposal),
             )
         ],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # the unique constraint `one_sample_per_post` decides under concurrency too
     )
 
 
@@ -58,7 +67,7 @@ def sample_batched(*, case) -> bool:
 def samples_record_crowd(
     *, accepts: list[CrowdAccept], now: datetime, cases_close: Callable[..., int]
 ) -> list[TrainingSample]:
-    """Create the samples of crowd-settled posts (one per post and shard), close their cases.
+    """Create the samples of crowd-settled posts (one per post, across all shards: IN-6), close their cases.
 
     `cases_close(case_ids=, now=)` closes the cases, in the same transaction; it is the verifier's
     queue (`settings.INTAKE["CROWD_CASES_CLOSE"]`), passed in because the queue sits above training."""
@@ -68,14 +77,14 @@ def samples_record_crowd(
     with transaction.atomic():
         taken = set(
             TrainingSample.objects.filter(post_id__in={a.case.post_id for a in accepts}).values_list(
-                "post_id", "shard_id"
+                "post_id", flat=True
             )
         )
         fresh, seen = [], set()
         for a in accepts:
-            key = (a.case.post_id, a.case.shard_id)
+            key = a.case.post_id
             if key in taken or key in seen:
-                continue  # a post never occupies more than one training slot (IN-6)
+                continue  # a post never occupies more than one training slot, in any shard (IN-6)
             seen.add(key)
             fresh.append(a)
         graph_ids = graphs_ensure(backer_sets=[set(a.backers) for a in fresh])
@@ -90,10 +99,12 @@ def samples_record_crowd(
                 hard_block_locale=a.case.hard_block_locale,
                 graph_id=g,
                 accepted_by=a.rule,
+                **_native(a.case, a.text_delta),
             )
             for a, g in zip(fresh, graph_ids)
         ]
-        # ignore_conflicts: a concurrent request may have taken the slot first (one per post, IN-6)
+        # ignore_conflicts: a concurrent request may have taken the slot first (one per post, IN-6): the
+        # unique constraint decides, and the first shard to commit keeps it
         TrainingSample.objects.bulk_create(samples, ignore_conflicts=True)
         cases_close(case_ids=[a.case.pk for a in fresh], now=now)
     return samples

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from shards.models import Correction, CorrectionGraphMember, DormantClique
-from training.models import TaintedSubmitter, TaintList, TrainingSample
+from training.models import Retraction, TaintedSubmitter, TaintList, TrainingSample
+from training.services.retractions import samples_retract
 
 SPECTRAL_PART_MAX = 60  # parts bigger than this are bisected on their Fiedler vector before clique search
 
@@ -81,12 +82,22 @@ def spectral_sweep(*, now: datetime | None = None) -> list[DormantClique]:
 
 def taint_submitters(*, submitter_ids: set[str], reason: str, actor=None, now: datetime | None = None) -> TaintList:
     """A new taint-list version: every correction graph containing one of these users is tainted
-    (weight 0) in every export that honours this version or a later one."""
+    (weight 0) in every export that honours this version or a later one. Its samples already cut into a
+    batch may have left in an export: they are tombstoned, so the next export lists them as retractions."""
     now = now or timezone.now()
     with transaction.atomic():
         taint = TaintList.objects.create(created_at=now, reason=reason[:200], actor=actor.username if actor else "")
         TaintedSubmitter.objects.bulk_create(
             [TaintedSubmitter(taint_list=taint, submitter_id=s) for s in sorted(submitter_ids)]
+        )
+        batched = TrainingSample.objects.filter(
+            batch__isnull=False, graph__members__submitter_id__in=sorted(submitter_ids)
+        ).distinct()
+        samples_retract(
+            samples=batched,
+            reason=Retraction.Reason.GRAPH_TAINTED,
+            detail=f"taint list version {taint.version}: {reason}",
+            now=now,
         )
         audit_record(
             actor=actor,

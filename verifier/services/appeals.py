@@ -20,6 +20,7 @@ from core import live
 from core.audit import audit_record
 from core.errors import Refused
 from core.models import User
+from training.services.retractions import sample_retract_on_reversal
 from training.services.reversals import reexport_record
 from verifier import extensions
 from verifier.models import Appeal, AppealReview, Case, Ruling
@@ -318,6 +319,8 @@ def _apply_answer(*, appeal: Appeal, answer: str, now: datetime) -> None:
     reexport_record(
         appeal=appeal, tier=appeal.tier, case=case, accepts=accepts, weight=settings.APPEALS["REEXPORT_WEIGHT"], now=now
     )
+    if not accepts:  # the delta it trained on is now rejected: its sample is tombstoned (AP-5 retraction)
+        sample_retract_on_reversal(case=case, detail=f"appeal {appeal.public_id}", now=now)
 
 
 def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) -> Appeal:
