@@ -30,6 +30,8 @@ import hyperscan
 import re2
 from django.conf import settings
 
+from core.text import text_normalise
+
 
 class PatternUnsupported(ValueError):
     """The pattern uses a construct whose meaning across scripts we do not define."""
@@ -69,6 +71,13 @@ class _WordTable(dict):
 
 
 _WORD_TABLE = _WordTable()
+
+
+def match_text(text: str) -> str:
+    """The form every rule is matched against (SH-3, issue 11): `core.text.text_normalise`, so an
+    invisible character inside a term (soft hyphen, joiner, variation selector, bidi mark) or a
+    compatibility form (fullwidth letters) does not slip past a rule."""
+    return text_normalise(text)
 
 
 def word_text(text: str) -> str:

@@ -22,6 +22,7 @@ from risk_db.models import (
     TabooNomination,
     WouldHit,
 )
+from risk_db.patterns import match_text
 from risk_db.services.evidence import hashtag_key
 from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile
 
@@ -84,7 +85,7 @@ class LiveIndex:
         A softened entry (RK-6) also needs the sentiment hook's score >= its floor."""
         if not self.entries:
             return []
-        found = [self.entries[i] for i in sorted(self.patterns.Match(text) or [])]
+        found = [self.entries[i] for i in sorted(self.patterns.Match(match_text(text)) or [])]
         found = [e for e in found if e["shards"].get(shard_code) in states]
         if any(e["kind"] == "keyword_sentiment" for e in found):
             score = float(hooks.sentiment(text))

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 
 from core.bulk import parse_at
-from core.text import control_character_reason, text_normalise
+from core.text import control_character_reason, dedupe_normalise
 from shards.intake.pipeline import IntakeBatch
 from shards.models import Correction, Locale, TriggerPattern
 from shards.services.lexicons import tagger
@@ -137,7 +137,7 @@ def deduplicate(batch: IntakeBatch) -> None:
     first_in_batch = {}
     for item in batch.pending():
         d = item.data
-        key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
+        key = "\x00".join([d["post_id"], d["submitter_id"], dedupe_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
     existing = {

@@ -113,3 +113,22 @@ def test_accepted_thai_delta_carries_the_regional_hard_block_bit(api, world):
     assert list(samples_exportable(shard=th)) == [sample]
     other = ShardFactory(code="ar-SA")
     assert not samples_exportable(shard=other).filter(pk=sample.pk).exists()
+
+
+ISSUE_SIX = ["\u00ad", "\u034f", "\ufe0f", "\u180e", "\u2061", "\u200e"]
+
+
+def test_invisible_characters_inside_a_term_do_not_send_a_royal_post_to_english(api, world):
+    """Issue 11, leak 4: each of six invisible characters inside "ในหลวง" got the post past the tagger,
+    into en-US as a plain correction, and an en-US verifier was handed all six."""
+    th, th_pool, en_pool, outsider = world
+    results = [
+        intake(api, post_id=f"p-{i}", submitter_id=f"u-{i}", ip=f"198.51.100.{20 + i}", post_text=f"ภาพ ใน{ch}หลวง")
+        for i, ch in enumerate(ISSUE_SIX)
+    ]
+    assert [(r["outcome"], r["shard"]) for r in results] == [("queued", "th-TH")] * len(ISSUE_SIX)
+    cases = Case.objects.filter(public_id__in=[r["case_id"] for r in results])
+    assert sorted((c.kind, c.native_only) for c in cases) == [("taboo", True)] * len(ISSUE_SIX)
+    for user in en_pool:
+        api.force_authenticate(user)
+        assert api.get("/api/v1/queue/next/").status_code == 204
