@@ -154,11 +154,19 @@ def deduplicate(batch: IntakeBatch) -> None:
             first_in_batch[item.dedupe_key] = item
 
 
+def _raw_text(raw, name: str) -> str:
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def risk_tag(batch: IntakeBatch) -> None:
-    """SH-3: tag text and OCR text against every locale's risk lexicon."""
+    """SH-3: tag text and OCR text against every locale's risk lexicon. The first step (issue 11):
+    it tags every item from its raw payload, before any step can decide it (invalid, rate_limited,
+    blocked_list, frozen_topic, suspended_component ...), so no stored item is ever untagged and the
+    operator pages can hide each from everyone outside its locale's native pool."""
     tagger.refresh()
-    for item in batch.pending():
-        found = tagger.tag(item.data["post_text"], item.data["ocr_text"])
+    for item in batch.items:
+        found = tagger.tag(_raw_text(item.raw, "post_text"), _raw_text(item.raw, "ocr_text"))
         if found:
             # A post tagged by two lexicons goes to the first locale in code order; both tags are kept.
             item.risk_locale = sorted(found)[0]
