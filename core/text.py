@@ -59,6 +59,13 @@ class _FormatTable(dict):
 _CF_TABLE = _FormatTable()
 
 
+def invisible_strip(text: str) -> str:
+    """`text` without its default-ignorable and format characters, nothing else changed: the step of
+    text_normalise that rule matching uses on its own (patterns are written in plain letters, so
+    NFKC and case folding of the text alone would change what a pattern means, e.g. Thai SARA AM)."""
+    return _strip_invisible(text or "")
+
+
 def _strip_invisible(text: str) -> str:
     text = _DEFAULT_IGNORABLE.sub("", text)
     return text if text.isascii() else text.translate(_CF_TABLE)  # ASCII holds no format character

@@ -92,3 +92,13 @@ def test_any_invisible_character_anywhere_in_any_lexicon_term_is_still_tagged():
             evasive = term[:1] + ch + term[1:]
             assert locale in tagger.tag(evasive), (term, f"U+{ord(ch):04X}")
     assert len(checked) >= EXAMPLES // 2
+
+
+@pytest.mark.parametrize("ch", ISSUE_SIX, ids=[f"U+{ord(c):04X}" for c in ISSUE_SIX])
+def test_the_shadow_scorer_matches_rules_through_invisible_characters(ch):
+    """Rule matching (risk_db.patterns.match_text) drops the same invisible characters."""
+    from modelhooks.scoring.engine import Engine
+    from tests.modelhooks.test_patterns import rules_from
+
+    engine = Engine(rules_from([r"\bbadword\b", "ในหลวง"]), cosine_threshold=0.6)
+    assert engine.match([f"a bad{ch}word here", f"ภาพ ใน{ch}หลวง", "a bad word"]) == [[0], [1], []]
