@@ -37,6 +37,7 @@ INTAKE = {
     # 10,000 x 6,048 B = 60,480,000 B (~58 MiB). A client with larger items sends smaller bulks.
     "BULK_BODY_MAX_BYTES": 10_000 * (4_000 + 2_048),
     "PIPELINE": [
+        "shards.intake.steps.risk_tag",  # SH-3: first, so no stored item is untagged (issue 11)
         "shards.intake.steps.validate",
         "shards.intake.steps.recognise_correction",
         "shards.intake.steps.deduplicate",
@@ -47,7 +48,6 @@ INTAKE = {
         "shards.intake.defences.block_list",  # IN-4
         "shards.intake.defences.topic_freeze",  # IN-8
         "shards.intake.defences.geo_spoof",  # IN-9
-        "shards.intake.steps.risk_tag",
         "shards.intake.defences.consensus",  # IN-5, IN-6, IN-7
         "verifier.intake.route",  # opens or joins the case
         "training.intake.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)

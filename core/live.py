@@ -13,15 +13,34 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
-OPS_GROUP = "ops"
+OPS_GROUP = "ops"  # every senior and admin: feed items that name no shard (the daily horizon counts)
+OPS_ADMIN_GROUP = "ops.admin"  # admins: every shard's items
 
 
 def shard_group(shard_id: int) -> str:
     return f"shard.{shard_id}"
 
 
+def ops_shard_group(shard_id: int) -> str:
+    """Seniors of the shard (active members): its queue depths and feed items (issue 11)."""
+    return f"ops.shard.{shard_id}"
+
+
+def ops_native_group(shard_id: int) -> str:
+    """Native seniors of the shard: items about its native-only content (SH-3)."""
+    return f"ops.native.{shard_id}"
+
+
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def ops_groups_for(*, shard_id: int | None, native_only: bool = False) -> list[str]:
+    """Where an item for the seniors' side goes: a shard's item only to that shard's seniors (its
+    natives when it is about native-only content) and to admins; an item naming no shard to all."""
+    if shard_id is None:
+        return [OPS_GROUP]
+    return [ops_native_group(shard_id) if native_only else ops_shard_group(shard_id), OPS_ADMIN_GROUP]
 
 
 def send(group: str, message: dict) -> None:
@@ -39,6 +58,8 @@ def send_on_commit(group: str, message: dict) -> None:
     transaction.on_commit(lambda: send(group, message))
 
 
-def feed_item(message: dict) -> None:
-    """A new item in the seniors' feed (overdue case, alert, taboo nomination)."""
-    send_on_commit(OPS_GROUP, {"type": "feed", **message})
+def feed_item(message: dict, *, shard_id: int | None = None, native_only: bool = False) -> None:
+    """A new item in the seniors' feed (overdue case, alert, taboo nomination), sent only to those
+    the item's shard allows (issue 11: no th-TH nominated term to a senior outside th-TH)."""
+    for group in ops_groups_for(shard_id=shard_id, native_only=native_only):
+        send_on_commit(group, {"type": "feed", **message})

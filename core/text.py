@@ -1,31 +1,106 @@
-"""The text normaliser every app matches with (SH-3 tagging, intake keys, block list, RK-2 terms).
+"""The text normaliser every app matches with (SH-3 tagging, rule matching, the block list, RK-2 terms).
 
-`text_normalise` is the one form texts are compared in. `token_normalise` is the stricter form of a
-single nominated term (RK-2), built on the same steps plus compatibility folding, Arabic diacritics
-and edge punctuation; it lives here so both forms change together.
+`text_normalise` is the one form texts are compared in (issue 11: NFKC, default-ignorable and format
+characters removed, case folded). `token_normalise` is the stricter form of a single nominated term
+(RK-2), built on it plus Arabic diacritics and edge punctuation; it lives here so both change together.
+`dedupe_normalise` is the frozen pre-issue-11 form that intake's stored dedupe keys were made with.
 """
 
 import re
 import unicodedata
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-_IGNORABLE = re.compile("[\u0640\u064b-\u065f\u0670\u200b-\u200d\u2060\ufeff]")  # tatweel, harakat, zero-width
-_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+# Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt (15.1 and 16.0 list the same
+# ranges). Python's unicodedata has no such property, so the ranges are written out here. They are
+# invisible when rendered, so an attacker can put them inside a lexicon term and a naive matcher
+# misses it (issue 11: U+00AD, U+034F, U+FE0F, U+180E, U+2061, U+200E all got past the tagger).
+DEFAULT_IGNORABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),  # SOFT HYPHEN
+    (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
+    (0x061C, 0x061C),  # ARABIC LETTER MARK
+    (0x115F, 0x1160),  # HANGUL CHOSEONG/JUNGSEONG FILLER
+    (0x17B4, 0x17B5),  # KHMER VOWEL INHERENT AQ..AA
+    (0x180B, 0x180F),  # MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
+    (0x200B, 0x200F),  # ZERO WIDTH SPACE..RIGHT-TO-LEFT MARK
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # WORD JOINER..NOMINAL DIGIT SHAPES (invisible operators, bidi isolates)
+    (0x3164, 0x3164),  # HANGUL FILLER
+    (0xFE00, 0xFE0F),  # VARIATION SELECTOR-1..16
+    (0xFEFF, 0xFEFF),  # ZERO WIDTH NO-BREAK SPACE
+    (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER
+    (0xFFF0, 0xFFF8),  # unassigned, reserved as ignorable
+    (0x1BCA0, 0x1BCA3),  # SHORTHAND FORMAT CONTROLS
+    (0x1D173, 0x1D17A),  # MUSICAL SYMBOL BEGIN BEAM..END PHRASE
+    (0xE0000, 0xE0FFF),  # tags, VARIATION SELECTOR-17..256, reserved
+)
+
+
+def _class(ranges) -> str:
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+_DEFAULT_IGNORABLE = re.compile(f"[{_class(DEFAULT_IGNORABLE_RANGES)}]")
+_SPACES = re.compile(r"\s+")
+
+
+def is_invisible(ch: str) -> bool:
+    """A Default_Ignorable_Code_Point or a format character (Cf): what text_normalise removes."""
+    return bool(_DEFAULT_IGNORABLE.match(ch)) or unicodedata.category(ch) == "Cf"
+
+
+class _FormatTable(dict):
+    """str.translate table that deletes every format character (Cf); filled lazily per code point."""
+
+    def __missing__(self, cp: int):
+        value = None if unicodedata.category(chr(cp)) == "Cf" else chr(cp)
+        self[cp] = value
+        return value
+
+
+_CF_TABLE = _FormatTable()
+
+
+def invisible_strip(text: str) -> str:
+    """`text` without its default-ignorable and format characters, nothing else changed: the step of
+    text_normalise that rule matching uses on its own (patterns are written in plain letters, so
+    NFKC and case folding of the text alone would change what a pattern means, e.g. Thai SARA AM)."""
+    return _strip_invisible(text or "")
+
+
+def _strip_invisible(text: str) -> str:
+    text = _DEFAULT_IGNORABLE.sub("", text)
+    return text if text.isascii() else text.translate(_CF_TABLE)  # ASCII holds no format character
 
 
 def text_normalise(text: str) -> str:
-    """NFC, case-folded, zero-width characters removed, runs of spaces collapsed."""
-    text = unicodedata.normalize("NFC", text or "").translate(_ZERO_WIDTH).casefold()
+    """SH-3: the one form texts are compared in (risk tagging, rule matching, the lexicon, the block
+    list): NFKC, every Default_Ignorable_Code_Point and format character (Cf) removed, case-folded,
+    NFKC again (removing a character or folding case can leave a sequence that composes), runs of
+    whitespace collapsed to one space. Idempotent."""
+    text = _strip_invisible(unicodedata.normalize("NFKC", text or ""))
+    text = _strip_invisible(unicodedata.normalize("NFKC", text.casefold()))
+    return _SPACES.sub(" ", text)
+
+
+_LEGACY_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def dedupe_normalise(text: str) -> str:
+    """IN-1 dedupe keys only: the form stored keys were computed in before issue 11 (NFC, five
+    zero-width characters removed, case-folded, spaces collapsed), frozen so that a re-delivery of an
+    item stored earlier still finds its key. Matching uses text_normalise."""
+    text = unicodedata.normalize("NFC", text or "").translate(_LEGACY_ZERO_WIDTH).casefold()
     return re.sub(r"\s+", " ", text)
 
 
+_ARABIC_MARKS = re.compile("[\u0640\u064b-\u065f\u0670]")  # tatweel, harakat
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+
+
 def token_normalise(term: str) -> str:
-    """RK-2: NFKC, case-folded, Arabic tatweel/harakat and zero-width characters removed, punctuation
-    trimmed from the ends, inner whitespace collapsed. Thai tone marks are kept: they change the word."""
-    text = unicodedata.normalize("NFKC", term or "").casefold()
-    text = _IGNORABLE.sub("", text)
-    text = " ".join(text.split())
-    return _EDGE.sub("", text)
+    """RK-2: text_normalise, then Arabic tatweel and harakat removed and punctuation trimmed from the
+    ends. Thai tone marks are kept: they change the word."""
+    text = _ARABIC_MARKS.sub("", text_normalise(term))
+    return _EDGE.sub("", text.strip())
 
 
 # C0 control characters other than tab, newline and carriage return: PostgreSQL cannot store NUL in
@@ -52,20 +127,21 @@ def control_characters_replace(value: str) -> str:
 def text_spans_normalised(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """VQ-11: where `terms` (in `text_normalise` form, as SH-3 tags them) occur in `text` (NFC), as
     sorted, non-overlapping (start, end) offsets into `unicodedata.normalize("NFC", text)`. Each
-    character is normalised on its own and mapped back, so a term hidden behind zero-width characters,
+    character is normalised on its own (as text_normalise does) and mapped back, so a term hidden behind
+    invisible characters,
     other case or extra spaces is still found in the text as written."""
     text = unicodedata.normalize("NFC", text or "")
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        if ord(ch) in _ZERO_WIDTH:
+        if is_invisible(ch):
             continue
         if ch.isspace():
             if chars and chars[-1] == " ":
                 continue
             folded = " "
         else:
-            folded = ch.casefold()
+            folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", ch).casefold())
         for f in folded:
             chars.append(f)
             origin.append(i)

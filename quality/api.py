@@ -17,7 +17,6 @@ from core.permissions import roles
 from quality import selectors as sq
 from quality.models import (
     BlindAudit,
-    BlindAuditItem,
     CalibrationSet,
     DriftReport,
     ExternalAuditItem,
@@ -162,8 +161,8 @@ class BlindAuditsView(APIView):
         shard = Shard.objects.filter(code=data.validated_data["shard"]).first()
         if shard is None:
             raise Refused("invalid", _("shard: no such shard."), 400, errors={"shard": ["no such shard"]})
-        audit = blind_audit_start(shard=shard, month=_month(data.validated_data["month"]))
-        return Response(sq.blind_audit_view(audit=audit), status=status.HTTP_201_CREATED)
+        audit = blind_audit_start(shard=shard, month=_month(data.validated_data["month"]), actor=request.user)
+        return Response(sq.blind_audit_view(audit=audit, user=request.user), status=status.HTTP_201_CREATED)
 
 
 class BlindAuditEvaluateView(APIView):
@@ -192,7 +191,7 @@ class BlindAuditFlipView(APIView):
         description="CA-3: a senior writes or edits the flip before anyone rules on it.",
     )
     def patch(self, request, item_id):
-        item = BlindAuditItem.objects.filter(public_id=item_id).first()
+        item = sq.blind_audit_item_for(user=request.user, public_id=item_id)
         if item is None:
             raise Refused("not_found", _("No such audit item."), 404)
         data = FlipEditSerializer(data=request.data)

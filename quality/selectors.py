@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.models import User
 from quality.models import (
     BlindAudit,
+    BlindAuditItem,
     CalibrationAnswer,
     CalibrationSet,
     DriftReport,
@@ -22,6 +23,7 @@ from quality.models import (
 from quality.services.calibration import verifier_locales
 from quality.services.periods import month_start
 from shards.models import Locale, PoolMembership, Shard
+from shards.selectors import taboo_fence
 
 # ---- calibration ---------------------------------------------------------------------------------
 
@@ -52,7 +54,32 @@ def calibration_set_view(*, calibration_set: CalibrationSet, user: User) -> dict
 # ---- audits ----------------------------------------------------------------------------------------
 
 
-def blind_audit_view(*, audit: BlindAudit) -> dict:
+def audit_shard_ids(*, user: User) -> set[int] | None:
+    """CA-3: the shards whose blind audits this person may start and see: a senior's own shards
+    (active membership); None for an admin (every shard; their starts are audited)."""
+    if user.role == User.Role.ADMIN:
+        return None
+    if user.role != User.Role.SENIOR:
+        return set()
+    return set(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
+
+
+def blind_audit_may_see(*, user: User, shard: Shard) -> bool:
+    shard_ids = audit_shard_ids(user=user)
+    return shard_ids is None or shard.pk in shard_ids
+
+
+def blind_audits_visible(*, user: User, month):
+    """CA-3: this month's blind audits of the shards the person audits (issue 11: not every senior's)."""
+    audits = BlindAudit.objects.filter(month=month).select_related("shard").order_by("shard__code")
+    shard_ids = audit_shard_ids(user=user)
+    return audits if shard_ids is None else audits.filter(shard_id__in=shard_ids)
+
+
+def blind_audit_view(*, audit: BlindAudit, user: User) -> dict:
+    """The audit's flip pairs; a native-only pair only for those the taboo fence lets see it (SH-3)."""
+    fence = taboo_fence(user=user)
+    items = audit.items.select_related("original_case", "flip_case").filter(fence.cases_q("original_case__"))
     return {
         "id": audit.pk,
         "shard": audit.shard.code,
@@ -64,17 +91,27 @@ def blind_audit_view(*, audit: BlindAudit) -> dict:
                 "id": str(i.public_id),
                 "original": i.original_case.post_text,
                 "flip": i.flip_case.post_text,
-                "flip_proposal": i.flip_case.proposal,
+                "flip_proposal": "" if i.flip_case.is_taboo else i.flip_case.proposal,
                 "ruled": i.flip_case.rulings.exists(),
             }
-            for i in audit.items.select_related("original_case", "flip_case")
+            for i in items.filter(fence.cases_q("flip_case__"))
         ],
     }
 
 
+def blind_audit_item_for(*, user: User, public_id) -> BlindAuditItem | None:
+    """A flip the person may edit: of a shard they audit, and inside their taboo fence."""
+    item = BlindAuditItem.objects.filter(public_id=public_id).select_related("audit__shard", "flip_case").first()
+    if item is None or not blind_audit_may_see(user=user, shard=item.audit.shard):
+        return None
+    return item if taboo_fence(user=user).allows_case(item.flip_case) else None
+
+
 def external_items_pending(*, user: User):
+    """CA-5: the auditor's pending items, inside their taboo fence (the task assigns no others)."""
     return (
         ExternalAuditItem.objects.filter(audit__auditor=user, answer="")
+        .filter(taboo_fence(user=user).cases_q("case__"))
         .select_related("case__shard", "audit")
         .order_by("id")
     )
@@ -83,6 +120,7 @@ def external_items_pending(*, user: User):
 def rationales_pending(*, user: User, limit: int = 20):
     return (
         Rationale.objects.filter(verifier=user, written_at__isnull=True)
+        .filter(taboo_fence(user=user).cases_q("case__"))
         .select_related("case", "campaign__shard")
         .order_by("id")[:limit]
     )

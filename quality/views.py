@@ -20,8 +20,6 @@ from core.pages import attempt_with_message
 from core.permissions import role_required
 from quality import selectors as sq
 from quality.models import (
-    BlindAudit,
-    BlindAuditItem,
     CalibrationSet,
     ExternalAuditItem,
     KappaScore,
@@ -98,7 +96,8 @@ def audits_page(request):
         "quality/audits.html",
         {
             "audits": [
-                sq.blind_audit_view(audit=a) for a in BlindAudit.objects.filter(month=month).select_related("shard")
+                sq.blind_audit_view(audit=a, user=request.user)
+                for a in sq.blind_audits_visible(user=request.user, month=month)
             ],
             "external": sq.external_items_pending(user=request.user),
             "flags": RetrainFlag.objects.filter(resolved_at__isnull=True)
@@ -112,7 +111,9 @@ def audits_page(request):
 @require_POST
 @role_required(S)
 def flip_edit(request, item_id):
-    item = get_object_or_404(BlindAuditItem, public_id=item_id)
+    item = sq.blind_audit_item_for(user=request.user, public_id=item_id)
+    if item is None:
+        raise Http404
     attempt_with_message(
         request,
         blind_audit_edit_flip,

@@ -177,7 +177,7 @@ class CandidatesView(APIView):
                 400,
                 {"status": [f"Unknown status {wanted!r}."]},
             )
-        return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted)])
+        return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted, user=request.user)])
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -198,7 +198,7 @@ class ApproveView(APIView):
         },
     )
     def post(self, request, candidate_id):
-        candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
+        candidate = get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)
         data = ApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -213,7 +213,7 @@ class RejectView(APIView):
 
     @extend_schema(request=REASON, responses={200: ANY_OBJECT})
     def post(self, request, candidate_id):
-        candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
+        candidate = get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)
         try:
             candidate = services.taboo_candidate_reject(
                 candidate=candidate, actor=request.user, reason=str(request.data.get("reason", ""))

@@ -30,6 +30,8 @@ import hyperscan
 import re2
 from django.conf import settings
 
+from core.text import invisible_strip
+
 
 class PatternUnsupported(ValueError):
     """The pattern uses a construct whose meaning across scripts we do not define."""
@@ -69,6 +71,15 @@ class _WordTable(dict):
 
 
 _WORD_TABLE = _WordTable()
+
+
+def match_text(text: str) -> str:
+    """The form every rule is matched against (SH-3, issue 11): the text without default-ignorable and
+    format characters (`core.text.invisible_strip`, the removal step of `text_normalise`), so a soft
+    hyphen, joiner, variation selector or bidi mark inside a term does not slip past a rule. NFKC and
+    case folding are left out here: patterns are written in plain letters and matched case-insensitively,
+    and folding only the text would break patterns such as Thai SARA AM (NFKC splits it in two)."""
+    return invisible_strip(text)
 
 
 def word_text(text: str) -> str:

@@ -22,8 +22,10 @@ from risk_db.models import (
     TabooNomination,
     WouldHit,
 )
+from risk_db.patterns import match_text
 from risk_db.services.evidence import hashtag_key
 from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile
+from shards.selectors import taboo_fence
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class LiveIndex:
         A softened entry (RK-6) also needs the sentiment hook's score >= its floor."""
         if not self.entries:
             return []
-        found = [self.entries[i] for i in sorted(self.patterns.Match(text) or [])]
+        found = [self.entries[i] for i in sorted(self.patterns.Match(match_text(text)) or [])]
         found = [e for e in found if e["shards"].get(shard_code) in states]
         if any(e["kind"] == "keyword_sentiment" for e in found):
             score = float(hooks.sentiment(text))
@@ -162,23 +164,41 @@ def rules_index_readiness(*, now=None) -> dict:
 # ---- Pages and API reads --------------------------------------------------------------------
 
 
-def taboo_candidates(*, status: str | None = None, limit: int = 200):
+def _nominations_seen_by(user) -> Q:
+    """SH-3 (issue 11): a nomination made on a native-only case (its term and context are that
+    post's words) is shown only inside the case's native pool; `taboo_fence` decides."""
+    return Q() if user is None else taboo_fence(user=user).cases_q("case__")
 
+
+def taboo_candidates(*, status: str | None = None, limit: int = 200, user=None):
+    """Candidates with their nominations; with `user`, only the nominations that person may see, and
+    only candidates with at least one of them."""
+    seen = _nominations_seen_by(user)
     qs = TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
     if status:
         qs = qs.filter(status=status)
+    if user is not None:
+        qs = qs.filter(pk__in=TabooNomination.objects.filter(seen).values("candidate_id"))
     return qs.prefetch_related(
-        Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case"))
+        Prefetch("nominations", queryset=TabooNomination.objects.filter(seen).select_related("verifier", "case"))
     ).order_by("-first_at")[:limit]
 
 
-def taboo_candidate_get(*, pk: int):
-
-    return (
-        TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
-        .prefetch_related(Prefetch("nominations", queryset=TabooNomination.objects.select_related("verifier", "case")))
-        .get(pk=pk)
+def taboo_candidates_seen(*, user):
+    """The candidates a person may open (at least one nomination inside their taboo fence)."""
+    return TabooCandidate.objects.filter(
+        pk__in=TabooNomination.objects.filter(_nominations_seen_by(user)).values("candidate_id")
     )
+
+
+def taboo_candidate_get(*, pk: int, user=None):
+    seen = _nominations_seen_by(user)
+    qs = TabooCandidate.objects.annotate(verifiers=Count("nominations__verifier", distinct=True))
+    if user is not None:
+        qs = qs.filter(pk__in=TabooNomination.objects.filter(seen).values("candidate_id"))
+    return qs.prefetch_related(
+        Prefetch("nominations", queryset=TabooNomination.objects.filter(seen).select_related("verifier", "case"))
+    ).get(pk=pk)
 
 
 def rules_overview():

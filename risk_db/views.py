@@ -26,9 +26,9 @@ def feed_page(request):
         request,
         "risk_db/feed.html",
         {
-            "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED),
-            "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW),
-            "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50),
+            "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED, user=request.user),
+            "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user),
+            "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50, user=request.user),
         },
     )
 
@@ -41,7 +41,7 @@ def _suggested_pattern(candidate) -> str:
 @role_required(*SENIORS)
 def review_page(request):
     """RK-2 / RK-3: the weekly review: approve (with the pattern edited as needed) or reject."""
-    candidates = list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW))
+    candidates = list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user))
     for c in candidates:
         c.suggested = _suggested_pattern(c)
         c.first_locale = c.nominations.all()[0].locale if c.nominations.all() else ""
@@ -53,7 +53,7 @@ def review_page(request):
 
 
 def _candidate_fragment(request, candidate, message="", error="", field=""):
-    candidate = selectors.taboo_candidate_get(pk=candidate.pk)
+    candidate = selectors.taboo_candidate_get(pk=candidate.pk, user=request.user)
     candidate.suggested = request.POST.get("pattern") or _suggested_pattern(candidate)
     candidate.first_locale = request.POST.get("origin_locale", "")
     return render(
@@ -72,7 +72,7 @@ def _candidate_fragment(request, candidate, message="", error="", field=""):
 @require_POST
 @role_required(User.Role.SENIOR)
 def review_approve(request, candidate_id):
-    candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
+    candidate = get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)
     try:
         rule = services.taboo_candidate_approve(
             candidate=candidate,
@@ -93,7 +93,7 @@ def review_approve(request, candidate_id):
 @require_POST
 @role_required(User.Role.SENIOR)
 def review_reject(request, candidate_id):
-    candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
+    candidate = get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)
     try:
         services.taboo_candidate_reject(candidate=candidate, actor=request.user, reason=request.POST.get("reason", ""))
     except Refused as exc:

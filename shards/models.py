@@ -132,6 +132,7 @@ class Correction(models.Model):
     decided_by = models.CharField(max_length=64, blank=True)  # the pipeline step that set the outcome
     errors = models.JSONField(default=dict, blank=True)
     risk_tags = models.JSONField(default=list, blank=True)
+    risk_locale = models.CharField(max_length=16, blank=True)  # SH-3: the tagging lexicon's locale (issue 11)
     case = models.ForeignKey(
         "verifier.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections"
     )

@@ -1,19 +1,80 @@
 """Reads for the shards app that other apps use (dashboards). The training samples' reads are in
 training/selectors.py (issue 9)."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from shards.models import Correction, PoolMembership
 
+# ---- the taboo fence (SH-3, VQ-2; issue 11) --------------------------------------------------------
+# The one visibility rule for taboo and native-only content. It lives here, in shards (layer 3),
+# because shards owns the pools it is decided from and every app that returns post text sits above
+# it (training, verifier, risk_db, quality, modelhooks): each imports this, none re-derives it.
+
+
+@dataclass(frozen=True)
+class TabooFence:
+    """What native-only content one person may see: everything (admins, whose reads of it are
+    audited where they start or open an audit), else the content of the shards where they are an
+    active native member, and of those shards' locales (an intake record not routed to a shard yet
+    carries its locale only)."""
+
+    everything: bool
+    shard_ids: frozenset[int]
+    locales: frozenset[str]
+
+    @classmethod
+    def outsider(cls) -> "TabooFence":
+        """Nobody's native pool: for content handed to people of another locale (CA-4 sets, CA-5)."""
+        return cls(everything=False, shard_ids=frozenset(), locales=frozenset())
+
+    def allows_case(self, case) -> bool:
+        """A case (or anything with `native_only` and `shard_id`) may be shown to this person."""
+        return self.everything or not case.native_only or case.shard_id in self.shard_ids
+
+    def cases_q(self, prefix: str = "") -> Q:
+        """The same rule as a filter on cases, or on rows reaching a case through `prefix`
+        (e.g. "case__", "ruling__case__")."""
+        if self.everything:
+            return Q()
+        return Q(**{f"{prefix}native_only": False}) | Q(**{f"{prefix}shard_id__in": list(self.shard_ids)})
+
+    def allows_locale(self, locale: str) -> bool:
+        """Native-only content of `locale` (a risk-tagged intake record, a taboo nomination)."""
+        return self.everything or not locale or locale in self.locales
+
+    def corrections_q(self) -> Q:
+        """Intake records: a risk-tagged one only for natives of its locale (or of the shard it went to)."""
+        if self.everything:
+            return Q()
+        return (
+            Q(risk_tags=[])
+            | Q(risk_locale__in=list(self.locales))
+            | Q(risk_locale="", shard_id__in=list(self.shard_ids))  # rows stored before risk_locale existed
+        )
+
+
+def taboo_fence(*, user) -> TabooFence:
+    """SH-3: the one place the visibility of taboo and native-only content is decided (issue 11)."""
+    if getattr(user, "role", None) == "admin":
+        return TabooFence(everything=True, shard_ids=frozenset(), locales=frozenset())
+    if not getattr(user, "is_authenticated", False):
+        return TabooFence.outsider()
+    rows = PoolMembership.objects.filter(user=user, native=True, active=True).values_list(
+        "shard_id", "shard__locale__code"
+    )
+    return TabooFence(
+        everything=False,
+        shard_ids=frozenset(s for s, _ in rows),
+        locales=frozenset(code for _, code in rows if code),
+    )
+
 
 def corrections_visible_to(*, user) -> QuerySet[Correction]:
-    """Operator pages: admins see every correction; a senior sees all but the risk-tagged ones
-    (SH-3: native-only, no other locale ever sees them) outside the shards they are native in."""
-    qs = Correction.objects.all()
-    if user.role == "admin":
-        return qs
-    native = PoolMembership.objects.filter(user=user, native=True, active=True).values("shard_id")
-    return qs.filter(Q(risk_tags=[]) | Q(shard_id__in=native))
+    """Operator pages: every correction but the risk-tagged ones outside the user's native pool
+    (SH-3: native-only, no other locale ever sees them); admins see all."""
+    return Correction.objects.filter(taboo_fence(user=user).corrections_q())
 
 
 def correction_backers(*, case) -> set[str]:

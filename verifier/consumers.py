@@ -5,6 +5,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from core import live
 from shards.models import PoolMembership
+from shards.selectors import taboo_fence
 from verifier.selectors import shard_depths, taboo_daily_cap, verifier_taboo_count_today
 
 
@@ -39,11 +40,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _groups_for(self, user):
-        groups = [live.user_group(user.pk)]
-        groups += [
-            live.shard_group(s)
-            for s in PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True)
-        ]
-        if user.role in ("senior", "admin"):
+        """VQ-8 / SH-3 (issue 11): the groups this person's role and pools allow, and no others."""
+        shard_ids = list(PoolMembership.objects.filter(user=user, active=True).values_list("shard_id", flat=True))
+        groups = [live.user_group(user.pk)] + [live.shard_group(s) for s in shard_ids]
+        if user.role == "admin":
+            groups += [live.OPS_GROUP, live.OPS_ADMIN_GROUP]
+        elif user.role == "senior":
             groups.append(live.OPS_GROUP)
+            groups += [live.ops_shard_group(s) for s in shard_ids]
+            groups += [live.ops_native_group(s) for s in sorted(taboo_fence(user=user).shard_ids)]
         return groups

@@ -7,7 +7,7 @@ import time
 
 from django.db import transaction
 
-from core.live import OPS_GROUP, feed_item, send, shard_group, user_group  # noqa: F401 (re-exported for callers)
+from core.live import OPS_GROUP, feed_item, ops_groups_for, send, shard_group, user_group  # noqa: F401 (re-exported)
 from verifier.selectors import shard_depths, taboo_daily_cap
 
 _last_depth_push: dict[int, float] = {}
@@ -25,7 +25,8 @@ def queue_changed(shard_ids, *, force: bool = False) -> None:
         for shard_id, depth in shard_depths(shard_ids=due).items():
             event = {"type": "queue_depth", "shard_id": shard_id, **depth}
             send(shard_group(shard_id), event)
-            send(OPS_GROUP, event)
+            for group in ops_groups_for(shard_id=shard_id):  # that shard's seniors and admins only
+                send(group, event)
 
     transaction.on_commit(push)
 

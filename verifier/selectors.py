@@ -8,22 +8,23 @@ from django.utils import timezone
 
 from core.models import User
 from shards.models import PoolMembership, Shard
+from shards.selectors import taboo_fence
 from shards.services.pools import shard_native_pool_size, shard_state
 from verifier.models import Assignment, Case, CaseTask, Ruling
 
 
 def case_visible_to(*, user: User, case: Case) -> bool:
     """A verifier sees the cases they were handed; a senior the cases of their shards; admins all.
-    Native-only cases (SH-3) never show to anyone outside their locale's native pool."""
+    Native-only cases (SH-3) never show to anyone outside their locale's native pool (the one rule:
+    `shards.selectors.taboo_fence`)."""
+    if not taboo_fence(user=user).allows_case(case):
+        return False
     if user.role == User.Role.ADMIN:
         return True
     if user.role == User.Role.VERIFIER:
         return Assignment.objects.filter(user=user, case=case).exists()
     if user.role == User.Role.SENIOR:
-        memberships = PoolMembership.objects.filter(user=user, shard_id=case.shard_id, active=True)
-        if case.native_only:
-            memberships = memberships.filter(native=True)
-        return memberships.exists()
+        return PoolMembership.objects.filter(user=user, shard_id=case.shard_id, active=True).exists()
     return False
 
 
@@ -83,7 +84,7 @@ def cases_overdue(*, user: User, limit: int = 50):
     qs = Case.objects.filter(status__in=[Case.Status.QUEUED, Case.Status.PAUSED], due_at__lt=timezone.now())
     if user.role == User.Role.SENIOR:
         qs = qs.filter(shard__memberships__user=user, shard__memberships__active=True)
-        qs = qs.exclude(Q(native_only=True) & ~Q(shard__memberships__native=True))
+    qs = qs.filter(taboo_fence(user=user).cases_q())
     return qs.select_related("shard").order_by("due_at")[:limit]
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import User
+from shards.selectors import taboo_fence
 from verifier.models import Appeal, AppealReview, Ruling
 
 # ---- appeals ---------------------------------------------------------------------------------
@@ -17,6 +18,7 @@ def appeal_seats_pending(*, user: User):
     """The seats where this user still has to vote, at each appeal's current tier."""
     seats = (
         AppealReview.objects.filter(reviewer=user, vote="", appeal__status=Appeal.Status.OPEN)
+        .filter(taboo_fence(user=user).cases_q("appeal__ruling__case__"))
         .select_related("appeal__ruling__case__shard")
         .order_by("appeal__opened_at")
     )
@@ -27,6 +29,7 @@ def appeals_filed(*, user: User):
     """Appeals the user opened, and appeals of rulings the user made."""
     return (
         Appeal.objects.filter(Q(appellant=user) | Q(ruling__verifier=user))
+        .filter(taboo_fence(user=user).cases_q("ruling__case__"))
         .select_related("ruling__case__shard")
         .order_by("-opened_at")
     )
@@ -51,13 +54,17 @@ def rulings_appealable(*, user: User, now=None):
     return (
         Ruling.objects.filter(at__gte=since, appeal__isnull=True)
         .filter(Q(verifier=user) | Q(case_id__in=mine))
+        .filter(taboo_fence(user=user).cases_q("case__"))
         .select_related("case__shard", "verifier")
         .order_by("-at")
     )
 
 
 def appeal_access(*, user: User, appeal: Appeal):
-    """'party' (appellant or the ruling's verifier), 'admin', the reviewer's seat, or None."""
+    """'party' (appellant or the ruling's verifier), 'admin', the reviewer's seat, or None (also for
+    anyone the taboo fence keeps from the case, SH-3)."""
+    if not taboo_fence(user=user).allows_case(appeal.ruling.case):
+        return None
     if user.pk in (appeal.appellant_id, appeal.ruling.verifier_id):
         return "party"
     if user.role == User.Role.ADMIN:

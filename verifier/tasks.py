@@ -31,7 +31,8 @@ def flag_overdue_cases() -> int:
                     {
                         "kind": "overdue",
                         "message": f"Overdue case in {case.shard.code} (due {case.due_at:%Y-%m-%d %H:%M} UTC)",
-                    }
+                    },
+                    shard_id=case.shard_id,
                 )
                 flagged += 1
     return flagged

@@ -24,6 +24,7 @@ from risk_db.patterns import (
     _hs_compile,
     _non_ascii_non_word,
     _re2_options,
+    match_text,
     pattern_translate,
     word_text,
 )
@@ -163,6 +164,7 @@ class Engine:
     def match(self, texts: list[str]) -> list[list[int]]:
         """Rule indexes whose pattern matches each text (the engine without shard mapping)."""
         out: list[list[int]] = [[] for _ in texts]
+        texts = [match_text(t) for t in texts]  # SH-3: rules see the normalised text (issue 11)
         if self._words_db is not None and texts:
             self._match_words(texts, out)
         if self._db is not None:

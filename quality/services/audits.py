@@ -30,7 +30,8 @@ from quality.models import (
 )
 from quality.services.calibration import kappa_compute, kappa_compute_month, kappa_of
 from quality.services.periods import month_bounds, month_start, quarter_start
-from shards.models import Shard
+from shards.models import PoolMembership, Shard
+from shards.selectors import taboo_fence
 from verifier.models import Case, CaseTask, Ruling
 from verifier.services.queue import NewCase, cases_create
 from verifier.services.rulings import case_accepts_delta
@@ -52,10 +53,30 @@ def _fake_post_id() -> str:
 # ---- CA-3 blind audit ---------------------------------------------------------------------
 
 
-def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None) -> BlindAudit:
+def _audits_shard(*, actor: User, shard: Shard) -> bool:
+    """CA-3: a senior with an active membership of the shard, or an admin."""
+    if actor.role == User.Role.ADMIN:
+        return True
+    return (
+        actor.role == User.Role.SENIOR and PoolMembership.objects.filter(user=actor, shard=shard, active=True).exists()
+    )
+
+
+def blind_audit_start(
+    *, shard: Shard, month: date, actor: User | None = None, now: datetime | None = None
+) -> BlindAudit:
     """CA-3: 20 already-ruled cases of the shard, paraphrased at lemma level by the paraphraser
-    hook and re-injected as new cases under fake post ids. Once per shard and month."""
+    hook and re-injected as new cases under fake post ids. Once per shard and month. Started by the
+    monthly task (no actor), a senior of that shard or an admin (issue 11: no other senior; an
+    admin's start is written to the audit log with the admin as actor)."""
     now = now or timezone.now()
+    if actor is not None and not _audits_shard(actor=actor, shard=shard):
+        raise Refused(
+            "not_your_shard",
+            f"shard: only seniors of {shard.code} (or an admin) may start its blind audit.",
+            403,
+            field="shard",
+        )
     month = month_start(month)
     existing = BlindAudit.objects.filter(shard=shard, month=month).first()
     if existing:
@@ -105,7 +126,7 @@ def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None)
                 ]
             )
             audit_record(
-                actor=None,
+                actor=actor,
                 action="blind_audit_start",
                 obj=audit,
                 after={
@@ -123,7 +144,10 @@ def blind_audit_start(*, shard: Shard, month: date, now: datetime | None = None)
 def blind_audit_edit_flip(
     *, user: User, item: BlindAuditItem, post_text: str, proposal: str | None = None
 ) -> BlindAuditItem:
-    """CA-3: a senior writes or edits the flip while nobody has ruled on it yet."""
+    """CA-3: a senior of the audited shard writes or edits the flip while nobody has ruled on it yet;
+    a native-only flip only a native of the shard (SH-3)."""
+    if not _audits_shard(actor=user, shard=item.audit.shard) or not taboo_fence(user=user).allows_case(item.flip_case):
+        raise Refused("not_found", _("No such audit item."), 404)
     post_text = (post_text or "").strip()
     if not post_text:
         raise Refused("invalid", _("post_text: the flip needs a text."), 400, field="post_text")
@@ -264,9 +288,16 @@ def external_audit_start(*, shard: Shard, quarter: date, now: datetime | None = 
     existing = ExternalAudit.objects.filter(shard=shard, quarter=quarter).first()
     if existing:
         return existing
-    pending = list(Case.objects.filter(shard=shard, status=Case.Status.QUEUED).values_list("pk", flat=True))
     auditor = external_auditor_pick(shard=shard)
-    if not pending or auditor is None:
+    if auditor is None:
+        return None
+    # Only cases the auditor may see (issue 11): an outside senior never gets a native-only case.
+    pending = list(
+        Case.objects.filter(shard=shard, status=Case.Status.QUEUED)
+        .filter(taboo_fence(user=auditor).cases_q())
+        .values_list("pk", flat=True)
+    )
+    if not pending:
         return None
     n = max(1, math.ceil(len(pending) * settings.AUDITS["EXTERNAL_SHARE"]))
     with transaction.atomic():
@@ -287,7 +318,7 @@ def external_audit_answer(
     *, user: User, item: ExternalAuditItem, answer: str, now: datetime | None = None
 ) -> ExternalAuditItem:
     now = now or timezone.now()
-    if item.audit.auditor_id != user.pk:
+    if item.audit.auditor_id != user.pk or not taboo_fence(user=user).allows_case(item.case):
         raise Refused("not_found", _("No such audit item."), 404)
     if answer not in ("yes", "no"):
         raise Refused("invalid", _('answer: must be "yes" or "no".'), 400, field="answer")
@@ -414,12 +445,15 @@ def rationale_campaign_start(*, shard: Shard, quarter: date, now: datetime | Non
         ).distinct()
     )
     flips = BlindAuditItem.objects.values_list("flip_case_id", flat=True)
-    cases = list(
-        Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(pk__in=flips).values_list("pk", flat=True)
-    )
-    if not verifiers or not cases:
+    if not verifiers:
         return None
     chosen_v = _rng.sample(verifiers, min(settings.AUDITS["RATIONALE_VERIFIERS"], len(verifiers)))
+    cases = Case.objects.filter(shard=shard, status=Case.Status.DECIDED).exclude(pk__in=flips)
+    for verifier in chosen_v:  # every chosen verifier reads every case: each must be allowed to (SH-3)
+        cases = cases.filter(taboo_fence(user=verifier).cases_q())
+    cases = list(cases.values_list("pk", flat=True))
+    if not cases:
+        return None
     chosen_c = _rng.sample(cases, min(settings.AUDITS["RATIONALE_CASES"], len(cases)))
     with transaction.atomic():
         campaign = RationaleCampaign.objects.create(shard=shard, quarter=quarter, created_at=now)

@@ -20,6 +20,7 @@ from modelhooks import hooks
 from quality.models import CalibrationAnswer, CalibrationItem, CalibrationSet, CulturalNote, GoldItem, KappaScore
 from quality.services.periods import month_bounds, month_start
 from shards.models import Locale, Shard
+from shards.selectors import TabooFence
 from verifier.models import Case, Ruling
 
 FOUR = Decimal("0.0001")
@@ -306,9 +307,12 @@ def kappa_bonus_eligible(*, kappa: Decimal | None) -> bool:
 
 def high_agreement_items(*, locale: str, limit: int) -> list[dict]:
     """The adjacent locale's high-agreement set: decided overlap cases whose rulings all agree,
-    then its gold items. Each with the consensus answer."""
+    then its gold items. Each with the consensus answer. The set goes to another locale, so nothing
+    native-only or taboo of this locale is in it (SH-3, issue 11)."""
     agreed = (
         Case.objects.filter(locale=locale, status=Case.Status.DECIDED)
+        .filter(TabooFence.outsider().cases_q())
+        .exclude(kind=Case.Kind.TABOO)
         .annotate(n=Count("rulings"), answers=Count("rulings__answer", distinct=True))
         .filter(n__gte=2, answers=1)
         .order_by("-decided_at")
@@ -317,7 +321,8 @@ def high_agreement_items(*, locale: str, limit: int) -> list[dict]:
         {"post_text": c.post_text, "proposal": c.proposal, "kind": c.kind, "expected": c.decision}
         for c in agreed[:limit]
     ]
-    for g in GoldItem.objects.filter(locale=locale, active=True, source=GoldItem.Source.WRITTEN).order_by("id"):
+    written = GoldItem.objects.filter(locale=locale, active=True, source=GoldItem.Source.WRITTEN)
+    for g in written.exclude(kind=Case.Kind.TABOO).order_by("id"):
         if len(items) >= limit:
             break
         items.append({"post_text": g.post_text, "proposal": g.proposal, "kind": g.kind, "expected": g.expected})

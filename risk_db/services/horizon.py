@@ -96,7 +96,9 @@ def taboo_nominate(*, user, case, term: str, context: str, now: datetime | None 
         },
     )
     live.feed_item(
-        {"kind": "taboo", "message": f"New taboo nominated in {case.locale}: {term!r} ({nomination.candidate.status})"}
+        {"kind": "taboo", "message": f"New taboo nominated in {case.locale}: {term!r} ({nomination.candidate.status})"},
+        shard_id=case.shard_id,
+        native_only=case.native_only,
     )
     return nomination
 

@@ -182,7 +182,8 @@ def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = N
                 "kind": "rule_review",
                 "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
                 f"would-hit rate {rate['rate']:.2%} in 48 h",
-            }
+            },
+            shard_id=state.shard_id,
         )
         return "review_requested"
     rule_state_transition(

@@ -17,7 +17,7 @@ from pathlib import Path
 import re2
 from django.conf import settings
 
-from risk_db.patterns import PatternUnsupported, pattern_check, pattern_translate
+from risk_db.patterns import PatternUnsupported, match_text, pattern_check, pattern_translate
 from verifier.models import Case
 
 
@@ -89,7 +89,7 @@ def rule_pattern_check(*, pattern: str, corpus: list[str] | None = None) -> dict
     if reason:
         raise PatternRejected(f"The scoring engine cannot run this pattern: {reason}")
     corpus = sample_corpus() if corpus is None else corpus
-    matched = sum(1 for text in corpus if compiled.search(text))
+    matched = sum(1 for text in corpus if compiled.search(match_text(text)))
     share = matched / len(corpus) if corpus else 0.0
     limit = settings.RISK_DB["TOO_BROAD_SHARE"]
     if share > limit:

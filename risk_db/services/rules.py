@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from modelhooks import hooks
 from risk_db.models import Rule, RuleShardState, RuleTransition, RuleVersion
+from risk_db.patterns import match_text
 from risk_db.services.patterns import PatternRejected, rule_pattern_check, rule_pattern_compile
 
 log = logging.getLogger(__name__)
@@ -346,7 +347,7 @@ def rule_version_matches(*, version: RuleVersion, text: str) -> bool:
         compiled = rule_pattern_compile(version.pattern)
     except PatternRejected:
         return False  # a stored pattern RE2 refuses could only get there by hand
-    if not compiled.search(text):
+    if not compiled.search(match_text(text)):
         return False
     if version.kind == RuleVersion.Kind.KEYWORD_SENTIMENT:
         return float(hooks.sentiment(text)) >= (version.min_sentiment or 0.0)

@@ -147,6 +147,7 @@ def _store(batch: IntakeBatch) -> None:
             decided_by=item.decided_by,
             errors=item.errors,
             risk_tags=item.risk_tags,
+            risk_locale=item.risk_locale,
             case=item.case,
             shard=item.shard,
             dedupe_key=None if invalid else item.dedupe_key,

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 
 from core.bulk import parse_at
-from core.text import control_character_reason, text_normalise
+from core.text import control_character_reason, dedupe_normalise
 from shards.intake.pipeline import IntakeBatch
 from shards.models import Correction, Locale, TriggerPattern
 from shards.services.lexicons import tagger
@@ -137,7 +137,7 @@ def deduplicate(batch: IntakeBatch) -> None:
     first_in_batch = {}
     for item in batch.pending():
         d = item.data
-        key = "\x00".join([d["post_id"], d["submitter_id"], text_normalise(item.corrected_text)])
+        key = "\x00".join([d["post_id"], d["submitter_id"], dedupe_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
     existing = {
@@ -154,11 +154,19 @@ def deduplicate(batch: IntakeBatch) -> None:
             first_in_batch[item.dedupe_key] = item
 
 
+def _raw_text(raw, name: str) -> str:
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def risk_tag(batch: IntakeBatch) -> None:
-    """SH-3: tag text and OCR text against every locale's risk lexicon."""
+    """SH-3: tag text and OCR text against every locale's risk lexicon. The first step (issue 11):
+    it tags every item from its raw payload, before any step can decide it (invalid, rate_limited,
+    blocked_list, frozen_topic, suspended_component ...), so no stored item is ever untagged and the
+    operator pages can hide each from everyone outside its locale's native pool."""
     tagger.refresh()
-    for item in batch.pending():
-        found = tagger.tag(item.data["post_text"], item.data["ocr_text"])
+    for item in batch.items:
+        found = tagger.tag(_raw_text(item.raw, "post_text"), _raw_text(item.raw, "ocr_text"))
         if found:
             # A post tagged by two lexicons goes to the first locale in code order; both tags are kept.
             item.risk_locale = sorted(found)[0]

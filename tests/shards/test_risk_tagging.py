@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.test import Client
 
-from shards.models import RiskLexicon, RiskTerm, Shard
+from shards.models import Correction, RiskLexicon, RiskTerm, Shard
 from shards.services.lexicons import tagger
 from tests.factories import ShardFactory, UserFactory, shard_with_pool, shipped_lexicon_ensure, verifier_in
 from verifier.models import Case
@@ -113,3 +113,34 @@ def test_accepted_thai_delta_carries_the_regional_hard_block_bit(api, world):
     assert list(samples_exportable(shard=th)) == [sample]
     other = ShardFactory(code="ar-SA")
     assert not samples_exportable(shard=other).filter(pk=sample.pk).exists()
+
+
+ISSUE_SIX = ["\u00ad", "\u034f", "\ufe0f", "\u180e", "\u2061", "\u200e"]
+
+
+def test_invisible_characters_inside_a_term_do_not_send_a_royal_post_to_english(api, world):
+    """Issue 11, leak 4: each of six invisible characters inside "ในหลวง" got the post past the tagger,
+    into en-US as a plain correction, and an en-US verifier was handed all six."""
+    th, th_pool, en_pool, outsider = world
+    results = [
+        intake(api, post_id=f"p-{i}", submitter_id=f"u-{i}", ip=f"198.51.100.{20 + i}", post_text=f"ภาพ ใน{ch}หลวง")
+        for i, ch in enumerate(ISSUE_SIX)
+    ]
+    assert [(r["outcome"], r["shard"]) for r in results] == [("queued", "th-TH")] * len(ISSUE_SIX)
+    cases = Case.objects.filter(public_id__in=[r["case_id"] for r in results])
+    assert sorted((c.kind, c.native_only) for c in cases) == [("taboo", True)] * len(ISSUE_SIX)
+    for user in en_pool:
+        api.force_authenticate(user)
+        assert api.get("/api/v1/queue/next/").status_code == 204
+
+
+def test_items_decided_before_routing_are_stored_tagged(api, world):
+    """Issue 11, tag first: rate_limited and invalid royal posts (decided before the old risk-tag
+    step) are stored with their tags and the lexicon's locale, so the fence can hide them."""
+    same = {"ip": "198.51.100.99", "billing_country": "US"}
+    outcomes = [intake(api, post_id=f"r-{i}", submitter_id=f"r-{i}", **same)["outcome"] for i in range(4)]
+    invalid = intake(api, post_id="r-bad", submitter_id="r-bad", ip="not an address")
+    assert outcomes == ["queued", "queued", "queued", "rate_limited"] and invalid["outcome"] == "invalid"
+    stored = Correction.objects.filter(post_id__in=["r-3", "r-bad"])
+    assert sorted(stored.values_list("outcome", "risk_locale")) == [("invalid", "th-TH"), ("rate_limited", "th-TH")]
+    assert all(any("ในหลวง" in tag for tag in c.risk_tags) for c in stored)

@@ -179,12 +179,12 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
     if senior is None:
         raise Refused("no_reviewer", _("No senior reviewer is available for this appeal."), 409)
     AppealReview.objects.create(appeal=appeal, tier=2, seat=AppealReview.Seat.SENIOR, reviewer=senior)
-    _feed(f"Tier-2 appeal waiting for {senior.username} ({appeal.ruling.case.shard.code})")
+    _feed(f"Tier-2 appeal waiting for {senior.username} ({appeal.ruling.case.shard.code})", case=appeal.ruling.case)
 
 
-def _feed(message: str) -> None:
-    """VQ-8: new appeal work shows up in the seniors' live feed (sent after the commit)."""
-    live.feed_item({"kind": "appeal", "message": message})
+def _feed(message: str, *, case: Case) -> None:
+    """VQ-8: new appeal work shows up in the live feed of the case's shard's seniors (after the commit)."""
+    live.feed_item({"kind": "appeal", "message": message}, shard_id=case.shard_id, native_only=case.native_only)
 
 
 # ---- voting and deciding ---------------------------------------------------------------------
@@ -363,6 +363,6 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
                     for member, seat in panel
                 ]
             )
-            _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}")
+            _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}", case=appeal.ruling.case)
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal
