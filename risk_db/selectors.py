@@ -11,6 +11,7 @@ from django.utils import timezone
 from modelhooks import hooks
 from risk_db.models import (
     Complaint,
+    FilterTraffic,
     IndexBuild,
     Rule,
     RuleShardState,
@@ -111,6 +112,16 @@ def live_index() -> LiveIndex:
     return cached
 
 
+def index_build_newest_id() -> tuple[int | None, str | None]:
+    """(id, fingerprint) of the live build, or (None, None): what a filter process polls for (issue 13)."""
+    row = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).values_list("pk", "fingerprint").first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def index_build_live() -> IndexBuild | None:
+    return IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
+
+
 def rules_index_readiness(*, now=None) -> dict:
     """RK-3: the live index is stale when there is none, when the nightly rebuild has not checked in for
     INDEX_STALE_HOURS, or when rule changes have waited longer than that to go live."""
@@ -180,6 +191,31 @@ def rule_detail(*, rule_id: int):
         .filter(pk=rule_id)
         .first()
     )
+
+
+def rule_live_rates(*, rule, days: int | None = None, now=None) -> dict[int, dict]:
+    """Issue 13: per shard, the rule's would-hit rate on live filter traffic over the last `days` (UTC days):
+    live would-hits among the texts the filter sampled there. Shards the filter saw no text of are absent."""
+    now = now or timezone.now()
+    days = days or settings.FILTER["BACKTEST_DAYS"]
+    first = (now - timedelta(days=days - 1)).date()
+    sampled = dict(
+        FilterTraffic.objects.filter(shard__in=rule.shard_states.values("shard"), day__gte=first)
+        .values("shard_id")
+        .annotate(n=Sum("sampled"))
+        .values_list("shard_id", "n")
+    )
+    hits = dict(
+        WouldHit.objects.filter(rule_version__rule=rule, source=WouldHit.Source.LIVE, at__date__gte=first)
+        .values("shard_id")
+        .annotate(n=Count("post_id", distinct=True))
+        .values_list("shard_id", "n")
+    )
+    return {
+        shard_id: {"hits": hits.get(shard_id, 0), "posts": n, "percent": round(100 * hits.get(shard_id, 0) / n, 3)}
+        for shard_id, n in sampled.items()
+        if n
+    }
 
 
 def rule_charts(*, rule, days: int = 30, now=None) -> dict:

@@ -10,7 +10,6 @@ api_urls = [
     path("taboo-candidates/<int:candidate_id>/approve/", api.ApproveView.as_view(), name="api-taboo-approve"),
     path("taboo-candidates/<int:candidate_id>/reject/", api.RejectView.as_view(), name="api-taboo-reject"),
     path("rules/", api.RulesView.as_view(), name="api-rules"),
-    path("rules/index/ready/", api.IndexReadyView.as_view(), name="api-rules-index-ready"),
     path("rules/<int:rule_id>/", api.RuleDetailView.as_view(), name="api-rule"),
     path("rules/<int:rule_id>/versions/", api.RuleVersionsView.as_view(), name="api-rule-versions"),
     path("rules/<int:rule_id>/versions/<int:number>/restore/", api.RuleRestoreView.as_view(), name="api-rule-restore"),

@@ -118,8 +118,10 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
         raise Http404("No such rule.")
     states = sorted(rule.shard_states.all(), key=lambda s: (not s.origin, s.shard.code))
     counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
+    live = selectors.rule_live_rates(rule=rule)
     for s in states:
         s.verify_items = counts.get(s.shard_id, 0)
+        s.live = live.get(s.shard_id)
     return render(
         request,
         "risk_db/rule.html",

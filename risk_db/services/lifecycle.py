@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core import live
 from core.audit import audit_record
-from risk_db.models import LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
+from risk_db.models import FilterTraffic, LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
 from risk_db.services.rules import TransitionRefused, rule_state_transition
 from verifier.models import Case
@@ -61,6 +61,7 @@ def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
     insufficient = coverage["total"] == 0 or survey["verdict"] == "insufficient"
     return {
         "window": [start.isoformat(), now.isoformat()],
+        "would_hit_rate": would_hit_rate(state=state, start=start, end=now),  # live traffic when seen (issue 13)
         "complaints": coverage,
         "survey": survey,
         "reasons": reasons,
@@ -134,7 +135,40 @@ def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, s
     return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
 
 
+def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict | None:
+    """Issue 13: the would-hit rate on live traffic: sampled texts the filter saw in the shard (whole UTC
+    days of the window) and the rule's live would-hits among them. None when the filter saw none."""
+    sampled = FilterTraffic.objects.filter(
+        shard_id=state.shard_id, day__gte=start.date(), day__lte=end.date()
+    ).aggregate(n=Sum("sampled"))["n"]
+    if not sampled:
+        return None
+    hits = (
+        WouldHit.objects.filter(
+            rule_version__rule_id=state.rule_id,
+            shard_id=state.shard_id,
+            source=WouldHit.Source.LIVE,
+            at__date__gte=start.date(),
+            at__date__lte=end.date(),
+        )
+        .values("post_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "hits": hits,
+        "posts": sampled,
+        "rate": hits / sampled,
+        "denominator": "live_filter",
+        "window": [start.isoformat(), end.isoformat()],
+    }
+
+
 def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict:
+    """RK-7: the live filter's sampled traffic when it saw the shard in the window, else the scorer's batches."""
+    live = live_would_hit_rate(state=state, start=start, end=end)
+    if live is not None:
+        return live
     hits = (
         WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
         .values("post_id")
