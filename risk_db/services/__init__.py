@@ -25,6 +25,7 @@ from risk_db.services.horizon import (
 from risk_db.services.index import rules_index_rebuild
 from risk_db.services.lifecycle import (
     EvidenceMissing,
+    FourEyesRequired,
     local_verify_item_add,
     rule_graduation_evaluate,
     rule_propagation_evaluate,
@@ -47,6 +48,7 @@ from risk_db.services.rules import (
 __all__ = [
     "ComplaintIn",
     "EvidenceMissing",
+    "FourEyesRequired",
     "PatternRejected",
     "PatternTooBroad",
     "SurveyIn",

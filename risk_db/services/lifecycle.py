@@ -20,6 +20,12 @@ State = RuleShardState.State
 GOOD_SURVEY = ("neutral", "positive")
 
 
+class FourEyesRequired(TransitionRefused):
+    """Issue 13: the author of a rule's pattern may not promote it to blocking by hand; a second senior does."""
+
+    code = "four_eyes_required"
+
+
 class EvidenceMissing(ValueError):
     """A promotion refused for want of evidence; `reasons` names each missing piece."""
 
@@ -310,6 +316,48 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
                     at=now,
                 )
         raise EvidenceMissing(evidence["reasons"], evidence)
+    version = state.rule.current_version
+    if actor is not None and version.created_by_id == actor.pk:
+        # Issue 13, four eyes: the author's request is kept (and audited); another senior confirms it.
+        RuleTransition.objects.create(
+            rule_id=state.rule_id,
+            shard_id=state.shard_id,
+            from_state=state.state,
+            to_state=state.state,
+            event="promotion_requested",
+            version_number=version.number,
+            actor=actor,
+            made_by=actor.username,
+            reason="the author of the pattern asked; a second senior must confirm (four eyes)",
+            evidence=evidence,
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="rule_promotion_requested",
+            object_type="risk_db.rule",
+            object_id=str(state.rule_id),
+            after={"shard": state.shard.code, "version": version.number, "four_eyes": "awaiting a second senior"},
+        )
+        raise FourEyesRequired(
+            f"{actor.username} wrote version {version.number} of rule {state.rule_id}; a second senior must "
+            f"confirm its promotion to blocking in {state.shard.code} (four eyes)."
+        )
+    requested = (
+        RuleTransition.objects.filter(
+            rule_id=state.rule_id, shard_id=state.shard_id, event="promotion_requested", version_number=version.number
+        )
+        .values_list("made_by", flat=True)
+        .last()
+    )
+    evidence = {
+        **evidence,
+        "four_eyes": {
+            "author": version.created_by.username if version.created_by_id else None,
+            "requested_by": requested,
+            "confirmed_by": actor.username if actor is not None else None,
+        },
+    }
     return rule_state_transition(
         state=state,
         to_state=State.BLOCKING,
