@@ -181,6 +181,7 @@ RISK_DB = {
     "PROPAGATION_REVIEW_RATE": 0.002,  # RK-7: would-hit rate above 0.2 % -> senior review there
     "LOCAL_VERIFY_ITEMS": 10,  # RK-7: >= 10 local verify items before blocking in an importing shard
     "LOCAL_COMPLAINT_DROP": 0.15,  # RK-7: local complaint drop >= 15 %
+    "INDEX_SET_CHUNK": 250,  # RK-3: patterns per RE2 Set of the index check (10,000 in one Set fail to compile)
     "INDEX_STALE_HOURS": 26,  # RK-3: nightly rebuild; older than this the readiness check fails
     "SURVEY_BULK_MAX_ITEMS": 10_000,  # SPEC 8 bulk form of complaints / surveys
 }
