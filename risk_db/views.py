@@ -71,6 +71,19 @@ def _candidate_fragment(request, candidate, message="", error="", field=""):
 
 @require_POST
 @role_required(User.Role.SENIOR)
+def review_backtest(request, candidate_id):
+    """Issue 13: the candidate pattern's backtest, shown beside the approval form before approving."""
+    get_object_or_404(TabooCandidate, pk=candidate_id)
+    pattern = request.POST.get("pattern", "")
+    try:
+        result, error = selectors.pattern_backtest(pattern=pattern, user=request.user), ""
+    except services.PatternRejected as exc:
+        result, error = None, str(exc)
+    return render(request, "risk_db/_backtest.html", {"backtest": result, "error": error, "pattern": pattern})
+
+
+@require_POST
+@role_required(User.Role.SENIOR)
 def review_approve(request, candidate_id):
     candidate = get_object_or_404(TabooCandidate, pk=candidate_id)
     try:
