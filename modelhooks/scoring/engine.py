@@ -17,6 +17,7 @@ import hyperscan
 import numpy as np
 import re2
 
+from core.text import text_normalise
 from risk_db.patterns import (
     _ASCII_WORD_TABLE,
     HS_FLAGS,
@@ -29,6 +30,12 @@ from risk_db.patterns import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def match_text(text: str, ocr_text: str = "") -> str:
+    """The form a post is matched in, by the live filter and the batch scorer alike: the post and its OCR
+    text, through the product's one normaliser (core.text.text_normalise)."""
+    return text_normalise(text + ("\n" + ocr_text if ocr_text else ""))
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from core.errors import Refused
-from core.text import text_normalise
 from modelhooks import hooks
-from modelhooks.scoring.engine import Engine
+from modelhooks.scoring.engine import Engine, match_text
 from modelhooks.selectors import filter_locale_routes
 from risk_db.selectors import ScoringRule, index_build_live, index_build_newest_id
 
@@ -38,8 +37,8 @@ SHADOW_STATES = ("shadow", "shadow_only")
 
 
 def filter_text(text: str, ocr_text: str = "") -> str:
-    """The form the filter (and the scorer) matches: the post and its OCR text, one normaliser (core.text)."""
-    return text_normalise(text + ("\n" + ocr_text if ocr_text else ""))
+    """The form the filter matches: the scorer's (`engine.match_text`, core.text's one normaliser)."""
+    return match_text(text, ocr_text)
 
 
 @dataclass(frozen=True)
