@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["queue", "intake", "scoring", "embeddings", "export", "pay"]
+ORDER = ["queue", "intake", "scoring", "embeddings", "export", "pay", "filter"]
 
 
 def bench_database_url() -> str:
