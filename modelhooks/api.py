@@ -15,7 +15,7 @@ from modelhooks.selectors import export_get
 from modelhooks.services import filtering
 from modelhooks.services.exports import export_request
 from modelhooks.services.filtering import FilterItem
-from modelhooks.tasks import export_run
+from modelhooks.tasks import export_run, filter_worker_running
 from risk_db import selectors as selectors_risk
 from risk_db.api import IndexReadyView
 from shards.models import Shard
@@ -128,7 +128,8 @@ class FilterIndexReadyView(IndexReadyView):
     503 while either is stale (a build that failed to load here keeps it 503, with the reason)."""
 
     def get(self, request):
-        filtering.filter_index_refresh()
+        if not filter_worker_running():  # without the poll thread (tests, a shell) the check polls itself
+            filtering.filter_index_refresh()
         body = {**selectors_risk.rules_index_readiness(), **filtering.filter_index_status()}
         if body["ready"] and body["loaded_stale"]:
             body["ready"] = False

@@ -100,6 +100,10 @@ def filter_shadow_flush() -> int:
 _worker: dict = {}
 
 
+def filter_worker_running() -> bool:
+    return bool(_worker.get("thread")) and _worker["thread"].is_alive()
+
+
 def filter_worker_start() -> bool:
     """Issue 13: in a server process (config/wsgi.py, config/asgi.py), a daemon thread polls for a newer
     index every FILTER["POLL_SECONDS"] and flushes the shadow buffer every FILTER["SHADOW_FLUSH_SECONDS"].

@@ -38,6 +38,18 @@ def match_text(text: str, ocr_text: str = "") -> str:
     return text_normalise(text + ("\n" + ocr_text if ocr_text else ""))
 
 
+def match_texts(texts: list[str]) -> list[str]:
+    """`match_text` of many posts in one normaliser call: joined by U+FFFF (a noncharacter the normaliser
+    keeps, not a space, not ignorable), normalised once, split again; per post if a post holds one, or if
+    the count does not come back."""
+    if not texts:
+        return []
+    if any(POST_SEPARATOR_CHAR in t for t in texts):
+        return [text_normalise(t) for t in texts]
+    out = text_normalise(POST_SEPARATOR_CHAR.join(texts)).split(POST_SEPARATOR_CHAR)
+    return out if len(out) == len(texts) else [text_normalise(t) for t in texts]
+
+
 @dataclass(frozen=True)
 class SkippedRule:
     rule_id: int

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,7 +27,7 @@ from django.conf import settings
 
 from core.errors import Refused
 from modelhooks import hooks
-from modelhooks.scoring.engine import Engine, match_text
+from modelhooks.scoring.engine import Engine, match_text, match_texts
 from modelhooks.selectors import filter_locale_routes
 from risk_db.selectors import ScoringRule, index_build_live, index_build_newest_id
 
@@ -172,12 +173,12 @@ class FilterItem:
 
 
 def _sampled(key: str, rate: float) -> bool:
+    """The same answer for the same post in every process (CRC-32: stable and cheap)."""
     if rate >= 1.0:
         return True
     if rate <= 0.0:
         return False
-    h = int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
-    return h / 2**64 < rate
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) < rate * 2**32
 
 
 def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dict:
@@ -210,16 +211,28 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
             }
             continue
         todo.append(i)
-        texts.append(filter_text(item.text, item.ocr_text))
+        texts.append(item.text + ("\n" + item.ocr_text if item.ocr_text else ""))
+    texts = match_texts(texts)  # the scorer's normaliser, one call for the batch
     matched = index.match(texts)
     now = now or datetime.now(UTC)
+    at = now.isoformat()
     rate = cfg["SHADOW_SAMPLE_RATE"]
     day = now.date()
     counts: dict[tuple[int, object], list[int]] = {}
     hits: list[tuple] = []
     entries = index.entries
+    per_locale: dict[str, list[int]] = {}
     for k, i in enumerate(todo):
         item = items[i]
+        sampled = _sampled(item.post_id or texts[k], rate)
+        c = per_locale.get(item.locale)
+        if c is None:
+            c = per_locale[item.locale] = [0, 0]
+        c[0] += 1
+        c[1] += sampled
+        if not matched[k]:  # most texts: nothing matched
+            results[i] = {"index": i, "action": "allow", "rules": [], "shadow": []}
+            continue
         routes = index.routes[item.locale]
         blocking, shadow, sentiment = {}, {}, None
         found = []  # (shard_id, entry, state)
@@ -246,15 +259,15 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
             "rules": sorted(blocking.values(), key=lambda r: r["rule_id"]),
             "shadow": sorted(shadow.values(), key=lambda r: r["rule_id"]),
         }
-        key = item.post_id or "text:" + hashlib.sha256(texts[k].encode("utf-8", "surrogatepass")).hexdigest()[:40]
-        sampled = _sampled(key, rate)
-        for shard_id, _code in routes:
-            c = counts.setdefault((shard_id, day), [0, 0])
-            c[0] += 1
-            c[1] += int(sampled)
-        if sampled:
+        if sampled and found:
+            key = item.post_id or "text:" + hashlib.sha256(texts[k].encode("utf-8", "surrogatepass")).hexdigest()[:40]
             for shard_id, e, state in found:
-                hits.append((key, shard_id, e["version_id"], state, now.isoformat()))
+                hits.append((key, shard_id, e["version_id"], state, at))
+    for locale, (seen, sampled_n) in per_locale.items():
+        for shard_id, _code in index.routes[locale]:
+            c = counts.setdefault((shard_id, day), [0, 0])
+            c[0] += seen
+            c[1] += sampled_n
     _buffer.add(counts, hits)
     return {"results": results, "index_version": index.build_id, "index_fingerprint": index.fingerprint}
 
