@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["queue", "browser", "intake", "scoring", "embeddings", "export", "pay", "load"]
+ORDER = ["queue", "browser", "intake", "scoring", "filter", "embeddings", "export", "pay", "load"]
 
 
 def bench_database_url() -> str:

@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from modelhooks.routing import websocket_urlpatterns as modelhooks_ws  # noqa: E402
+from modelhooks.tasks import filter_worker_start  # noqa: E402
 from verifier.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -20,3 +21,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns + modelhooks_ws))),
     }
 )
+
+filter_worker_start()  # issue 13: this process polls for a newer filter index and flushes shadow hits

@@ -188,8 +188,24 @@ RISK_DB = {
     "PROPAGATION_REVIEW_RATE": 0.002,  # RK-7: would-hit rate above 0.2 % -> senior review there
     "LOCAL_VERIFY_ITEMS": 10,  # RK-7: >= 10 local verify items before blocking in an importing shard
     "LOCAL_COMPLAINT_DROP": 0.15,  # RK-7: local complaint drop >= 15 %
+    "INDEX_SET_CHUNK": 250,  # RK-3: patterns per RE2 Set of the index check (10,000 in one Set fail to compile)
     "INDEX_STALE_HOURS": 26,  # RK-3: nightly rebuild; older than this the readiness check fails
     "SURVEY_BULK_MAX_ITEMS": 10_000,  # SPEC 8 bulk form of complaints / surveys
+}
+
+FILTER = {
+    # Issue 13: the live safety filter (POST /api/v1/filter/, docs/filter.md).
+    "BULK_MAX_ITEMS": 10_000,  # SPEC 8 bulk form
+    "TEXT_MAX_CHARS": 20_000,  # text + ocr_text of one item; longer gets a per-item error
+    "POLL_SECONDS": float(os.environ.get("FILTER_POLL_SECONDS", "5")),  # how often a process looks for a newer index
+    "SHADOW_SAMPLE_RATE": float(
+        os.environ.get("FILTER_SHADOW_SAMPLE_RATE", "0.1")
+    ),  # share of texts whose would-hits are recorded
+    "SHADOW_FLUSH_SECONDS": 10,  # the buffer of sampled would-hits and counts goes to a Celery task this often
+    "SHADOW_BUFFER_MAX_HITS": 50_000,  # beyond this, hits wait uncounted in no buffer: they are counted as dropped
+    "BACKTEST_DAYS": 30,  # backtest of a candidate pattern over the recorded texts of the last 30 days
+    "BACKTEST_MAX_TEXTS": 50_000,  # per shard, newest first
+    "BACKTEST_SAMPLES": 5,  # sample matches shown per shard
 }
 
 APPEALS = {

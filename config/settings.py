@@ -10,7 +10,19 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.product import APPEALS, AUDITS, CALIBRATION, INTAKE, KAPPA, MODELHOOKS, PAY, RISK_DB, SHARDS, VERIFIER  # noqa: F401 (settings)
+from config.product import (  # noqa: F401 (settings)
+    APPEALS,
+    AUDITS,
+    CALIBRATION,
+    FILTER,
+    INTAKE,
+    KAPPA,
+    MODELHOOKS,
+    PAY,
+    RISK_DB,
+    SHARDS,
+    VERIFIER,
+)
 from config.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent

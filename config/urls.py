@@ -39,6 +39,9 @@ api_v1 = [
     path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
     path("exports/<uuid:export_id>/files/<str:name>", modelhooks_api.ExportFileView.as_view(), name="api-export-file"),
     path("batches/", training_api.BatchesView.as_view(), name="api-batches"),
+    path("filter/", modelhooks_api.FilterView.as_view(), name="api-filter"),
+    # before risk_db's rules/<id>/: the readiness of the index this process serves (issue 13)
+    path("rules/index/ready/", modelhooks_api.FilterIndexReadyView.as_view(), name="api-rules-index-ready"),
     *risk_urls.api_urls,
     # appeals (AP-1..AP-5); calibration, audits and pay (CA-1..CA-8) are the quality app's
     path("rulings/<uuid:ruling_id>/appeals/", api_appeals.RulingAppealView.as_view(), name="api-ruling-appeal"),

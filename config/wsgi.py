@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from modelhooks.tasks import filter_worker_start  # noqa: E402  (needs apps loaded)
+
+filter_worker_start()  # issue 13: this process polls for a newer filter index and flushes shadow hits

@@ -24,6 +24,7 @@ class User(AbstractUser):
         ADMIN = "admin"
         INTAKE = "intake"  # service account: the firehose listener
         TRAINER = "trainer"  # service account: reads exports
+        FILTER = "filter"  # service account: the live safety filter asks POST /api/v1/filter/
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VERIFIER)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])

@@ -1,20 +1,28 @@
 """MH-3 API: `POST /api/v1/exports/` {shard} -> 202 {id} (409 `export_running`); `GET /api/v1/exports/{id}/` ->
-{status, progress, manifest}; `GET /api/v1/exports/{id}/files/{name}` -> the file, streamed, with its sha256."""
+{status, progress, manifest}; `GET /api/v1/exports/{id}/files/{name}` -> the file, streamed, with its sha256.
+Issue 13: `POST /api/v1/filter/` (the live safety filter) and the index readiness of this process."""
 
 import base64
 
+from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.bulk import bulk_parse
 from core.errors import Refused
 from core.permissions import roles
 from modelhooks.selectors import export_get
+from modelhooks.services import filtering
 from modelhooks.services.exports import export_file_path, export_request
-from modelhooks.tasks import export_run
+from modelhooks.services.filtering import FilterItem
+from modelhooks.tasks import export_run, filter_worker_running
+from risk_db import selectors as selectors_risk
+from risk_db.api import IndexReadyView
 from shards.models import Shard
 
 ExportRoles = roles("trainer", "admin")
@@ -93,3 +101,72 @@ class ExportFileView(APIView):
         response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
         response["Content-Length"] = str(entry["bytes"])
         return response
+
+
+# ---- Issue 13: the live safety filter ---------------------------------------------------------------
+
+FILTER_ITEM = inline_serializer(
+    "FilterItem",
+    {
+        "text": serializers.CharField(),
+        "ocr_text": serializers.CharField(required=False),
+        "locale": serializers.CharField(help_text="BCP 47 locale of a known shard, e.g. th-TH"),
+        "post_id": serializers.CharField(required=False),
+    },
+)
+FILTER_ANSWER = inline_serializer(
+    "FilterAnswer",
+    {
+        "results": serializers.ListField(child=serializers.DictField()),
+        "index_version": serializers.IntegerField(allow_null=True),
+        "index_fingerprint": serializers.CharField(),
+    },
+)
+
+
+def _filter_item(raw, where: str) -> FilterItem:
+    """One item, checked by hand (a serializer per item costs more than the match on 10,000 items)."""
+    if not isinstance(raw, dict):
+        raise Refused("invalid", f"{where or 'body'}: must be a JSON object.", 400, field=where or "body")
+    values = {}
+    for name, required in (("text", True), ("locale", True), ("ocr_text", False), ("post_id", False)):
+        value = raw.get(name)
+        if value is None and not required:
+            continue
+        if not isinstance(value, str) or (required and not value):
+            label = f"{where}{name}"
+            raise Refused("invalid", f"{label}: required, a non-empty string.", 400, field=label)
+        values[name] = value
+    if len(values.get("post_id", "")) > 128:
+        label = f"{where}post_id"
+        raise Refused("invalid", f"{label}: at most 128 characters.", 400, field=label)
+    return FilterItem(**values)
+
+
+class FilterView(APIView):
+    """Issue 13 / SPEC 8: allow or block per text, from this process's loaded index (docs/filter.md)."""
+
+    permission_classes = [roles("filter", "admin")]
+
+    @extend_schema(request=FILTER_ITEM, responses={200: FILTER_ANSWER})
+    def post(self, request):
+        body = bulk_parse(request.data, limit=settings.FILTER["BULK_MAX_ITEMS"])
+        items = [_filter_item(raw, "" if body.single else f"items[{i}].") for i, raw in enumerate(body.items)]
+        return Response(filtering.filter_texts(items=items))
+
+
+class FilterIndexReadyView(IndexReadyView):
+    """RK-3 / issue 13: 200 when the live index is current in the database and this process serves it;
+    503 while either is stale (a build that failed to load here keeps it 503, with the reason)."""
+
+    def get(self, request):
+        if not filter_worker_running():  # without the poll thread (tests, a shell) the check polls itself
+            filtering.filter_index_refresh()
+        body = {**selectors_risk.rules_index_readiness(), **filtering.filter_index_status()}
+        if body["ready"] and body["loaded_stale"]:
+            body["ready"] = False
+            body["reason"] = (
+                f"this process serves index build {body['loaded_build']}, not the live build {body['live_build']}"
+                + (f": {body['load_error']}" if body["load_error"] else "")
+            )
+        return Response(body, status=status.HTTP_200_OK if body["ready"] else status.HTTP_503_SERVICE_UNAVAILABLE)

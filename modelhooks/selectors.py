@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Min, Sum
 
 from modelhooks.models import Export, ScoringBatch
-from shards.models import Correction
+from shards.models import Correction, Locale, Shard
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,16 @@ def embedding_lag() -> dict:
 
 def export_get(*, public_id) -> Export | None:
     return Export.objects.select_related("shard").filter(public_id=public_id).first()
+
+
+def filter_locale_routes() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Issue 13: for every known locale, the shards whose rules the live filter applies: the locale's own
+    shard (the rare pool's for a rare locale without one) and the global shard."""
+    shards = {s.locale_id: (s.pk, s.code) for s in Shard.objects.filter(locale__isnull=False)}
+    by_kind = {s.kind: (s.pk, s.code) for s in Shard.objects.exclude(kind=Shard.Kind.LOCALE)}
+    glob = by_kind.get(Shard.Kind.GLOBAL)
+    routes = {}
+    for loc in Locale.objects.all():
+        own = shards.get(loc.pk) or (by_kind.get(Shard.Kind.RARE) if loc.is_rare else None)
+        routes[loc.code] = tuple(dict.fromkeys(r for r in (own, glob) if r is not None))
+    return routes

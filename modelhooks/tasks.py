@@ -2,11 +2,20 @@
 (CELERY_TASK_ROUTES). Delivery is at-least-once (acks late, re-queued when a worker dies, MH-7);
 every service here is idempotent, so a redelivered task changes nothing already written."""
 
+import logging
+import threading
+import time
+
 from celery import shared_task
+from django.conf import settings
+from django.db import close_old_connections
 
 from modelhooks.models import ScoringBatch
-from modelhooks.services import exports, scoring
+from modelhooks.services import exports, filtering, scoring
+from modelhooks.services.live_shadow import live_shadow_record
 from modelhooks.services.releases import release_check
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="modelhooks.tasks.scoring_tick")
@@ -71,3 +80,53 @@ def gpu_release_check(release_id: int) -> dict:
         "hamming": release.hamming_from_previous,
         "full_diff_scheduled": release.full_diff_scheduled,
     }
+
+
+@shared_task(name="modelhooks.tasks.filter_shadow_record")
+def filter_shadow_record(payload: dict) -> dict:
+    """Issue 13: the live filter's buffered shadow would-hits and traffic counts, written off the request path."""
+    return live_shadow_record(payload=payload)
+
+
+def filter_shadow_flush() -> int:
+    """Queue the live filter's buffered shadow counts and would-hits; returns how many hits went."""
+    payload = filtering.filter_shadow_drain()
+    if payload is None:
+        return 0
+    filter_shadow_record.delay(payload)
+    return len(payload["hits"])
+
+
+_worker: dict = {}
+
+
+def filter_worker_running() -> bool:
+    return bool(_worker.get("thread")) and _worker["thread"].is_alive()
+
+
+def filter_worker_start() -> bool:
+    """Issue 13: in a server process (config/wsgi.py, config/asgi.py), a daemon thread polls for a newer
+    index every FILTER["POLL_SECONDS"] and flushes the shadow buffer every FILTER["SHADOW_FLUSH_SECONDS"].
+    POLL_SECONDS = 0 turns it off (tests call `filtering.filter_index_refresh` and `filter_shadow_flush`)."""
+    poll = settings.FILTER["POLL_SECONDS"]
+    if poll <= 0 or _worker.get("thread"):
+        return False
+
+    def loop():
+        last_flush = time.monotonic()
+        while True:
+            try:
+                filtering.filter_index_refresh()
+                if time.monotonic() - last_flush >= settings.FILTER["SHADOW_FLUSH_SECONDS"]:
+                    filter_shadow_flush()
+                    last_flush = time.monotonic()
+            except Exception:  # keep polling: a database hiccup must not stop the swaps
+                log.exception("filter: poll failed")
+            finally:
+                close_old_connections()
+            time.sleep(poll)
+
+    thread = threading.Thread(target=loop, name="filter-index-poll", daemon=True)
+    _worker["thread"] = thread
+    thread.start()
+    return True

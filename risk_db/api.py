@@ -552,3 +552,26 @@ class SurveyArmView(APIView):
         return Response(
             {"subject_id": subject, "rule_id": rule_id, "arm": services.survey_arm(subject_id=subject, rule_id=rule_id)}
         )
+
+
+# ---- Backtest of a candidate pattern (issue 13) ------------------------------------------------------
+
+
+class BacktestSerializer(serializers.Serializer):
+    pattern = serializers.CharField(max_length=settings.RISK_DB["PATTERN_MAX_CHARS"])
+
+
+class BacktestView(APIView):
+    """Issue 13: before approving, a candidate pattern's would-hit rate over the last 30 days of recorded texts
+    per shard, sample matches within the taboo fence, and the live rules it overlaps."""
+
+    permission_classes = [roles("senior", "admin")]
+
+    @extend_schema(request=BacktestSerializer, responses={200: ANY_OBJECT})
+    def post(self, request):
+        ser = BacktestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            return Response(selectors.pattern_backtest(pattern=ser.validated_data["pattern"], user=request.user))
+        except services.PatternRejected as exc:
+            raise _refusal(exc)

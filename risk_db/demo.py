@@ -1,4 +1,5 @@
-"""Demo data of the risk DB that `load_demo` needs before its intake: one blocking th-TH rule."""
+"""Demo data of the risk DB that `load_demo` needs before its intake: a blocking th-TH rule, and blocking
+en-US and ar-SA rules the live filter answers with (issue 13; `load_demo_risk` publishes the index)."""
 
 from core.models import User
 from risk_db.models import RuleShardState
@@ -16,3 +17,16 @@ def load_before_intake(*, admin) -> None:
         term="ล้มเจ้า",
         actor=User.objects.get(username="senior_th"),
     )
+    for pattern, locale, intent in (
+        (r"\b(?:kill|behead) the king\b", "en-US", "violent threat to the monarch"),
+        (r"\b(?:و|ال|وال)?ملك\s+(?:خائن|فاسد)\b", "ar-SA", "insult to the monarch"),
+    ):
+        rule_create(
+            pattern=pattern,
+            intent_class=intent,
+            origin_locale=locale,
+            shards=[Shard.objects.get(code=locale)],
+            state=RuleShardState.State.BLOCKING,
+            term=pattern,
+            actor=User.objects.get(username="senior_en"),
+        )

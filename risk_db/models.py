@@ -91,8 +91,14 @@ class WouldHit(models.Model):
     rule_version = models.ForeignKey(RuleVersion, on_delete=models.CASCADE, related_name="would_hits")
     state = models.CharField(max_length=12, choices=RuleShardState.State.choices)  # state when scored
     matched_by = models.CharField(max_length=10, choices=MatchedBy.choices)
+
+    class Source(models.TextChoices):
+        BATCH = "batch"  # the scorer's batches over the intake stream (backfills)
+        LIVE = "live"  # sampled texts the live filter saw (issue 13)
+
     score = models.FloatField(default=1.0)
     hashtags = models.JSONField(default=list)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.BATCH)
     at = models.DateTimeField()  # event time of the post
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,6 +234,19 @@ class ScoringVolume(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shard", "hour"], name="one_volume_per_shard_hour")]
+
+
+class FilterTraffic(models.Model):
+    """Issue 13: texts the live filter saw in a shard on a (UTC) day, and how many of them were sampled for
+    shadow would-hits: the live denominator of the would-hit rate (RK-5, RK-7)."""
+
+    shard = models.ForeignKey("shards.Shard", on_delete=models.CASCADE)
+    day = models.DateField()
+    seen = models.PositiveBigIntegerField(default=0)
+    sampled = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shard", "day"], name="one_filter_traffic_per_shard_day")]
 
 
 class IndexBuild(models.Model):

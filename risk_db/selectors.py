@@ -8,9 +8,11 @@ from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.text import text_normalise
 from modelhooks import hooks
 from risk_db.models import (
     Complaint,
+    FilterTraffic,
     IndexBuild,
     Rule,
     RuleShardState,
@@ -25,7 +27,9 @@ from risk_db.models import (
 from risk_db.patterns import match_text
 from risk_db.services.evidence import hashtag_key
 from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile
-from shards.selectors import taboo_fence
+from risk_db.services.patterns import PatternRejected, rule_pattern_compile
+from shards.models import Shard
+from shards.selectors import correction_texts_recent, corrections_visible_to, taboo_fence
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,16 @@ def live_index() -> LiveIndex:
     return cached
 
 
+def index_build_newest_id() -> tuple[int | None, str | None]:
+    """(id, fingerprint) of the live build, or (None, None): what a filter process polls for (issue 13)."""
+    row = IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).values_list("pk", "fingerprint").first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def index_build_live() -> IndexBuild | None:
+    return IndexBuild.objects.filter(status=IndexBuild.Status.LIVE).first()
+
+
 def rules_index_readiness(*, now=None) -> dict:
     """RK-3: the live index is stale when there is none, when the nightly rebuild has not checked in for
     INDEX_STALE_HOURS, or when rule changes have waited longer than that to go live."""
@@ -214,6 +228,31 @@ def rule_detail(*, rule_id: int):
     )
 
 
+def rule_live_rates(*, rule, days: int | None = None, now=None) -> dict[int, dict]:
+    """Issue 13: per shard, the rule's would-hit rate on live filter traffic over the last `days` (UTC days):
+    live would-hits among the texts the filter sampled there. Shards the filter saw no text of are absent."""
+    now = now or timezone.now()
+    days = days or settings.FILTER["BACKTEST_DAYS"]
+    first = (now - timedelta(days=days - 1)).date()
+    sampled = dict(
+        FilterTraffic.objects.filter(shard__in=rule.shard_states.values("shard"), day__gte=first)
+        .values("shard_id")
+        .annotate(n=Sum("sampled"))
+        .values_list("shard_id", "n")
+    )
+    hits = dict(
+        WouldHit.objects.filter(rule_version__rule=rule, source=WouldHit.Source.LIVE, at__date__gte=first)
+        .values("shard_id")
+        .annotate(n=Count("post_id", distinct=True))
+        .values_list("shard_id", "n")
+    )
+    return {
+        shard_id: {"hits": hits.get(shard_id, 0), "posts": n, "percent": round(100 * hits.get(shard_id, 0) / n, 3)}
+        for shard_id, n in sampled.items()
+        if n
+    }
+
+
 def rule_charts(*, rule, days: int = 30, now=None) -> dict:
     """Series for the rule page: would-hits per day per shard, complaints per day (all vs would-have-prevented)
     per shard, and survey fair share per arm per shard."""
@@ -290,3 +329,61 @@ def rule_charts(*, rule, days: int = 30, now=None) -> dict:
             "control": [surv[c].get("control", 0) for c in sorted(surv)],
         },
     }
+
+
+# ---- Backtest of a candidate pattern (issue 13) ----------------------------------------------------
+
+
+def pattern_backtest(*, pattern: str, user, now=None) -> dict:
+    """Issue 13 / RK-3: a candidate pattern's would-hit rate over the recorded texts of the last BACKTEST_DAYS
+    per shard (the same normaliser and pattern meaning as the filter: core.text + RE2 with the product's
+    Unicode semantics), sample matches the senior may see, and the live rules that match the same texts.
+    Raises PatternRejected for a pattern the engines refuse."""
+    cfg = settings.FILTER
+    now = now or timezone.now()
+    since = now - timedelta(days=cfg["BACKTEST_DAYS"])
+    compiled = rule_pattern_compile(pattern)
+    # FENCE (issue 11 will switch this to its one visibility selector): samples only from texts this user may
+    # see; a risk-tagged (taboo) text only for a native member of that shard's pool.
+    visible = set(corrections_visible_to(user=user).filter(received_at__gte=since).values_list("pk", flat=True))
+    shards, hit_texts = [], {}
+    for shard in Shard.objects.order_by("code"):
+        texts = correction_texts_recent(shard=shard, since=since, limit=cfg["BACKTEST_MAX_TEXTS"])
+        if not texts:
+            continue
+        hits = [(pk, key, raw, tagged) for pk, key, raw, tagged in texts if compiled.search(text_normalise(raw))]
+        samples = [raw for pk, _key, raw, _tagged in hits if pk in visible][: cfg["BACKTEST_SAMPLES"]]
+        fenced = sum(1 for pk, *_ in hits if pk not in visible)
+        shards.append(
+            {
+                "shard": shard.code,
+                "texts": len(texts),
+                "hits": len(hits),
+                "rate": len(hits) / len(texts),
+                "percent": round(100 * len(hits) / len(texts), 2),
+                "samples": samples,
+                "samples_fenced": fenced,
+            }
+        )
+        for _pk, key, raw, _tagged in hits:
+            hit_texts[(shard.code, key)] = text_normalise(raw)
+    overlaps = []
+    if hit_texts:
+        for entry in index_entries_current():
+            try:
+                other = rule_pattern_compile(entry["pattern"])
+            except PatternRejected:
+                continue
+            shared = sum(1 for text in hit_texts.values() if other.search(text))
+            if shared:
+                overlaps.append(
+                    {
+                        "rule_id": entry["rule_id"],
+                        "version": entry["number"],
+                        "pattern": entry["pattern"],
+                        "shared_hits": shared,
+                        "states": entry["shards"],
+                    }
+                )
+    overlaps.sort(key=lambda o: (-o["shared_hits"], o["rule_id"]))
+    return {"pattern": pattern, "days": cfg["BACKTEST_DAYS"], "since": since, "shards": shards, "overlaps": overlaps}

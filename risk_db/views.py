@@ -71,6 +71,19 @@ def _candidate_fragment(request, candidate, message="", error="", field=""):
 
 @require_POST
 @role_required(User.Role.SENIOR)
+def review_backtest(request, candidate_id):
+    """Issue 13: the candidate pattern's backtest, shown beside the approval form before approving."""
+    get_object_or_404(TabooCandidate, pk=candidate_id)
+    pattern = request.POST.get("pattern", "")
+    try:
+        result, error = selectors.pattern_backtest(pattern=pattern, user=request.user), ""
+    except services.PatternRejected as exc:
+        result, error = None, str(exc)
+    return render(request, "risk_db/_backtest.html", {"backtest": result, "error": error, "pattern": pattern})
+
+
+@require_POST
+@role_required(User.Role.SENIOR)
 def review_approve(request, candidate_id):
     candidate = get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)
     try:
@@ -118,8 +131,10 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
         raise Http404("No such rule.")
     states = sorted(rule.shard_states.all(), key=lambda s: (not s.origin, s.shard.code))
     counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
+    live = selectors.rule_live_rates(rule=rule)
     for s in states:
         s.verify_items = counts.get(s.shard_id, 0)
+        s.live = live.get(s.shard_id)
     return render(
         request,
         "risk_db/rule.html",

@@ -113,3 +113,24 @@ RULES = {
     "consensus": "IN-6/IN-7: sent to a human (2 sigma, or a low-volume language with crowd auto-accept off).",
     "pipeline": "No step decided the item (a bug); it is kept as invalid.",
 }
+
+
+def correction_texts_recent(*, shard, since, limit: int) -> list[tuple[int, str, str, bool]]:
+    """Issue 13 backtest: the recorded texts of a shard since `since`, newest first, one per post:
+    (correction id, post id, text with its OCR text, risk-tagged)."""
+    rows = (
+        Correction.objects.filter(shard=shard, received_at__gte=since)
+        .exclude(outcome=Correction.Outcome.INVALID)
+        .order_by("-received_at", "-pk")
+        .values_list("pk", "post_id", "post_text", "ocr_text", "risk_tags")[: limit * 2]
+    )
+    out, seen = [], set()
+    for pk, post_id, text, ocr, tags in rows:
+        key = post_id or f"correction-{pk}"
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((pk, key, text + ("\n" + ocr if ocr else ""), bool(tags)))
+        if len(out) >= limit:
+            break
+    return out

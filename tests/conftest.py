@@ -15,6 +15,8 @@ from django.conf import settings as django_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Issue 13: no filter poll thread in the test process (some tests import config.asgi); tests refresh by hand.
+django_settings.FILTER["POLL_SECONDS"] = 0
 
 
 def _on_postgres() -> bool:

@@ -184,6 +184,12 @@ def sentiment(text: str) -> float:
     return hook("SENTIMENT").score(text)
 
 
+def sentiment_covers(language: str) -> bool:
+    """RK-6: whether the sentiment hook reads `language` (ISO 639); a hook that names none reads every one."""
+    languages = getattr(hook("SENTIMENT"), "languages", None)
+    return languages is None or language in languages
+
+
 def ocr(image: bytes) -> str:
     """MH-6: text of an image."""
     return hook("OCR").read(image)

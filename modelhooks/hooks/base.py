@@ -52,6 +52,8 @@ class Oracle(Protocol):
 @runtime_checkable
 class SentimentScorer(Protocol):
     name: str
+    # ISO 639 languages it reads (RK-6: softening is refused elsewhere); None = every language.
+    languages: tuple[str, ...] | None
 
     def score(self, text: str) -> float:
         """Compound sentiment in [-1, 1]."""

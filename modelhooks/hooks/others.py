@@ -25,6 +25,7 @@ class VaderSentiment:
     text in other scripts it mostly answers 0 (neutral), which RK-6 reads as "not >= 0.2"."""
 
     name = "vader"
+    languages = ("en",)  # its lexicon is English: on Thai or Arabic a softened rule could never fire
 
     def __init__(self):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # loads its lexicon: only when used

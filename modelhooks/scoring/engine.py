@@ -17,6 +17,7 @@ import hyperscan
 import numpy as np
 import re2
 
+from risk_db import patterns
 from risk_db.patterns import (
     _ASCII_WORD_TABLE,
     HS_FLAGS,
@@ -24,12 +25,30 @@ from risk_db.patterns import (
     _hs_compile,
     _non_ascii_non_word,
     _re2_options,
-    match_text,
     pattern_translate,
     word_text,
 )
 
 log = logging.getLogger(__name__)
+
+
+def match_text(text: str, ocr_text: str = "") -> str:
+    """The form a post is matched in, by the live filter, the batch scorer and the queue alike: the post
+    and its OCR text, in rule-matching form (`risk_db.patterns.match_text`: core.text's invisible-character
+    removal, the step of the one normaliser that keeps patterns' meaning; docs/patterns.md)."""
+    return patterns.match_text(text + ("\n" + ocr_text if ocr_text else ""))
+
+
+def match_texts(texts: list[str]) -> list[str]:
+    """`match_text` of many posts in one call: joined by U+FFFF (a noncharacter the normaliser keeps,
+    not a space, not ignorable), normalised once, split again; per post if a post holds one, or if the
+    count does not come back."""
+    if not texts:
+        return []
+    if any(POST_SEPARATOR_CHAR in t for t in texts):
+        return [patterns.match_text(t) for t in texts]
+    out = patterns.match_text(POST_SEPARATOR_CHAR.join(texts)).split(POST_SEPARATOR_CHAR)
+    return out if len(out) == len(texts) else [patterns.match_text(t) for t in texts]
 
 
 @dataclass(frozen=True)

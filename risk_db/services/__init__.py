@@ -15,7 +15,7 @@ from risk_db.services.evidence import (
     surveys_record,
     two_proportion_z,
 )
-from risk_db.services.hits import WouldHitIn, scoring_volume_record, would_hits_record
+from risk_db.services.hits import WouldHitIn, filter_traffic_record, scoring_volume_record, would_hits_record
 from risk_db.services.horizon import (
     taboo_candidate_approve,
     taboo_candidate_reject,
@@ -25,6 +25,7 @@ from risk_db.services.horizon import (
 from risk_db.services.index import rules_index_rebuild
 from risk_db.services.lifecycle import (
     EvidenceMissing,
+    FourEyesRequired,
     local_verify_item_add,
     rule_graduation_evaluate,
     rule_propagation_evaluate,
@@ -47,6 +48,7 @@ from risk_db.services.rules import (
 __all__ = [
     "ComplaintIn",
     "EvidenceMissing",
+    "FourEyesRequired",
     "PatternRejected",
     "PatternTooBroad",
     "SurveyIn",
@@ -54,6 +56,7 @@ __all__ = [
     "WouldHitIn",
     "complaint_coverage",
     "complaints_record",
+    "filter_traffic_record",
     "local_verify_item_add",
     "rule_create",
     "rule_graduation_evaluate",

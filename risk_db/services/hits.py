@@ -1,11 +1,11 @@
 """The scorer's writes (MH-1, MH-7): would-hits and the volume of posts scored (the would-hit rate's base)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import F
 
-from risk_db.models import ScoringVolume, WouldHit
+from risk_db.models import FilterTraffic, ScoringVolume, WouldHit
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class WouldHitIn:
     score: float
     at: datetime
     hashtags: tuple[str, ...] = ()
+    source: str = WouldHit.Source.BATCH
 
 
 def would_hits_record(*, hits: list[WouldHitIn]) -> int:
@@ -34,6 +35,7 @@ def would_hits_record(*, hits: list[WouldHitIn]) -> int:
                 score=h.score,
                 at=h.at,
                 hashtags=list(h.hashtags),
+                source=h.source,
             )
             for h in hits
         ],
@@ -50,3 +52,13 @@ def scoring_volume_record(*, shard_id: int, at: datetime, posts: int) -> None:
     row, created = ScoringVolume.objects.get_or_create(shard_id=shard_id, hour=hour, defaults={"posts": posts})
     if not created:
         ScoringVolume.objects.filter(pk=row.pk).update(posts=F("posts") + posts)
+
+
+def filter_traffic_record(*, shard_id: int, day: date, seen: int, sampled: int) -> None:
+    """Issue 13: add the texts the live filter saw in a shard on a day, and how many were sampled for shadow
+    would-hits (the live denominator of RK-5 / RK-7 rates). Not idempotent: called once per flushed buffer."""
+    row, created = FilterTraffic.objects.get_or_create(
+        shard_id=shard_id, day=day, defaults={"seen": seen, "sampled": sampled}
+    )
+    if not created:
+        FilterTraffic.objects.filter(pk=row.pk).update(seen=F("seen") + seen, sampled=F("sampled") + sampled)

@@ -107,14 +107,40 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
     return build
 
 
-def index_set_compile(entries: list[dict]):
-    """One RE2 Set over all entries (linear-time multi-pattern matching); index i is entries[i]."""
+class IndexSets:
+    """RE2 Sets over the entries, INDEX_SET_CHUNK patterns each: one Set of 10,000 Unicode-class patterns
+    does not compile within any sane memory budget (measured, issue 13), a few hundred do. `Match` answers
+    entry indexes across all of them, like one Set."""
+
+    def __init__(self, sets: list[tuple[int, object]]):
+        self._sets = sets  # (offset of the chunk's first entry, compiled Set)
+
+    def Match(self, text: str) -> list[int]:  # noqa: N802 (re2.Set's name)
+        found: list[int] = []
+        for offset, compiled in self._sets:
+            found += [offset + i for i in compiled.Match(text) or []]
+        return found
+
+
+def index_set_compile(entries: list[dict]) -> IndexSets:
+    """RE2 Sets over all entries (linear-time multi-pattern matching); index i is entries[i]."""
     options = _options()
-    options.max_mem = settings.RISK_DB["RE2_MAX_MEM"] * 4
-    patterns = re2.Set.SearchSet(options)
-    for entry in entries:
-        if patterns.Add(pattern_for_engine(entry["pattern"])) < 0:
-            raise PatternRejected(f"RE2 Set refused the pattern of rule {entry['rule_id']}")
-    if entries and patterns.Compile() is False:  # google-re2 returns None on success, raises or False on failure
-        raise PatternRejected("RE2 Set could not compile the index within its memory budget (RISK_DB['RE2_MAX_MEM']).")
-    return patterns
+    options.max_mem = settings.RISK_DB["RE2_MAX_MEM"]
+    chunk = settings.RISK_DB["INDEX_SET_CHUNK"]
+    sets = []
+    for offset in range(0, len(entries), chunk):
+        patterns = re2.Set.SearchSet(options)
+        for entry in entries[offset : offset + chunk]:
+            if patterns.Add(pattern_for_engine(entry["pattern"])) < 0:
+                raise PatternRejected(f"RE2 Set refused the pattern of rule {entry['rule_id']}")
+        try:
+            ok = patterns.Compile() is not False  # google-re2 returns None on success, raises or False on failure
+        except re2.error:
+            ok = False
+        if not ok:
+            raise PatternRejected(
+                f"RE2 Set could not compile entries {offset}..{offset + chunk - 1} within its memory budget "
+                "(RISK_DB['RE2_MAX_MEM'], RISK_DB['INDEX_SET_CHUNK'])."
+            )
+        sets.append((offset, patterns))
+    return IndexSets(sets)

@@ -12,13 +12,19 @@ from django.utils.translation import gettext as _
 
 from core import live
 from core.audit import audit_record
-from risk_db.models import LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
+from risk_db.models import FilterTraffic, LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
 from risk_db.services.rules import TransitionRefused, rule_state_transition
 from verifier.models import Case
 
 State = RuleShardState.State
 GOOD_SURVEY = ("neutral", "positive")
+
+
+class FourEyesRequired(TransitionRefused):
+    """Issue 13: the author of a rule's pattern may not promote it to blocking by hand; a second senior does."""
+
+    code = "four_eyes_required"
 
 
 class EvidenceMissing(ValueError):
@@ -62,6 +68,7 @@ def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
     insufficient = coverage["total"] == 0 or survey["verdict"] == "insufficient"
     return {
         "window": [start.isoformat(), now.isoformat()],
+        "would_hit_rate": would_hit_rate(state=state, start=start, end=now),  # live traffic when seen (issue 13)
         "complaints": coverage,
         "survey": survey,
         "reasons": reasons,
@@ -135,7 +142,40 @@ def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, s
     return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
 
 
+def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict | None:
+    """Issue 13: the would-hit rate on live traffic: sampled texts the filter saw in the shard (whole UTC
+    days of the window) and the rule's live would-hits among them. None when the filter saw none."""
+    sampled = FilterTraffic.objects.filter(
+        shard_id=state.shard_id, day__gte=start.date(), day__lte=end.date()
+    ).aggregate(n=Sum("sampled"))["n"]
+    if not sampled:
+        return None
+    hits = (
+        WouldHit.objects.filter(
+            rule_version__rule_id=state.rule_id,
+            shard_id=state.shard_id,
+            source=WouldHit.Source.LIVE,
+            at__date__gte=start.date(),
+            at__date__lte=end.date(),
+        )
+        .values("post_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "hits": hits,
+        "posts": sampled,
+        "rate": hits / sampled,
+        "denominator": "live_filter",
+        "window": [start.isoformat(), end.isoformat()],
+    }
+
+
 def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict:
+    """RK-7: the live filter's sampled traffic when it saw the shard in the window, else the scorer's batches."""
+    live = live_would_hit_rate(state=state, start=start, end=end)
+    if live is not None:
+        return live
     hits = (
         WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
         .values("post_id")
@@ -280,6 +320,48 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
                     at=now,
                 )
         raise EvidenceMissing(evidence["reasons"], evidence)
+    version = state.rule.current_version
+    if actor is not None and version.created_by_id == actor.pk:
+        # Issue 13, four eyes: the author's request is kept (and audited); another senior confirms it.
+        RuleTransition.objects.create(
+            rule_id=state.rule_id,
+            shard_id=state.shard_id,
+            from_state=state.state,
+            to_state=state.state,
+            event="promotion_requested",
+            version_number=version.number,
+            actor=actor,
+            made_by=actor.username,
+            reason="the author of the pattern asked; a second senior must confirm (four eyes)",
+            evidence=evidence,
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="rule_promotion_requested",
+            object_type="risk_db.rule",
+            object_id=str(state.rule_id),
+            after={"shard": state.shard.code, "version": version.number, "four_eyes": "awaiting a second senior"},
+        )
+        raise FourEyesRequired(
+            f"{actor.username} wrote version {version.number} of rule {state.rule_id}; a second senior must "
+            f"confirm its promotion to blocking in {state.shard.code} (four eyes)."
+        )
+    requested = (
+        RuleTransition.objects.filter(
+            rule_id=state.rule_id, shard_id=state.shard_id, event="promotion_requested", version_number=version.number
+        )
+        .values_list("made_by", flat=True)
+        .last()
+    )
+    evidence = {
+        **evidence,
+        "four_eyes": {
+            "author": version.created_by.username if version.created_by_id else None,
+            "requested_by": requested,
+            "confirmed_by": actor.username if actor is not None else None,
+        },
+    }
     return rule_state_transition(
         state=state,
         to_state=State.BLOCKING,

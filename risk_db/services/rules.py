@@ -309,10 +309,21 @@ def rule_soften(
     if not keyword:
         raise TransitionRefused(_("keyword: a softened rule needs a keyword."))
     min_sentiment = settings.RISK_DB["SOFTEN_MIN_SENTIMENT"] if min_sentiment is None else min_sentiment
-    reverted = list(rule.shard_states.filter(state__in=[State.REVERTED, State.DROPPED]))
+    reverted = list(rule.shard_states.filter(state__in=[State.REVERTED, State.DROPPED]).select_related("shard__locale"))
     if not rule.shard_states.filter(state=State.REVERTED).exists():
         raise TransitionRefused(
             _("Rule %(pk)s is not reverted in any shard; only a reverted rule is softened (RK-6).") % {"pk": rule.pk}
+        )
+    uncovered = sorted(
+        {s.shard.code for s in reverted if not (s.shard.locale_id and hooks.sentiment_covers(s.shard.locale.language))}
+    )
+    if uncovered:
+        # Issue 13: a keyword + sentiment rule in a language the hook cannot read would never fire.
+        name = hooks.hook("SENTIMENT").name
+        raise TransitionRefused(
+            f"keyword: softening is refused for {', '.join(uncovered)}: the sentiment model {name!r} does not read "
+            "that language, so a softened rule could never fire there (RK-6). Keep the rule reverted, or publish "
+            "a narrower pattern."
         )
     pattern = re2.escape(keyword)
     with transaction.atomic():

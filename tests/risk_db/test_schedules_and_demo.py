@@ -2,9 +2,12 @@
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from config.celery import app
+from core.models import User
 from risk_db.models import RuleShardState, TabooCandidate
+from tests.base import login_as
 
 
 def test_beat_runs_the_nightly_rebuild_daily_feed_weekly_review_and_lifecycle(settings):
@@ -29,6 +32,20 @@ def test_demo_data_tells_a_rules_story(settings):
     states = dict(RuleShardState.objects.filter(rule__intent_class="royal insult").values_list("shard__code", "state"))
     assert states["th-TH"] == "blocking" and states["ar-SA"] == "shadow" and states["en-US"] == "shadow_only"
     assert sorted(TabooCandidate.objects.values_list("status", flat=True)) == ["approved", "feed", "review"]
+    # Issue 13: the demo's filter account gets answers from the published demo rules, per locale.
+    from modelhooks.services import filtering
+
+    filtering._holder.current = None  # a fresh process: it loads the index load_demo_risk published
+    api = login_as(APIClient(), User.objects.get(username="filter"))
+    items = [
+        {"text": "they want to kill the King", "locale": "en-US"},
+        {"text": "الملك فاسد", "locale": "ar-SA"},
+        {"text": "ข่าวล้มเจ้าวันนี้", "locale": "th-TH"},
+        {"text": "kill the king", "locale": "th-TH"},
+    ]
+    answer = api.post("/api/v1/filter/", {"items": items}, format="json").json()
+    assert [r["action"] for r in answer["results"]] == ["block", "block", "block", "allow"]
+    filtering._holder.current = None
 
 
 @pytest.mark.django_db

@@ -123,6 +123,7 @@ class Command(BaseCommand):
             membership_set(user=senior_en, shard=shards[code], native=code == "en-US", actor=admin)
         self._user("intake", "intake")
         self._user("trainer", "trainer")
+        self._user("filter", "filter")
 
         for load_first in extensions.demo_loaders(before_intake=True):  # risk_db's demo rule, met by the intake below
             load_first(admin=admin)

@@ -1,0 +1,325 @@
+"""Issue 13 / RK-3: the live safety filter, answered from the index loaded in this process.
+
+Each process holds one `LoadedIndex`: the live `IndexBuild`'s entries compiled by the scorer's engine
+(`modelhooks.scoring.engine.Engine`, the same pattern meaning, docs/patterns.md) plus the locale -> shard
+routing of that moment. A request reads only that object (one reference, swapped whole), never the rule
+tables. The newest build is found by polling (`FILTER["POLL_SECONDS"]`, one indexed one-row query per
+process; `modelhooks.tasks.filter_worker_start` runs the poll in a daemon thread of the server process). A build that
+cannot be loaded leaves the previous index serving and raises an alert (`shards.services.alerts`).
+
+Shadow on live traffic: every text is matched against the blocking and the shadow entries of its
+shards; a sampled share (`FILTER["SHADOW_SAMPLE_RATE"]`, by a hash of the post id or text, so a text is
+always in or always out) has its would-hits buffered in memory with the count of texts seen and sampled
+per shard and day; the buffer goes to a Celery task (`modelhooks.tasks.filter_shadow_record`) from the
+daemon thread (`modelhooks.tasks.filter_worker_start`), never from the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from core.errors import Refused
+from modelhooks import hooks
+from modelhooks.scoring.engine import Engine, match_text, match_texts
+from modelhooks.selectors import filter_locale_routes
+from risk_db.selectors import ScoringRule, index_build_live, index_build_newest_id
+
+log = logging.getLogger(__name__)
+
+BLOCKING = "blocking"
+SHADOW_STATES = ("shadow", "shadow_only")
+
+
+def filter_text(text: str, ocr_text: str = "") -> str:
+    """The form the filter matches: the scorer's (`engine.match_text`, core.text's one normaliser)."""
+    return match_text(text, ocr_text)
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    build_id: int | None
+    fingerprint: str
+    entries: list[dict]  # engine rule index -> index entry (rule_id, number, kind, min_sentiment, shards)
+    engine: Engine | None
+    routes: dict[str, tuple[tuple[int, str], ...]]  # locale code -> ((shard id, shard code), ...) own + global
+    loaded_at: datetime
+    skipped: tuple = ()
+
+    def match(self, texts: list[str]) -> list[list[int]]:
+        return self.engine.match(texts) if self.engine is not None else [[] for _ in texts]
+
+
+def index_load(build) -> LoadedIndex:
+    """Compile one build's entries with the scorer's engine (raises on a build the engine cannot load)."""
+    entries = list(build.entries) if build is not None else []
+    rules = [
+        ScoringRule(
+            rule_id=e["rule_id"],
+            version_id=e["version_id"],
+            pattern=e["pattern"],
+            embedding=None,  # the filter is the regex stage; embeddings stay on the batch path (MH-1)
+            embedder="",
+            origin_locale="",
+            shard_states=tuple(sorted(e["shards"].items())),
+            kind=e.get("kind", "regex"),
+            keyword=e.get("keyword", ""),
+            min_sentiment=e.get("min_sentiment"),
+        )
+        for e in entries
+    ]
+    engine = Engine(rules, cosine_threshold=1.0) if rules else None
+    return LoadedIndex(
+        build_id=build.pk if build is not None else None,
+        fingerprint=build.fingerprint if build is not None else "",
+        entries=entries,
+        engine=engine,
+        routes=filter_locale_routes(),
+        loaded_at=datetime.now(UTC),
+        skipped=tuple(engine.skipped) if engine is not None else (),
+    )
+
+
+@dataclass
+class _Holder:
+    current: LoadedIndex | None = None
+    failed: dict = field(default_factory=dict)  # build id -> why it could not be loaded
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_holder = _Holder()
+
+
+def filter_index() -> LoadedIndex:
+    """The index this process serves; the first call (before the poller ran) loads it."""
+    current = _holder.current
+    if current is None:
+        filter_index_refresh()
+        current = _holder.current
+    return current
+
+
+def filter_index_refresh() -> LoadedIndex | None:
+    """Load the newest live build if it is not the one loaded; on failure keep the previous one and alert.
+    Returns the index now serving."""
+    with _holder.lock:
+        newest = index_build_newest_id()
+        current = _holder.current
+        if current is not None and current.build_id == newest[0] and current.fingerprint == newest[1]:
+            return current
+        if newest[0] in _holder.failed and current is not None:
+            return current
+        try:
+            loaded = index_load(index_build_live())
+        except Exception as exc:  # any failure: the previous index keeps serving
+            reason = f"{type(exc).__name__}: {exc}"
+            _holder.failed[newest[0]] = reason
+            log.exception("filter: index build %s could not be loaded; still serving %s", newest[0], current)
+            _alert(newest[0], current, reason)
+            if current is None:  # nothing to fall back to: serve an empty index, reported stale
+                _holder.current = LoadedIndex(None, "", [], None, filter_locale_routes(), datetime.now(UTC))
+            return _holder.current
+        _holder.current = loaded  # one assignment: a request sees the old index or the new one
+        log.info("filter: serving index build %s (%d entries)", loaded.build_id, len(loaded.entries))
+        return loaded
+
+
+def _alert(build_id, current, reason: str) -> None:
+    from shards.services.alerts import alert_raise  # on failure only
+
+    serving = current.build_id if current is not None else "none"
+    try:
+        alert_raise(
+            kind="filter_index_load",
+            level="loud",
+            message=f"The live filter could not load index build {build_id} ({reason}); it still serves build {serving}.",
+        )
+    except Exception:  # the alert must not take the filter down with it
+        log.exception("filter: could not raise the alert")
+
+
+def filter_index_status() -> dict:
+    """What this process serves, for the readiness check."""
+    current = _holder.current
+    newest = index_build_newest_id()
+    loaded = current.build_id if current is not None else None
+    body = {
+        "loaded_build": loaded,
+        "loaded_at": current.loaded_at if current is not None else None,
+        "loaded_entries": len(current.entries) if current is not None else 0,
+        "loaded_skipped": [s.__dict__ for s in current.skipped] if current is not None else [],
+        "loaded_stale": current is None or (loaded, current.fingerprint) != newest,
+        "load_error": _holder.failed.get(newest[0], ""),
+        "shadow_buffer": _buffer.stats(),
+    }
+    return body
+
+
+# ---- Verdicts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterItem:
+    text: str
+    locale: str
+    ocr_text: str = ""
+    post_id: str = ""
+
+
+def _sampled(key: str, rate: float) -> bool:
+    """The same answer for the same post in every process (CRC-32: stable and cheap)."""
+    if rate >= 1.0:
+        return True
+    if rate <= 0.0:
+        return False
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) < rate * 2**32
+
+
+def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dict:
+    """Issue 13: allow/block per item from the loaded index (blocking entries of the locale's shard and the
+    global shard), the shadow entries that would have matched, the index version used. Items whose text is
+    over FILTER["TEXT_MAX_CHARS"] get a per-item error; an unknown locale refuses the request (400)."""
+    index = filter_index()
+    cfg = settings.FILTER
+    limit = cfg["TEXT_MAX_CHARS"]
+    single = len(items) == 1
+    for i, item in enumerate(items):
+        if item.locale not in index.routes:
+            where = "locale" if single else f"items[{i}].locale"
+            raise Refused("unknown_locale", f"{where}: no shard serves the locale {item.locale!r}.", 400, field=where)
+    results: list[dict] = [{} for _ in items]
+    todo, texts = [], []
+    for i, item in enumerate(items):
+        if len(item.text) + len(item.ocr_text) > limit:
+            results[i] = {
+                "index": i,
+                "action": None,
+                "rules": [],
+                "shadow": [],
+                "error": {
+                    "code": "text_too_long",
+                    "field": "text",
+                    "detail": f"text and ocr_text have {len(item.text) + len(item.ocr_text)} characters; "
+                    f"the limit is {limit}.",
+                },
+            }
+            continue
+        todo.append(i)
+        texts.append(item.text + ("\n" + item.ocr_text if item.ocr_text else ""))
+    texts = match_texts(texts)  # the scorer's normaliser, one call for the batch
+    matched = index.match(texts)
+    now = now or datetime.now(UTC)
+    at = now.isoformat()
+    rate = cfg["SHADOW_SAMPLE_RATE"]
+    day = now.date()
+    counts: dict[tuple[int, object], list[int]] = {}
+    hits: list[tuple] = []
+    entries = index.entries
+    per_locale: dict[str, list[int]] = {}
+    for k, i in enumerate(todo):
+        item = items[i]
+        sampled = _sampled(item.post_id or texts[k], rate)
+        c = per_locale.get(item.locale)
+        if c is None:
+            c = per_locale[item.locale] = [0, 0]
+        c[0] += 1
+        c[1] += sampled
+        if not matched[k]:  # most texts: nothing matched
+            results[i] = {"index": i, "action": "allow", "rules": [], "shadow": []}
+            continue
+        routes = index.routes[item.locale]
+        blocking, shadow, sentiment = {}, {}, None
+        found = []  # (shard_id, entry, state)
+        for ri in matched[k]:
+            e = entries[ri]
+            for shard_id, code in routes:
+                state = e["shards"].get(code)
+                if state is None:
+                    continue
+                if e.get("kind") == "keyword_sentiment":  # RK-6: the softened version needs its sentiment floor
+                    if sentiment is None:
+                        sentiment = float(hooks.sentiment(item.text))
+                    if sentiment < (e.get("min_sentiment") or 0.0):
+                        continue
+                found.append((shard_id, e, state))
+                ref = {"rule_id": e["rule_id"], "version": e["number"]}
+                if state == BLOCKING:
+                    blocking[e["rule_id"]] = ref
+                elif state in SHADOW_STATES:
+                    shadow[e["rule_id"]] = ref
+        results[i] = {
+            "index": i,
+            "action": "block" if blocking else "allow",
+            "rules": sorted(blocking.values(), key=lambda r: r["rule_id"]),
+            "shadow": sorted(shadow.values(), key=lambda r: r["rule_id"]),
+        }
+        if sampled and found:
+            key = item.post_id or "text:" + hashlib.sha256(texts[k].encode("utf-8", "surrogatepass")).hexdigest()[:40]
+            for shard_id, e, state in found:
+                hits.append((key, shard_id, e["version_id"], state, at))
+    for locale, (seen, sampled_n) in per_locale.items():
+        for shard_id, _code in index.routes[locale]:
+            c = counts.setdefault((shard_id, day), [0, 0])
+            c[0] += seen
+            c[1] += sampled_n
+    _buffer.add(counts, hits)
+    return {"results": results, "index_version": index.build_id, "index_fingerprint": index.fingerprint}
+
+
+# ---- The shadow buffer (off the request path) ------------------------------------------------------
+
+
+class ShadowBuffer:
+    """Counts and sampled would-hits since the last flush; `drain` hands them over and starts afresh."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict = {}
+        self._hits: list = []
+        self.dropped = 0
+        self.flushed_at: datetime | None = None
+
+    def add(self, counts: dict, hits: list) -> None:
+        room = settings.FILTER["SHADOW_BUFFER_MAX_HITS"]
+        with self._lock:
+            for key, (seen, sampled) in counts.items():
+                c = self._counts.setdefault(key, [0, 0])
+                c[0] += seen
+                c[1] += sampled
+            take = max(0, min(len(hits), room - len(self._hits)))
+            self._hits.extend(hits[:take])
+            if take < len(hits):
+                self.dropped += len(hits) - take
+                log.warning("filter: shadow buffer full, %d would-hits dropped (counted)", len(hits) - take)
+
+    def drain(self) -> dict | None:
+        with self._lock:
+            if not self._counts and not self._hits:
+                return None
+            payload = {
+                "traffic": [
+                    [sid, day.isoformat(), seen, sampled] for (sid, day), (seen, sampled) in self._counts.items()
+                ],
+                "hits": self._hits,
+            }
+            self._counts, self._hits = {}, []
+            self.flushed_at = datetime.now(UTC)
+            return payload
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"hits_waiting": len(self._hits), "dropped": self.dropped, "flushed_at": self.flushed_at}
+
+
+_buffer = ShadowBuffer()
+
+
+def filter_shadow_drain() -> dict | None:
+    """The buffered counts and would-hits, handed over once (the caller queues them)."""
+    return _buffer.drain()

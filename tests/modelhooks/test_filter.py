@@ -1,0 +1,210 @@
+"""Issue 13: the live safety filter answers from the loaded index (per locale, with versions), records shadow
+would-hits off the request path, and its verdicts equal a Unicode-aware Python `re` reference."""
+
+import re
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from core.models import User
+from modelhooks import tasks
+from modelhooks.scoring.corpus import make_patterns, make_posts
+from modelhooks.services import filtering
+from risk_db.models import WouldHit
+from risk_db.patterns import pattern_translate
+from risk_db.services import (
+    rule_create,
+    rule_graduation_evaluate,
+    rule_state_transition,
+    rule_version_publish,
+    rules_index_rebuild,
+)
+from risk_db.services.lifecycle import would_hit_rate
+from shards.models import Alert
+from tests.base import RISK_T0 as T0
+from tests.base import (
+    api_post,
+    assert_api_error,
+    build_world,
+    days,
+    good_evidence,
+    login_as,
+    shadow_rule,
+    state_of,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/filter/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_filter_process(settings):
+    """Each test is a fresh process for the filter: nothing loaded, an empty shadow buffer, every text sampled."""
+    settings.FILTER = {**settings.FILTER, "SHADOW_SAMPLE_RATE": 1.0, "POLL_SECONDS": 0}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # ten accounts a world
+    filtering._holder.current = None
+    filtering._holder.failed.clear()
+    filtering.filter_shadow_drain()
+    yield
+    filtering._holder.current = None
+    filtering._holder.failed.clear()
+    filtering.filter_shadow_drain()
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def client():
+    return login_as(APIClient(), UserFactory(username="filter_svc", role=User.Role.FILTER))
+
+
+def publish():
+    """The nightly rebuild, then this process's poll."""
+    build = rules_index_rebuild()
+    filtering.filter_index_refresh()
+    return build
+
+
+def ask(client, **item):
+    response = api_post(client, URL, item)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_graduated_published_rule_blocks_in_its_locale_only_with_its_version(world, client):
+    rule = shadow_rule(world, pattern=r"\bbadword\b")
+    good_evidence(rule, world.th, at=T0 + days(1))
+    assert rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7)) == "graduated"
+    before = ask(client, text="a BADWORD here", locale="th-TH")
+    assert before["results"][0]["action"] == "allow"  # graduated, not yet published: the loaded index rules
+    build = publish()
+    th = ask(client, text="a BADWORD here", locale="th-TH")
+    assert th["index_version"] == build.pk
+    assert th["results"] == [
+        {"index": 0, "action": "block", "rules": [{"rule_id": rule.pk, "version": 1}], "shadow": []}
+    ]
+    ar = ask(client, text="a badword here", locale="ar-SA")["results"][0]
+    assert ar["action"] == "allow" and ar["shadow"] == [{"rule_id": rule.pk, "version": 1}]
+    assert ask(client, text="badwords", locale="th-TH")["results"][0]["action"] == "allow"  # \b at the edge
+
+
+def test_bulk_form_answers_every_item_in_order_and_a_long_text_gets_its_own_error(world, client, settings):
+    rule = shadow_rule(world, pattern="ล้มเจ้า")
+    rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="promoted", made_by="test")
+    publish()
+    settings.FILTER = {**settings.FILTER, "TEXT_MAX_CHARS": 50}
+    body = {
+        "items": [
+            {"text": "ข่าวล้มเจ้าวันนี้", "locale": "th-TH"},
+            {"text": "x" * 40, "ocr_text": "y" * 11, "locale": "th-TH"},
+            {"text": "hello", "ocr_text": "ล้ม\u200bเจ้า", "locale": "th-TH", "post_id": "p-3"},
+        ]
+    }
+    results = api_post(client, URL, body).json()["results"]
+    assert [r["index"] for r in results] == [0, 1, 2]
+    assert results[0]["action"] == "block" and results[2]["action"] == "block"  # OCR text, zero-width removed
+    assert results[1]["action"] is None and results[1]["error"]["code"] == "text_too_long"
+    assert results[1]["error"]["field"] == "text"
+
+
+def test_unknown_locale_and_missing_text_are_400_naming_the_field(world, client):
+    body = assert_api_error(api_post(client, URL, {"text": "x", "locale": "xx-XX"}), "unknown_locale", 400)
+    assert "locale" in body["errors"]
+    body = assert_api_error(
+        api_post(client, URL, {"items": [{"text": "x", "locale": "th-TH"}, {"locale": "th-TH"}]}), "invalid", 400
+    )
+    assert "items[1].text" in body["errors"]
+
+
+def test_only_the_filter_role_and_admin_may_ask(world):
+    senior = login_as(APIClient(), world.senior)
+    assert api_post(senior, URL, {"text": "x", "locale": "th-TH"}).status_code == 403
+    admin = login_as(APIClient(), UserFactory(username="admin_x", role=User.Role.ADMIN))
+    assert api_post(admin, URL, {"text": "x", "locale": "th-TH"}).status_code == 200
+
+
+def test_a_new_version_of_a_blocking_rule_goes_live_with_the_next_build(world, client):
+    rule = shadow_rule(world, pattern="badword")
+    rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="promoted", made_by="test")
+    first = publish()
+    rule_version_publish(rule=rule, actor=world.senior, pattern="worseword", check_breadth=False)
+    answer = ask(client, text="badword", locale="th-TH")
+    assert answer["index_version"] == first.pk and answer["results"][0]["rules"] == [{"rule_id": rule.pk, "version": 1}]
+    second = publish()
+    answer = ask(client, text="worseword", locale="th-TH")
+    assert answer["index_version"] == second.pk and answer["results"][0]["rules"][0]["version"] == 2
+
+
+def test_an_index_that_cannot_load_keeps_the_previous_one_serving_raises_an_alert_and_readiness_503(
+    world, client, monkeypatch
+):
+    rule = shadow_rule(world, pattern="badword")
+    rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="promoted", made_by="test")
+    first = publish()
+    assert APIClient().get("/api/v1/rules/index/ready/").status_code == 200
+    rule_version_publish(rule=rule, actor=world.senior, pattern="worseword", check_breadth=False)
+    real = filtering.index_load
+
+    def broken(build):
+        if build is not None and build.pk != first.pk:
+            raise MemoryError("out of memory compiling")
+        return real(build)
+
+    monkeypatch.setattr(filtering, "index_load", broken)
+    publish()
+    answer = ask(client, text="badword", locale="th-TH")
+    assert answer["index_version"] == first.pk and answer["results"][0]["action"] == "block"
+    alert = Alert.objects.get(kind="filter_index_load")
+    assert "still serves build" in alert.message and alert.level == "loud"
+    ready = APIClient().get("/api/v1/rules/index/ready/")
+    assert ready.status_code == 503 and "out of memory" in ready.json()["reason"]
+
+
+def test_live_traffic_through_the_filter_moves_the_would_hit_rate_on_the_rule_page(world, client, eager_celery):
+    rule = shadow_rule(world, pattern=r"\bbadword\b")
+    publish()
+    page = login_as(Client(), world.senior)
+    assert 'data-live-rate="ar-SA">–' in page.get(f"/risk/rules/{rule.pk}/").content.decode()
+    texts = ["a badword", "fine", "also fine", "badword again"]
+    api_post(client, URL, {"items": [{"text": t, "locale": "ar-SA"} for t in texts]})
+    assert WouldHit.objects.count() == 0  # nothing written on the request path
+    assert tasks.filter_shadow_flush() == 2
+    html = page.get(f"/risk/rules/{rule.pk}/").content.decode()
+    assert "50.0 % (2 of 4 sampled texts)" in html
+    hits = WouldHit.objects.filter(source="live")
+    assert hits.count() == 2 and set(hits.values_list("state", flat=True)) == {"shadow"}
+    now = hits.first().at
+    rate = would_hit_rate(state=state_of(rule, world.ar), start=now - days(1), end=now)
+    assert rate["denominator"] == "live_filter" and rate["rate"] == 0.5
+
+
+def test_sampling_records_the_share_set_and_counts_every_text_seen(world, client, eager_celery, settings):
+    from risk_db.models import FilterTraffic
+
+    shadow_rule(world, pattern="word")
+    publish()
+    settings.FILTER = {**settings.FILTER, "SHADOW_SAMPLE_RATE": 0.25}
+    api_post(client, URL, {"items": [{"text": f"word {i}", "locale": "en-US"} for i in range(400)]})
+    tasks.filter_shadow_flush()
+    row = FilterTraffic.objects.get(shard=world.en)
+    assert row.seen == 400 and 60 <= row.sampled <= 140
+    assert WouldHit.objects.filter(shard=world.en, source="live").count() == row.sampled
+
+
+def test_verdicts_equal_a_unicode_python_re_reference_on_a_mixed_script_corpus(world, client):
+    patterns, posts = make_patterns()[:60], make_posts(600)
+    rules = [rule_create(pattern=p, origin_locale="en-US", shards=[world.en], state="blocking") for p in patterns]
+    publish()
+    results = api_post(client, URL, {"items": [{"text": t, "locale": "en-US"} for t in posts]}).json()["results"]
+    compiled = [re.compile(pattern_translate(p).reference, re.IGNORECASE) for p in patterns]
+    want = [sorted(r.pk for r, rx in zip(rules, compiled) if rx.search(filtering.filter_text(text))) for text in posts]
+    got = [sorted(x["rule_id"] for x in r["rules"]) for r in results]
+    assert sum(map(len, want)) > 150  # the corpus really exercises the patterns
+    assert [n for n, (g, w) in enumerate(zip(got, want)) if g != w] == []
+    assert all(r["action"] == ("block" if r["rules"] else "allow") for r in results)
