@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Min, Sum
 
-from modelhooks.models import Export, ScoringBatch
+from modelhooks.models import Export, Release, ScoringBatch
 from shards.models import Correction
 
 
@@ -62,3 +62,13 @@ def embedding_lag() -> dict:
 
 def export_get(*, public_id) -> Export | None:
     return Export.objects.select_related("shard").filter(public_id=public_id).first()
+
+
+def release_get(*, pk: int) -> Release | None:
+    return Release.objects.select_related("shard", "previous", "diff_accepted_by").filter(pk=pk).first()
+
+
+def releases_of_shard(*, shard, limit: int = 100) -> list[Release]:
+    """MH-4: a shard's releases, newest first, with their evidence."""
+    qs = Release.objects.filter(shard=shard).select_related("shard", "previous", "diff_accepted_by")
+    return list(qs.order_by("-created_at", "-pk")[:limit])

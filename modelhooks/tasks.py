@@ -6,7 +6,7 @@ from celery import shared_task
 
 from modelhooks.models import ScoringBatch
 from modelhooks.services import exports, scoring
-from modelhooks.services.releases import release_check
+from modelhooks.services.releases import probes_grow, release_check
 
 
 @shared_task(name="modelhooks.tasks.scoring_tick")
@@ -61,13 +61,20 @@ def export_run(export_id: int) -> dict:
 
 @shared_task(name="modelhooks.tasks.gpu_release_check")
 def gpu_release_check(release_id: int) -> dict:
-    """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
+    """MH-4 / MH-5, the release gate (gpu queue: the probes run through the model; CPU-capable)."""
 
     release = release_check(release_id=release_id)
     return {
         "release": release.name,
         "status": release.status,
         "stamp": release.stamp,
+        "probe_set_version": release.probe_set_version,
         "hamming": release.hamming_from_previous,
-        "full_diff_scheduled": release.full_diff_scheduled,
+        "gate": release.gate.get("reason"),
     }
+
+
+@shared_task(name="modelhooks.tasks.probes_grow")
+def probes_grow_nightly() -> dict:
+    """MH-5 nightly: append generated probes (a new probe-set version)."""
+    return {"added": probes_grow()}
