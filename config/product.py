@@ -118,7 +118,7 @@ MODELHOOKS = {
         "MT": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.others.MachineTranslatorStandIn"),
         "ORACLE": "modelhooks.hooks.others.OracleStandIn",
         "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.others.ParaphraserStandIn"),
-        "OCR": "modelhooks.hooks.others.OcrStandIn",
+        "OCR": "modelhooks.hooks.tesseract.TesseractOcr",
         "CANARY_TARGET": "modelhooks.hooks.canary.MiniLMCanaryTarget",
     },
     "DEVICE": os.environ.get("MODELHOOKS_DEVICE", ""),  # "" = cuda when torch sees one, else cpu
@@ -187,6 +187,10 @@ MODELHOOKS = {
     "STAMP_DIFF_TOP_DIMS": 5,  # dimensions that moved most, shown per layer in the diff
     "PROBES_GENERATED_SHIPPED": 900,  # generated probes shipped after the human sanity core (130)
     "PROBES_NIGHTLY_APPEND": 25,  # generated probes the nightly task appends (a new probe-set version)
+    # MH-6 OCR: Tesseract's language data per locale (language or locale code), the binary, a time limit
+    "OCR_LANGUAGES": {"th": "tha", "ar": "ara", "en": "eng"},
+    "TESSERACT_CMD": os.environ.get("TESSERACT_CMD", "tesseract"),
+    "OCR_TIMEOUT_SECONDS": 30,
     "RELEASE_WEIGHTS_DIR": os.environ.get("RELEASE_WEIGHTS_DIR", str(BASE_DIR / "releases")),
 }
 

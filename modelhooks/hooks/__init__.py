@@ -4,7 +4,7 @@ implementation of each kind is named in `settings.MODELHOOKS["HOOKS"]` (docs/hoo
 `settings.MODELHOOKS["HOOKS"]` maps a kind (see KINDS) to a dotted class path. Real defaults where a
 package ships the model offline (all-MiniLM-L6-v2, also as the canary target, scikit-learn char
 n-grams, VADER's lexicon); classes whose names end in `StandIn` are deterministic stand-ins for what
-cannot be had offline (MT, oracle, paraphraser, OCR). A path that does not import falls back, with a warning, to
+cannot be had offline (MT, oracle, paraphraser); OCR is Tesseract. A path that does not import falls back, with a warning, to
 the kind's default in DEFAULT_HOOKS. Every app calls the module-level entry points (`embed`, `mt`,
 `oracle` / `public_record_oracle`, `paraphrase`, `sentiment`, `ocr`, `hook(kind).name`).
 
@@ -43,7 +43,7 @@ DEFAULT_HOOKS = {
     "MT": "modelhooks.hooks.others.MachineTranslatorStandIn",
     "ORACLE": "modelhooks.hooks.others.OracleStandIn",
     "PARAPHRASER": "modelhooks.hooks.others.ParaphraserStandIn",
-    "OCR": "modelhooks.hooks.others.OcrStandIn",
+    "OCR": "modelhooks.hooks.tesseract.TesseractOcr",
     "CANARY_TARGET": "modelhooks.hooks.canary.MiniLMCanaryTarget",
 }
 KINDS = tuple(DEFAULT_HOOKS)
@@ -184,6 +184,7 @@ def sentiment(text: str) -> float:
     return hook("SENTIMENT").score(text)
 
 
-def ocr(image: bytes) -> str:
-    """MH-6: text of an image."""
-    return hook("OCR").read(image)
+def ocr(image: bytes, *, locale: str = "en") -> str:
+    """MH-6: text of an image, read with the locale's language data. Raises
+    `modelhooks.hooks.tesseract.OcrUnavailable` (a clear message) where the engine cannot run."""
+    return hook("OCR").read(image, locale=locale)

@@ -68,7 +68,7 @@ class Paraphraser(Protocol):
 class OcrReader(Protocol):
     name: str
 
-    def read(self, image: bytes) -> str: ...
+    def read(self, image: bytes, *, locale: str = "en") -> str: ...
 
 
 @runtime_checkable

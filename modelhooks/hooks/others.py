@@ -93,12 +93,3 @@ class ParaphraserStandIn:
         if len(words) >= 2:
             words[0], words[1] = words[1], words[0]
         return " ".join(words).lower()
-
-
-class OcrStandIn:
-    """No OCR model ships offline. Reads UTF-8 text embedded in the bytes (test images carry it)."""
-
-    name = "ocr-stand-in"
-
-    def read(self, image: bytes) -> str:
-        return image.decode("utf-8", errors="ignore").strip()

@@ -67,8 +67,6 @@ def test_only_offline_unavailable_models_are_stand_ins():
         "MT",
         "ORACLE",
         "PARAPHRASER",
-        "OCR",
-        "CANARY_TARGET",
     }
 
 
@@ -81,7 +79,6 @@ def test_stand_ins_are_deterministic():
     assert hooks.mt("สวัสดี", "th-TH", "en-US") == hooks.mt("สวัสดี", "th-TH", "en-US") == "[th-TH->en-US] สวัสดี"
     assert hooks.mt("hello", "en-US", "en-GB") == "hello"
     assert hooks.paraphrase("Hello big world", "en-US") == "big hello world"
-    assert hooks.ocr(b"sign text") == "sign text"
 
 
 def test_oracle_answers_from_configured_facts(settings):
