@@ -117,7 +117,7 @@ MODELHOOKS = {
         "SENTIMENT": "modelhooks.hooks.others.VaderSentiment",
         "MT": os.environ.get("VERIFIER_TRANSLATOR", "modelhooks.hooks.others.MachineTranslatorStandIn"),
         "ORACLE": "modelhooks.hooks.others.OracleStandIn",
-        "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.others.ParaphraserStandIn"),
+        "PARAPHRASER": os.environ.get("VERIFIER_PARAPHRASER", "modelhooks.hooks.paraphrasers.RuleParaphraser"),
         "OCR": "modelhooks.hooks.tesseract.TesseractOcr",
         "CANARY_TARGET": "modelhooks.hooks.canary.MiniLMCanaryTarget",
     },

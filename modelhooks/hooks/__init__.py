@@ -4,7 +4,7 @@ implementation of each kind is named in `settings.MODELHOOKS["HOOKS"]` (docs/hoo
 `settings.MODELHOOKS["HOOKS"]` maps a kind (see KINDS) to a dotted class path. Real defaults where a
 package ships the model offline (all-MiniLM-L6-v2, also as the canary target, scikit-learn char
 n-grams, VADER's lexicon); classes whose names end in `StandIn` are deterministic stand-ins for what
-cannot be had offline (MT, oracle, paraphraser); OCR is Tesseract. A path that does not import falls back, with a warning, to
+cannot be had offline (MT, oracle); OCR is Tesseract, the paraphraser rules over PyThaiNLP segmentation. A path that does not import falls back, with a warning, to
 the kind's default in DEFAULT_HOOKS. Every app calls the module-level entry points (`embed`, `mt`,
 `oracle` / `public_record_oracle`, `paraphrase`, `sentiment`, `ocr`, `hook(kind).name`).
 
@@ -42,7 +42,7 @@ DEFAULT_HOOKS = {
     "SENTIMENT": "modelhooks.hooks.others.VaderSentiment",
     "MT": "modelhooks.hooks.others.MachineTranslatorStandIn",
     "ORACLE": "modelhooks.hooks.others.OracleStandIn",
-    "PARAPHRASER": "modelhooks.hooks.others.ParaphraserStandIn",
+    "PARAPHRASER": "modelhooks.hooks.paraphrasers.RuleParaphraser",
     "OCR": "modelhooks.hooks.tesseract.TesseractOcr",
     "CANARY_TARGET": "modelhooks.hooks.canary.MiniLMCanaryTarget",
 }

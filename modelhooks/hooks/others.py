@@ -80,16 +80,3 @@ class OracleStandIn:
     def lookup(self, query: str, *, at: datetime | None = None, window_hours: float | None = None) -> OracleAnswer:
         facts = settings.MODELHOOKS.get("ORACLE_FACTS", {})
         return OracleAnswer(value=facts.get(query.strip().lower()), source=self.name, at=at)
-
-
-class ParaphraserStandIn:
-    """No paraphrase model ships offline. Deterministic lemma-level change: swaps the order of the
-    first two words and lowercases, enough to make a visibly different but equivalent item."""
-
-    name = "paraphraser-stand-in"
-
-    def paraphrase(self, text: str, *, locale: str) -> str:
-        words = text.split()
-        if len(words) >= 2:
-            words[0], words[1] = words[1], words[0]
-        return " ".join(words).lower()
