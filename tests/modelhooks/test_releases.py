@@ -156,7 +156,9 @@ def test_release_check_is_idempotent():
     assert Release.objects.count() == 1
 
 
-def test_the_api_registers_a_release_for_admins_only_and_names_the_bad_field(api, django_capture_on_commit_callbacks):
+def test_the_api_registers_a_release_for_admins_only_and_names_the_bad_field(
+    api, eager_celery, django_capture_on_commit_callbacks
+):
     ShardFactory(code="th-TH")
     login_as(api, UserFactory(username="trainer", role="trainer"))
     assert api_post(api, "/api/v1/releases/", {"shard": "th-TH", "name": "r1"}).status_code == 403
