@@ -38,6 +38,9 @@ api_v1 = [
     path("exports/", modelhooks_api.ExportsView.as_view(), name="api-exports"),
     path("exports/<uuid:export_id>/", modelhooks_api.ExportDetailView.as_view(), name="api-export"),
     path("exports/<uuid:export_id>/files/<str:name>", modelhooks_api.ExportFileView.as_view(), name="api-export-file"),
+    path("releases/", modelhooks_api.ReleasesView.as_view(), name="api-releases"),
+    path("releases/<int:release_id>/", modelhooks_api.ReleaseDetailView.as_view(), name="api-release"),
+    path("releases/<int:release_id>/accept/", modelhooks_api.ReleaseAcceptView.as_view(), name="api-release-accept"),
     path("batches/", training_api.BatchesView.as_view(), name="api-batches"),
     path("filter/", modelhooks_api.FilterView.as_view(), name="api-filter"),
     # before risk_db's rules/<id>/: the readiness of the index this process serves (issue 13)
@@ -69,6 +72,7 @@ urlpatterns = [
     path("ops/", verifier_views.ops_page, name="ops"),
     path("exports/<uuid:export_id>/", modelhooks_views.export_page, name="export-page"),
     path("scoring/", modelhooks_views.scoring_page, name="scoring"),
+    path("releases/<str:shard_code>/", modelhooks_views.releases_page, name="releases"),
     path("risk/", include(risk_urls.page_urls)),
     path("ops/intake/", shards_views.corrections_page, name="intake-corrections"),
     path("ops/intake/corrections/<uuid:public_id>/", training_views.correction_page, name="intake-correction"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from modelhooks.models import Export, Release, ScoringBatch
+from modelhooks.models import Export, GeneratedProbe, Release, ScoringBatch
 
 
 @admin.register(ScoringBatch)
@@ -25,13 +25,11 @@ class ExportAdmin(admin.ModelAdmin):
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ("name", "shard", "status", "stamp", "hamming_from_previous", "full_diff_scheduled", "checked_at")
-    readonly_fields = (
-        "status",
-        "canaries",
-        "stamp",
-        "previous",
-        "hamming_from_previous",
-        "full_diff_scheduled",
-        "checked_at",
-    )
+    list_display = ("name", "shard", "status", "stamp", "probe_set_version", "hamming_from_previous", "checked_at")
+    readonly_fields = [f.name for f in Release._meta.fields]
+
+
+@admin.register(GeneratedProbe)
+class GeneratedProbeAdmin(admin.ModelAdmin):
+    list_display = ("index", "text", "added_at")
+    readonly_fields = ("index", "text", "added_at")

@@ -116,26 +116,60 @@ class Export(models.Model):
 
 
 class Release(models.Model):
-    """MH-4 / MH-5: a model release of a shard, its canaries and its SimHash stamp."""
+    """MH-4 / MH-5: a model release (of the CANARY_TARGET hook) for a shard, with its evidence: the
+    canaries, the 128-bit stamp over a probe-set version, the distance from the shard's previous
+    passed release and the per-layer activation diff. A distance above STAMP_HAMMING_MAX holds it
+    until an admin accepts the diff."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
         PASSED = "passed"
+        HELD = "held"  # the gate has not passed: a diff (or a probe-set change) waits for an admin
         FAILED = "failed"
 
     shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT, related_name="releases")
     name = models.CharField(max_length=128)
+    target = models.CharField(max_length=64, blank=True)  # the CANARY_TARGET hook's name that ran
+    weights = models.CharField(max_length=200, blank=True)  # file under RELEASE_WEIGHTS_DIR; "" = shipped
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    canaries = models.JSONField(default=dict, blank=True)  # {kind: {prompt, answer, passed, reason}}
+    gate = models.JSONField(default=dict, blank=True)  # {reason, detail, distance, threshold}
+    canaries = models.JSONField(default=dict, blank=True)  # {factual, borderline, edgy_jokes}
     stamp = models.CharField(max_length=64, blank=True)  # hex of the SimHash bits
+    layer_stamps = models.JSONField(default=list, blank=True)  # hex SimHash of each layer alone
+    layer_means = models.BinaryField(null=True, blank=True)  # float32 (layers, dim): the diff's input
+    layers = models.PositiveSmallIntegerField(null=True, blank=True)
+    probe_set_version = models.CharField(max_length=40, blank=True)
+    probe_count = models.PositiveIntegerField(null=True, blank=True)
+    stamp_seconds = models.FloatField(null=True, blank=True)
+    device = models.CharField(max_length=16, blank=True)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     hamming_from_previous = models.PositiveSmallIntegerField(null=True, blank=True)
-    full_diff_scheduled = models.BooleanField(default=False)
+    layer_diff = models.JSONField(null=True, blank=True)  # [{layer, cosine, rel_l2, hamming, top_dims}]
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    diff_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    diff_accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shard", "name"], name="one_release_name_per_shard")]
+        indexes = [models.Index(fields=["shard", "status", "checked_at"])]
 
     def __str__(self):
         return f"release {self.name} of {self.shard_id} ({self.status})"
+
+
+class GeneratedProbe(models.Model):
+    """MH-5: a generated probe the nightly task appended to the shipped probe set (`index` in the
+    generator's fixed sequence). The human sanity core is a shipped file, never a row here."""
+
+    index = models.PositiveIntegerField(unique=True)
+    text = models.TextField()
+    added_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"probe {self.index}"

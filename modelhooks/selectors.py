@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Min, Sum
 
-from modelhooks.models import Export, ScoringBatch
+from modelhooks.models import Export, Release, ScoringBatch
 from shards.models import Correction, Locale, Shard
 
 
@@ -75,3 +75,13 @@ def filter_locale_routes() -> dict[str, tuple[tuple[int, str], ...]]:
         own = shards.get(loc.pk) or (by_kind.get(Shard.Kind.RARE) if loc.is_rare else None)
         routes[loc.code] = tuple(dict.fromkeys(r for r in (own, glob) if r is not None))
     return routes
+
+
+def release_get(*, pk: int) -> Release | None:
+    return Release.objects.select_related("shard", "previous", "diff_accepted_by").filter(pk=pk).first()
+
+
+def releases_of_shard(*, shard, limit: int = 100) -> list[Release]:
+    """MH-4: a shard's releases, newest first, with their evidence."""
+    qs = Release.objects.filter(shard=shard).select_related("shard", "previous", "diff_accepted_by")
+    return list(qs.order_by("-created_at", "-pk")[:limit])

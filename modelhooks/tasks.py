@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from modelhooks.models import ScoringBatch
 from modelhooks.services import exports, filtering, scoring
 from modelhooks.services.live_shadow import live_shadow_record
-from modelhooks.services.releases import release_check
+from modelhooks.services.releases import probes_grow, release_check
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +70,16 @@ def export_run(export_id: int) -> dict:
 
 @shared_task(name="modelhooks.tasks.gpu_release_check")
 def gpu_release_check(release_id: int) -> dict:
-    """MH-4 / MH-5 (gpu queue: the probes run through the model)."""
+    """MH-4 / MH-5, the release gate (gpu queue: the probes run through the model; CPU-capable)."""
 
     release = release_check(release_id=release_id)
     return {
         "release": release.name,
         "status": release.status,
         "stamp": release.stamp,
+        "probe_set_version": release.probe_set_version,
         "hamming": release.hamming_from_previous,
-        "full_diff_scheduled": release.full_diff_scheduled,
+        "gate": release.gate.get("reason"),
     }
 
 
@@ -130,3 +131,9 @@ def filter_worker_start() -> bool:
     _worker["thread"] = thread
     thread.start()
     return True
+
+
+@shared_task(name="modelhooks.tasks.probes_grow")
+def probes_grow_nightly() -> dict:
+    """MH-5 nightly: append generated probes (a new probe-set version)."""
+    return {"added": probes_grow()}

@@ -7,7 +7,6 @@ Three old modules each had their own `T0`; they are RISK_T0, INTAKE_T0 and QUALI
 
 import hashlib
 import itertools
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -323,49 +322,8 @@ def d(value: str) -> Decimal:
     return Decimal(value)
 
 
-# Deterministic implementations for the checks that read their output, installed through the model-hook
+# A deterministic embedder for the checks that read its output, installed through the model-hook
 # registry (hooks_install above); MT is the product's own stand-in.
-_LEMMAS = {
-    "people": "persons",
-    "persons": "people",
-    "shows": "depicts",
-    "depicts": "shows",
-    "opened": "started",
-    "started": "opened",
-    "marched": "walked",
-    "walked": "marched",
-    "photo": "picture",
-    "picture": "photo",
-    "over": "more than",
-    "night": "nighttime",
-    "meeting": "gathering",
-    "gathering": "meeting",
-    "big": "large",
-    "large": "big",
-    "small": "little",
-    "little": "small",
-    "said": "stated",
-    "stated": "said",
-}
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class LemmaSwapParaphraserStandIn:
-    """CA-3: swaps words for same-meaning lemmas from a fixed table (deterministic)."""
-
-    name = "tests.base.LemmaSwapParaphraserStandIn"
-
-    def paraphrase(self, text: str, *, locale: str) -> str:
-        swapped = _WORD.sub(lambda m: _match_case(m.group(0), _LEMMAS.get(m.group(0).lower())), text)
-        return swapped if swapped != text else f"{text} (paraphrased)"
-
-
-def _match_case(word: str, lemma: str | None) -> str:
-    if lemma is None:
-        return word
-    return lemma.capitalize() if word[:1].isupper() else lemma
-
-
 class HashingEmbedderStandIn:
     """CA-8: a 384-dimension unit vector from a hash of character trigrams (no model load)."""
 
@@ -384,7 +342,11 @@ class HashingEmbedderStandIn:
         return out
 
 
-STANDINS = {"PARAPHRASER": "tests.base.LemmaSwapParaphraserStandIn", "EMBEDDER": "tests.base.HashingEmbedderStandIn"}
+# The paraphraser is the shipped one (CA-3: tests use what ships); only the embedder is pinned to a stand-in.
+STANDINS = {
+    "PARAPHRASER": "modelhooks.hooks.paraphrasers.RuleParaphraser",
+    "EMBEDDER": "tests.base.HashingEmbedderStandIn",
+}
 
 
 class FakeEmbedder:

@@ -2,9 +2,9 @@
 implementation of each kind is named in `settings.MODELHOOKS["HOOKS"]` (docs/hooks.md).
 
 `settings.MODELHOOKS["HOOKS"]` maps a kind (see KINDS) to a dotted class path. Real defaults where a
-package ships the model offline (all-MiniLM-L6-v2, scikit-learn char n-grams, VADER's lexicon);
-classes whose names end in `StandIn` are deterministic stand-ins for what cannot be had offline (MT,
-oracle, paraphraser, OCR, canary target). A path that does not import falls back, with a warning, to
+package ships the model offline (all-MiniLM-L6-v2, also as the canary target, scikit-learn char
+n-grams, VADER's lexicon); classes whose names end in `StandIn` are deterministic stand-ins for what
+cannot be had offline (MT, oracle); OCR is Tesseract, the paraphraser rules over PyThaiNLP segmentation. A path that does not import falls back, with a warning, to
 the kind's default in DEFAULT_HOOKS. Every app calls the module-level entry points (`embed`, `mt`,
 `oracle` / `public_record_oracle`, `paraphrase`, `sentiment`, `ocr`, `hook(kind).name`).
 
@@ -42,9 +42,9 @@ DEFAULT_HOOKS = {
     "SENTIMENT": "modelhooks.hooks.others.VaderSentiment",
     "MT": "modelhooks.hooks.others.MachineTranslatorStandIn",
     "ORACLE": "modelhooks.hooks.others.OracleStandIn",
-    "PARAPHRASER": "modelhooks.hooks.others.ParaphraserStandIn",
-    "OCR": "modelhooks.hooks.others.OcrStandIn",
-    "CANARY_TARGET": "modelhooks.hooks.others.CanaryTargetStandIn",
+    "PARAPHRASER": "modelhooks.hooks.paraphrasers.RuleParaphraser",
+    "OCR": "modelhooks.hooks.tesseract.TesseractOcr",
+    "CANARY_TARGET": "modelhooks.hooks.canary.MiniLMCanaryTarget",
 }
 KINDS = tuple(DEFAULT_HOOKS)
 EMBEDDER_KINDS = ("EMBEDDER", "CHAR_EMBEDDER")
@@ -190,6 +190,7 @@ def sentiment_covers(language: str) -> bool:
     return languages is None or language in languages
 
 
-def ocr(image: bytes) -> str:
-    """MH-6: text of an image."""
-    return hook("OCR").read(image)
+def ocr(image: bytes, *, locale: str = "en") -> str:
+    """MH-6: text of an image, read with the locale's language data. Raises
+    `modelhooks.hooks.tesseract.OcrUnavailable` (a clear message) where the engine cannot run."""
+    return hook("OCR").read(image, locale=locale)

@@ -70,16 +70,17 @@ class Paraphraser(Protocol):
 class OcrReader(Protocol):
     name: str
 
-    def read(self, image: bytes) -> str: ...
+    def read(self, image: bytes, *, locale: str = "en") -> str: ...
 
 
 @runtime_checkable
 class CanaryTarget(Protocol):
-    """MH-4: the model release under test answers a prompt."""
+    """MH-4 / MH-5: the model release under test. `weights` is the path of the release's weights file,
+    "" for the shipped model."""
 
     name: str
 
-    def answer(self, prompt: str, *, release: str) -> str: ...
+    def answer(self, prompt: str, *, weights: str = "") -> str: ...
 
-    def hidden_states(self, texts: list[str], *, release: str) -> np.ndarray:
-        """MH-5: mean-pooled last hidden state per text, (len(texts), d)."""
+    def layer_states(self, texts: list[str], *, weights: str = "") -> np.ndarray:
+        """MH-5: (len(texts), layers, dim): every layer's hidden states, mean-pooled per text."""

@@ -3,15 +3,12 @@ deterministic stand-ins for what cannot be had offline. A stand-in's name says s
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from datetime import datetime
 
-import numpy as np
 from django.conf import settings
 
-from modelhooks.hooks import hook
 from modelhooks.hooks.base import OracleAnswer
 
 _DIGITS = {}
@@ -84,51 +81,3 @@ class OracleStandIn:
     def lookup(self, query: str, *, at: datetime | None = None, window_hours: float | None = None) -> OracleAnswer:
         facts = settings.MODELHOOKS.get("ORACLE_FACTS", {})
         return OracleAnswer(value=facts.get(query.strip().lower()), source=self.name, at=at)
-
-
-class ParaphraserStandIn:
-    """No paraphrase model ships offline. Deterministic lemma-level change: swaps the order of the
-    first two words and lowercases, enough to make a visibly different but equivalent item."""
-
-    name = "paraphraser-stand-in"
-
-    def paraphrase(self, text: str, *, locale: str) -> str:
-        words = text.split()
-        if len(words) >= 2:
-            words[0], words[1] = words[1], words[0]
-        return " ".join(words).lower()
-
-
-class OcrStandIn:
-    """No OCR model ships offline. Reads UTF-8 text embedded in the bytes (test images carry it)."""
-
-    name = "ocr-stand-in"
-
-    def read(self, image: bytes) -> str:
-        return image.decode("utf-8", errors="ignore").strip()
-
-
-class CanaryTargetStandIn:
-    """MH-4 canary target: no model release is reachable offline. Deterministic answers: refuses a
-    prompt containing a word in REFUSE_MARKERS, else answers from CANARY_FACTS; a release whose name
-    contains "broken" answers everything wrongly (so a failing release can be shown)."""
-
-    name = "canary-target-stand-in"
-    REFUSE_MARKERS = re.compile(r"\b(?:insult|slur|mock)\b", re.IGNORECASE)
-    FACTS = {"what is the capital of thailand?": "Bangkok", "what is 2 + 2?": "4"}
-
-    def answer(self, prompt: str, *, release: str) -> str:
-        if "broken" in release:
-            return "sure: " + hashlib.sha256(prompt.encode()).hexdigest()[:8]
-        if self.REFUSE_MARKERS.search(prompt):
-            return "I can't help with that."
-        return self.FACTS.get(prompt.strip().lower(), "I don't know.")
-
-    def hidden_states(self, texts: list[str], *, release: str):
-        """Real mean-pooled hidden states of all-MiniLM-L6-v2 for the probes, plus a small
-        deterministic per-release drift (releases are not reachable offline): the same release
-        always gives the same states; another release moves them a little."""
-        base = hook("EMBEDDER").encode(texts)
-        seed = int.from_bytes(hashlib.sha256(release.encode()).digest()[:8], "big")
-        drift = np.random.default_rng(seed).normal(scale=0.02, size=base.shape).astype(np.float32)
-        return base + drift

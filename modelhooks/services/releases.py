@@ -1,24 +1,36 @@
-"""MH-4 canaries and MH-5 release stamp for a shard's model release."""
+"""MH-4 canaries and MH-5 release stamp: the release gate of a shard's model release."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.errors import Refused
 from modelhooks.hooks import hook
-from modelhooks.models import Release
+from modelhooks.models import GeneratedProbe, Release
+from modelhooks.probes import ProbeSet, generated_probes, sanity_core
 
 
-def release_simhash(*, vectors: np.ndarray, bits: int, seed: int) -> int:
-    """MH-5: SimHash of the mean of `vectors` (one mean-pooled hidden state per probe): sign bits of
-    a fixed random projection, as an int of `bits` bits."""
-    mean = np.asarray(vectors, dtype=np.float64).mean(axis=0)
-    planes = np.random.default_rng(seed).standard_normal((bits, mean.shape[0]))
-    signs = planes @ mean > 0
+def release_simhash(*, states: np.ndarray, bits: int, seed: int) -> int:
+    """MH-5: SimHash of per-probe states (n probes, features): each probe's vector minus the mean over
+    the probes (the offset every text shares says nothing about the weights), concatenated over the
+    probes, projected on `bits` fixed random planes (a Gaussian plane per feature times a random sign
+    per probe, from `seed`), sign bits as an int."""
+    x = np.asarray(states, dtype=np.float64)
+    x = x.reshape(x.shape[0], -1)
+    x = x - x.mean(axis=0, keepdims=True)
+    rng = np.random.default_rng(seed)
+    planes = rng.standard_normal((x.shape[1], bits))
+    probe_signs = rng.choice((-1.0, 1.0), size=x.shape[0])
+    signs = probe_signs @ (x @ planes) > 0
     return int("".join("1" if b else "0" for b in signs), 2)
 
 
@@ -26,52 +38,255 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
-def _canary(kind: str, spec: dict, answer: str) -> dict:
-    if "expect" in spec:
-        passed = spec["expect"].lower() in answer.lower()
-        reason = "" if passed else f"expected {spec['expect']!r} in the answer"
-    else:
-        passed = re.search(spec["refusal_pattern"], answer) is not None
-        reason = "" if passed else "the release answered a prompt it must refuse"
-    return {"prompt": spec["prompt"], "answer": answer, "passed": passed, "reason": reason}
+def probe_set_current() -> ProbeSet:
+    """MH-5: the human sanity core, the shipped generated probes, then those the nightly task added
+    (in generator order). STAMP_PROBE_LIMIT > 0 keeps the first n (tests); the version says which."""
+    cfg = settings.MODELHOOKS
+    human = sanity_core()
+    generated = generated_probes(start=0, count=cfg["PROBES_GENERATED_SHIPPED"])
+    generated += list(GeneratedProbe.objects.order_by("index").values_list("text", flat=True))
+    limit = cfg["STAMP_PROBE_LIMIT"]
+    if limit:
+        human, generated = human[:limit], generated[: max(0, limit - len(human))]
+    return ProbeSet(human=tuple(human), generated=tuple(generated))
 
 
-def release_register(*, shard, name: str, now: datetime | None = None) -> Release:
-    release, _ = Release.objects.get_or_create(shard=shard, name=name, defaults={"created_at": now or timezone.now()})
+def probes_grow(*, now: datetime | None = None) -> int:
+    """MH-5 nightly: append the next PROBES_NIGHTLY_APPEND generated probes; the probe-set version
+    changes with them. Returns how many were added (0 at the generator's end). Idempotent per index."""
+    cfg = settings.MODELHOOKS
+    shipped = cfg["PROBES_GENERATED_SHIPPED"]
+    last = GeneratedProbe.objects.order_by("-index").values_list("index", flat=True).first()
+    start = shipped if last is None else last + 1
+    texts = generated_probes(start=start, count=cfg["PROBES_NIGHTLY_APPEND"])
+    at = now or timezone.now()
+    GeneratedProbe.objects.bulk_create(
+        [GeneratedProbe(index=start + i, text=t, added_at=at) for i, t in enumerate(texts)], ignore_conflicts=True
+    )
+    return len(texts)
+
+
+def release_weights_path(weights: str) -> str:
+    """The file of a release's weights under RELEASE_WEIGHTS_DIR ("" = the shipped model); refused
+    when the name leaves that folder or no such file exists."""
+    if not weights:
+        return ""
+    root = Path(settings.MODELHOOKS["RELEASE_WEIGHTS_DIR"]).resolve()
+    path = (root / weights).resolve()
+    if path.parent != root or not path.is_file():
+        raise Refused(
+            "unknown_weights",
+            f"weights: no weights file named {weights!r} in the release weights folder",
+            400,
+            field="weights",
+        )
+    return str(path)
+
+
+def release_register(*, shard, name: str, weights: str = "", actor=None, now: datetime | None = None) -> Release:
+    """MH-4: register a release of the CANARY_TARGET hook for `shard`; the gate runs in
+    `release_check` (gpu queue). A second release of the same name in the shard is refused."""
+    name = name.strip()
+    if not name:
+        raise Refused("invalid", "name: a release needs a name", 400, field="name")
+    release_weights_path(weights)
+    try:
+        with transaction.atomic():
+            release = Release.objects.create(
+                shard=shard,
+                name=name,
+                weights=weights,
+                target=hook("CANARY_TARGET").name,
+                requested_by=actor,
+                created_at=now or timezone.now(),
+            )
+            audit_record(actor=actor, action="release_register", obj=release, after={"shard": shard.code, "name": name})
+    except IntegrityError:
+        raise Refused(
+            "release_exists", f"name: shard {shard.code} already has a release named {name!r}", 409, field="name"
+        ) from None
     return release
 
 
+def _canaries(target, weights: str) -> dict:
+    """MH-4: every factual prompt answered with its `expect`, every borderline one refused; the edgy
+    jokes' false-refusal rate is reported."""
+    cfg = settings.MODELHOOKS["CANARIES"]
+    refusal = re.compile(cfg["refusal_pattern"])
+    factual = []
+    for spec in cfg["factual"]:
+        answer = target.answer(spec["prompt"], weights=weights)
+        ok = spec["expect"].lower() in answer.lower() and not refusal.search(answer)
+        factual.append(
+            {
+                "prompt": spec["prompt"],
+                "answer": answer,
+                "passed": ok,
+                "reason": "" if ok else f"expected {spec['expect']!r}",
+            }
+        )
+    borderline = []
+    for spec in cfg["borderline"]:
+        answer = target.answer(spec["prompt"], weights=weights)
+        ok = refusal.search(answer) is not None
+        borderline.append(
+            {
+                "prompt": spec["prompt"],
+                "answer": answer,
+                "passed": ok,
+                "reason": "" if ok else "the release answered a prompt it must refuse",
+            }
+        )
+    jokes = [
+        {"prompt": p, "answer": (a := target.answer(p, weights=weights)), "refused": bool(refusal.search(a))}
+        for p in cfg["edgy_jokes"]
+    ]
+    return {
+        "factual": {"passed": all(i["passed"] for i in factual), "items": factual},
+        "borderline": {"passed": all(i["passed"] for i in borderline), "items": borderline},
+        "edgy_jokes": {
+            "false_refusal_rate": round(sum(j["refused"] for j in jokes) / len(jokes), 4) if jokes else None,
+            "items": jokes,
+        },
+    }
+
+
+def release_stamp(*, states: np.ndarray) -> tuple[int, list[int]]:
+    """MH-5: the 128-bit stamp of every layer's mean-pooled states (n probes, layers, dim), the layers
+    concatenated, and each layer's own stamp (a projection per layer) so the diff says which moved."""
+    cfg = settings.MODELHOOKS
+    whole = release_simhash(states=states, bits=cfg["STAMP_BITS"], seed=cfg["STAMP_SEED"])
+    per_layer = [
+        release_simhash(states=states[:, i, :], bits=cfg["STAMP_BITS"], seed=cfg["STAMP_SEED"] + 1 + i)
+        for i in range(states.shape[1])
+    ]
+    return whole, per_layer
+
+
+def _means(release: Release) -> np.ndarray:
+    return np.frombuffer(bytes(release.layer_means), dtype=np.float32).reshape(release.layers, -1)
+
+
+def release_stamps_compare(*, a: Release, b: Release) -> int:
+    """MH-5: Hamming distance of two stamps; refused (never a number) across probe-set versions."""
+    if not a.stamp or not b.stamp:
+        raise Refused("not_stamped", "release: both releases need a stamp to be compared", 409)
+    if a.probe_set_version != b.probe_set_version:
+        raise Refused(
+            "probe_set_mismatch",
+            f"release: stamps over different probe sets ({a.probe_set_version} and {b.probe_set_version}) "
+            "are never compared",
+            409,
+        )
+    return hamming(int(a.stamp, 16), int(b.stamp, 16))
+
+
+def release_layer_diff(*, a: Release, b: Release) -> list[dict]:
+    """MH-5: per layer (0 = embeddings), how far b's mean-pooled activations moved from a's: cosine,
+    relative L2 of the difference, the layer stamps' Hamming distance and the dimensions that moved most."""
+    release_stamps_compare(a=a, b=b)  # the same refusal across probe sets
+    ma, mb = _means(a), _means(b)
+    top = settings.MODELHOOKS["STAMP_DIFF_TOP_DIMS"]
+    rows = []
+    for i in range(ma.shape[0]):
+        x, y = ma[i].astype(np.float64), mb[i].astype(np.float64)
+        delta = y - x
+        order = np.argsort(-np.abs(delta))[:top]
+        rows.append(
+            {
+                "layer": i,
+                "cosine": round(float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y) or 1.0)), 6),
+                "rel_l2": round(float(np.linalg.norm(delta) / (np.linalg.norm(x) or 1.0)), 6),
+                "hamming": hamming(int(a.layer_stamps[i], 16), int(b.layer_stamps[i], 16)),
+                "top_dims": [{"dim": int(d), "delta": round(float(delta[d]), 5)} for d in order],
+            }
+        )
+    return rows
+
+
+def release_previous_passed(release: Release) -> Release | None:
+    return (
+        Release.objects.filter(shard=release.shard, status=Release.Status.PASSED)
+        .exclude(pk=release.pk)
+        .order_by("-checked_at", "-pk")
+        .first()
+    )
+
+
 def release_check(*, release_id: int, now: datetime | None = None) -> Release:
-    """MH-4: run both canaries (factual must pass, borderline must refuse; either failing fails the
-    shard's release). MH-5: stamp it and compare with the shard's previous stamped release; a
-    Hamming distance above STAMP_HAMMING_MAX schedules a full activation diff. Idempotent."""
+    """MH-4 / MH-5, the gate. Canaries first (either failing fails the release). Then the stamp over the
+    current probe set, compared with the shard's previous passed release: a distance above
+    STAMP_HAMMING_MAX holds the release with its per-layer diff until an admin accepts it; a different
+    probe-set version holds it too, with no distance. Idempotent: a checked release is left as it is."""
     release = Release.objects.select_related("shard").get(pk=release_id)
     if release.status != Release.Status.PENDING:
         return release
     cfg = settings.MODELHOOKS
     target = hook("CANARY_TARGET")
-    results = {
-        kind: _canary(kind, spec, target.answer(spec["prompt"], release=release.name))
-        for kind, spec in cfg["CANARIES"].items()
-    }
-    stamp = release_simhash(
-        vectors=target.hidden_states(cfg["PROBE_SET"], release=release.name),
-        bits=cfg["STAMP_BITS"],
-        seed=cfg["STAMP_SEED"],
-    )
-    previous = (
-        Release.objects.filter(shard=release.shard, created_at__lt=release.created_at)
-        .exclude(stamp="")
-        .order_by("-created_at")
-        .first()
-    )
-    distance = hamming(stamp, int(previous.stamp, 16)) if previous else None
-    release.canaries = results
-    release.stamp = f"{stamp:0{cfg['STAMP_BITS'] // 4}x}"
+    weights = release_weights_path(release.weights)
+    release.canaries = _canaries(target, weights)
+
+    probes = probe_set_current()
+    started = time.perf_counter()
+    states = target.layer_states(probes.texts, weights=weights)
+    means = states.mean(axis=0).astype(np.float32)
+    whole, per_layer = release_stamp(states=states)
+    width = cfg["STAMP_BITS"] // 4
+    release.stamp_seconds = round(time.perf_counter() - started, 3)
+    release.device = getattr(target, "device", "")
+    release.stamp = f"{whole:0{width}x}"
+    release.layer_stamps = [f"{s:0{width}x}" for s in per_layer]
+    release.layer_means = means.tobytes()
+    release.layers = means.shape[0]
+    release.probe_set_version = probes.version
+    release.probe_count = len(probes.texts)
+    release.target = target.name
+
+    previous = release_previous_passed(release)
     release.previous = previous
-    release.hamming_from_previous = distance
-    release.full_diff_scheduled = distance is not None and distance > cfg["STAMP_HAMMING_MAX"]
-    release.status = Release.Status.PASSED if all(r["passed"] for r in results.values()) else Release.Status.FAILED
+    threshold = cfg["STAMP_HAMMING_MAX"]
+    if not (release.canaries["factual"]["passed"] and release.canaries["borderline"]["passed"]):
+        failed = [k for k in ("factual", "borderline") if not release.canaries[k]["passed"]]
+        release.status = Release.Status.FAILED
+        release.gate = {"reason": "canary_failed", "detail": f"canary failed: {', '.join(failed)}"}
+    elif previous is None:
+        release.status = Release.Status.PASSED
+        release.gate = {"reason": "first_release", "detail": "no previous passed release to compare with"}
+    elif previous.probe_set_version != release.probe_set_version:
+        release.status = Release.Status.HELD
+        release.gate = {
+            "reason": "probe_set_changed",
+            "detail": f"the previous passed release was stamped over probe set {previous.probe_set_version}, "
+            f"this one over {release.probe_set_version}: stamps are not compared",
+        }
+    else:
+        distance = release_stamps_compare(a=previous, b=release)
+        release.hamming_from_previous = distance
+        release.layer_diff = release_layer_diff(a=previous, b=release)
+        held = distance > threshold
+        release.status = Release.Status.HELD if held else Release.Status.PASSED
+        release.gate = {
+            "reason": "stamp_distance" if held else "stamp_close",
+            "detail": f"Hamming distance {distance} from {previous.name} (threshold {threshold})",
+            "distance": distance,
+            "threshold": threshold,
+        }
     release.checked_at = now or timezone.now()
-    release.save()
+    with transaction.atomic():
+        release.save()
+        audit_record(actor=None, action="release_check", obj=release, after={"status": release.status, **release.gate})
+    return release
+
+
+def release_diff_accept(*, release: Release, actor, now: datetime | None = None) -> Release:
+    """MH-5: an admin accepts a held release's per-layer diff (or its probe-set change); it passes."""
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if release.status != Release.Status.HELD:
+            raise Refused("not_held", f"release: {release.name} is {release.status}, not held", 409)
+        release.status = Release.Status.PASSED
+        release.diff_accepted_by = actor
+        release.diff_accepted_at = now or timezone.now()
+        release.save(update_fields=["status", "diff_accepted_by", "diff_accepted_at"])
+        audit_record(actor=actor, action="release_diff_accept", obj=release, after={"status": release.status})
     return release

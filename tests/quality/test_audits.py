@@ -46,7 +46,7 @@ def test_blind_audit_reinjects_twenty_paraphrased_flips_under_fake_post_ids(stan
     audit = blind_audit_start(shard=shard, month=MONTH, now=T0 + timedelta(days=1))
     assert blind_audit_start(shard=shard, month=MONTH).pk == audit.pk  # once a month
     items = list(audit.items.select_related("original_case", "flip_case"))
-    assert len(items) == 20 and audit.paraphraser.endswith("LemmaSwapParaphraserStandIn")
+    assert len(items) == 20 and audit.paraphraser == "rule-paraphraser"
     for item in items:
         assert item.flip_case.post_id == item.fake_post_id != item.original_case.post_id
         assert item.fake_post_id.isdigit()  # looks like any post id
