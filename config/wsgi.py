@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from core.security import secret_key_require  # noqa: E402  (needs settings)
+
+secret_key_require()  # DEBUG off and no DJANGO_SECRET_KEY: refuse to start (issue 11)
