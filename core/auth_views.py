@@ -30,6 +30,7 @@ TokenSerializer = inline_serializer(
 class TokenView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    api_error_statuses = (429,)  # locked_out (core.schema)
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):
