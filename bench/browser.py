@@ -58,7 +58,7 @@ def _reset_world(n_cases: int):
     with connection.cursor() as c:
         c.execute(
             "TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
-            " shards_correction, verifier_case, authtoken_token, shards_poolmembership CASCADE"
+            " shards_correction, verifier_case, knox_authtoken, shards_poolmembership CASCADE"
         )
     locale, _ = Locale.objects.get_or_create(code="en-US", defaults={"name": "English", "language": "en"})
     shard, _ = Shard.objects.get_or_create(code="en-US", defaults={"locale": locale})

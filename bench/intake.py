@@ -28,9 +28,8 @@ TEXTS = {
 
 
 def _world():
-    from rest_framework.authtoken.models import Token
-
     from core.models import User
+    from core.tokens import token_create
     from shards.models import Locale, Shard
 
     for code, _, _ in LOCALES:
@@ -38,7 +37,7 @@ def _world():
         Shard.objects.get_or_create(code=code, defaults={"locale": locale, "kind": Shard.Kind.LOCALE})
     Shard.objects.get_or_create(code="global", defaults={"kind": Shard.Kind.GLOBAL})
     user, _ = User.objects.get_or_create(username="bench_intake", defaults={"role": "intake"})
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_create(user=user)[0]
 
 
 def _payloads(run_id: str, base: datetime, n: int) -> list[dict]:

@@ -38,9 +38,9 @@ def credentials_for(user) -> str:
     """The one place the load test gets an API credential (issue 11 may move tokens to knox: change
     this only). Created server-side, not through POST /api/v1/auth/token/: 200 password hashes would
     take a minute of the shared CPUs before the run starts."""
-    from rest_framework.authtoken.models import Token
+    from core.tokens import token_create
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_create(user=user)[0]
 
 
 def session_cookie_for(user) -> str:

@@ -31,9 +31,9 @@ CONCURRENCY = [8, 32]
 
 def _reset_world(n_verifiers: int):
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from core.models import User
+    from core.tokens import token_create
     from shards.models import Locale, Shard
     from shards.services.pools import membership_set
     from verifier.services.queue import NewCase, cases_create
@@ -41,7 +41,7 @@ def _reset_world(n_verifiers: int):
     with connection.cursor() as c:
         c.execute(
             "TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
-            " shards_correction, verifier_case, authtoken_token, shards_poolmembership CASCADE"
+            " shards_correction, verifier_case, knox_authtoken, shards_poolmembership CASCADE"
         )
     locale, _ = Locale.objects.get_or_create(code="en-US", defaults={"name": "English", "language": "en"})
     shard, _ = Shard.objects.get_or_create(code="en-US", defaults={"locale": locale})
@@ -49,7 +49,7 @@ def _reset_world(n_verifiers: int):
     for i in range(n_verifiers):
         user, _ = User.objects.get_or_create(username=f"bench_v{i}", defaults={"role": "verifier"})
         membership_set(user=user, shard=shard, native=True)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(token_create(user=user)[0])
     now = datetime.now(UTC)
     batch = 5000
     for start in range(0, CASES, batch):
@@ -80,6 +80,9 @@ def _free_port() -> int:
 
 def _start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR"}
+    from django.conf import settings  # bench modules set Django up before they run
+
+    env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)  # DEBUG off: the server needs a key (issue 11)
     env.pop("REDIS_URL", None)  # in-memory channel layer: live pushes stay in-process, not measured here
     proc = subprocess.Popen(
         [

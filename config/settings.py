@@ -6,6 +6,7 @@ and real Celery workers. Every product number from SPEC lives in `config/product
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+# SECRET_KEY: see "Security (issue 11)" below; with DEBUG off there is no default.
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -46,7 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed at rest, expiring, revocable (issue 11)
+    "axes",  # login throttling and lockout (issue 11)
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -143,11 +148,11 @@ LOGOUT_REDIRECT_URL = "/login/"
 # ---- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",  # `Authorization: Token <key>`, as before
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.ErrorShapeAutoSchema",  # every status, one error shape (issue 11)
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",  # the body ApiBodyMiddleware parsed, not parsed twice
@@ -172,6 +177,77 @@ SPECTACULAR_SETTINGS = {
 # config/product.py (INTAKE["BULK_BODY_MAX_BYTES"], ~58 MiB); a larger body answers 413 on /api/.
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE["BULK_BODY_MAX_BYTES"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = None
+
+# ---- Security (issue 11): keys, passwords, tokens, lockout, cookies, CSP ------------------------
+# The key. With DEBUG on, a fixed development key. With DEBUG off it comes from DJANGO_SECRET_KEY;
+# without it a process gets a random key of its own (so `migrate`, `makemigrations` and the tests
+# run), marked ephemeral: the servers (config/asgi.py, config/wsgi.py, so daphne, gunicorn and
+# runserver) refuse to start with it (core.security.secret_key_require) and `check --deploy` fails.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY_EPHEMERAL = not SECRET_KEY and not DEBUG
+if not SECRET_KEY:
+    from django.core.management.utils import get_random_secret_key
+
+    SECRET_KEY = "dev-only-insecure-key-change-me" if DEBUG else get_random_secret_key()
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login throttling (django-axes) on /login/, Django admin's login and POST /api/v1/auth/token/: the
+# AUTH_LOCKOUT_FAILURES-th wrong password for one username from one address within the cool-off is
+# refused (429) and so is every attempt, right or wrong, until AUTH_LOCKOUT_COOLOFF_S has passed.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AUTH_LOCKOUT_FAILURES", "6"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("AUTH_LOCKOUT_COOLOFF_S", str(15 * 60))))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"  # the JSON error shape on /api/, a page elsewhere
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, each token expires after
+# API_TOKEN_TTL_S (default 10 h), POST /api/v1/auth/logout/ revokes the one presented and
+# /api/v1/auth/logout-all/ every token of the user. `Authorization: Token <key>` as before.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=int(os.environ.get("API_TOKEN_TTL_S", str(10 * 3600)))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": None,
+    "AUTO_REFRESH": False,
+}
+
+# Cookies and transport. Here: HttpOnly cookies and the headers that do not need HTTPS. The
+# production settings (config/settings_production.py) add Secure cookies, the HTTPS redirect and HSTS.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the pages send the token from the form / hx-headers, never read the cookie
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): scripts and styles only from our own static files
+# (htmx, Chart.js and the page scripts are vendored; no inline script, style or handler is left in
+# the templates); websockets to the same host. Swagger UI (/api/schema/ui/) gets its own policy.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, "ws:", "wss:"],  # production: wss: only
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# ---- end of the security block -------------------------------------------------------------
 
 # ---- Redis, Celery, Channels ---------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

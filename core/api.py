@@ -168,6 +168,11 @@ class ApiBodyMiddleware:
             fields = {k: v[0] if len(v := request.POST.getlist(k)) == 1 else v for k in request.POST}
             errors = {} if per_item else control_characters_find(fields)
             return error_response(400, "invalid", _("Some fields are invalid."), errors) if errors else None
+        if per_item and not request.body.strip():
+            # a bulk endpoint answers one result per item; no body has no item to answer for (issue 11)
+            return error_response(
+                400, "malformed_body", _('The body is empty: send one JSON object or {"items": [...]}.')
+            )
         if not _is_json(content_type) or not request.body.strip():
             return None
         try:

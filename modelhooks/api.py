@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -35,9 +36,15 @@ class ExportRequestSerializer(serializers.Serializer):
     shard = serializers.CharField(max_length=32, help_text="shard code, e.g. th-TH or global")
 
 
+ExportAcceptedSerializer = inline_serializer(
+    "ExportAccepted", {"id": serializers.UUIDField(), "status": serializers.CharField()}
+)
+
+
 class ExportsView(APIView):
     permission_classes = [ExportRoles]
 
+    @extend_schema(request=ExportRequestSerializer, responses={202: ExportAcceptedSerializer})
     def post(self, request):
         ser = ExportRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -72,6 +79,7 @@ def export_body(export) -> dict:
 class ExportDetailView(APIView):
     permission_classes = [ExportRoles]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, export_id):
         export = export_get(public_id=export_id)
         if export is None:

@@ -51,10 +51,13 @@ def _month(value, field="month") -> date:
 # ---- calibration -------------------------------------------------------------------------------
 
 
+OBJECT_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}  # a list answer (issue 11)
+
+
 class CalibrationCurrentView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request):
         return Response(
             [
@@ -111,7 +114,7 @@ class GoldItemSerializer(serializers.Serializer):
 class GoldItemsView(APIView):
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, request=GoldItemSerializer)
+    @extend_schema(responses={201: OpenApiTypes.OBJECT}, request=GoldItemSerializer)
     def post(self, request):
         data = GoldItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,7 +125,7 @@ class GoldItemsView(APIView):
 class KappaView(APIView):
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request):
         qs = KappaScore.objects.select_related("verifier").order_by("month", "verifier__username")
         if request.query_params.get("month"):
@@ -265,7 +268,7 @@ class RationalesView(APIView):
 
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request):
         return Response(
             [
@@ -377,7 +380,7 @@ class PayoutReleaseView(APIView):
 class StatementView(APIView):
     permission_classes = [roles("verifier")]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request):
         return Response(
             [sq.payout_view(payout=p) for p in Payout.objects.filter(verifier=request.user).order_by("-month")]

@@ -76,8 +76,8 @@ READY_SCHEMA = inline_serializer(
     {
         "ready": serializers.BooleanField(),
         "reason": serializers.CharField(),
-        "live_build": serializers.IntegerField(),
-        "built_at": serializers.DateTimeField(),
+        "live_build": serializers.IntegerField(allow_null=True),  # null before the first build
+        "built_at": serializers.DateTimeField(allow_null=True),
         "pending_changes": serializers.BooleanField(),
     },
 )

@@ -3,7 +3,7 @@
 import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -63,7 +63,7 @@ class CorrectionsView(APIView):
 
     @extend_schema(
         request=CorrectionItemSerializer,
-        responses={200: IntakeResultSerializer(many=True)},
+        responses={200: inline_serializer("IntakeResults", {"results": IntakeResultSerializer(many=True)})},
         examples=[
             OpenApiExample(
                 "bulk",
@@ -126,7 +126,9 @@ class RepliesView(APIView):
 
     @extend_schema(
         request=ReplyItemSerializer,
-        responses={200: dict},
+        responses={
+            200: inline_serializer("ReplyResults", {"results": serializers.ListField(child=serializers.DictField())})
+        },
         description="IN-10: reply events; each item answers `stored` or `invalid` with errors.",
     )
     def post(self, request):

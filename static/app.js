@@ -18,14 +18,6 @@
     }
   });
 
-  // A button with data-clear="#slot" empties that slot (the taboo form's Cancel): no inline handler.
-  document.addEventListener("click", function (event) {
-    const button = event.target.closest && event.target.closest("[data-clear]");
-    if (!button) return;
-    const slot = document.querySelector(button.dataset.clear);
-    if (slot) slot.innerHTML = "";
-  });
-
   // ---- The queue loop (issue 14) ----------------------------------------------------------------
   // Y / N / S rule on the case shown. The server sends, beside it, the next case pre-rendered in a
   // <template id="case-prefetch"> (already leased to this verifier); a key press swaps it in at once

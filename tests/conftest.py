@@ -109,6 +109,8 @@ def child_database_url() -> str:
 
 def _child_env(**extra) -> dict:
     env = dict(os.environ)
+    # With DEBUG off a server refuses to start without DJANGO_SECRET_KEY (issue 11): hand it this run's key.
+    env.setdefault("DJANGO_SECRET_KEY", django_settings.SECRET_KEY)
     env.update({"DATABASE_URL": child_database_url(), "DB_CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1", **extra})
     return env
 

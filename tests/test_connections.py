@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from core.tokens import token_create
 from tests.factories import UserFactory
 
 POOL_MAX = 4
@@ -39,7 +39,7 @@ def server_connections() -> int:
 @pytest.mark.pg
 def test_daphne_keeps_its_connections_within_the_pool_bound(pooled_server_env, asgi_server):
     user = UserFactory()
-    token = Token.objects.create(user=user).key
+    token, _ = token_create(user=user)
 
     def fetch(_):
         request = urllib.request.Request(f"{asgi_server}/api/v1/me/", headers={"Authorization": f"Token {token}"})

@@ -17,7 +17,12 @@ def browser_page(monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
         page.set_default_timeout(15_000)
+        # The Content-Security-Policy (issue 11) must not block anything a page does: every browser
+        # test fails on a CSP violation the console reports.
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
         yield page
+        assert not violations, violations
         # ORM calls made while Playwright's loop runs get their own connection; close it here,
         # or PostgreSQL cannot drop the test database at the end.
         from django.db import connections

@@ -3,7 +3,7 @@
 Each test loads a database built at the last commit before the move (53ac262: migrated, two users,
 a token, a pool membership, two audit events; dumps in tests/core/data/), runs today's `migrate` on
 it in a child process, and checks through today's models that every row is still there and still
-works: the password logs in, the token authenticates, the FKs resolve, the audit log is still
+works: the password logs in, the token authenticates (moved to knox, issue 11), the FKs resolve, the audit log is still
 append-only (on PostgreSQL by its trigger).
 """
 
@@ -23,15 +23,20 @@ PG_URL = os.environ.get("DATABASE_URL", "")
 CHECK = r"""
 import json
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
-from rest_framework.authtoken.models import Token
+from knox.auth import TokenAuthentication
 from core.models import AuditEvent, User
 from shards.models import PoolMembership
 out = {}
 out["users"] = sorted(User.objects.values_list("username", "role", "timezone", "sub_locale"))
-out["login"] = authenticate(username="old_senior", password="demo") is not None
-out["token_user"] = Token.objects.get(key="0123456789abcdef0123456789abcdef01234567").user.username
+out["login"] = authenticate(RequestFactory().post("/login/"), username="old_senior", password="demo") is not None
+# the old raw token became a knox token (digest only) for the same key, and the raw key is gone (issue 11)
+out["token_user"] = TokenAuthentication().authenticate_credentials(b"0123456789abcdef0123456789abcdef01234567")[0].username
+with connection.cursor() as c:
+    c.execute("SELECT COUNT(*) FROM authtoken_token")
+    out["raw_tokens_left"] = c.fetchone()[0]
 out["member"] = [m.user.username for m in PoolMembership.objects.select_related("user")]
 out["audit"] = sorted((e.action, e.actor_name, e.actor.username if e.actor else None) for e in AuditEvent.objects.all())
 out["core_recorded"] = ("core", "0001_initial") in MigrationRecorder(connection).applied_migrations()
@@ -51,6 +56,7 @@ EXPECTED = {
     "users": [["old_senior", "senior", "Asia/Bangkok", "central"], ["old_verifier", "verifier", "UTC", ""]],
     "login": True,
     "token_user": "old_senior",
+    "raw_tokens_left": 0,
     "member": ["old_verifier"],
     "audit": [["pool_join", "old_senior", "old_senior"], ["system_check", "system", None]],
     "core_recorded": True,

@@ -113,11 +113,10 @@ class Worker(_procs.Worker):
 
 
 def api_token(user) -> str:
-    """The one place a drill or the load test gets an API credential for a user (issue 11 may move
-    tokens to django-rest-knox: change this helper only)."""
-    from rest_framework.authtoken.models import Token
+    """The one place a drill or the load test gets an API credential for a user (knox tokens, core.tokens)."""
+    from core.tokens import token_create
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_create(user=user)[0]
 
 
 # ---- the row checks -------------------------------------------------------------------------------

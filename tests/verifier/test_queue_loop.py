@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.errors import Refused
 from core.models import AuditEvent, User
+from core.tokens import token_create
 from shards.models import LocaleLedger
 from shards.services.pools import membership_set
 from tests.base import api_post, assert_api_error, login_as
@@ -35,7 +35,7 @@ def _statements() -> tuple[int, int]:
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[0]}")
     return client
 
 
