@@ -14,6 +14,9 @@ import pytest
 from django.conf import settings as django_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# Test modules import the ASGI app in-process (tests/verifier/test_live*.py) with this run's random key;
+# the refusal to start a server without DJANGO_SECRET_KEY is tested in subprocesses (tests/core/test_security.py).
+django_settings.SECRET_KEY_EPHEMERAL = False
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 # Issue 13: no filter poll thread in the test process (some tests import config.asgi); tests refresh by hand.
 django_settings.FILTER["POLL_SECONDS"] = 0
