@@ -383,7 +383,14 @@ class RulePromoteView(APIView):
             state = services.rule_shard_promote(state=_state_or_404(rule_id, shard_code), actor=request.user)
         except (services.EvidenceMissing, services.TransitionRefused) as exc:
             raise _refusal(exc)
-        return Response({"rule_id": state.rule_id, "shard": state.shard.code, "state": state.state})
+        return Response(
+            {
+                "rule_id": state.rule_id,
+                "shard": state.shard.code,
+                "state": state.state,
+                "blocking_version": state.blocking_version.number if state.blocking_version_id else None,
+            }
+        )
 
 
 class VerifyItemView(APIView):
