@@ -255,7 +255,7 @@ def _shadow_beside_blocking(*, rule: Rule, version: RuleVersion, actor, now: dat
     """Issue 13 / RK-5: where the rule blocks, the new version runs in shadow beside the blocking one (which keeps
     blocking) until it passes the graduation test (or a four-eyes promotion); a waiting older one is replaced."""
     states = (
-        RuleShardState.objects.select_for_update()
+        RuleShardState.objects.select_for_update(of=("self",))
         .filter(rule=rule, state=State.BLOCKING)
         .select_related("shard", "blocking_version", "candidate_version")
     )
@@ -310,7 +310,7 @@ def rule_candidate_settle(
     now = now or timezone.now()
     with transaction.atomic():
         state = (
-            RuleShardState.objects.select_for_update()
+            RuleShardState.objects.select_for_update(of=("self",))
             .select_related("rule", "shard", "blocking_version", "candidate_version")
             .get(pk=state.pk)
         )
@@ -365,7 +365,7 @@ def rule_state_transition(
     now = now or timezone.now()
     with transaction.atomic():
         state = (
-            RuleShardState.objects.select_for_update()
+            RuleShardState.objects.select_for_update(of=("self",))
             .select_related("rule__current_version", "shard", "blocking_version")
             .get(pk=state.pk)
         )
