@@ -163,6 +163,8 @@ def test_a_new_version_of_a_blocking_rule_shadows_while_the_previous_one_keeps_b
     versions = {v.number: v.pk for v in rule.versions.all()}
     assert (versions[1], ((world.th.pk, "blocking"),)) in scored
     assert any(vid == versions[2] and (world.th.pk, "shadow") in states for vid, states in scored)
+    th = login_as(APIClient(), world.senior).get(f"/api/v1/rules/{rule.pk}/").json()["states"]["th-TH"]
+    assert (th["state"], th["blocking_version"], th["shadow_version"]) == ("blocking", 1, 2)
     html = login_as(Client(), world.senior).get(f"/risk/rules/{rule.pk}/").content.decode()
     assert 'data-blocking-version="th-TH">blocking v1' in html and 'data-shadow-version="th-TH">shadow v2' in html
     # v2 passes the same graduation test as a new rule (7 days, its own would-hits, complaints, survey).
