@@ -36,17 +36,22 @@ THREADS = env_int("BENCH_FILTER_THREADS", 8)
 def _setup_rules():
     """10,000 `\\bterm\\b` rules in three shards, every other rule blocking; the index built and live."""
     from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
 
     from bench.scoring import _rule_terms, _shards, _store_rules
     from modelhooks.scoring.corpus import bench_vocabulary
-    from risk_db.models import IndexBuild, RuleShardState
+    from risk_db.models import IndexBuild, Rule, RuleShardState
     from risk_db.services import rules_index_rebuild
 
     vocab = bench_vocabulary()
     shards = _shards()
     terms = _rule_terms(vocab, RULES)
     _store_rules(terms, shards)
-    RuleShardState.objects.filter(rule_id__in=[i for i in range(1, RULES + 1) if i % 2]).update(state="blocking")
+    current = Rule.objects.filter(pk=OuterRef("rule_id")).values("current_version_id")[:1]
+    RuleShardState.objects.filter(rule_id__in=[i for i in range(1, RULES + 1) if i % 2]).update(
+        state="blocking",
+        blocking_version_id=Subquery(current),  # a blocking state names its version (issue 13)
+    )
     IndexBuild.objects.all().delete()
     t = time.perf_counter()
     build = rules_index_rebuild(force=True)

@@ -16,7 +16,7 @@ from core.errors import Refused
 from core.permissions import roles
 from core.text import control_character_reason
 from risk_db import selectors, services
-from risk_db.models import Rule, RuleShardState, TabooCandidate
+from risk_db.models import Rule, RuleShardState, RuleVersion, TabooCandidate
 from shards.models import Locale
 from verifier.selectors import case_get_visible
 
@@ -245,6 +245,9 @@ def version_payload(v) -> dict:
 
 
 def rule_payload(rule: Rule, *, full: bool = False) -> dict:
+    states = sorted(rule.shard_states.all(), key=lambda s: s.shard.code)
+    wanted = {i for s in states for i in (s.blocking_version_id, s.candidate_version_id) if i}
+    numbers = dict(RuleVersion.objects.filter(pk__in=wanted).values_list("pk", "number")) if wanted else {}
     body = {
         "id": rule.pk,
         "intent_class": rule.intent_class,
@@ -257,8 +260,12 @@ def rule_payload(rule: Rule, *, full: bool = False) -> dict:
                 "since": s.since,
                 "origin": s.origin,
                 "review_requested_at": s.review_requested_at,
+                # Issue 13: the version blocking here, and a newer one in shadow beside it until it graduates.
+                "blocking_version": numbers.get(s.blocking_version_id),
+                "shadow_version": numbers.get(s.candidate_version_id),
+                "shadow_since": s.candidate_since,
             }
-            for s in sorted(rule.shard_states.all(), key=lambda s: s.shard.code)
+            for s in states
         },
     }
     if full:
@@ -383,7 +390,14 @@ class RulePromoteView(APIView):
             state = services.rule_shard_promote(state=_state_or_404(rule_id, shard_code), actor=request.user)
         except (services.EvidenceMissing, services.TransitionRefused) as exc:
             raise _refusal(exc)
-        return Response({"rule_id": state.rule_id, "shard": state.shard.code, "state": state.state})
+        return Response(
+            {
+                "rule_id": state.rule_id,
+                "shard": state.shard.code,
+                "state": state.state,
+                "blocking_version": state.blocking_version.number if state.blocking_version_id else None,
+            }
+        )
 
 
 class VerifyItemView(APIView):

@@ -73,9 +73,32 @@ class RuleShardState(models.Model):
     origin = models.BooleanField(default=True, help_text="RK-7: false where the rule was imported from another locale")
     review_requested_at = models.DateTimeField(null=True, blank=True)  # RK-7: would-hit rate > 0.2 % in 48 h
     evaluated_at = models.DateTimeField(null=True, blank=True)  # the last graduation / propagation check
+    # RK-5 / issue 13, safe changes: the version that blocks here (set exactly when the state is blocking), and a
+    # newer version of the rule proving itself in shadow here while that one keeps blocking. One row per rule and
+    # shard, so at most one blocking and one shadow version per rule and shard.
+    blocking_version = models.ForeignKey(RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    candidate_version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    candidate_since = models.DateTimeField(null=True, blank=True)  # the candidate's shadow period started
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["rule", "shard"], name="one_state_per_rule_and_shard")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "shard"], name="one_state_per_rule_and_shard"),
+            models.CheckConstraint(
+                condition=Q(state="blocking", blocking_version__isnull=False)
+                | (~Q(state="blocking") & Q(blocking_version__isnull=True)),
+                name="blocking_state_names_its_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(candidate_version__isnull=True, candidate_since__isnull=True)
+                | (
+                    Q(state="blocking", candidate_since__isnull=False)
+                    & ~Q(candidate_version=models.F("blocking_version"))
+                ),
+                name="shadow_version_only_beside_a_blocking_one",
+            ),
+        ]
 
 
 class WouldHit(models.Model):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -17,7 +17,6 @@ from risk_db.models import (
     Rule,
     RuleShardState,
     RuleTransition,
-    RuleVersion,
     ScoringVolume,
     SurveyResponse,
     TabooCandidate,
@@ -26,7 +25,7 @@ from risk_db.models import (
 )
 from risk_db.patterns import match_text
 from risk_db.services.evidence import hashtag_key
-from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile
+from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile, versions_in_effect
 from risk_db.services.patterns import PatternRejected, rule_pattern_compile
 from shards.models import Shard
 from shards.selectors import correction_texts_recent, corrections_visible_to, taboo_fence
@@ -49,15 +48,8 @@ class ScoringRule:
 
 
 def rules_for_scoring() -> list[ScoringRule]:
-    """Every rule's current version with the shards where it is shadow, shadow-only or blocking."""
-    states: dict[int, list[tuple[int, str]]] = {}
-    for rule_id, shard_id, state in RuleShardState.objects.filter(
-        state__in=[RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY]
-    ).values_list("rule_id", "shard_id", "state"):
-        states.setdefault(rule_id, []).append((shard_id, state))
-    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).select_related(
-        "rule"
-    )
+    """Every version in effect with the shards where it is shadow, shadow-only or blocking: a rule's current
+    version, and in a shard where an older version blocks, that one blocking and the new one in shadow (issue 13)."""
     return [
         ScoringRule(
             rule_id=v.rule_id,
@@ -66,25 +58,28 @@ def rules_for_scoring() -> list[ScoringRule]:
             embedding=tuple(v.embedding) if v.embedding else None,
             embedder=v.embedder,
             origin_locale=v.rule.origin_locale,
-            shard_states=tuple(sorted(states[v.rule_id])),
+            shard_states=tuple(sorted(shards.items())),
             kind=v.kind,
             keyword=v.keyword,
             min_sentiment=v.min_sentiment,
         )
-        for v in versions.order_by("rule_id")
+        for v, shards in versions_in_effect(shard_key="shard_id")
     ]
 
 
 def rules_blocking(*, shard) -> list[Rule]:
-    """MH-3: the rules blocking in `shard`, each with its current version (the one the queue matches too,
-    `rules_matching_text`); the training export leaves out what they match (`rule_version_matches`)."""
-    return list(
-        Rule.objects.filter(shard_states__shard=shard, shard_states__state=RuleShardState.State.BLOCKING)
-        .exclude(current_version=None)
-        .select_related("current_version")
-        .distinct()
-        .order_by("id")
+    """MH-3: the rules blocking in `shard`, each with `blocking_version` set to the version that blocks there (the
+    one the queue matches too, `rules_matching_text`); the training export leaves out what they match."""
+    states = (
+        RuleShardState.objects.filter(shard=shard, state=RuleShardState.State.BLOCKING)
+        .select_related("rule", "blocking_version")
+        .order_by("rule_id")
     )
+    rules = []
+    for state in states:
+        state.rule.blocking_version = state.blocking_version
+        rules.append(state.rule)
+    return rules
 
 
 # ---- The live index (RK-3) ------------------------------------------------------------------
@@ -222,7 +217,16 @@ def rules_overview():
 def rule_detail(*, rule_id: int):
     return (
         Rule.objects.select_related("current_version", "created_by")
-        .prefetch_related("versions__created_by", "shard_states__shard", "transitions__shard")
+        .prefetch_related(
+            "versions__created_by",
+            Prefetch(
+                "shard_states",
+                queryset=RuleShardState.objects.select_related(
+                    "shard", "rule", "blocking_version", "candidate_version__created_by"
+                ),
+            ),
+            "transitions__shard",
+        )
         .filter(pk=rule_id)
         .first()
     )

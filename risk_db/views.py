@@ -5,6 +5,7 @@ import re2
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import Refused
@@ -12,6 +13,7 @@ from core.models import User
 from core.permissions import role_required
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, TabooCandidate
+from risk_db.services.lifecycle import graduation_evidence
 from risk_db.services.patterns import __doc__ as PATTERN_HELP
 from shards.models import Locale
 from verifier.selectors import case_get_visible
@@ -132,9 +134,12 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
     states = sorted(rule.shard_states.all(), key=lambda s: (not s.origin, s.shard.code))
     counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
     live = selectors.rule_live_rates(rule=rule)
+    now = timezone.now()
     for s in states:
         s.verify_items = counts.get(s.shard_id, 0)
         s.live = live.get(s.shard_id)
+        if s.candidate_version_id:  # issue 13: the new version's own evidence while the previous one blocks
+            s.candidate_evidence = graduation_evidence(state=s, now=now, version=s.candidate_version)
     return render(
         request,
         "risk_db/rule.html",

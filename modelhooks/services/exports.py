@@ -338,12 +338,12 @@ def _blocking_rules(qs, shard) -> tuple[list[int], list[dict]]:
     blocked = []
     for pk, text, delta, ocr in qs.values_list("pk", "text", "text_delta", "ocr_text").iterator(chunk_size=5000):
         haystack = text_normalise("\n".join(x for x in (text, delta, ocr) if x))
-        matched = [r.pk for r in rules if rule_version_matches(version=r.current_version, text=haystack)]
+        matched = [r.pk for r in rules if rule_version_matches(version=r.blocking_version, text=haystack)]
         for rule_id in matched:
             hits[rule_id] += 1
         if matched:
             blocked.append(pk)
-    per_rule = [{"rule_id": r.pk, "version": r.current_version.number, "samples": hits[r.pk]} for r in rules]
+    per_rule = [{"rule_id": r.pk, "version": r.blocking_version.number, "samples": hits[r.pk]} for r in rules]
     return blocked, per_rule
 
 

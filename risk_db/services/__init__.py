@@ -36,6 +36,7 @@ from risk_db.services.lifecycle import (
 from risk_db.services.patterns import PatternRejected, PatternTooBroad, rule_pattern_check, rule_pattern_compile
 from risk_db.services.rules import (
     TransitionRefused,
+    rule_candidate_settle,
     rule_create,
     rule_soften,
     rule_state_transition,
@@ -66,6 +67,7 @@ __all__ = [
     "rule_revert_evaluate",
     "rule_shard_promote",
     "rule_soften",
+    "rule_candidate_settle",
     "rule_state_transition",
     "rule_version_matches",
     "rule_version_publish",

@@ -107,9 +107,12 @@ def surveys_record(*, items: list[SurveyIn]) -> list[SurveyResponse]:
     return SurveyResponse.objects.bulk_create(rows, batch_size=5000)
 
 
-def complaint_coverage(*, rule: Rule, shard: Shard, start: datetime, end: datetime) -> dict:
-    """RK-5 / RK-7: complaints in the window that the rule would have prevented, and their share."""
+def complaint_coverage(*, rule: Rule, shard: Shard, start: datetime, end: datetime, version=None) -> dict:
+    """RK-5 / RK-7: complaints in the window that the rule (or one `version` of it: issue 13, a new version in
+    shadow beside a blocking one) would have prevented, and their share."""
     hits = WouldHit.objects.filter(rule_version__rule=rule, shard=shard, at__gte=start, at__lt=end)
+    if version is not None:
+        hits = hits.filter(rule_version=version)
     hit_sets = {hashtag_key(tags) for tags in hits.values_list("hashtags", flat=True).distinct()} - {""}
     complaints = Complaint.objects.filter(shard=shard, at__gte=start, at__lt=end)
     counts = complaints.aggregate(

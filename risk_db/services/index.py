@@ -15,7 +15,6 @@ from datetime import datetime
 import re2
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from risk_db.models import IndexBuild, RuleShardState, RuleVersion
@@ -24,16 +23,29 @@ from risk_db.services.patterns import PatternRejected, _options, pattern_for_eng
 LIVE = (RuleShardState.State.SHADOW, RuleShardState.State.BLOCKING, RuleShardState.State.SHADOW_ONLY)
 
 
-def index_entries_current() -> list[dict]:
-    """Every rule's current version with its live per-shard states, in rule order."""
-    states: dict[int, dict[str, str]] = {}
-    for rule_id, code, state in RuleShardState.objects.filter(state__in=LIVE).values_list(
-        "rule_id", "shard__code", "state"
-    ):
-        states.setdefault(rule_id, {})[code] = state
-    versions = RuleVersion.objects.filter(rule_id__in=states.keys(), rule__current_version_id=F("pk")).order_by(
-        "rule_id"
+def versions_in_effect(*, shard_key: str = "shard__code") -> list[tuple[RuleVersion, dict]]:
+    """Each rule version that runs somewhere, with {shard: state}, in (rule, version) order. A rule's current
+    version runs in its shadow and shadow-only shards; in a blocking shard the state's blocking version blocks
+    and a newer version of the rule waiting there (`candidate_version`, issue 13) runs in shadow beside it."""
+    runs: dict[int, dict] = {}  # version id -> {shard: state}
+    current: dict[int, int] = {}  # rule id -> current version id, for the rules with a live state
+    rows = RuleShardState.objects.filter(state__in=LIVE).values_list(
+        "rule_id", shard_key, "state", "rule__current_version_id", "blocking_version_id", "candidate_version_id"
     )
+    for rule_id, shard, state, current_id, blocking_id, candidate_id in rows:
+        current[rule_id] = current_id
+        if state == RuleShardState.State.BLOCKING:
+            runs.setdefault(blocking_id, {})[shard] = state
+            if candidate_id:
+                runs.setdefault(candidate_id, {})[shard] = RuleShardState.State.SHADOW
+        else:
+            runs.setdefault(current_id, {})[shard] = state
+    versions = RuleVersion.objects.filter(pk__in=runs.keys()).select_related("rule").order_by("rule_id", "number")
+    return [(v, dict(sorted(runs[v.pk].items()))) for v in versions]
+
+
+def index_entries_current() -> list[dict]:
+    """Every version in effect (RK-3; issue 13: a blocking version and its shadow successor) with its states."""
     return [
         {
             "rule_id": v.rule_id,
@@ -43,9 +55,9 @@ def index_entries_current() -> list[dict]:
             "kind": v.kind,
             "keyword": v.keyword,
             "min_sentiment": v.min_sentiment,
-            "shards": dict(sorted(states[v.rule_id].items())),
+            "shards": shards,
         }
-        for v in versions
+        for v, shards in versions_in_effect()
     ]
 
 
@@ -68,8 +80,10 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
             reused=len(wanted),
             message=f"nothing changed since build {checkpoint.pk}",
         )
-    previous = {e["rule_id"]: e for e in (checkpoint.entries if checkpoint else [])}
-    known_versions = {e["version_id"] for e in previous.values()}
+    old_entries = checkpoint.entries if checkpoint else []
+    previous = {e["rule_id"]: e for e in old_entries}  # the rule's newest entry of the checkpoint
+    known_versions = {e["version_id"] for e in old_entries}
+    wanted_versions = {e["version_id"] for e in wanted}
     entries, refused, reused, compiled = [], [], 0, 0
     for entry in wanted:
         if entry["version_id"] in known_versions:
@@ -82,8 +96,9 @@ def rules_index_rebuild(*, now: datetime | None = None, force: bool = False) -> 
             entries.append(entry)
         except PatternRejected as exc:
             refused.append({"rule_id": entry["rule_id"], "version_id": entry["version_id"], "reason": str(exc)})
-            if entry["rule_id"] in previous:  # keep serving the last good version of this rule
-                entries.append({**previous[entry["rule_id"]], "shards": entry["shards"]})
+            kept = previous.get(entry["rule_id"])
+            if kept is not None and kept["version_id"] not in wanted_versions:
+                entries.append({**kept, "shards": entry["shards"]})  # keep serving the rule's last good version
     build = IndexBuild(
         fingerprint=fingerprint, entries=entries, refused=refused, reused=reused, compiled=compiled, started_at=now
     )

@@ -14,7 +14,7 @@ from core import live
 from core.audit import audit_record
 from risk_db.models import FilterTraffic, LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
-from risk_db.services.rules import TransitionRefused, rule_state_transition
+from risk_db.services.rules import TransitionRefused, rule_candidate_settle, rule_state_transition
 from verifier.models import Case
 
 State = RuleShardState.State
@@ -47,10 +47,12 @@ def _entered_at(state: RuleShardState) -> datetime:
     return first.at if first else state.since
 
 
-def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
-    """RK-5: complaint coverage (>= 20 %) and the survey verdict over the shadow period so far."""
-    start = state.since
-    coverage = complaint_coverage(rule=state.rule, shard=state.shard, start=start, end=now)
+def graduation_evidence(*, state: RuleShardState, now: datetime, version=None) -> dict:
+    """RK-5: complaint coverage (>= 20 %) and the survey verdict over the shadow period so far. With `version`
+    (issue 13: a new version in shadow beside the blocking one) the period is that version's, and only its
+    would-hits count; the survey is the rule's in that period."""
+    start = state.candidate_since if version is not None else state.since
+    coverage = complaint_coverage(rule=state.rule, shard=state.shard, start=start, end=now, version=version)
     survey = survey_verdict(rule=state.rule, shard=state.shard, start=start, end=now)
     reasons = []
     threshold = _cfg("GRADUATION_COMPLAINT_SHARE")
@@ -68,7 +70,8 @@ def graduation_evidence(*, state: RuleShardState, now: datetime) -> dict:
     insufficient = coverage["total"] == 0 or survey["verdict"] == "insufficient"
     return {
         "window": [start.isoformat(), now.isoformat()],
-        "would_hit_rate": would_hit_rate(state=state, start=start, end=now),  # live traffic when seen (issue 13)
+        "would_hit_rate": would_hit_rate(state=state, start=start, end=now, version=version),  # live when seen
+        "version": version.number if version is not None else None,
         "complaints": coverage,
         "survey": survey,
         "reasons": reasons,
@@ -112,6 +115,43 @@ def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = No
     return "dropped"
 
 
+def rule_candidate_graduation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
+    """Issue 13 / RK-5: a new version of a blocking rule, in shadow beside the blocking version in its origin
+    shard, passes the same test as a new rule: after 7 days, complaint coverage >= 20 % (its own would-hits) and
+    a neutral or positive survey, and it replaces the blocking version; a failure drops it there (the blocking
+    version keeps blocking); too little evidence waits until day 28. Returns as `rule_graduation_evaluate`."""
+    now = now or timezone.now()
+    version = state.candidate_version
+    days = now - state.candidate_since
+    if days < timedelta(days=_cfg("SHADOW_DAYS")):
+        return "too_early"
+    evidence = graduation_evidence(state=state, now=now, version=version)
+    if not evidence["reasons"]:
+        rule_candidate_settle(
+            state=state,
+            swap=True,
+            event="version_graduated",
+            made_by="system:graduation",
+            reason=f"version {version.number}: {days.days} days in shadow; complaint coverage and survey passed",
+            evidence=evidence,
+            now=now,
+        )
+        return "graduated"
+    if evidence["insufficient"] and days < timedelta(days=_cfg("SHADOW_MAX_DAYS")):
+        RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
+        return "waiting"
+    rule_candidate_settle(
+        state=state,
+        swap=False,
+        event="version_dropped",
+        made_by="system:graduation",
+        reason=f"version {version.number}: " + "; ".join(evidence["reasons"]),
+        evidence=evidence,
+        now=now,
+    )
+    return "dropped"
+
+
 def rule_revert_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
     """RK-5: a blocking rule whose survey (since it began blocking) turns significantly negative is
     auto-reverted. A negative difference that is not significant changes nothing."""
@@ -142,7 +182,7 @@ def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, s
     return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
 
 
-def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict | None:
+def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime, version=None) -> dict | None:
     """Issue 13: the would-hit rate on live traffic: sampled texts the filter saw in the shard (whole UTC
     days of the window) and the rule's live would-hits among them. None when the filter saw none."""
     sampled = FilterTraffic.objects.filter(
@@ -150,18 +190,16 @@ def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime
     ).aggregate(n=Sum("sampled"))["n"]
     if not sampled:
         return None
-    hits = (
-        WouldHit.objects.filter(
-            rule_version__rule_id=state.rule_id,
-            shard_id=state.shard_id,
-            source=WouldHit.Source.LIVE,
-            at__date__gte=start.date(),
-            at__date__lte=end.date(),
-        )
-        .values("post_id")
-        .distinct()
-        .count()
+    hits = WouldHit.objects.filter(
+        rule_version__rule_id=state.rule_id,
+        shard_id=state.shard_id,
+        source=WouldHit.Source.LIVE,
+        at__date__gte=start.date(),
+        at__date__lte=end.date(),
     )
+    if version is not None:
+        hits = hits.filter(rule_version=version)
+    hits = hits.values("post_id").distinct().count()
     return {
         "hits": hits,
         "posts": sampled,
@@ -171,17 +209,18 @@ def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime
     }
 
 
-def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime) -> dict:
-    """RK-7: the live filter's sampled traffic when it saw the shard in the window, else the scorer's batches."""
-    live = live_would_hit_rate(state=state, start=start, end=end)
+def would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime, version=None) -> dict:
+    """RK-7: the live filter's sampled traffic when it saw the shard in the window, else the scorer's batches.
+    With `version`, that version's would-hits only (issue 13)."""
+    live = live_would_hit_rate(state=state, start=start, end=end, version=version)
     if live is not None:
         return live
-    hits = (
-        WouldHit.objects.filter(rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end)
-        .values("post_id")
-        .distinct()
-        .count()
+    hits = WouldHit.objects.filter(
+        rule_version__rule_id=state.rule_id, shard_id=state.shard_id, at__gte=start, at__lt=end
     )
+    if version is not None:
+        hits = hits.filter(rule_version=version)
+    hits = hits.values("post_id").distinct().count()
     posts, source = shard_posts_scored(shard=state.shard, start=start, end=end)
     posts = max(posts, hits)
     return {
@@ -274,6 +313,8 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
     evidence applies (after 7 days); in an importing shard the local evidence. Without it the promotion is
     refused with every reason, and an importing shard's rule stays shadow-only (never loosened to fit)."""
     now = now or timezone.now()
+    if state.state == State.BLOCKING and state.candidate_version_id:
+        return _candidate_promote(state=state, actor=actor, now=now)
     if state.state not in (State.SHADOW, State.SHADOW_ONLY):
         raise TransitionRefused(
             _(
@@ -321,6 +362,53 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
                 )
         raise EvidenceMissing(evidence["reasons"], evidence)
     version = state.rule.current_version
+    evidence = _four_eyes(state=state, version=version, actor=actor, evidence=evidence, now=now)
+    return rule_state_transition(
+        state=state,
+        to_state=State.BLOCKING,
+        event="promoted",
+        actor=actor,
+        reason="local evidence passed" if not state.origin else "graduation evidence passed",
+        evidence=evidence,
+        now=now,
+    )
+
+
+def _candidate_promote(*, state: RuleShardState, actor, now: datetime) -> RuleShardState:
+    """Issue 13: a senior promotes the new version waiting in shadow beside the blocking one: the same evidence
+    as a new rule (graduation in the origin shard, after 7 days; local evidence elsewhere) and four eyes."""
+    version = state.candidate_version
+    if state.origin:
+        days = now - state.candidate_since
+        if days < timedelta(days=_cfg("SHADOW_DAYS")):
+            raise EvidenceMissing(
+                [
+                    f"version {version.number} in shadow for {days.days} days; a version proves itself for "
+                    f"{_cfg('SHADOW_DAYS')} days before it may replace the blocking one"
+                ],
+                {"since": state.candidate_since.isoformat()},
+            )
+        evidence = graduation_evidence(state=state, now=now, version=version)
+    else:
+        evidence = local_promotion_evidence(state=state, now=now)
+    if evidence["reasons"]:
+        raise EvidenceMissing(evidence["reasons"], evidence)
+    evidence = _four_eyes(state=state, version=version, actor=actor, evidence=evidence, now=now)
+    return rule_candidate_settle(
+        state=state,
+        swap=True,
+        event="version_promoted",
+        actor=actor,
+        reason=f"version {version.number}: "
+        + ("local evidence passed" if not state.origin else "graduation evidence passed"),
+        evidence=evidence,
+        now=now,
+    )
+
+
+def _four_eyes(*, state: RuleShardState, version, actor, evidence: dict, now: datetime) -> dict:
+    """Issue 13, four eyes: the author of `version` cannot promote it alone: the request is kept (a transition and
+    an audit event) and refused; another senior's promotion carries who wrote, asked and confirmed."""
     if actor is not None and version.created_by_id == actor.pk:
         # Issue 13, four eyes: the author's request is kept (and audited); another senior confirms it.
         RuleTransition.objects.create(
@@ -354,7 +442,7 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
         .values_list("made_by", flat=True)
         .last()
     )
-    evidence = {
+    return {
         **evidence,
         "four_eyes": {
             "author": version.created_by.username if version.created_by_id else None,
@@ -362,15 +450,6 @@ def rule_shard_promote(*, state: RuleShardState, actor, now: datetime | None = N
             "confirmed_by": actor.username if actor is not None else None,
         },
     }
-    return rule_state_transition(
-        state=state,
-        to_state=State.BLOCKING,
-        event="promoted",
-        actor=actor,
-        reason="local evidence passed" if not state.origin else "graduation evidence passed",
-        evidence=evidence,
-        now=now,
-    )
 
 
 def local_verify_item_add(
@@ -409,6 +488,11 @@ def rules_lifecycle_evaluate(*, now: datetime | None = None) -> dict:
         counts[outcome] = counts.get(outcome, 0) + 1
     for state in states.filter(state=State.SHADOW, origin=False, review_requested_at__isnull=True):
         outcome = rule_propagation_evaluate(state=state, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    for state in states.filter(state=State.BLOCKING, origin=True, candidate_version__isnull=False).select_related(
+        "candidate_version"
+    ):
+        outcome = "version_" + rule_candidate_graduation_evaluate(state=state, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
     for state in states.filter(state=State.BLOCKING):
         outcome = rule_revert_evaluate(state=state, now=now)

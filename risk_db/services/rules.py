@@ -105,6 +105,7 @@ def rule_create(
                     state=state,
                     since=now,
                     origin=bool(s.locale_id and s.locale.code == origin_locale),
+                    blocking_version=version if state == State.BLOCKING else None,
                 )
                 for s in shards
             ]
@@ -247,6 +248,106 @@ def _switch_to(*, rule: Rule, version: RuleVersion, actor, before: RuleVersion, 
         before={"version": before.number, "pattern": before.pattern, "kind": before.kind},
         after={"version": version.number, "pattern": version.pattern, "kind": version.kind},
     )
+    _shadow_beside_blocking(rule=rule, version=version, actor=actor, now=now)
+
+
+def _shadow_beside_blocking(*, rule: Rule, version: RuleVersion, actor, now: datetime) -> None:
+    """Issue 13 / RK-5: where the rule blocks, the new version runs in shadow beside the blocking one (which keeps
+    blocking) until it passes the graduation test (or a four-eyes promotion); a waiting older one is replaced."""
+    states = (
+        RuleShardState.objects.select_for_update(of=("self",))
+        .filter(rule=rule, state=State.BLOCKING)
+        .select_related("shard", "blocking_version", "candidate_version")
+    )
+    for state in states:
+        replaced = state.candidate_version
+        state.candidate_version, state.candidate_since = version, now
+        state.save(update_fields=["candidate_version", "candidate_since"])
+        reason = (
+            f"version {version.number} runs in shadow here; version {state.blocking_version.number} keeps blocking "
+            "until it graduates"
+        )
+        if replaced is not None:
+            reason += f" (it replaces version {replaced.number}, which was waiting)"
+        RuleTransition.objects.create(
+            rule=rule,
+            shard=state.shard,
+            from_state=State.BLOCKING,
+            to_state=State.BLOCKING,
+            event="version_shadowed",
+            version_number=version.number,
+            actor=actor,
+            made_by=_made_by(actor, ""),
+            reason=reason,
+            evidence={"blocking": state.blocking_version.number, "shadow": version.number},
+            at=now,
+        )
+        _audit(
+            actor=actor,
+            action="rule_version_shadowed",
+            rule=rule,
+            after={
+                "shard": state.shard.code,
+                "blocking_version": state.blocking_version.number,
+                "shadow_version": version.number,
+            },
+        )
+
+
+def rule_candidate_settle(
+    *,
+    state: RuleShardState,
+    swap: bool,
+    event: str,
+    actor=None,
+    made_by: str = "",
+    reason: str = "",
+    evidence: dict | None = None,
+    now: datetime | None = None,
+) -> RuleShardState:
+    """Issue 13: the version waiting in shadow beside a blocking one either replaces it (`swap`: it passed the
+    graduation test or a four-eyes promotion) or is dropped there (the blocking version keeps blocking). Audited."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state = (
+            RuleShardState.objects.select_for_update(of=("self",))
+            .select_related("rule", "shard", "blocking_version", "candidate_version")
+            .get(pk=state.pk)
+        )
+        if state.state != State.BLOCKING or state.candidate_version is None:
+            raise TransitionRefused(
+                _("Rule %(rule_id)s has no new version waiting in shadow beside a blocking one in %(code)s.")
+                % {"rule_id": state.rule_id, "code": state.shard.code}
+            )
+        old, new = state.blocking_version, state.candidate_version
+        if swap:
+            state.blocking_version, state.since = new, now
+        state.candidate_version, state.candidate_since, state.evaluated_at = None, None, now
+        state.save(update_fields=["blocking_version", "since", "candidate_version", "candidate_since", "evaluated_at"])
+        who = _made_by(actor, made_by)
+        versions = {"previous": old.number, "new": new.number, "blocking": (new if swap else old).number}
+        RuleTransition.objects.create(
+            rule=state.rule,
+            shard=state.shard,
+            from_state=State.BLOCKING,
+            to_state=State.BLOCKING,
+            event=event,
+            version_number=new.number,
+            actor=actor,
+            made_by=who,
+            reason=reason,
+            evidence={**(evidence or {}), "versions": versions},
+            at=now,
+        )
+        _audit(
+            actor=actor,
+            action="rule_version_swapped" if swap else "rule_version_dropped",
+            rule=state.rule,
+            before={"shard": state.shard.code, "blocking_version": old.number, "shadow_version": new.number},
+            after={"shard": state.shard.code, "blocking_version": versions["blocking"], "by": who, "reason": reason},
+        )
+    log.info("rule %s in %s: version %s %s", state.rule_id, state.shard.code, new.number, event)
+    return state
 
 
 def rule_state_transition(
@@ -263,17 +364,35 @@ def rule_state_transition(
     """RK-5..RK-7: move a rule's state in one shard, keeping who or what made the change and why."""
     now = now or timezone.now()
     with transaction.atomic():
-        state = RuleShardState.objects.select_for_update().select_related("rule", "shard").get(pk=state.pk)
+        state = (
+            RuleShardState.objects.select_for_update(of=("self",))
+            .select_related("rule__current_version", "shard", "blocking_version")
+            .get(pk=state.pk)
+        )
         if to_state not in ALLOWED.get(state.state, set()):
             raise TransitionRefused(
                 _("Rule %(rule_id)s is %(state)s in %(code)s; it cannot become %(to_state)s.")
                 % {"rule_id": state.rule_id, "state": state.state, "code": state.shard.code, "to_state": to_state}
             )
         before = state.state
+        number = (state.blocking_version or state.rule.current_version).number
         state.state, state.since, state.evaluated_at = to_state, now, now
         if to_state != State.SHADOW:
             state.review_requested_at = None
-        state.save(update_fields=["state", "since", "evaluated_at", "review_requested_at"])
+        # The version that blocks here: the current one as it becomes blocking; none once it stops blocking.
+        state.blocking_version = state.rule.current_version if to_state == State.BLOCKING else None
+        state.candidate_version, state.candidate_since = None, None
+        state.save(
+            update_fields=[
+                "state",
+                "since",
+                "evaluated_at",
+                "review_requested_at",
+                "blocking_version",
+                "candidate_version",
+                "candidate_since",
+            ]
+        )
         who = _made_by(actor, made_by)
         RuleTransition.objects.create(
             rule=state.rule,
@@ -281,7 +400,7 @@ def rule_state_transition(
             from_state=before,
             to_state=to_state,
             event=event,
-            version_number=state.rule.current_version.number,
+            version_number=state.rule.current_version.number if to_state == State.BLOCKING else number,
             actor=actor,
             made_by=who,
             reason=reason,
@@ -368,10 +487,15 @@ def rule_version_matches(*, version: RuleVersion, text: str) -> bool:
 def rules_matching_text(*, text: str, locale: str, states: tuple[str, ...] = (State.BLOCKING,)) -> list[Rule]:
     """Rules in one of `states` in the shard of `locale` whose current version matches `text`
     (used by the verifier queue: defer-to-rule, VQ-3, and clear-rule hits in degraded pools, SH-1)."""
-    rules = (
-        Rule.objects.filter(shard_states__shard__locale__code=locale, shard_states__state__in=states)
-        .select_related("current_version")
-        .distinct()
-        .order_by("id")
+    found: dict[int, Rule] = {}
+    rows = (
+        RuleShardState.objects.filter(shard__locale__code=locale, state__in=states)
+        .select_related("rule__current_version", "blocking_version")
+        .order_by("rule_id")
     )
-    return [rule for rule in rules if rule_version_matches(version=rule.current_version, text=text)]
+    for row in rows:
+        # Issue 13: where it blocks, the blocking version (a newer one may be waiting in shadow).
+        version = row.blocking_version if row.state == State.BLOCKING else row.rule.current_version
+        if row.rule_id not in found and rule_version_matches(version=version, text=text):
+            found[row.rule_id] = row.rule
+    return list(found.values())

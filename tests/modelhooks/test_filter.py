@@ -5,20 +5,23 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.models import User
+from core.models import AuditEvent, User
 from modelhooks import tasks
 from modelhooks.scoring.corpus import make_patterns, make_posts
 from modelhooks.services import filtering
-from risk_db.models import WouldHit
+from risk_db.models import RuleShardState, RuleTransition, WouldHit
 from risk_db.patterns import pattern_translate
+from risk_db.selectors import rules_for_scoring
 from risk_db.services import (
     rule_create,
     rule_graduation_evaluate,
     rule_state_transition,
     rule_version_publish,
     rules_index_rebuild,
+    rules_lifecycle_evaluate,
 )
 from risk_db.services.lifecycle import would_hit_rate
 from shards.models import Alert
@@ -129,16 +132,83 @@ def test_only_the_filter_role_and_admin_may_ask(world):
     assert api_post(admin, URL, {"text": "x", "locale": "th-TH"}).status_code == 200
 
 
-def test_a_new_version_of_a_blocking_rule_goes_live_with_the_next_build(world, client):
-    rule = shadow_rule(world, pattern="badword")
-    rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="promoted", made_by="test")
-    first = publish()
-    rule_version_publish(rule=rule, actor=world.senior, pattern="worseword", check_breadth=False)
-    answer = ask(client, text="badword", locale="th-TH")
-    assert answer["index_version"] == first.pk and answer["results"][0]["rules"] == [{"rule_id": rule.pk, "version": 1}]
-    second = publish()
-    answer = ask(client, text="worseword", locale="th-TH")
-    assert answer["index_version"] == second.pk and answer["results"][0]["rules"][0]["version"] == 2
+def _blocking_v1_then_v2(world, client, author):
+    """A rule approved, graduated and published blocks in th-TH with v1; `author` publishes v2 (a pattern edit)
+    through the API; the nightly rebuild runs."""
+    rule = shadow_rule(world, pattern=r"\bbadword\b")
+    good_evidence(rule, world.th, at=T0 + days(1))
+    assert rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7)) == "graduated"
+    publish()
+    assert ask(client, text="a badword", locale="th-TH")["results"][0]["rules"] == [{"rule_id": rule.pk, "version": 1}]
+    edit = api_post(
+        login_as(APIClient(), author), f"/api/v1/rules/{rule.pk}/versions/", {"pattern": r"\b(?:badword|worseword)\b"}
+    )
+    assert edit.status_code == 201 and edit.json()["number"] == 2
+    publish()
+    rule.refresh_from_db()
+    return rule
+
+
+def test_a_new_version_of_a_blocking_rule_shadows_while_the_previous_one_keeps_blocking(world, client, eager_celery):
+    rule = _blocking_v1_then_v2(world, client, world.senior)
+    v1, v2 = {"rule_id": rule.pk, "version": 1}, {"rule_id": rule.pk, "version": 2}
+    old = ask(client, text="a badword", locale="th-TH")
+    assert old["results"][0] == {"index": 0, "action": "block", "rules": [v1], "shadow": [v2]}
+    new_only = ask(client, text="a worseword", locale="th-TH")["results"][0]
+    assert new_only == {"index": 0, "action": "allow", "rules": [], "shadow": [v2]}  # only v2 matches: allowed
+    tasks.filter_shadow_flush()  # from live traffic: v1 blocking and v2 shadow on one text, v2 shadow on the other
+    live = WouldHit.objects.filter(source="live", shard=world.th)
+    assert sorted(live.values_list("rule_version__number", "state")) == [(1, "blocking"), (2, "shadow"), (2, "shadow")]
+    scored = {(r.version_id, r.shard_states) for r in rules_for_scoring()}  # the scorer records v2 in shadow too
+    versions = {v.number: v.pk for v in rule.versions.all()}
+    assert (versions[1], ((world.th.pk, "blocking"),)) in scored
+    assert any(vid == versions[2] and (world.th.pk, "shadow") in states for vid, states in scored)
+    th = login_as(APIClient(), world.senior).get(f"/api/v1/rules/{rule.pk}/").json()["states"]["th-TH"]
+    assert (th["state"], th["blocking_version"], th["shadow_version"]) == ("blocking", 1, 2)
+    html = login_as(Client(), world.senior).get(f"/risk/rules/{rule.pk}/").content.decode()
+    assert 'data-blocking-version="th-TH">blocking v1' in html and 'data-shadow-version="th-TH">shadow v2' in html
+    # v2 passes the same graduation test as a new rule (7 days, its own would-hits, complaints, survey).
+    since = state_of(rule, world.th).candidate_since
+    good_evidence(rule, world.th, at=since + days(1))
+    assert rules_lifecycle_evaluate(now=since + days(7) - days(0.01)).get("version_too_early") == 1
+    assert rules_lifecycle_evaluate(now=since + days(7))["version_graduated"] == 1
+    assert ask(client, text="a badword", locale="th-TH")["results"][0]["rules"] == [v1]  # until the rebuild
+    build = publish()
+    assert [e["number"] for e in build.entries if e["rule_id"] == rule.pk] == [2]  # v1 is gone
+    for text in ("a badword", "a worseword"):
+        assert ask(client, text=text, locale="th-TH")["results"][0] == {
+            "index": 0,
+            "action": "block",
+            "rules": [v2],
+            "shadow": [],
+        }
+    swap = RuleTransition.objects.get(rule=rule, event="version_graduated")
+    assert swap.evidence["versions"] == {"previous": 1, "new": 2, "blocking": 2}
+    assert swap.evidence["complaints"]["share"] == 0.3 and swap.made_by == "system:graduation"
+    assert AuditEvent.objects.filter(action="rule_version_swapped", object_id=str(rule.pk)).exists()
+
+
+def test_the_author_of_v2_cannot_swap_it_in_alone_a_second_senior_can(world, client):
+    author, second = world.senior, UserFactory(username="senior_v2", role=User.Role.SENIOR)
+    rule = _blocking_v1_then_v2(world, client, author)
+    now = timezone.now()
+    RuleShardState.objects.filter(rule=rule, shard=world.th).update(candidate_since=now - days(8))  # a week ago
+    good_evidence(rule, world.th, at=now - days(1))
+    url = f"/api/v1/rules/{rule.pk}/shards/th-TH/promote/"
+    assert_api_error(login_as(APIClient(), author).post(url), "four_eyes_required", 409)
+    publish()
+    assert ask(client, text="a worseword", locale="th-TH")["results"][0]["action"] == "allow"
+    response = login_as(APIClient(), second).post(url)
+    assert response.status_code == 200 and response.json()["blocking_version"] == 2
+    publish()
+    answer = ask(client, text="a worseword", locale="th-TH")["results"][0]
+    assert answer["action"] == "block" and answer["rules"] == [{"rule_id": rule.pk, "version": 2}]
+    promoted = RuleTransition.objects.get(rule=rule, event="version_promoted")
+    assert promoted.evidence["four_eyes"] == {
+        "author": author.username,
+        "requested_by": author.username,
+        "confirmed_by": second.username,
+    }
 
 
 def test_an_index_that_cannot_load_keeps_the_previous_one_serving_raises_an_alert_and_readiness_503(
