@@ -15,6 +15,7 @@ from modelhooks.services import exports, filtering, scoring
 from modelhooks.services.live_shadow import live_shadow_record
 from modelhooks.services.releases import probes_grow, release_check
 from shards.intake.pipeline import correction_ocr_read
+from shards.selectors import corrections_ocr_pending
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +147,13 @@ def gpu_intake_ocr(correction_id: int) -> dict:
     of the intake pipeline on it; without Tesseract it stays ocr_pending with the hook's message."""
     correction = correction_ocr_read(correction_id=correction_id)
     return {"correction": str(correction.public_id), "outcome": correction.outcome, "reason": correction.reason}
+
+
+@shared_task(name="modelhooks.tasks.intake_ocr_retry")
+def intake_ocr_retry() -> int:
+    """MH-6 (beat, every 15 min): queue the OCR task again for ocr_pending items (oldest first, at most 500),
+    e.g. once Tesseract is installed or the broker is back. Idempotent like the task itself."""
+    pending = corrections_ocr_pending(limit=500)
+    for pk in pending:
+        gpu_intake_ocr.delay(pk)
+    return len(pending)

@@ -134,3 +134,12 @@ def correction_texts_recent(*, shard, since, limit: int) -> list[tuple[int, str,
         if len(out) >= limit:
             break
     return out
+
+
+def corrections_ocr_pending(*, limit: int = 500) -> list[int]:
+    """MH-6: the oldest ocr_pending corrections (pks), for the retry schedule."""
+    return list(
+        Correction.objects.filter(outcome=Correction.Outcome.OCR_PENDING)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

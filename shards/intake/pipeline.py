@@ -238,10 +238,13 @@ def correction_ocr_read(*, correction_id: int, now: datetime | None = None) -> C
     tagging on post and OCR text first, then the defences, the route and the settling, as for a typed
     OCR text. Where the hook cannot run (`OcrUnavailable`: no Tesseract) or fails on the image, the item
     stays ocr_pending with the message as its `reason`, shown on the intake pages. Idempotent."""
-    correction = Correction.objects.select_related("image").get(pk=correction_id)
+    correction = Correction.objects.get(pk=correction_id)
     if correction.outcome != Correction.Outcome.OCR_PENDING:
         return correction
-    image = correction.image
+    image = CorrectionImage.objects.filter(correction=correction).first()
+    if image is None:  # cannot happen through intake; never crash the worker on it
+        log.error("intake: ocr_pending correction %s has no stored image", correction.pk)
+        return correction
     image.attempts += 1
     try:
         text = hooks.ocr(bytes(image.data), locale=correction.declared_locale)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from modelhooks.hooks.tesseract import OcrUnavailable
-from modelhooks.tasks import gpu_intake_ocr
+from modelhooks.tasks import gpu_intake_ocr, intake_ocr_retry
 from shards.models import Correction, CorrectionImage, Shard
 from tests.base import hooks_install, login_as
 from tests.factories import ShardFactory, UserFactory, shard_with_pool
@@ -30,6 +30,15 @@ class UnavailableOcr:
 
     def read(self, image: bytes, *, locale: str = "en") -> str:
         raise OcrUnavailable(UNAVAILABLE)
+
+
+class RoyalOcr:
+    """A stand-in reader (no Tesseract needed) that finds a TH-risks-lm term in any image."""
+
+    name = "ocr-royal"
+
+    def read(self, image: bytes, *, locale: str = "en") -> str:
+        return "ทรงพระเจริญ"
 
 
 @pytest.fixture
@@ -169,8 +178,9 @@ def test_without_ocr_the_item_stays_ocr_pending_and_the_intake_page_says_why(
     detail = page.get(f"/ops/intake/corrections/{row.public_id}/").content.decode()
     assert "is not installed" in detail
 
-    # once OCR can run, the same task completes the item
-    hooks_install(settings, OCR="modelhooks.hooks.tesseract.TesseractOcr")
-    if needs_tesseract.args[0]:
-        return
-    assert gpu_intake_ocr(row.pk)["outcome"] != "ocr_pending"
+    # once OCR can run, the retry schedule completes the item: tagged on its OCR text, native-only
+    hooks_install(settings, OCR="tests.modelhooks.test_intake_ocr.RoyalOcr")
+    assert intake_ocr_retry() == 1
+    row.refresh_from_db()
+    assert row.outcome == "queued" and row.reason == "" and row.case.native_only and row.shard.code == "th-TH"
+    assert intake_ocr_retry() == 0
