@@ -41,6 +41,7 @@ INTAKE = {
         "shards.intake.steps.validate",
         "shards.intake.steps.recognise_correction",
         "shards.intake.steps.deduplicate",
+        "shards.intake.steps.ocr_defer",  # MH-6: an image without OCR text waits (ocr_pending) for the gpu task
         "shards.intake.defences.detect_language",  # IN-2
         "shards.intake.defences.count_traffic",  # IN-7/8/9 hourly counters
         "shards.intake.defences.suspended_component",  # IN-10
@@ -52,6 +53,14 @@ INTAKE = {
         "verifier.intake.route",  # opens or joins the case
         "training.intake.settle",  # IN-5/IN-6 accepted posts become samples (IN-11)
     ],
+    # MH-6: `image` (base64) on an item. The bound is on the decoded bytes; a 1 MiB image is ~1.4 MB of base64,
+    # so a bulk of images must stay under BULK_BODY_MAX_BYTES (~58 MiB) as a whole.
+    "IMAGE_MAX_BYTES": 1_048_576,
+    "IMAGE_MAX_PIXELS": 25_000_000,  # width x height; larger is refused before OCR (decompression bombs)
+    "IMAGE_FORMATS": ["PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"],  # what Pillow and Tesseract read
+    # The task that OCRs an ocr_pending item and runs the rest of the pipeline on it (gpu queue, CPU-capable),
+    # by dotted path: shards does not import modelhooks' tasks (layer contract).
+    "OCR_TASK": "modelhooks.tasks.gpu_intake_ocr",
     # issue 9: intake (shards) reaches training and the verifier's queue by dotted path only
     "SAMPLED_POSTS": "training.selectors.samples_posts_taken",  # IN-6: posts that hold a training slot
     "CROWD_CASES_CLOSE": "verifier.services.queue.cases_close_by_crowd",  # IN-5/IN-6: crowd-settled cases

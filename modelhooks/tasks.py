@@ -14,6 +14,8 @@ from modelhooks.models import ScoringBatch
 from modelhooks.services import exports, filtering, scoring
 from modelhooks.services.live_shadow import live_shadow_record
 from modelhooks.services.releases import probes_grow, release_check
+from shards.intake.pipeline import correction_ocr_read
+from shards.selectors import corrections_ocr_pending
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +139,21 @@ def filter_worker_start() -> bool:
 def probes_grow_nightly() -> dict:
     """MH-5 nightly: append generated probes (a new probe-set version)."""
     return {"added": probes_grow()}
+
+
+@shared_task(name="modelhooks.tasks.gpu_intake_ocr")
+def gpu_intake_ocr(correction_id: int) -> dict:
+    """MH-6: OCR an ocr_pending intake item's image (gpu queue, CPU-capable: Tesseract), then run the rest
+    of the intake pipeline on it; without Tesseract it stays ocr_pending with the hook's message."""
+    correction = correction_ocr_read(correction_id=correction_id)
+    return {"correction": str(correction.public_id), "outcome": correction.outcome, "reason": correction.reason}
+
+
+@shared_task(name="modelhooks.tasks.intake_ocr_retry")
+def intake_ocr_retry() -> int:
+    """MH-6 (beat, every 15 min): queue the OCR task again for ocr_pending items (oldest first, at most 500),
+    e.g. once Tesseract is installed or the broker is back. Idempotent like the task itself."""
+    pending = corrections_ocr_pending(limit=500)
+    for pk in pending:
+        gpu_intake_ocr.delay(pk)
+    return len(pending)

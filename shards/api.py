@@ -26,6 +26,11 @@ class CorrectionItemSerializer(serializers.Serializer):
     post_id = serializers.CharField()
     post_text = serializers.CharField()
     ocr_text = serializers.CharField(required=False)
+    image = serializers.CharField(
+        required=False,
+        help_text="MH-6: the post's image, base64 (PNG, JPEG, GIF, BMP, TIFF or WebP, at most INTAKE IMAGE_MAX_BYTES "
+        "decoded). Without ocr_text the item is `ocr_pending` until the gpu task has read and tagged it.",
+    )
     hashtags = serializers.ListField(child=serializers.CharField())
     reply_text = serializers.CharField()
     submitter_id = serializers.CharField()

@@ -113,6 +113,7 @@ class Correction(models.Model):
         FROZEN_TOPIC = "frozen_topic"
         GLOBAL_QUEUE = "global_queue"
         INVALID = "invalid"
+        OCR_PENDING = "ocr_pending"  # MH-6: came with an image and no OCR text; no case until it is read and tagged
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     post_id = models.CharField(max_length=128, blank=True)
@@ -138,7 +139,7 @@ class Correction(models.Model):
     )
     shard = models.ForeignKey(Shard, null=True, blank=True, on_delete=models.SET_NULL)
     dedupe_key = models.CharField(max_length=64, null=True, blank=True)
-    raw = models.JSONField(null=True, blank=True)  # kept only for invalid items
+    raw = models.JSONField(null=True, blank=True)  # kept for invalid items, and ocr_pending ones until OCR ran
     # issue 3: what the defences saw
     language = models.CharField(max_length=8, blank=True)  # IN-2: detected ISO 639-1
     english_text = models.TextField(blank=True)  # IN-2: the MT hook's English, for conflict resolution
@@ -159,6 +160,17 @@ class Correction(models.Model):
             models.Index(fields=["outcome", "received_at"]),
             models.Index(fields=["submitter_id", "at"]),
         ]
+
+
+class CorrectionImage(models.Model):
+    """MH-6: the image that came with a correction (apart from the Correction row, so listing corrections
+    never loads image bytes). The gpu task reads it with the OCR hook; `error` says why it could not."""
+
+    correction = models.OneToOneField(Correction, on_delete=models.CASCADE, related_name="image")
+    data = models.BinaryField()
+    error = models.TextField(blank=True)  # the OCR hook's message (e.g. Tesseract not installed)
+    attempts = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(null=True, blank=True)
 
 
 class Alert(models.Model):

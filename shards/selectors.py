@@ -102,6 +102,7 @@ RULES = {
     "validate": "IN-1: every field checked; an invalid item names the field and the reason.",
     "recognise_correction": "IN-1: the reply must carry '@grok correct' or a variant, with text after it.",
     "deduplicate": "A repeated delivery (same post, submitter, text) answers what the first got.",
+    "ocr_defer": "MH-6: an image without OCR text waits for the OCR task (gpu queue); then the whole pipeline runs.",
     "suspended_component": "IN-10: the submitter is in a suspended reply-graph component.",
     "rate_limit": "IN-3: 3 corrections per 24 h per country + network; a burst starts a 12 h cool-off.",
     "block_list": "IN-4: the correction overlaps the slur/gibberish block-list.",
@@ -134,3 +135,12 @@ def correction_texts_recent(*, shard, since, limit: int) -> list[tuple[int, str,
         if len(out) >= limit:
             break
     return out
+
+
+def corrections_ocr_pending(*, limit: int = 500) -> list[int]:
+    """MH-6: the oldest ocr_pending corrections (pks), for the retry schedule."""
+    return list(
+        Correction.objects.filter(outcome=Correction.Outcome.OCR_PENDING)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.text import control_characters_replace
+from modelhooks import hooks
+from modelhooks.hooks.tesseract import OcrUnavailable
 from shards.bulk import rows_insert
-from shards.models import Correction
+from shards.models import Correction, CorrectionImage
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class IntakeItem:
     ip_address: Any = None  # parsed once by validate
     accept: Any = None  # IN-5/IN-6: the crowd or resolver decision the post reached
     escalate: str = ""  # IN-6/IN-7: the rule that sent it to a human
+    image: bytes | None = None  # MH-6: the decoded image, set by validate
+    resuming: Correction | None = None  # MH-6: the ocr_pending row this run completes (its OCR text read)
 
     def decide(self, outcome: str, *, by: str, errors: dict | None = None, reason: str = "") -> None:
         if self.outcome is None:
@@ -83,11 +87,24 @@ class IntakeBatch:
         return [i for i in self.items if i.outcome is None]
 
 
-def corrections_intake(*, payloads: list, now: datetime | None = None) -> list[IntakeItem]:
-    """Run every payload through the pipeline and store each with its outcome, in one transaction."""
+def corrections_intake(
+    *, payloads: list, now: datetime | None = None, resuming: Correction | None = None
+) -> list[IntakeItem]:
+    """Run every payload through the pipeline and store each with its outcome, in one transaction.
+    `resuming` (one payload): the ocr_pending row whose OCR text the payload now carries; it is updated,
+    not inserted."""
     batch = IntakeBatch(items=[IntakeItem(index=i, raw=p) for i, p in enumerate(payloads)], now=now or timezone.now())
+    if resuming is not None:
+        assert len(payloads) == 1, "one payload completes one ocr_pending row"
+        batch.items[0].resuming = resuming
     timings = {}
     with transaction.atomic():
+        if resuming is not None and not (
+            Correction.objects.select_for_update()
+            .filter(pk=resuming.pk, outcome=Correction.Outcome.OCR_PENDING)
+            .exists()
+        ):
+            return []  # another delivery of the task completed it (MH-7: at-least-once)
         for dotted in settings.INTAKE["PIPELINE"]:
             started = time.perf_counter()
             import_string(dotted)(batch)
@@ -123,14 +140,35 @@ def _trimmed_raw(raw: Any, depth: int = 0) -> Any:
     return raw
 
 
+def _stored_raw(item: IntakeItem) -> Any:
+    """`raw` as stored: an invalid item's trimmed payload; an ocr_pending item's payload without its image
+    (kept apart, CorrectionImage), to run the pipeline again once the OCR text is read; else nothing."""
+    if item.outcome == Correction.Outcome.INVALID:
+        return _trimmed_raw(item.raw)
+    if item.outcome == Correction.Outcome.OCR_PENDING:
+        return _trimmed_raw({k: v for k, v in item.raw.items() if k != "image"})
+    return None
+
+
+def _ocr_enqueue(correction_ids: list[int]) -> None:
+    """After commit: one gpu task per ocr_pending item. A broker that is down (or, with Celery eager, a task
+    that fails) leaves the item ocr_pending and visible; it never fails the intake request."""
+    task = import_string(settings.INTAKE["OCR_TASK"])
+    for pk in correction_ids:
+        try:
+            task.delay(pk)
+        except Exception:
+            log.exception("intake: the OCR task for correction %s could not run; it stays ocr_pending", pk)
+
+
 def _store(batch: IntakeBatch) -> None:
-    rows = []
+    rows, updated = [], []
     for item in batch.items:
         if item.duplicate_of is not None or item.duplicate_of_item is not None:
             continue
         d = item.data
         invalid = item.outcome == Correction.Outcome.INVALID
-        item.correction = Correction(
+        fields = dict(
             post_id=d.get("post_id", ""),
             post_text=d.get("post_text", ""),
             ocr_text=d.get("ocr_text", ""),
@@ -151,7 +189,7 @@ def _store(batch: IntakeBatch) -> None:
             case=item.case,
             shard=item.shard,
             dedupe_key=None if invalid else item.dedupe_key,
-            raw=_trimmed_raw(item.raw) if invalid else None,
+            raw=_stored_raw(item),
             reason=item.reason,
             language=item.language,
             english_text=item.english_text,
@@ -160,8 +198,29 @@ def _store(batch: IntakeBatch) -> None:
             geo_mismatch=item.geo_mismatch,
             rate_key=item.rate_key,
         )
-        rows.append(item.correction)
+        if item.resuming is not None:
+            item.correction = item.resuming
+            for name, value in fields.items():
+                setattr(item.correction, name, value)
+            updated.append(item.correction)
+        else:
+            item.correction = Correction(**fields)
+            rows.append(item.correction)
     rows_insert(Correction, rows)  # COPY on PostgreSQL
+    for correction in updated:
+        correction.save()
+    pending = [
+        CorrectionImage(correction=item.correction, data=item.image)
+        for item in batch.items
+        if item.outcome == Correction.Outcome.OCR_PENDING
+        and item.image is not None
+        and item.duplicate_of is None
+        and item.duplicate_of_item is None
+    ]
+    if pending:
+        CorrectionImage.objects.bulk_create(pending)
+        ids = [image.correction_id for image in pending]
+        transaction.on_commit(lambda: _ocr_enqueue(ids))
     for item in batch.items:
         original = item.duplicate_of or (item.duplicate_of_item.correction if item.duplicate_of_item else None)
         if original is not None:  # a re-delivery answers with what the first delivery got
@@ -171,3 +230,40 @@ def _store(batch: IntakeBatch) -> None:
                 original.case,
                 original.shard,
             )
+
+
+def correction_ocr_read(*, correction_id: int, now: datetime | None = None) -> Correction:
+    """MH-6, run by the gpu task: read an ocr_pending item's image with the OCR hook (the declared
+    locale's language data), then run the whole intake pipeline on the item with that OCR text: risk
+    tagging on post and OCR text first, then the defences, the route and the settling, as for a typed
+    OCR text. Where the hook cannot run (`OcrUnavailable`: no Tesseract) or fails on the image, the item
+    stays ocr_pending with the message as its `reason`, shown on the intake pages. Idempotent."""
+    correction = Correction.objects.get(pk=correction_id)
+    if correction.outcome != Correction.Outcome.OCR_PENDING:
+        return correction
+    image = CorrectionImage.objects.filter(correction=correction).first()
+    if image is None:  # cannot happen through intake; never crash the worker on it
+        log.error("intake: ocr_pending correction %s has no stored image", correction.pk)
+        return correction
+    image.attempts += 1
+    try:
+        text = hooks.ocr(bytes(image.data), locale=correction.declared_locale)
+    except OcrUnavailable as exc:
+        return _ocr_failed(correction, image, str(exc))
+    except Exception as exc:  # Tesseract's own errors (a timeout, an image it rejects)
+        log.warning("intake: OCR of correction %s failed: %s", correction.pk, exc)
+        return _ocr_failed(correction, image, f"OCR failed: {exc}")
+    text = control_characters_replace(text)[: settings.INTAKE["MAX_TEXT_CHARS"]].strip()
+    payload = {**(correction.raw or {}), "ocr_text": text}
+    items = corrections_intake(payloads=[payload], now=now, resuming=correction)
+    image.error, image.read_at = "", timezone.now()
+    image.save(update_fields=["error", "read_at", "attempts"])
+    return items[0].correction if items else Correction.objects.get(pk=correction_id)
+
+
+def _ocr_failed(correction: Correction, image: CorrectionImage, message: str) -> Correction:
+    image.error = message
+    image.save(update_fields=["error", "attempts"])
+    Correction.objects.filter(pk=correction.pk, outcome=Correction.Outcome.OCR_PENDING).update(reason=message)
+    correction.reason = message
+    return correction

@@ -1,6 +1,9 @@
 """The intake steps of the foundation: validate, recognise, deduplicate, risk-tag (routing into the queue is `verifier.intake.route`)."""
 
+import base64
+import binascii
 import hashlib
+import io
 import ipaddress
 import re
 
@@ -85,6 +88,13 @@ def validate(batch: IntakeBatch) -> None:
         else:
             data["declared_locale"] = locale
 
+        if raw.get("image") not in (None, ""):
+            image, image_error = image_decode(raw["image"])
+            if image_error:
+                errors["image"] = image_error
+            else:
+                item.image = image
+
         parsed, at_error = parse_at(raw.get("at"))
         if at_error:
             errors["at"] = at_error
@@ -94,6 +104,40 @@ def validate(batch: IntakeBatch) -> None:
         item.data = data
         if errors:
             item.decide(O.INVALID, by="validate", errors=errors)
+
+
+_DATA_URL = re.compile(r"^data:image/[a-z0-9.+-]+;base64,", re.IGNORECASE)
+
+
+def image_decode(value) -> tuple[bytes | None, str]:
+    """MH-6: an item's `image`, base64 (a `data:image/...;base64,` prefix allowed), checked before it is
+    stored: size (INTAKE["IMAGE_MAX_BYTES"] decoded), a format Tesseract reads, at most IMAGE_MAX_PIXELS.
+    Returns (bytes, "") or (None, the reason)."""
+    limits = settings.INTAKE
+    max_bytes = limits["IMAGE_MAX_BYTES"]
+    if not isinstance(value, str):
+        return None, "Must be a base64 string."
+    value = _DATA_URL.sub("", value, count=1)
+    if len(value) > 4 * (max_bytes // 3 + 1) + 4:  # refused before decoding: no large allocation
+        return None, f"Too large: about {len(value) * 3 // 4} bytes, the limit is {max_bytes} bytes."
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None, "Not valid base64."
+    if len(data) > max_bytes:
+        return None, f"Too large: {len(data)} bytes, the limit is {max_bytes} bytes."
+    from PIL import Image  # only for items with an image
+
+    formats = limits["IMAGE_FORMATS"]
+    try:
+        with Image.open(io.BytesIO(data), formats=formats) as img:
+            width, height = img.size
+            img.verify()
+    except Exception:  # Pillow raises many kinds on a bad or truncated file
+        return None, f"Not an image in a format OCR reads ({', '.join(formats)})."
+    if width * height > limits["IMAGE_MAX_PIXELS"]:
+        return None, f"Too many pixels: {width}x{height}, the limit is {limits['IMAGE_MAX_PIXELS']} pixels."
+    return data, ""
 
 
 def _triggers() -> list[re.Pattern]:
@@ -140,8 +184,10 @@ def deduplicate(batch: IntakeBatch) -> None:
         key = "\x00".join([d["post_id"], d["submitter_id"], dedupe_normalise(item.corrected_text)])
         item.dedupe_key = hashlib.sha256(key.encode()).hexdigest()
     keys = [i.dedupe_key for i in batch.pending()]
+    resumed = [i.resuming.pk for i in batch.items if i.resuming is not None]  # its own row is no duplicate
     existing = {
-        c.dedupe_key: c for c in Correction.objects.filter(dedupe_key__any=keys).select_related("case", "shard")
+        c.dedupe_key: c
+        for c in Correction.objects.filter(dedupe_key__any=keys).exclude(pk__in=resumed).select_related("case", "shard")
     }
     for item in batch.pending():
         if item.dedupe_key in existing:
@@ -152,6 +198,15 @@ def deduplicate(batch: IntakeBatch) -> None:
             item.outcome, item.decided_by = "pending_duplicate", "deduplicate"
         else:
             first_in_batch[item.dedupe_key] = item
+
+
+def ocr_defer(batch: IntakeBatch) -> None:
+    """MH-6: an item that came with an image and no OCR text is stored `ocr_pending`, before any defence
+    counts it and before any case exists; the gpu task (INTAKE["OCR_TASK"]) reads the image and runs the
+    whole pipeline on the item again with the OCR text, so nothing is offered before that text is tagged."""
+    for item in batch.pending():
+        if item.image is not None and not item.data.get("ocr_text"):
+            item.decide(O.OCR_PENDING, by="ocr_defer", reason="Waiting for OCR of the image (gpu queue).")
 
 
 def _raw_text(raw, name: str) -> str:
