@@ -148,7 +148,7 @@ LOGOUT_REDIRECT_URL = "/login/"
 # ---- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",  # `Authorization: Token <key>`, as before
+        "core.tokens.TokenAuthentication",  # knox: `Authorization: Token <key>`, as before
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -74,12 +74,20 @@ def test_the_review_page_shows_the_backtest_before_approving():
     from django.test import Client
     from django.utils import timezone
 
-    from risk_db.models import TabooCandidate
+    from risk_db.services import taboo_nominate
+    from tests.base import handed_case
 
     world = build_world()
     _record(world.en, ["a badword here", "fine", "BADWORD!", "nothing"])
     now = timezone.now()
-    candidate = TabooCandidate.objects.create(token="badword", status="review", first_at=now, expires_at=now)
+    # Two verifiers nominate it from their cases (RK-1): it goes to the seniors' review, visible to the
+    # en-US senior because the cases are not native-only (the review page is behind the taboo fence).
+    for verifier in world.en_v[:2]:
+        case = handed_case(verifier, world.en, at=now)
+        nomination = taboo_nominate(user=verifier, case=case, term="badword", context="seen in a post", now=now)
+    candidate = nomination.candidate
+    candidate.refresh_from_db()
+    assert candidate.status == "review"
     page = login_as(Client(), world.senior)
     assert f"/risk/review/{candidate.pk}/backtest/" in page.get("/risk/review/").content.decode()
     html = page.post(f"/risk/review/{candidate.pk}/backtest/", {"pattern": r"\bbadword\b"}).content.decode()
