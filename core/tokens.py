@@ -4,6 +4,7 @@ after `REST_KNOX["TOKEN_TTL"]`, and a revoked token is gone. Clients send `Autho
 from datetime import datetime
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
 from knox.models import AuthToken
 
@@ -37,3 +38,10 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             auth_token.delete()
             return True
         return False
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of `TokenAuthentication` (drf-spectacular knows only knox's own class)."""
+
+    target_class = "core.tokens.TokenAuthentication"
+    name = "tokenAuth"

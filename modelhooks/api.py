@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +26,7 @@ from modelhooks.services.filtering import FilterItem
 from modelhooks.services.releases import release_diff_accept, release_register
 from modelhooks.tasks import export_run, filter_worker_running, gpu_release_check
 from risk_db import selectors as selectors_risk
-from risk_db.api import IndexReadyView
+from risk_db.api import READY_SCHEMA, IndexReadyView
 from shards.models import Shard
 
 ExportRoles = roles("trainer", "admin")
@@ -93,6 +93,7 @@ class ExportFileView(APIView):
 
     permission_classes = [ExportRoles]
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, export_id, name):
         export = export_get(public_id=export_id)
         if export is None:
@@ -170,6 +171,7 @@ class FilterIndexReadyView(IndexReadyView):
     """RK-3 / issue 13: 200 when the live index is current in the database and this process serves it;
     503 while either is stale (a build that failed to load here keeps it 503, with the reason)."""
 
+    @extend_schema(responses={200: READY_SCHEMA, 503: READY_SCHEMA})
     def get(self, request):
         if not filter_worker_running():  # without the poll thread (tests, a shell) the check polls itself
             filtering.filter_index_refresh()
@@ -194,6 +196,32 @@ class ReleaseRequestSerializer(serializers.Serializer):
     weights = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", help_text="weights file; blank = shipped model"
     )
+
+
+RELEASE_SCHEMA = inline_serializer(
+    "Release",
+    {
+        "id": serializers.IntegerField(),
+        "shard": serializers.CharField(),
+        "name": serializers.CharField(),
+        "target": serializers.CharField(),
+        "weights": serializers.CharField(allow_null=True),
+        "status": serializers.CharField(),
+        "gate": serializers.JSONField(),
+        "canaries": serializers.JSONField(),
+        "stamp": serializers.CharField(allow_null=True),
+        "probe_set_version": serializers.CharField(allow_null=True),
+        "probe_count": serializers.IntegerField(allow_null=True),
+        "stamp_seconds": serializers.FloatField(allow_null=True),
+        "previous": serializers.CharField(allow_null=True),
+        "hamming_from_previous": serializers.IntegerField(allow_null=True),
+        "layer_diff": serializers.JSONField(),
+        "diff_accepted_by": serializers.CharField(allow_null=True),
+        "created_at": serializers.DateTimeField(),
+        "checked_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+RELEASE_LIST_SCHEMA = inline_serializer("ReleaseList", {"items": RELEASE_SCHEMA.__class__(many=True)})
 
 
 def release_body(release) -> dict:
@@ -231,10 +259,16 @@ class ReleasesView(APIView):
 
     permission_classes = [ReleaseRoles]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("shard", str, required=True, description="shard code, e.g. th-TH")],
+        responses={200: RELEASE_LIST_SCHEMA},
+        operation_id="releases_list",
+    )
     def get(self, request):
         shard = _shard(request.query_params.get("shard", ""))
         return Response({"items": [release_body(r) for r in releases_of_shard(shard=shard)]})
 
+    @extend_schema(request=ReleaseRequestSerializer, responses={202: RELEASE_SCHEMA})
     def post(self, request):
         ser = ReleaseRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -249,6 +283,7 @@ class ReleasesView(APIView):
 class ReleaseDetailView(APIView):
     permission_classes = [ReleaseRoles]
 
+    @extend_schema(responses={200: RELEASE_SCHEMA})
     def get(self, request, release_id: int):
         return Response(release_body(_release(release_id)))
 
@@ -258,6 +293,7 @@ class ReleaseAcceptView(APIView):
 
     permission_classes = [ReleaseRoles]
 
+    @extend_schema(request=None, responses={200: RELEASE_SCHEMA})
     def post(self, request, release_id: int):
         release = release_diff_accept(release=_release(release_id), actor=request.user)
         return Response(release_body(release_get(pk=release.pk)))

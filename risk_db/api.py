@@ -571,8 +571,51 @@ class SurveyArmView(APIView):
 # ---- Backtest of a candidate pattern (issue 13) ------------------------------------------------------
 
 
+class _StringField(serializers.CharField):
+    """A CharField that refuses a number or boolean instead of coercing it ({"pattern": 0} is no pattern "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class BacktestSerializer(serializers.Serializer):
-    pattern = serializers.CharField(max_length=settings.RISK_DB["PATTERN_MAX_CHARS"])
+    pattern = _StringField(max_length=settings.RISK_DB["PATTERN_MAX_CHARS"])
+
+
+BACKTEST_SCHEMA = inline_serializer(
+    "BacktestAnswer",
+    {
+        "pattern": serializers.CharField(),
+        "days": serializers.IntegerField(),
+        "since": serializers.DateTimeField(),
+        "shards": inline_serializer(
+            "BacktestShard",
+            {
+                "shard": serializers.CharField(),
+                "texts": serializers.IntegerField(),
+                "hits": serializers.IntegerField(),
+                "rate": serializers.FloatField(),
+                "percent": serializers.FloatField(),
+                "samples": serializers.ListField(child=serializers.CharField()),
+                "samples_fenced": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+        "overlaps": inline_serializer(
+            "BacktestOverlap",
+            {
+                "rule_id": serializers.IntegerField(),
+                "version": serializers.IntegerField(),
+                "pattern": serializers.CharField(),
+                "shared_hits": serializers.IntegerField(),
+                "states": serializers.JSONField(),
+            },
+            many=True,
+        ),
+    },
+)
 
 
 class BacktestView(APIView):
@@ -581,7 +624,7 @@ class BacktestView(APIView):
 
     permission_classes = [roles("senior", "admin")]
 
-    @extend_schema(request=BacktestSerializer, responses={200: ANY_OBJECT})
+    @extend_schema(request=BacktestSerializer, responses={200: BACKTEST_SCHEMA})
     def post(self, request):
         ser = BacktestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -75,7 +75,7 @@ def _candidate_fragment(request, candidate, message="", error="", field=""):
 @role_required(User.Role.SENIOR)
 def review_backtest(request, candidate_id):
     """Issue 13: the candidate pattern's backtest, shown beside the approval form before approving."""
-    get_object_or_404(TabooCandidate, pk=candidate_id)
+    get_object_or_404(selectors.taboo_candidates_seen(user=request.user), pk=candidate_id)  # behind the fence
     pattern = request.POST.get("pattern", "")
     try:
         result, error = selectors.pattern_backtest(pattern=pattern, user=request.user), ""

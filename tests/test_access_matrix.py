@@ -53,6 +53,9 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "api/v1/appeals/<uuid:appeal_id>/": ("GET", (401, 200, 404, 404, 200, 404, 200, 403, 403)),
     "api/v1/appeals/<uuid:appeal_id>/escalate/": ("POST", (401, 409, 404, 404, 403, 403, 403, 403, 403)),
     "api/v1/appeals/<uuid:appeal_id>/votes/": ("POST", (401, 403, 403, 403, 400, 403, 403, 403, 403)),
+    # knox logout authenticates by token only (core.tokens.TokenAuthentication): a session is not a token, so 401
+    "api/v1/auth/logout-all/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401)),
+    "api/v1/auth/logout/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401)),
     "api/v1/auth/token/": ("POST", (400, 400, 400, 400, 400, 400, 400, 400, 400)),
     "api/v1/batches/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400)),
     "api/v1/blind-audit-items/<uuid:item_id>/": ("PATCH", (401, 403, 403, 403, 400, 404, 403, 403, 403)),
@@ -70,8 +73,10 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "api/v1/drift/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
     "api/v1/exports/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400)),
     "api/v1/exports/<uuid:export_id>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 404)),
+    "api/v1/exports/<uuid:export_id>/files/<str:name>": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 404)),
     "api/v1/external-audit-items/": ("GET", (401, 403, 403, 403, 200, 200, 403, 403, 403)),
     "api/v1/external-audit-items/<int:item_id>/answer/": ("POST", (401, 403, 403, 403, 404, 404, 403, 403, 403)),
+    "api/v1/filter/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
     "api/v1/gold-items/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403)),
     "api/v1/kappa/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
     "api/v1/me/": ("GET", (401, 200, 200, 200, 200, 200, 200, 200, 200)),
@@ -82,6 +87,9 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "api/v1/queue/next/": ("GET", (401, 200, 204, 200, 403, 403, 403, 403, 403)),
     "api/v1/rationales/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403)),
     "api/v1/rationales/<int:rationale_id>/": ("POST", (401, 404, 404, 404, 403, 403, 403, 403, 403)),
+    "api/v1/releases/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
+    "api/v1/releases/<int:release_id>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
+    "api/v1/releases/<int:release_id>/accept/": ("POST", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
     "api/v1/replies/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
     "api/v1/rules/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
     "api/v1/rules/<int:rule_id>/": ("GET", (401, 403, 403, 403, 404, 404, 404, 403, 403)),
@@ -99,8 +107,10 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
         "POST",
         (401, 403, 403, 403, 404, 404, 403, 403, 403),
     ),
+    "api/v1/rules/backtest/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403)),
     "api/v1/rules/index/ready/": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503)),
     "api/v1/rulings/<uuid:ruling_id>/appeals/": ("POST", (401, 400, 400, 400, 403, 403, 403, 403, 403)),
+    "api/v1/rulings/undo/": ("POST", (401, 409, 409, 409, 403, 403, 403, 403, 403)),
     "api/v1/shards/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
     "api/v1/statements/me/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403)),
     "api/v1/surveys/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
@@ -119,6 +129,7 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "calibration/<uuid:set_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403)),
     "exports/<uuid:export_id>/": ("GET", (302, 403, 403, 403, 403, 403, 404, 403, 404)),
     "healthz": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "language/": ("POST", (302, 302, 302, 302, 302, 302, 302, 302, 302)),
     "login/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "logout/": ("GET", (405, 405, 405, 405, 405, 405, 405, 405, 405)),
     "ops/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
@@ -139,13 +150,18 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "queue/cases/<uuid:case_id>/ruling/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
     "queue/cases/<uuid:case_id>/skip/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
     "queue/next/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
+    "queue/undo/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
     "rationales/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
     "rationales/<int:rationale_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403)),
     "readyz": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503)),
+    "releases/<str:shard_code>/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 403)),
     "risk/feed/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
     "risk/nominate/<uuid:case_id>/": ("GET", (302, 200, 404, 404, 403, 403, 403, 403, 403)),
     "risk/review/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
     "risk/review/<int:candidate_id>/approve/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
+    # senior_other: 404 like approve/reject (a th-TH candidate is outside their pool); observed 200, because
+    # risk_db.views.review_backtest looks the candidate up unscoped instead of via taboo_candidates_seen
+    "risk/review/<int:candidate_id>/backtest/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
     "risk/review/<int:candidate_id>/reject/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
     "risk/rules/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
     "risk/rules/<int:rule_id>/": ("GET", (302, 403, 403, 403, 404, 404, 404, 403, 403)),
@@ -155,6 +171,7 @@ TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
     "risk/rules/<int:rule_id>/soften/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
     "risk/rules/<int:rule_id>/verify-items/<str:shard_code>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
     "scoring/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
+    "service/": ("GET", (302, 403, 403, 403, 403, 403, 403, 200, 200)),
     "statement/": ("GET", (302, 200, 200, 200, 403, 403, 200, 403, 403)),
     "statement/<str:username>/": ("GET", (302, 404, 404, 404, 403, 403, 200, 403, 403)),
     "survey/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
@@ -261,6 +278,9 @@ def _world_args(world) -> dict:
 
 
 def test_every_route_answers_each_role_exactly_and_taboo_text_stays_inside_the_fence(standin_hooks, settings):
+    # VQ-10's undo window is wall-clock (10 s after a ruling): closed here, so the undo routes answer alike
+    # on a fast and a slow run (nothing to undo: 409) and no ruling of the world is taken back mid-matrix
+    settings.VERIFIER = {**settings.VERIFIER, "UNDO_SECONDS": 0}
     world = fence_world()
     args = _world_args(world)
     clients = _clients(world)
