@@ -33,6 +33,7 @@ def test_appeal_goes_from_verifier_through_tier_one_to_a_decision(asgi_server, b
     verifier = log_in(browser_page, asgi_server, users[0].username)
     verifier.goto(f"{asgi_server}/queue/")
     verifier.wait_for_selector("#case")
+    verifier.wait_for_timeout(400)  # a person reads the case: a key within 300 ms of it is a double press
     verifier.keyboard.press("y")  # accept the correction
     verifier.wait_for_selector("text=Recorded.")
 

@@ -28,7 +28,11 @@ AXE_RUN = """async () => {
 
 
 def press_and_wait_for_next(page, key: str) -> None:
-    """Press one key on the case screen; wait until another case (or the empty screen) replaces it."""
+    """Press one key on the case screen, as a person would (after reading it: a key within the page's
+    key guard, 300 ms, of a case appearing is taken for a double press); wait until another case (or
+    the empty screen) replaces it and the ruling is confirmed ("Recorded." in the UI's language)."""
+    page.wait_for_selector("#case")
+    page.wait_for_timeout(400)
     case_id = page.get_attribute("#case", "data-case-id")
     page.keyboard.press(key)
     page.wait_for_function(
@@ -37,6 +41,7 @@ def press_and_wait_for_next(page, key: str) -> None:
         arg=case_id,
         polling=100,
     )
+    page.wait_for_selector("#case-slot > .flash:not(.error)")  # the ruling is confirmed
 
 
 def _thai_verifier():

@@ -23,7 +23,8 @@ def test_senior_looks_up_a_post_and_opens_the_blocked_correction(asgi_server, br
     page.goto(f"{asgi_server}/ops/intake/")
     # The lookup field has autofocus; on a busy machine wait until it has the focus and htmx is loaded,
     # so the keys land in it (as a person would see the cursor there before typing).
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'q' && !!window.htmx")
+    # (a function: an expression string is eval'd when polled, which the CSP refuses)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'q' && !!window.htmx")
     page.keyboard.type("post-42")
     with page.expect_response(lambda r: "q=post-42" in r.url):
         page.keyboard.press("Enter")  # htmx swaps the rows in place

@@ -12,13 +12,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def rule_with_key(page, key: str) -> None:
-    """Press one key on the case screen and wait for the next case to replace it."""
+    """Press one key on the case screen and wait for the next case to replace it and the ruling to be
+    confirmed: on the prefetch path the next case is shown at once and the ruling is sent behind it, so
+    only "Recorded." says that it was made."""
     case_id = page.get_attribute("#case", "data-case-id")
     page.keyboard.press(key)
     try:
         page.wait_for_function(
             "old => { const c = document.querySelector('#case'); return c && c.dataset.caseId !== old; }",
             arg=case_id,
+            polling=100,
+        )
+        page.wait_for_function(
+            "() => /Recorded\\./.test(document.querySelector('#case-slot > .flash')?.innerText || '')",
             polling=100,
         )
     except Exception:

@@ -88,7 +88,11 @@ def test_senior_approves_a_candidate_on_the_review_page(asgi_server, browser):
     page.click(f"#candidate-{n.candidate_id} .flash a")
     page.wait_for_selector("#chart-hits")
     # The chart script loads after the canvas is in the DOM; wait for it rather than race it.
-    page.wait_for_function("typeof Chart === 'function' && Chart.getChart('chart-hits') !== undefined", polling=100)
+    # A function, not a bare expression: Playwright evaluates an expression string with eval when it
+    # polls, and the page's Content-Security-Policy (no 'unsafe-eval') refuses that.
+    page.wait_for_function(
+        "() => typeof Chart === 'function' && Chart.getChart('chart-hits') !== undefined", polling=100
+    )
     assert page.evaluate("typeof Chart") == "function"
     assert page.inner_text('[data-shard-state="th-TH"]') == "shadow"
     assert page.evaluate("Chart.getChart('chart-hits') !== undefined && Chart.getChart('chart-survey') !== undefined")
