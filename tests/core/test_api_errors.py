@@ -54,6 +54,25 @@ def test_a_control_character_in_one_item_of_a_bulk_of_3_stores_the_other_2(intak
     assert "\x00" not in orjson.dumps(bad.raw).decode() and bad.errors[field] == message  # kept on record, storable
 
 
+def test_an_event_time_with_an_offset_postgresql_cannot_hold_is_stored_in_utc(intake_client):
+    """Found by the API fuzz: "+23:58" is valid ISO 8601, PostgreSQL refuses offsets past 15:59 (500)."""
+    from datetime import UTC, datetime
+
+    results = intake_client.post(
+        "/api/v1/corrections/",
+        {
+            "items": [
+                item(post_id="far", at="2026-03-01T23:30:00+23:58"),
+                item(post_id="old", at="0001-01-01T00:00:00+05:00"),
+            ]
+        },
+        format="json",
+    ).json()["results"]
+    assert [r["outcome"] for r in results] == ["queued", "invalid"]
+    assert list(results[1]["errors"]) == ["at"]
+    assert Correction.objects.get(public_id=results[0]["id"]).at == datetime(2026, 2, 28, 23, 32, tzinfo=UTC)
+
+
 def test_tab_newline_and_carriage_return_are_accepted(intake_client):
     body = item(post_text="line one\nline two\r\n\tindented")
     [result] = intake_client.post("/api/v1/corrections/", body, format="json").json()["results"]
