@@ -16,7 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from modelhooks.routing import websocket_urlpatterns as modelhooks_ws  # noqa: E402
-from modelhooks.tasks import filter_worker_start  # noqa: E402
+from modelhooks.tasks import filter_worker_start_on_first_request  # noqa: E402
 from verifier.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -26,4 +26,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-filter_worker_start()  # issue 13: this process polls for a newer filter index and flushes shadow hits
+filter_worker_start_on_first_request()  # issue 13: each serving process polls for a newer filter index and flushes shadow hits

@@ -5,9 +5,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
-from modelhooks.tasks import filter_worker_start  # noqa: E402  (needs apps loaded)
+from modelhooks.tasks import filter_worker_start_on_first_request  # noqa: E402  (needs apps loaded)
 
-filter_worker_start()  # issue 13: this process polls for a newer filter index and flushes shadow hits
+filter_worker_start_on_first_request()  # issue 13: each serving process polls for a newer filter index and flushes shadow hits
 from core.security import secret_key_require  # noqa: E402  (needs settings)
 
 secret_key_require()  # DEBUG off and no DJANGO_SECRET_KEY: refuse to start (issue 11)

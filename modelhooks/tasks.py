@@ -3,6 +3,7 @@
 every service here is idempotent, so a redelivered task changes nothing already written."""
 
 import logging
+import os
 import threading
 import time
 
@@ -107,12 +108,26 @@ def filter_worker_running() -> bool:
     return bool(_worker.get("thread")) and _worker["thread"].is_alive()
 
 
+def filter_worker_start_on_first_request() -> None:
+    """Start the poll thread when the process serves its first request, not at import: `gunicorn --preload`
+    imports config.wsgi in the master and then forks, and a thread started there (with the pooled database
+    connections it opened) would be shared by every worker's copy of the pool, while the workers had no
+    poll thread at all. Each serving process polls for itself."""
+    from django.core.signals import request_started
+
+    def start(**kwargs):
+        request_started.disconnect(start, dispatch_uid="filter_worker_start")
+        filter_worker_start()
+
+    request_started.connect(start, dispatch_uid="filter_worker_start", weak=False)
+
+
 def filter_worker_start() -> bool:
     """Issue 13: in a server process (config/wsgi.py, config/asgi.py), a daemon thread polls for a newer
     index every FILTER["POLL_SECONDS"] and flushes the shadow buffer every FILTER["SHADOW_FLUSH_SECONDS"].
     POLL_SECONDS = 0 turns it off (tests call `filtering.filter_index_refresh` and `filter_shadow_flush`)."""
     poll = settings.FILTER["POLL_SECONDS"]
-    if poll <= 0 or _worker.get("thread"):
+    if poll <= 0 or (_worker.get("thread") and _worker.get("pid") == os.getpid()):
         return False
 
     def loop():
@@ -130,7 +145,7 @@ def filter_worker_start() -> bool:
             time.sleep(poll)
 
     thread = threading.Thread(target=loop, name="filter-index-poll", daemon=True)
-    _worker["thread"] = thread
+    _worker["thread"], _worker["pid"] = thread, os.getpid()
     thread.start()
     return True
 

@@ -111,3 +111,22 @@ def test_no_template_has_inline_script_style_or_handler():
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(ROOT)}: {pattern}")
     assert not offenders
+
+
+@pytest.mark.parametrize("entry", ["config.asgi", "config.wsgi"])
+def test_server_entry_opens_no_connection_and_no_thread_before_the_first_request(entry):
+    """`gunicorn --preload` imports the entry in the master and then forks: a poll thread or a pooled
+    connection opened at import would be shared by every worker (the queue benchmark's corrupted answers)."""
+    code = (
+        f"import os, {entry}\n"
+        "from django.core.signals import request_started\n"
+        "from django.db import connection\n"
+        "from modelhooks.tasks import _worker\n"
+        "assert connection.connection is None, 'a database connection is open at import'\n"
+        "assert not _worker.get('thread'), 'the poll thread started at import'\n"
+        "request_started.send(sender=None)\n"
+        "assert _worker['thread'].is_alive() and _worker['pid'] == os.getpid()\n"
+        "print('ok')\n"
+    )
+    proc = _python(code, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 60, FILTER_POLL_SECONDS="3600")
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
