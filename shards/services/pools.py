@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.audit import audit_record
+from core.i18n import user_language_default
 from shards.models import Alert, PoolMembership, Shard
 
 
@@ -85,7 +86,16 @@ def membership_set(
             actor=actor, action="membership_set", obj=membership, before=before, after=_membership_dict(membership)
         )
         shard_check_pool(shard=shard)
+        membership_language_default(membership=membership)
     return membership
+
+
+def membership_language_default(*, membership: PoolMembership) -> None:
+    """Issue 14 (VQ-9): joining a locale's pool gives a user who never chose a UI language that
+    locale's (th-TH -> th, ar-SA -> ar, other locales -> en); the global and rare pools give none."""
+    locale = membership.shard.locale
+    if membership.active and locale is not None:
+        user_language_default(user=membership.user, language=locale.language)
 
 
 def _membership_dict(m: PoolMembership) -> dict:
