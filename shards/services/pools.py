@@ -9,6 +9,7 @@ from django.utils.module_loading import import_string
 
 from core.audit import audit_record
 from core.i18n import user_language_default
+from core.texts import message_english
 from shards.models import Alert, PoolMembership, Shard
 
 
@@ -57,15 +58,13 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
         Shard.objects.filter(pk=shard.pk).update(degraded_since=now)
     days = (now - shard.degraded_since).days
     loud = days >= settings.SHARDS["DEGRADED_LOUD_AFTER_DAYS"]
+    params = {"shard": shard.code, "size": size, "minimum": settings.SHARDS["MIN_NATIVE_POOL"], "days": days}
     Alert.objects.create(
         kind=f"pool_{state}",
         shard=shard,
         level=Alert.Level.LOUD if loud else Alert.Level.WARNING,
-        message=(
-            f"{shard.code} has {size} native verifier(s) under contract (minimum "
-            f"{settings.SHARDS['MIN_NATIVE_POOL']}) for {days} day(s): new taboo cases are paused"
-            + (", only clear-rule regex hits flow." if state == ShardState.DEGRADED else ".")
-        ),
+        message=message_english(f"pool_{state}", params),
+        params=params,
     )
     return state
 
