@@ -1,5 +1,9 @@
 """VQ-9: every screen in the user's language. The user's `ui_language` wins over the browser's.
 
+A user who never chose gets a default from their locale when they join a locale's pool
+(`user_language_default`, called by `shards.services.pools`): th-TH -> Thai, ar-SA -> Arabic, any
+other locale -> English. An explicit setting (the switcher, Django admin, the demo roster) stays.
+
 Before login (and for a user who never chose) Django's `LocaleMiddleware` picks the language from
 the language cookie or the browser's Accept-Language; once signed in, `UserLanguageMiddleware`
 activates the user's own setting. The header's switcher posts to `language_set`, which is Django's
@@ -27,6 +31,20 @@ def user_language_set(*, user: User, language: str) -> None:
     if language in _CODES and user.ui_language != language:
         user.ui_language = language
         user.save(update_fields=["ui_language"])
+
+
+def user_language_default(*, user: User, language: str) -> bool:
+    """Issue 14: the UI language of a user who never chose one follows their pool's locale `language`
+    (ISO 639; English when that language does not ship). A blank setting only: an explicit one wins.
+    Returns whether it set one."""
+    if user.ui_language:
+        return False
+    language = language if language in _CODES else settings.LANGUAGE_CODE
+    # Only while still blank in the database too: a choice saved meanwhile (the switcher) is kept.
+    if not User.objects.filter(pk=user.pk, ui_language="").update(ui_language=language):
+        return False
+    user.ui_language = language
+    return True
 
 
 class UserLanguageMiddleware:

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core import live
+from core.texts import feed_message, message_english
 from risk_db import services
 from risk_db.models import TabooCandidate
 from shards.models import Alert
@@ -23,12 +24,7 @@ def horizon_daily_feed() -> dict:
     expired = services.taboo_candidates_expire()
     in_feed = TabooCandidate.objects.filter(status=TabooCandidate.Status.FEED).count()
     in_review = TabooCandidate.objects.filter(status=TabooCandidate.Status.REVIEW).count()
-    live.feed_item(
-        {
-            "kind": "horizon",
-            "message": f"Daily taboo feed: {in_feed} open, {in_review} waiting for review, {expired} expired",
-        }
-    )
+    live.feed_item({"kind": "horizon", **feed_message("horizon", open=in_feed, review=in_review, expired=expired)})
     return {"expired": expired, "feed": in_feed, "review": in_review}
 
 
@@ -38,11 +34,12 @@ def horizon_weekly_review() -> dict:
 
     waiting = TabooCandidate.objects.filter(status=TabooCandidate.Status.REVIEW).count()
     if waiting:
+        params = {"waiting": waiting, "date": f"{timezone.now():%Y-%m-%d}"}
         Alert.objects.create(
             kind="taboo_weekly_review",
             level=Alert.Level.INFO,
-            message=f"Weekly taboo review: {waiting} candidates wait at /risk/review/ "
-            f"(as of {timezone.now():%Y-%m-%d})",
+            message=message_english("taboo_weekly_review", params),
+            params=params,
         )
     return {"review": waiting}
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from shards.models import Alert, Correction, Locale, PoolMembership, RiskLexicon, RiskTerm, Shard, TriggerPattern
-from shards.services.pools import membership_set, shard_check_pool
+from shards.services.pools import membership_language_default, membership_set, shard_check_pool
 
 
 @admin.register(Locale)
@@ -22,6 +22,8 @@ class ShardAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         shard_check_pool(shard=form.instance)  # SH-1: a pool change can pause or resume taboo work
+        for membership in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+            membership_language_default(membership=membership)  # VQ-9: a newcomer's UI language
 
 
 @admin.register(PoolMembership)

@@ -182,7 +182,10 @@ class Alert(models.Model):
     kind = models.CharField(max_length=32)  # pool_degraded, pool_closed, x_shard_anomaly ...
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.WARNING)
     shard = models.ForeignKey(Shard, null=True, blank=True, on_delete=models.CASCADE)
-    message = models.TextField()
+    message = models.TextField()  # the English, as the API and the audit see it
+    # Issue 14: what fills the kind's message template (core.texts.MESSAGES), so pages show the
+    # message in the viewer's language. Empty on rows written before it was kept: shown as stored.
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

@@ -165,7 +165,7 @@
         const feed = document.getElementById("feed");
         if (feed) {
           const item = document.createElement("li");
-          item.textContent = event.message;
+          item.textContent = event.text || event.message; // issue 14: in this page's language
           feed.prepend(item);
         }
       }

@@ -40,6 +40,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = User.Role.VERIFIER
     timezone = "UTC"
+    # An explicit English UI: joining a th-TH or ar-SA pool would otherwise default it to Thai or
+    # Arabic (issue 14). Tests of that default create their users blank.
+    ui_language = "en"
     password = factory.PostGenerationMethodCall("set_password", "demo")
 
 

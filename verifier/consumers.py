@@ -2,11 +2,16 @@
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
 
 from core import live
+from core.texts import message_render
 from shards.models import PoolMembership
 from shards.selectors import taboo_fence
 from verifier.selectors import shard_depths, taboo_daily_cap, verifier_taboo_count_today
+
+LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -29,7 +34,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def live_event(self, message):
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event.get("code"):  # issue 14: a feed item in this recipient's language, beside the stored English
+            event = {**event, "text": self._in_own_language(event)}
+        await self.send_json(event)
+
+    def _in_own_language(self, event: dict) -> str:
+        user = self.scope.get("user")
+        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = getattr(user, "ui_language", "") or cookie
+        if language not in LANGUAGE_CODES:
+            language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            return message_render(event["code"], event.get("params"), event.get("message", ""))
 
     @database_sync_to_async
     def _snapshot(self, user):

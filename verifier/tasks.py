@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.texts import feed_message
 from shards.models import Shard
 from shards.services.rare import rare_pool_check
 from verifier import live
@@ -30,7 +31,7 @@ def flag_overdue_cases() -> int:
                 live.feed_item(
                     {
                         "kind": "overdue",
-                        "message": f"Overdue case in {case.shard.code} (due {case.due_at:%Y-%m-%d %H:%M} UTC)",
+                        **feed_message("overdue", shard=case.shard.code, due=f"{case.due_at:%Y-%m-%d %H:%M}"),
                     },
                     shard_id=case.shard_id,
                 )

@@ -5,6 +5,8 @@ import unicodedata
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from core import texts
+
 register = template.Library()
 
 # The script of a text decides its `lang` when it is not the case's locale: a Latin-script
@@ -46,3 +48,30 @@ def text_lang(text: str, locale: str) -> str:
 @register.filter
 def role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role)
+
+
+@register.filter(is_safe=True)
+def bdi(value) -> str:
+    """Issue 14: a shard code, username, id or date inside a translated sentence, isolated (`<bdi>`)
+    so that in the Arabic UI "ar-SA queue:" keeps its order and its punctuation in place (a bare
+    number is left as it is). Use it on `{% blocktranslate with %}` values; never inside `<title>` or
+    an attribute (no markup there)."""
+    return texts.isolate_html(value)
+
+
+@register.filter
+def code_name(code):
+    """Issue 14: a stored state code (`decided`, `auto_accepted`) by its name in the UI language."""
+    return texts.code_name(code)
+
+
+@register.filter
+def stored_text(text):
+    """Issue 14: a fixed reason the app stored in English, in the UI language (other text as stored)."""
+    return texts.stored_text(text)
+
+
+@register.filter
+def alert_text(alert):
+    """Issue 14: an alert's message in the UI language (its kind and params), each value in `<bdi>`."""
+    return texts.message_render(alert.kind, alert.params, alert.message, html=True)

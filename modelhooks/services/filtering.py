@@ -138,7 +138,7 @@ def _alert(build_id, current, reason: str) -> None:
         alert_raise(
             kind="filter_index_load",
             level="loud",
-            message=f"The live filter could not load index build {build_id} ({reason}); it still serves build {serving}.",
+            params={"build": build_id, "reason": reason, "serving": serving},
         )
     except Exception:  # the alert must not take the filter down with it
         log.exception("filter: could not raise the alert")

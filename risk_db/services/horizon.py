@@ -16,6 +16,7 @@ from core import live
 from core.audit import audit_record
 from core.errors import Refused
 from core.text import token_normalise
+from core.texts import feed_message
 from risk_db.models import Rule, TabooCandidate, TabooNomination
 from risk_db.services.patterns import rule_pattern_check
 from risk_db.services.rules import rule_create, rule_embedding
@@ -96,7 +97,10 @@ def taboo_nominate(*, user, case, term: str, context: str, now: datetime | None 
         },
     )
     live.feed_item(
-        {"kind": "taboo", "message": f"New taboo nominated in {case.locale}: {term!r} ({nomination.candidate.status})"},
+        {
+            "kind": "taboo",
+            **feed_message("taboo", locale=case.locale, term=repr(term), status=nomination.candidate.status),
+        },
         shard_id=case.shard_id,
         native_only=case.native_only,
     )

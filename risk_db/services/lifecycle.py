@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core import live
 from core.audit import audit_record
+from core.texts import feed_message
 from risk_db.models import FilterTraffic, LocalVerifyItem, RuleShardState, RuleTransition, ScoringVolume, WouldHit
 from risk_db.services.evidence import complaint_coverage, survey_verdict
 from risk_db.services.rules import TransitionRefused, rule_candidate_settle, rule_state_transition
@@ -259,8 +260,7 @@ def rule_propagation_evaluate(*, state: RuleShardState, now: datetime | None = N
         live.feed_item(
             {
                 "kind": "rule_review",
-                "message": f"Rule {state.rule_id} needs review in {state.shard.code}: "
-                f"would-hit rate {rate['rate']:.2%} in 48 h",
+                **feed_message("rule_review", rule=state.rule_id, shard=state.shard.code, rate=f"{rate['rate']:.2%}"),
             },
             shard_id=state.shard_id,
         )

@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from core.text import text_normalise
+from core.texts import message_english
 from modelhooks import hooks
 from shards.intake.pipeline import CrowdAccept, IntakeBatch
 from shards.models import (
@@ -383,13 +384,19 @@ def geo_spoof(batch: IntakeBatch) -> None:
         open_alert = Alert.objects.filter(kind="x_shard_anomaly", resolved_at__isnull=True)
         open_alert = open_alert.filter(shard=shard) if shard else open_alert.filter(message__contains=f" {loc}:")
         if not open_alert.exists():
+            params = {
+                "locale": loc,
+                "mismatched": m,
+                "total": n,
+                "share": f"{m / n:.1%}",
+                "hours": cfg["GEO_SPOOF_WINDOW_HOURS"],
+            }
             Alert.objects.create(
                 kind="x_shard_anomaly",
                 shard=shard,
                 level=Alert.Level.LOUD,
-                message=f"x-shard anomaly in {loc}: {m} of {n} corrections ({m / n:.1%}) in the last "
-                f"{cfg['GEO_SPOOF_WINDOW_HOURS']} h have a billing country that does not "
-                f"match the locale (IN-9).",
+                message=message_english("x_shard_anomaly", params),
+                params=params,
             )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.bulk import parse_at
 from core.text import control_character_reason
+from core.texts import message_english
 from shards.models import (
     Alert,
     Correction,
@@ -92,11 +93,12 @@ def components_suspend_campaigns(
             hashtag=hashtag, share=share, size=len(members), members=sorted(members), suspended_at=now
         )
         SuspendedMember.objects.bulk_create([SuspendedMember(component=component, submitter_id=s) for s in members])
+        params = {"users": len(members), "share": f"{share:.0%}", "hashtag": hashtag}
         Alert.objects.create(
             kind="suspended_component",
             level=Alert.Level.LOUD,
-            message=f"Suspended a reply-graph component of {len(members)} users: "
-            f"{share:.0%} of its corrections are on #{hashtag} (IN-10).",
+            message=message_english("suspended_component", params),
+            params=params,
         )
         already |= members
         made.append(component)

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.audit import audit_record
+from core.i18n import user_language_default
+from core.texts import message_english
 from shards.models import Alert, PoolMembership, Shard
 
 
@@ -56,15 +58,13 @@ def shard_check_pool(*, shard: Shard, now: datetime | None = None) -> str:
         Shard.objects.filter(pk=shard.pk).update(degraded_since=now)
     days = (now - shard.degraded_since).days
     loud = days >= settings.SHARDS["DEGRADED_LOUD_AFTER_DAYS"]
+    params = {"shard": shard.code, "size": size, "minimum": settings.SHARDS["MIN_NATIVE_POOL"], "days": days}
     Alert.objects.create(
         kind=f"pool_{state}",
         shard=shard,
         level=Alert.Level.LOUD if loud else Alert.Level.WARNING,
-        message=(
-            f"{shard.code} has {size} native verifier(s) under contract (minimum "
-            f"{settings.SHARDS['MIN_NATIVE_POOL']}) for {days} day(s): new taboo cases are paused"
-            + (", only clear-rule regex hits flow." if state == ShardState.DEGRADED else ".")
-        ),
+        message=message_english(f"pool_{state}", params),
+        params=params,
     )
     return state
 
@@ -85,7 +85,16 @@ def membership_set(
             actor=actor, action="membership_set", obj=membership, before=before, after=_membership_dict(membership)
         )
         shard_check_pool(shard=shard)
+        membership_language_default(membership=membership)
     return membership
+
+
+def membership_language_default(*, membership: PoolMembership) -> None:
+    """Issue 14 (VQ-9): joining a locale's pool gives a user who never chose a UI language that
+    locale's (th-TH -> th, ar-SA -> ar, other locales -> en); the global and rare pools give none."""
+    locale = membership.shard.locale
+    if membership.active and locale is not None:
+        user_language_default(user=membership.user, language=locale.language)
 
 
 def _membership_dict(m: PoolMembership) -> dict:

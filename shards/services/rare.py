@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from core.texts import message_english
 from shards.models import Alert, Locale, PoolMembership, Shard
 
 
@@ -31,9 +32,7 @@ def rare_pool_check(*, now: datetime | None = None) -> str:
     want = settings.INTAKE["RARE_POOL_SIZE"]
     if len(members) >= want and len(zones) >= want:
         return "ok"
-    message = (
-        f"The rare-locale pool has {len(members)} contractor(s) in {len(zones)} time zone(s); "
-        f"SH-2 wants {want} across {want} time zones."
-    )
-    Alert.objects.create(kind="rare_pool", shard=shard, message=message)
+    params = {"members": len(members), "zones": len(zones), "want": want}
+    message = message_english("rare_pool", params)
+    Alert.objects.create(kind="rare_pool", shard=shard, message=message, params=params)
     return message

@@ -162,3 +162,44 @@ def test_axe_finds_no_violation_on_the_main_pages_in_three_languages(asgi_server
     )
     assert len(report) == len(PAGES) * 3
     assert {page: found for page, found in report.items() if found} == {}
+
+
+def _tab_to(page, element_id: str, limit: int = 40) -> None:
+    """Press Tab until `element_id` has the focus, as a keyboard user does (reading the focus only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with Tab")
+
+
+def _switch_with_keys(page) -> None:
+    """The header's language switcher by keys: Tab to it, ArrowDown to the next language, Tab to its
+    button, Enter; the page reloads in the chosen language."""
+    _tab_to(page, "ui-language")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector("#case-slot")
+
+
+def test_verifier_switches_en_th_ar_by_keys_and_the_choice_survives_a_reload(asgi_server, browser_page):
+    shard, (user, *_) = shard_with_pool("en-US")
+    assert user.ui_language == "en"
+    page = browser_page
+    login_with_keyboard(page, asgi_server, user.username)
+    page.wait_for_selector("#case-slot")
+    assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == ("en", "ltr")
+    _switch_with_keys(page)
+    assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == ("th", "ltr")
+    assert "ปุ่มลัด:" in page.inner_text(".keys")  # "Keys:"
+    _switch_with_keys(page)
+    assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == ("ar", "rtl")
+    assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+    user.refresh_from_db()
+    assert user.ui_language == "ar"
+    page.reload()
+    page.wait_for_selector("#case-slot")
+    assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == ("ar", "rtl")
+    assert page.input_value("#ui-language") == "ar"

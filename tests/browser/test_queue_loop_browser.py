@@ -24,7 +24,9 @@ def short_undo_server(transactional_db, tmp_path):
 
 
 def _verifier(shard, username: str) -> User:
-    user = User.objects.create_user(username=username, password="demo", role="verifier", sub_locale="x:y")
+    user = User.objects.create_user(
+        username=username, password="demo", role="verifier", sub_locale="x:y", ui_language="en"
+    )
     membership_set(user=user, shard=shard, native=True)
     return user
 

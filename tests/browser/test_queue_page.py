@@ -39,7 +39,9 @@ def rule_with_key(page, key: str) -> None:
 
 def test_th_v1_rules_three_cases_with_keys_and_sees_banner_and_live_counter(asgi_server, browser_page):
     shard, pool = shard_with_pool("th-TH", tz="Asia/Bangkok", prefix="th")
-    th_v1 = User.objects.create_user(username="th_v1", password="demo", role="verifier", timezone="Asia/Bangkok")
+    th_v1 = User.objects.create_user(
+        username="th_v1", password="demo", role="verifier", timezone="Asia/Bangkok", ui_language="en"
+    )
     membership_set(user=th_v1, shard=shard, native=True)
     make_cases(shard, 3, kind="taboo", native_only=True, text="ภาพ ในหลวง เสด็จ")
     make_cases(shard, 1, kind="correction", text="ราคาข้าว 100 บาท")

@@ -196,7 +196,7 @@ def test_the_release_page_shows_each_release_with_its_evidence():
     resp = client.post("/releases/th-TH/", {"action": "accept", "release": held.pk})
     assert resp.status_code == 302
     assert Release.objects.get(pk=held.pk).status == "passed"
-    assert "Diff accepted by boss" in client.get("/releases/th-TH/").content.decode()
+    assert "Diff accepted by <bdi>boss</bdi>" in client.get("/releases/th-TH/").content.decode()
     verifier = login_as(Client(), UserFactory(username="v", role="verifier"))
     assert verifier.get("/releases/th-TH/").status_code == 403
 

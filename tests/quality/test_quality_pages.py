@@ -86,7 +86,7 @@ def test_statement_page_is_the_verifiers_own_and_admins_see_any(client):
     contract_set(actor=admin, verifier=users[0], hourly_rate=Decimal("20"), starts_on=date(2020, 1, 1), reason="hired")
     pay_run_execute(month=month, actor=admin)
     login_as(client, users[0])
-    assert "20.00 USD/hour" in client.get("/statement/").content.decode()
+    assert "20.00 <bdi>USD</bdi>/hour" in client.get("/statement/").content.decode()
     assert client.get(f"/statement/{users[1].username}/").status_code == 404
     assert client.get("/pay/").status_code == 403
     login_as(client, admin)

@@ -53,7 +53,7 @@ def test_alerts_page_lists_geo_spoof_frozen_topics_and_components(world, senior_
     settings.INTAKE = {**settings.INTAKE, "TOPIC_MIN_MENTIONS": 20, "GEO_SPOOF_MIN_TRAFFIC": 10}
     run([item(post_id=f"w{i}", submitter_id=f"w{i}", hashtags=["#wave"], billing_country="TH") for i in range(30)])
     page = senior_client.get("/ops/intake/alerts/").content.decode()
-    assert "x-shard anomaly in en-US" in page and "#wave" in page and "No suspended components." in page
+    assert "x-shard anomaly in <bdi>en-US</bdi>" in page and "#wave" in page and "No suspended components." in page
     assert Correction.objects.filter(outcome="frozen_topic").count() == 30
 
 

@@ -20,6 +20,7 @@ from core import live
 from core.audit import audit_record
 from core.errors import Refused
 from core.models import User
+from core.texts import feed_message
 from training.services.retractions import sample_retract_on_reversal
 from training.services.reversals import reexport_record
 from verifier import extensions
@@ -179,12 +180,15 @@ def _seat_tier_two(*, appeal: Appeal) -> None:
     if senior is None:
         raise Refused("no_reviewer", _("No senior reviewer is available for this appeal."), 409)
     AppealReview.objects.create(appeal=appeal, tier=2, seat=AppealReview.Seat.SENIOR, reviewer=senior)
-    _feed(f"Tier-2 appeal waiting for {senior.username} ({appeal.ruling.case.shard.code})", case=appeal.ruling.case)
+    _feed(
+        feed_message("appeal_tier2", senior=senior.username, shard=appeal.ruling.case.shard.code),
+        case=appeal.ruling.case,
+    )
 
 
-def _feed(message: str, *, case: Case) -> None:
+def _feed(message: dict, *, case: Case) -> None:
     """VQ-8: new appeal work shows up in the live feed of the case's shard's seniors (after the commit)."""
-    live.feed_item({"kind": "appeal", "message": message}, shard_id=case.shard_id, native_only=case.native_only)
+    live.feed_item({"kind": "appeal", **message}, shard_id=case.shard_id, native_only=case.native_only)
 
 
 # ---- voting and deciding ---------------------------------------------------------------------
@@ -363,6 +367,6 @@ def appeal_escalate(*, user: User, appeal: Appeal, now: datetime | None = None) 
                     for member, seat in panel
                 ]
             )
-            _feed(f"Tier-3 panel formed for an appeal in {appeal.ruling.case.shard.code}", case=appeal.ruling.case)
+            _feed(feed_message("appeal_tier3", shard=appeal.ruling.case.shard.code), case=appeal.ruling.case)
         audit_record(actor=user, action="appeal_escalate", obj=appeal, before=before, after={"tier": appeal.tier})
     return appeal
