@@ -218,7 +218,7 @@ def run() -> dict:
         "`row_to_json` and its typed columns (CSV framing with control-character quote/delimiter, so the JSON "
         "passes through untouched); blocks of EXPORT_FLUSH_BYTES go through Arrow's CSV reader to the JSONL "
         "file (hashed while written) and to Parquet row groups of EXPORT_PARQUET_ROWS; then the Parquet sha256, "
-        "the manifest counts (one scan) and the left-out ids (one anti-join, aggregated to JSON in SQL). "
+        "the manifest counts (one scan) and the left-out ids (one scan of the shard, aggregated to JSON in SQL). "
         f"Memory: a fresh process per size, resident set sampled every 5 ms during the export; before it "
         f"{mem[SMALL][0]:.0f} MB (Django and the project's apps, which load language models at setup), peak "
         f"{mem[SMALL][1]:.0f} MB at {SMALL:,} rows and {mem[ROWS][1]:.0f} MB at {ROWS:,} rows (before: "

@@ -5,8 +5,9 @@ foreign hard-blocks out, IN-11 taint exclusion, IN-12 only samples cut into a ba
 The Parquet schema is typed from the model fields (`export_schema`, docs/export-format.md). Files are written under `*.partial` names and renamed
 only when complete; the manifest (counts, filters, taint list, sha256 of each file) is renamed last.
 An export that dies mid-way leaves only `.partial` files, which nothing reads as complete.
-On PostgreSQL both files come from one REPEATABLE READ snapshot; JSONL is built in SQL
-(`row_to_json`) and streamed with COPY, Parquet in row groups: memory stays flat in the row count.
+On PostgreSQL both files come from one REPEATABLE READ snapshot and one pass (`_write_pg`): one COPY
+sends each row's JSON (`row_to_json`) and typed columns, Arrow's CSV reader turns each block into JSONL
+lines and Parquet row groups: memory stays flat in the row count (bench/export.py measures it).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ file, each sha256 against its bytes, its header and the manifest), run in-proces
 documented steps cannot silently break; and the same script refuses a download whose bytes were changed."""
 
 import sys
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -11,7 +12,7 @@ from core.models import User
 from tests.base import item, run
 from tests.factories import shard_with_pool
 
-sys.path.insert(0, "scripts")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from trainer_fetch import FetchFailed, fetch  # noqa: E402
 
 pytestmark = pytest.mark.django_db
