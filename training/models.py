@@ -52,6 +52,7 @@ class Retraction(models.Model):
         APPEAL_REVERSED = "appeal_reversed"
         GRAPH_TAINTED = "graph_tainted"
         COMPONENT_SUSPENDED = "component_suspended"
+        DUPLICATE_SLOT = "duplicate_slot"  # IN-6: a second sample of one post, moved out of its slot by training.0002
 
     sample = models.OneToOneField(TrainingSample, on_delete=models.PROTECT, related_name="retraction")
     shard = models.ForeignKey("shards.Shard", on_delete=models.PROTECT)

@@ -1,8 +1,8 @@
 """Reads of the training tables for the export (modelhooks), intake and the operator pages."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from shards.models import Shard, SuspendedMember
+from shards.models import CorrectionGraphMember, Shard, SuspendedMember
 from training.models import ReexportItem, Retraction, TaintedSubmitter, TaintList, TrainingSample
 
 
@@ -44,9 +44,43 @@ def samples_exportable(
     return qs.order_by("id")
 
 
+def samples_left_out(*, shard: Shard, taint_list: TaintList | None = None) -> QuerySet[TrainingSample]:
+    """The complement of `samples_exportable(shard=..., taint_list=..., batched_only=True)` among the
+    shard's batched samples: each exclusion as a positive condition (withheld, tombstoned, a foreign
+    regional hard-block, a graph with a suspended or tainted member), so the database scans the shard
+    once instead of anti-joining it against the export's own rows (the two must stay each other's
+    complement: tests/modelhooks/test_export_exclusions.py checks it for every exclusion)."""
+    own_locale = shard.locale.code if shard.locale_id else None
+    foreign_block = Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale or "")
+    taint_list = taint_list if taint_list is not None else taint_list_current()
+    suspended = SuspendedMember.objects.filter(component__active=True).values("submitter_id")
+    left_out = ~Q(withheld_reason="") | Q(retraction__isnull=False) | foreign_block
+    left_out |= Q(graph_id__in=CorrectionGraphMember.objects.filter(submitter_id__in=suspended).values("graph_id"))
+    if taint_list is not None:
+        tainted = TaintedSubmitter.objects.filter(taint_list__version__lte=taint_list.version).values("submitter_id")
+        left_out |= Q(graph_id__in=CorrectionGraphMember.objects.filter(submitter_id__in=tainted).values("graph_id"))
+    return TrainingSample.objects.filter(shard=shard, batch__isnull=False).filter(left_out)
+
+
 def samples_of_shard(*, shard: Shard) -> QuerySet[TrainingSample]:
     """Every sample of `shard`, exportable or not (the export's manifest counts them)."""
     return TrainingSample.objects.filter(shard=shard)
+
+
+def samples_shard_counts(*, shard: Shard) -> dict[str, int]:
+    """The export manifest's counts of `shard`'s samples, in one scan: `total`, `foreign_hard_block`
+    (a regional hard-block of another locale), `retracted` (tombstoned, not counted again if foreign) and
+    `batched_open` (batched, not foreign, retracted or withheld: what an export carries unless tainted,
+    suspended or blocked by a rule, its progress estimate while it runs)."""
+    own_locale = shard.locale.code if shard.locale_id else ""
+    foreign = Q(regional_hard_block=True) & ~Q(hard_block_locale=own_locale)
+    retracted = Q(retraction__isnull=False)
+    return TrainingSample.objects.filter(shard=shard).aggregate(
+        total=Count("pk"),
+        foreign_hard_block=Count("pk", filter=foreign),
+        retracted=Count("pk", filter=retracted & ~foreign),
+        batched_open=Count("pk", filter=Q(batch__isnull=False, withheld_reason="") & ~foreign & ~retracted),
+    )
 
 
 def samples_posts_taken(*, post_ids: list[str]) -> set[str]:

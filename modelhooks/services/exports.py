@@ -5,8 +5,9 @@ foreign hard-blocks out, IN-11 taint exclusion, IN-12 only samples cut into a ba
 The Parquet schema is typed from the model fields (`export_schema`, docs/export-format.md). Files are written under `*.partial` names and renamed
 only when complete; the manifest (counts, filters, taint list, sha256 of each file) is renamed last.
 An export that dies mid-way leaves only `.partial` files, which nothing reads as complete.
-On PostgreSQL both files come from one REPEATABLE READ snapshot; JSONL is built in SQL
-(`row_to_json`) and streamed with COPY, Parquet in row groups: memory stays flat in the row count.
+On PostgreSQL both files come from one REPEATABLE READ snapshot and one pass (`_write_pg`): one COPY
+sends each row's JSON (`row_to_json`) and typed columns, Arrow's CSV reader turns each block into JSONL
+lines and Parquet row groups: memory stays flat in the row count (bench/export.py measures it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.errors import Refused
@@ -161,35 +163,6 @@ class _Progress:
             self._side = None
 
 
-def _write_jsonl_pg(qs, fields, out, progress: _Progress) -> tuple[int, str]:
-    sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
-    inner = connection.ops.compose_sql(sql, params)
-    copy_sql = (
-        "COPY (SELECT row_to_json(t)::text FROM (" + inner + ") t) TO STDOUT "
-        "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
-    )  # JSON text escapes all control chars
-    digest, rows = hashlib.sha256(), 0
-    buf = bytearray()
-    flush_at = settings.MODELHOOKS["EXPORT_FLUSH_BYTES"]  # PostgreSQL sends a message per row: work per MiB
-
-    def flush():
-        nonlocal rows
-        out.write(buf)
-        digest.update(buf)
-        rows += buf.count(b"\n")
-        buf.clear()
-        progress.update(rows)
-
-    with connection.cursor() as cur:
-        with cur.cursor.copy(copy_sql) as copy:
-            for data in copy:
-                buf += data
-                if len(buf) >= flush_at:
-                    flush()
-    flush()
-    return rows, digest.hexdigest()
-
-
 def _write_jsonl_py(qs, fields, out, progress: _Progress) -> tuple[int, str]:
     names = [f.attname for f in fields]
     digest, rows = hashlib.sha256(), 0
@@ -225,14 +198,9 @@ def _write_parquet(qs, fields, path: Path) -> int:
     return rows
 
 
-def _write_parquet_pg(qs, fields, path: Path) -> int:
-    """PostgreSQL: COPY the same rows as CSV to a scratch file, then Arrow's streaming CSV reader
-    (C++, typed by the schema) into Parquet row groups: no Python object per value."""
-    import pyarrow.csv as pacsv  # PostgreSQL path only; pyarrow is slow to import, the SQLite path never needs it
-
-    schema = export_schema(fields)
-    sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
-    inner = connection.ops.compose_sql(sql, params)
+def _pg_columns(fields) -> list[str]:
+    """The SELECT list that COPY writes as CSV for Arrow's reader: timestamps as UTC ISO text, JSON as
+    its text, the rest as PostgreSQL writes it (Arrow parses them into the schema's types)."""
     cols = []
     for f in fields:
         q = connection.ops.quote_name(f.attname)
@@ -242,49 +210,145 @@ def _write_parquet_pg(qs, fields, path: Path) -> int:
             cols.append(f"t.{q}::text AS {q}")
         else:
             cols.append(f"t.{q}")
-    scratch = path.with_name(path.name + ".csv")
+    return cols
+
+
+class _Sink:
+    """Where the one pass of `_write_pg` puts each block of rows: the JSONL file (hashed and counted
+    while written), Parquet row groups of EXPORT_PARQUET_ROWS, the batch ids the rows came from."""
+
+    def __init__(self, jsonl_out, parquet_path: Path, schema: pa.Schema, progress, pool):
+        self.out, self.progress, self.schema, self.pool = jsonl_out, progress, schema, pool
+        self.digest, self.rows, self.batch_ids = hashlib.sha256(), 0, set()
+        self.group = settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
+        self.pending, self.pending_rows = [], 0
+        self.writer = pq.ParquetWriter(parquet_path, schema, memory_pool=pool) if parquet_path else None
+
+    def add(self, table: pa.Table) -> None:
+        import pyarrow.compute as pc
+
+        if self.out is not None:
+            lines = pc.binary_join_element_wise(table.column(0).combine_chunks(), pa.scalar(""), "\n")
+            block = _string_bytes(lines)
+            self.out.write(block)
+            self.digest.update(block)
+        data = table.drop_columns([table.column_names[0]])
+        if "batch_id" in data.column_names:
+            self.batch_ids.update(v for v in pc.unique(data.column("batch_id")).to_pylist() if v is not None)
+        self.rows += data.num_rows
+        if self.writer is not None:
+            self.pending.append(data)
+            self.pending_rows += data.num_rows
+            if self.pending_rows >= self.group:
+                self._flush_group()
+        self.progress.update(self.rows)
+
+    def _flush_group(self) -> None:
+        if self.pending:
+            group = pa.concat_tables(self.pending, memory_pool=self.pool).combine_chunks(memory_pool=self.pool)
+            self.writer.write_table(group, row_group_size=self.group)
+            self.pending, self.pending_rows = [], 0
+            self.pool.release_unused()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self._flush_group()
+            if self.rows == 0:
+                self.writer.write_table(self.schema.empty_table())
+            self.writer.close()
+
+
+def _string_bytes(arr: pa.Array) -> bytes:
+    """The concatenated values of a string array (no nulls), straight from its data buffer."""
+    offsets = memoryview(arr.buffers()[1]).cast("i")
+    first, last = offsets[arr.offset], offsets[arr.offset + len(arr)]
+    return memoryview(arr.buffers()[2])[first:last].tobytes() if len(arr) else b""
+
+
+def _memory_pool() -> pa.MemoryPool:
+    """jemalloc where this pyarrow has it: the system allocator fragmented until the export's resident
+    memory grew with the row count (300 MB more at 300k rows against 90 MB under jemalloc, measured)."""
     try:
-        with scratch.open("wb", buffering=1 << 20) as out, connection.cursor() as cur:
-            with cur.cursor.copy(
-                f"COPY (SELECT {', '.join(cols)} FROM ({inner}) t) TO STDOUT WITH (FORMAT csv)"
-            ) as copy:
-                write = out.write
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without it
+        return pa.system_memory_pool()
+
+
+def _write_pg(qs, fields, jsonl_out, parquet_path: Path | None, progress) -> tuple[int, str, list[int]]:
+    """PostgreSQL, one pass: one COPY sends, per row, its JSON object (`row_to_json`, for the JSONL, as
+    PostgreSQL writes it) and its typed columns; blocks of about EXPORT_FLUSH_BYTES go through Arrow's
+    CSV reader (C++, typed by the schema) to the JSONL file and Parquet row groups of EXPORT_PARQUET_ROWS.
+    Memory is bounded by a block and a row group, not by the row count. The CSV framing uses control
+    characters as quote and delimiter, so the JSON (which escapes every control character) passes
+    untouched. Returns (rows, sha256 of the JSONL, the batch ids the rows came from)."""
+    import pyarrow.csv as pacsv  # PostgreSQL path only; pyarrow is slow to import, the SQLite path never needs it
+
+    schema = export_schema(fields)
+    sql, params = qs.values(*[f.attname for f in fields]).query.sql_with_params()
+    inner = connection.ops.compose_sql(sql, params)
+    copy_sql = (
+        f"COPY (SELECT row_to_json(t)::text, {', '.join(_pg_columns(fields))} FROM ({inner}) t) TO STDOUT "
+        "WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+    )
+    read_schema = pa.schema([pa.field("__json", pa.string()), *schema])
+    read = pacsv.ReadOptions(column_names=read_schema.names, use_threads=False, block_size=1 << 22)
+    parse = pacsv.ParseOptions(delimiter="\x02", quote_char="\x01", double_quote=True, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        column_types=read_schema,
+        true_values=["t"],
+        false_values=["f"],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
+    pool = _memory_pool()
+    sink = _Sink(jsonl_out, parquet_path, schema, progress, pool)
+    flush_at = settings.MODELHOOKS["EXPORT_FLUSH_BYTES"]
+    buf = bytearray()
+
+    def flush():
+        # PostgreSQL sends one CopyData message per row, so a block always ends at a row's end
+        table = pacsv.read_csv(pa.py_buffer(buf), read, parse, convert, memory_pool=pool)
+        buf.clear()
+        sink.add(table)
+
+    try:
+        with connection.cursor() as cur:
+            with cur.cursor.copy(copy_sql) as copy:
                 for data in copy:
-                    write(data)
-        pool = pa.system_memory_pool()
-        if scratch.stat().st_size == 0:  # no rows: Arrow's CSV reader refuses an empty file
-            pq.write_table(schema.empty_table(), path)
-            return 0
-        # Memory flat in the row count: small blocks, one thread, the system allocator (Arrow's default
-        # mimalloc pool kept growing with the file in our measurements), a plain file instead of a mmap.
-        reader = pacsv.open_csv(
-            pa.OSFile(str(scratch)),
-            memory_pool=pool,
-            read_options=pacsv.ReadOptions(column_names=schema.names, block_size=1 << 20, use_threads=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=schema,
-                true_values=["t"],
-                false_values=["f"],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        rows, group = 0, settings.MODELHOOKS["EXPORT_PARQUET_ROWS"]
-        with pq.ParquetWriter(path, schema, memory_pool=pool) as writer:
-            for batch in reader:  # row groups of at most `group` rows: pyarrow would otherwise buffer ~1M
-                writer.write_batch(batch, row_group_size=group)
-                rows += batch.num_rows
-            if rows == 0:
-                writer.write_table(schema.empty_table())
-        return rows
+                    buf += data
+                    if len(buf) >= flush_at:
+                        flush()
+        if buf:
+            flush()
     finally:
-        scratch.unlink(missing_ok=True)
+        sink.close()
+    return sink.rows, sink.digest.hexdigest(), sorted(sink.batch_ids)
+
+
+def samples_write(qs, fields, jsonl_out, parquet_path: Path, progress) -> tuple[int, str, int, list[int]]:
+    """Write the rows of `qs` to the JSONL file `jsonl_out` and the Parquet file at `parquet_path`.
+    Returns (JSONL rows, its sha256, Parquet rows, the batch ids the rows came from). PostgreSQL: one pass
+    (`_write_pg`); elsewhere Python rows, one pass per file."""
+    if connection.vendor == "postgresql":
+        rows, sha, batch_ids = _write_pg(qs, fields, jsonl_out, parquet_path, progress)
+        return rows, sha, rows, batch_ids
+    rows, sha = _write_jsonl_py(qs, fields, jsonl_out, progress)
+    parquet_rows = _write_parquet(qs, fields, parquet_path)
+    batch_ids = sorted(qs.order_by().exclude(batch__isnull=True).values_list("batch_id", flat=True).distinct())
+    return rows, sha, parquet_rows, batch_ids
 
 
 def parquet_write(qs, fields, path: Path) -> int:
     """Write the rows of `qs` (columns `fields`) to a Parquet file typed by `export_schema(fields)`;
-    COPY + Arrow's CSV reader on PostgreSQL, Python rows elsewhere. Returns the row count."""
-    return (_write_parquet_pg if connection.vendor == "postgresql" else _write_parquet)(qs, fields, path)
+    the one-pass COPY + Arrow's CSV reader on PostgreSQL (no JSONL), Python rows elsewhere. Returns the row count."""
+    if connection.vendor == "postgresql":
+        return _write_pg(qs, fields, None, path, _NoProgress())[0]
+    return _write_parquet(qs, fields, path)
+
+
+class _NoProgress:
+    def update(self, rows: int, force: bool = False) -> None:
+        pass
 
 
 def _sha256_file(path: Path) -> str:
@@ -348,19 +412,41 @@ def _blocking_rules(qs, shard) -> tuple[list[int], list[dict]]:
 
 
 def _previous_exports(export: Export) -> list[dict]:
-    """The finished exports of the shard before this one, oldest first, with what each carried."""
+    """The finished exports of the shard before this one, oldest first (their ids only: what each
+    carried is read by `_retractions`, one export at a time, only when there is a retraction to list)."""
     return list(
         Export.objects.filter(shard=export.shard, status=Export.Status.DONE)
         .exclude(pk=export.pk)
         .order_by("finished_at", "id")
-        .values("public_id", "batch_ids", "left_out_ids")
+        .values("pk", "public_id")
     )
+
+
+def _ids_json(qs) -> str:
+    """The ids of `qs`, ascending, as one JSON array text built by the database."""
+    sql, params = qs.order_by().values_list("pk", flat=True).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        query = f"SELECT COALESCE(json_agg(t.pk ORDER BY t.pk), '[]')::text FROM ({sql}) t"
+    else:  # SQLite aggregates in the order of its input
+        query = f"SELECT json_group_array(t.pk) FROM (SELECT u.pk FROM ({sql}) u ORDER BY u.pk) t"
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        (text,) = cur.fetchone()
+    return text
 
 
 def _retractions(shard, previous: list[dict]) -> list[dict]:
     """AP-5 / IN-11: the shard's tombstones no export has listed yet, each with the exports it appeared in
     (an export carried a sample when it took rows from the sample's batch and did not leave it out)."""
-    carried = [(str(e["public_id"]), set(e["batch_ids"] or ()), set(e["left_out_ids"] or ())) for e in previous]
+    pending = list(selectors.retractions_pending(shard=shard))
+    appeared: dict[int, list[str]] = {r.pk: [] for r in pending}
+    if pending:
+        for e in previous:  # one export's lists at a time
+            carried = Export.objects.values("batch_ids", "left_out_ids").get(pk=e["pk"])
+            batches, left_out = set(carried["batch_ids"] or ()), set(carried["left_out_ids"] or ())
+            for r in pending:
+                if r.sample.batch_id in batches and r.sample_id not in left_out:
+                    appeared[r.pk].append(str(e["public_id"]))
     return [
         {
             "retraction_id": r.pk,
@@ -369,13 +455,9 @@ def _retractions(shard, previous: list[dict]) -> list[dict]:
             "reason": r.reason,
             "detail": r.detail,
             "retracted_at": r.created_at.isoformat(),
-            "exports": [
-                export_id
-                for export_id, batches, left_out in carried
-                if r.sample.batch_id in batches and r.sample_id not in left_out
-            ],
+            "exports": appeared[r.pk],
         }
-        for r in selectors.retractions_pending(shard=shard)
+        for r in pending
     ]
 
 
@@ -426,27 +508,24 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
             if blocked:
                 qs = qs.exclude(pk__in=blocked)
             shard_samples = selectors.samples_of_shard(shard=export.shard)
-            shard_total = shard_samples.count()
-            total = qs.count()
+            counts = selectors.samples_shard_counts(shard=export.shard)
+            shard_total, foreign_blocked, retracted = counts["total"], counts["foreign_hard_block"], counts["retracted"]
             unbatched = (
                 selectors.samples_exportable(shard=export.shard, taint_list=taint_obj)
                 .filter(batch__isnull=True)
                 .count()
             )
             own = export.shard.locale.code if export.shard.locale_id else ""
-            foreign = Q(regional_hard_block=True) & ~Q(hard_block_locale=own)
-            foreign_blocked = shard_samples.filter(foreign).count()
-            retracted = selectors.samples_retracted(shard=export.shard).exclude(foreign).count()  # counted once
-            batch_ids = sorted(qs.order_by().values_list("batch_id", flat=True).distinct())
-            left_out = sorted(
-                shard_samples.filter(batch__isnull=False).exclude(pk__in=qs.values("pk")).values_list("pk", flat=True)
-            )
+            # the batched samples this export leaves out (its retractions diff against them later), as one
+            # JSON text built in SQL (one scan of the shard): no Python object per id
+            left_out_qs = selectors.samples_left_out(shard=export.shard, taint_list=taint_obj)
+            left_out = _ids_json(left_out_qs | shard_samples.filter(pk__in=blocked) if blocked else left_out_qs)
+            total = counts["batched_open"]  # the progress estimate; exact (`rows`) when done
             progress.total(total)
             with partial[jsonl].open("wb") as out:
-                rows, jsonl_sha = (_write_jsonl_pg if on_pg else _write_jsonl_py)(qs, fields, out, progress)
+                rows, jsonl_sha, parquet_rows, batch_ids = samples_write(qs, fields, out, partial[parquet], progress)
                 out.flush()
                 os.fsync(out.fileno())
-            parquet_rows = parquet_write(qs, fields, partial[parquet])
             reversals = _reversals(export.shard, own)
             partial[reversals_path].write_bytes(_jsonl_bytes(reversals))
             previous = _previous_exports(export)
@@ -521,8 +600,9 @@ def export_run(*, export_id: int, now: datetime | None = None) -> Export:
                 rows_written=rows,
                 manifest=manifest,
                 finished_at=now or timezone.now(),
+                rows_total=rows,
                 batch_ids=batch_ids,
-                left_out_ids=left_out,
+                left_out_ids=Cast(Value(left_out), models.JSONField()),
             )
     except BaseException as exc:
         progress.close()

@@ -47,6 +47,11 @@ def export_now(shard):
     folder = exports.export_dir(export)
     rows = [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines()]
     retractions = [json.loads(line) for line in (folder / "retractions.jsonl").read_text().splitlines()]
+    # what a later retraction diffs against: the batched samples this export left out, whatever the reason,
+    # are exactly the shard's batched samples that are not in its rows
+    batched = set(TrainingSample.objects.filter(shard=shard, batch__isnull=False).values_list("pk", flat=True))
+    assert export.left_out_ids == sorted(batched - {r["id"] for r in rows})
+    assert export.batch_ids == sorted({r["batch_id"] for r in rows})
     return export.manifest, [r["post_id"] for r in rows], retractions
 
 
@@ -199,13 +204,13 @@ def test_killed_export_leaves_nothing_complete_and_the_retry_completes(en, monke
     crowd("a")
     training_batch_cut(shard=en)
     export = exports.export_request(shard=en)
-    real = exports.parquet_write
+    real = exports.samples_write
 
     def killed(*args, **kwargs):
         real(*args, **kwargs)
         raise KeyboardInterrupt("worker killed")  # a BaseException, like a SIGTERM'd worker's
 
-    monkeypatch.setattr(exports, "parquet_write", killed)
+    monkeypatch.setattr(exports, "samples_write", killed)
     with pytest.raises(KeyboardInterrupt):
         exports.export_run(export_id=export.pk)
     folder = exports.export_dir(export)
@@ -214,7 +219,7 @@ def test_killed_export_leaves_nothing_complete_and_the_retry_completes(en, monke
         and not list(folder.glob("*.jsonl"))
         and not list(folder.glob("*.parquet"))
     )
-    monkeypatch.setattr(exports, "parquet_write", real)
+    monkeypatch.setattr(exports, "samples_write", real)
     done = exports.export_run(export_id=export.pk)  # the redelivered task
     assert done.status == "done" and done.attempts == 2 and (folder / "manifest.json").exists()
     assert sorted(p.name for p in folder.iterdir()) == sorted(

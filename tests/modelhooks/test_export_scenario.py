@@ -1,20 +1,26 @@
 """Issue 10 scenario, through the public API only, on PostgreSQL and on SQLite: intake bulk POST ->
 crowd-accepted samples with correction-graph ids -> only batched samples are exported, at the batch
 weight, with their batch id; the JSONL and Parquet files are checked row by row against an
-expectation computed here from the inputs."""
+expectation computed here from the inputs. The blocking rule goes its whole way over the API too:
+nominated by two verifiers, approved by a senior, a week in shadow with its evidence (complaints and a
+survey through the intake API; the scorer's beat records the would-hit), refused to its author and
+promoted by a second senior (issue 13's four eyes). Only the beats (scoring tick) run as tasks."""
 
 import hashlib
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import time_machine
 from django.conf import settings as dj_settings
 
-from risk_db.services import rule_create
+from modelhooks.tasks import scoring_tick
 from shards.models import Shard
-from tests.base import api_get, api_post, assert_api_error, item, login_as, pool
+from shards.services.pools import membership_set
+from tests.base import INTAKE_T0, api_get, api_post, assert_api_error, item, login_as, pool
 from tests.factories import ShardFactory, UserFactory, shard_with_pool
 
 pytestmark = pytest.mark.django_db
@@ -199,24 +205,92 @@ def jsonl_rows(body):
 def scenario_world(settings, export_dir, eager_celery):
     settings.INTAKE = {**settings.INTAKE, "LOW_VOLUME_PER_DAY": 0}
     settings.APPEALS = {**settings.APPEALS, "TIER1_PEERS": 3}
-    en, verifiers, _ = pool("en-US")  # five en-US verifiers in four sub-locales (AP-2 peers from other subgroups)
+    en, verifiers, senior = pool("en-US")  # five en-US verifiers in four sub-locales (AP-2 peers from other subgroups)
     ShardFactory(code="global", kind=Shard.Kind.GLOBAL)
-    return en, verifiers
+    second = UserFactory(username="senior_en-US_2", role="senior")
+    membership_set(user=second, shard=en, native=True)
+    return en, verifiers, (senior, second)
+
+
+def blocking_rule_through_the_api(api, verifiers, seniors, intake):
+    """RK-1..RK-5 and issue 13's four eyes, all over the API, eight days before the scenario: two verifiers
+    nominate "forbiddenword" on the cases they are handed (and reject those corrections, so they make no
+    sample), a senior approves it with a pattern (a rule, in shadow). Returns the rule id; the evidence and
+    the promotion by the second senior follow the scenario's first intake (see the caller)."""
+    with time_machine.travel(INTAKE_T0 - timedelta(days=8), tick=True):
+        login_as(api, intake)
+        seeds = [
+            item(
+                post_id=f"seed{i}",
+                post_text=f"The forbiddenword march began in {1970 + i}",
+                submitter_id=f"seed{i}-user0",
+                reply_text=f"@grok correct it was {1980 + i}",
+                at=INTAKE_T0 - timedelta(days=8),
+            )
+            for i in range(2)
+        ]
+        assert {x["outcome"] for x in api_post(api, "/api/v1/corrections/", {"items": seeds}).json()["results"]} == {
+            "queued"
+        }
+        for verifier in verifiers[1:3]:
+            login_as(api, verifier)
+            case = api_get(api, "/api/v1/queue/next/").json()
+            nominated = api_post(
+                api,
+                f"/api/v1/cases/{case['id']}/taboo-nominations/",
+                {"term": "forbiddenword", "context": "a slur dressed up as a march name"},
+            )
+            assert nominated.status_code == 201, nominated.json()
+            assert api_post(api, f"/api/v1/cases/{case['id']}/ruling/", {"answer": "no"}).status_code == 201
+        login_as(api, seniors[0])
+        [candidate] = api_get(api, "/api/v1/taboo-candidates/?status=review").json()
+        approved = api_post(
+            api,
+            f"/api/v1/taboo-candidates/{candidate['id']}/approve/",
+            {"pattern": r"\bforbiddenword\b", "intent_class": "slur", "origin_locale": "en-US"},
+        )
+        assert approved.status_code == 201, approved.json()
+    return approved.json()["rule_id"]
+
+
+def blocking_rule_promoted(api, rule_id, seniors, intake):
+    """The shadow evidence over the API (the scorer saw the banned post; a complaint on it; a neutral survey),
+    then issue 13's four eyes: the approving senior may not promote alone, the second senior does."""
+    scoring_tick()  # MH-1, the beat: the shadow rule's would-hit on the "banned" post
+    login_as(api, intake)
+    at = (INTAKE_T0 + timedelta(hours=1)).isoformat()
+    complaints = [{"post_id": "banned", "hashtags": ["#banned"], "locale": "en-US", "at": at}]
+    stored = api_post(api, "/api/v1/complaints/", {"items": complaints}).json()["results"]
+    assert {r["outcome"] for r in stored} == {"stored"}, stored
+    surveys = [
+        {"locale": "en-US", "arm": arm, "fair": i % 2 == 0, "rule_id": rule_id, "at": at}
+        for arm in ("treatment", "control")
+        for i in range(20)
+    ]
+    stored = api_post(api, "/api/v1/surveys/", {"items": surveys}).json()["results"]
+    assert {r["outcome"] for r in stored} == {"stored"}, stored
+    url = f"/api/v1/rules/{rule_id}/shards/en-US/promote/"
+    login_as(api, seniors[0])
+    assert_api_error(api.post(url), "four_eyes_required", 409)
+    login_as(api, seniors[1])
+    promoted = api.post(url)
+    assert promoted.status_code == 200 and promoted.json()["state"] == "blocking", promoted.json()
 
 
 def test_issue_10_scenario_rulings_appeal_botnet_blocking_rule_two_cuts_two_exports(
     api, scenario_world, django_capture_on_commit_callbacks
 ):
-    en, verifiers = scenario_world
+    en, verifiers, seniors = scenario_world
     intake, trainer = UserFactory(username="intake", role="intake"), UserFactory(username="trainer", role="trainer")
-    # an active blocking rule of the shard (graduation takes a week of shadow evidence: made here directly)
-    rule = rule_create(pattern=r"\bforbiddenword\b", origin_locale="en-US", shards=[en], state="blocking")
+    # the blocking rule, through the API: nominated, approved, a week in shadow, promoted by a second senior
+    rule_id = blocking_rule_through_the_api(api, verifiers, seniors, intake)
 
     login_as(api, intake)
     first = [p for p in SCENARIO if p != "strike"]
     r = api_post(api, "/api/v1/corrections/", {"items": [i for p in first for i in scenario_items(p)]})
     outcomes = {x["outcome"] for x in r.json()["results"]}
     assert r.status_code == 200 and outcomes == {"auto_accepted", "queued"}, r.json()
+    blocking_rule_promoted(api, rule_id, seniors, intake)
 
     rulings = {}
     login_as(api, verifiers[0])
@@ -244,7 +318,7 @@ def test_issue_10_scenario_rulings_appeal_botnet_blocking_rule_two_cuts_two_expo
     assert scenario_pick(jsonl1) == expected1 and scenario_pick(parquet1) == expected1
     assert m1["previous_export"] is None and m1["counts"]["retractions"] == 0
     assert (m1["counts"]["excluded_blocking_rule"], m1["counts"]["excluded_unbatched"]) == (1, 1)
-    assert m1["blocking_rules"] == [{"rule_id": rule.pk, "version": 1, "samples": 1}]
+    assert m1["blocking_rules"] == [{"rule_id": rule_id, "version": 1, "samples": 1}]
     check_files(api, m1)
     assert jsonl_rows(fetch(api, m1["export_id"], "samples.jsonl")) == jsonl1
 

@@ -120,3 +120,55 @@ def test_docs_export_format_lists_every_parquet_column_with_its_type():
     ]
     schema = exports.export_schema(exports.export_fields(TrainingSample))
     assert documented == [(f.name, str(f.type)) for f in schema]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flush_bytes", [1, 1 << 20], ids=["a-block-per-row", "one-block"])
+def test_jsonl_and_parquet_of_one_export_hold_the_same_values_whatever_the_characters(
+    settings, export_dir, flush_bytes
+):
+    """The one pass (PostgreSQL) frames each row with control characters: texts holding them, CR/LF, quotes,
+    an empty string beside a null, still come out exactly, in both files, over blocks and row groups."""
+    settings.MODELHOOKS = {**settings.MODELHOOKS, "EXPORT_FLUSH_BYTES": flush_bytes, "EXPORT_PARQUET_ROWS": 2}
+    shard = ShardFactory(code="en-US")
+    batch = TrainingBatch.objects.create(cut_at=datetime(2026, 1, 2, tzinfo=UTC), size=5, weight="0.3")
+    texts = ["a\x01b\x02c", 'line1\r\nline2\n"q",\\', "", "\x01", "ข่าว «x» \u2028 end"]
+    made = [
+        TrainingSample.objects.create(
+            case=case,
+            shard=shard,
+            locale="en-US",
+            post_id=f"p{i}",
+            text_delta=t,
+            text=t[::-1],
+            target_spans=[[0, len(t)]],
+            batch=batch,
+            graph=None,
+        )
+        for i, (case, t) in enumerate(zip(make_cases(shard, len(texts)), texts, strict=True))
+    ]
+    export = exports.export_run(export_id=Export.objects.create(shard=shard, created_at=batch.cut_at).pk)
+    folder = exports.export_dir(export)
+    # lines end at "\n" only (U+2028 may stand raw inside a JSON string; str.splitlines would split there)
+    jsonl = [json.loads(line) for line in (folder / "samples.jsonl").read_bytes().split(b"\n")[:-1]]
+    table = pq.read_table(folder / "samples.parquet")
+    assert table.num_rows == 5 and pq.ParquetFile(folder / "samples.parquet").num_row_groups >= 2
+    parquet = table.to_pylist()
+    assert [r["text_delta"] for r in jsonl] == [r["text_delta"] for r in parquet] == texts
+    assert [r["text"] for r in jsonl] == [r["text"] for r in parquet] == [t[::-1] for t in texts]
+    assert [r["target_spans"] for r in jsonl] == [json.loads(r["target_spans"]) for r in parquet]
+    assert [r["id"] for r in jsonl] == [r["id"] for r in parquet] == [s.pk for s in made]
+    assert {r["graph_id"] for r in jsonl} == {r["graph_id"] for r in parquet} == {None}  # null stays null
+    assert all(r["hard_block_locale"] == "" for r in jsonl + parquet)  # empty stays empty
+    assert export.manifest["files"]["jsonl"]["rows"] == 5 and export.batch_ids == [batch.pk]
+
+
+@pytest.mark.django_db
+def test_an_export_of_a_shard_without_samples_has_empty_typed_files(export_dir):
+    shard = ShardFactory(code="en-US")
+    export = exports.export_run(export_id=Export.objects.create(shard=shard, created_at=datetime.now(UTC)).pk)
+    folder = exports.export_dir(export)
+    assert (folder / "samples.jsonl").read_bytes() == b""
+    table = pq.read_table(folder / "samples.parquet")
+    assert table.num_rows == 0 and table.schema == exports.export_schema(exports.export_fields(TrainingSample))
+    assert (export.manifest["counts"]["rows"], export.batch_ids, export.left_out_ids) == (0, [], [])

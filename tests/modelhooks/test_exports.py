@@ -151,15 +151,17 @@ def test_export_interrupted_midway_leaves_no_file_that_looks_complete(export_dir
     export = Export.objects.create(shard=en, created_at=rows[0].created_at)
     seen = {}
 
-    def crash(qs, fields, path):
-        folder = path.parent
-        seen["during"] = sorted(p.name for p in folder.iterdir())
+    real = exports._write_pg
+
+    def crash(qs, fields, out, path, progress):
+        real(qs, fields, out, path, progress)  # both files written, under their .partial names
+        seen["during"] = sorted(p.name for p in path.parent.iterdir())
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports, "_write_parquet_pg", crash)
+    monkeypatch.setattr(exports, "_write_pg", crash)
     with pytest.raises(OSError):
         exports.export_run(export_id=export.pk)
-    assert seen["during"] == ["samples.jsonl.partial"]  # while writing, only a .partial name exists
+    assert seen["during"] == ["samples.jsonl.partial", "samples.parquet.partial"]  # only .partial names exist
     folder = exports.export_dir(export)
     assert sorted(p.name for p in folder.iterdir()) == []
     export.refresh_from_db()
