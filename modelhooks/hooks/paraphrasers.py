@@ -174,7 +174,8 @@ class RuleParaphraser:
         if lang == "ar":
             out = _front_time(text, _AR_TIME, _AR_KEEP_BEFORE, comma="،", capitalise=False)
             out = _swap_words(out, word_list("ar"), ignore_case=False)
-            return out.translate(_AR_DIGITS) if re.search(r"\d", out) else out
+            # a number standing alone, not the digits of a code or a name ("A320", "ABC123")
+            return re.sub(r"(?<!\w)\d+(?:[.,]\d+)*(?!\w)", lambda m: m.group(0).translate(_AR_DIGITS), out)
         out = _front_time(text, _EN_TIME, _EN_KEEP_BEFORE, comma=",", capitalise=True)
         return _english_numbers(_swap_words(out, word_list("en"), ignore_case=True))
 
@@ -206,7 +207,9 @@ class RuleParaphraser:
                 w = words[i]
                 if w in _th_provinces() and i and words[i - 1] in ("ที่", "ใน"):
                     w = "จังหวัด" + w  # "ที่ขอนแก่น" -> "ที่จังหวัดขอนแก่น"
-                elif re.fullmatch(r"\d{1,3}(,\d{3})+|\d+", w) or re.fullmatch(r"\d+\.\d+", w):
+                elif (re.fullmatch(r"\d{1,3}(,\d{3})+|\d+", w) or re.fullmatch(r"\d+\.\d+", w)) and (
+                    i == 0 or not words[i - 1].strip()
+                ):  # a number standing alone ("กว่า 100 คน"), not glued to a word or a code ("กรอบ7731")
                     prev = next((p for p in reversed(out) if p.strip()), "")
                     plain = w.replace(",", "")
                     if (

@@ -84,6 +84,9 @@ def test_numbers_are_written_another_way_in_each_language():
     assert p.paraphrase("คลิปพระราชดำรัสเรื่องน้ำท่วมปี 2554", locale="th-TH").endswith("ปี ๒๕๕๔")
     # Arabic: Arabic-Indic digits
     assert p.paraphrase("درجة الحرارة في جدة 45 درجة", locale="ar-SA") == "الحرارة في جدة ٤٥ درجة"
+    # digits that are part of a code or a word stay as they are
+    assert "ปลาทูกรอบ7731" in p.paraphrase("ภาพ ในหลวง เสด็จ ปลาทูกรอบ7731", locale="th-TH")
+    assert "A320" in p.paraphrase("طائرة A320 هبطت في جدة 45 دقيقة", locale="ar-SA")
 
 
 def test_the_correction_request_is_kept_and_a_reply_in_another_script_gets_its_own_rules():
