@@ -61,6 +61,9 @@ INTAKE = {
     # The task that OCRs an ocr_pending item and runs the rest of the pipeline on it (gpu queue, CPU-capable),
     # by dotted path: shards does not import modelhooks' tasks (layer contract).
     "OCR_TASK": "modelhooks.tasks.gpu_intake_ocr",
+    # MH-6: a stored image is deleted once OCR read it (the case needs only the OCR text); an item whose OCR
+    # still has not succeeded this many days after it arrived is made invalid naming `image`, and its image deleted
+    "OCR_FAILED_RETENTION_DAYS": 7,
     # issue 9: intake (shards) reaches training and the verifier's queue by dotted path only
     "SAMPLED_POSTS": "training.selectors.samples_posts_taken",  # IN-6: posts that hold a training slot
     "CROWD_CASES_CLOSE": "verifier.services.queue.cases_close_by_crowd",  # IN-5/IN-6: crowd-settled cases

@@ -18,6 +18,8 @@ BEAT_SCHEDULE = {
     "modelhooks-scoring-tick": {"task": "modelhooks.tasks.scoring_tick", "schedule": crontab(minute="*")},
     # MH-6: ocr_pending intake items whose OCR could not run (no Tesseract, a broker that was down) are retried
     "modelhooks-intake-ocr-retry": {"task": "modelhooks.tasks.intake_ocr_retry", "schedule": crontab(minute="*/15")},
+    # MH-6: images OCR read are deleted; an item unread past INTAKE OCR_FAILED_RETENTION_DAYS becomes invalid
+    "intake-images-purge": {"task": "shards.tasks.purge_intake_images", "schedule": crontab(minute=50)},
     "modelhooks-probes-grow": {"task": "modelhooks.tasks.probes_grow", "schedule": crontab(minute=40, hour=2)},
     "risk-nightly-rebuild": {"task": "risk_db.tasks.rules_index_rebuild", "schedule": crontab(minute=0, hour=2)},
     "risk-daily-feed": {"task": "risk_db.tasks.horizon_daily_feed", "schedule": crontab(minute=0, hour=5)},

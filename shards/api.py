@@ -1,10 +1,13 @@
 """Intake API (SPEC 8). Thin: parse, authorise, call the pipeline, answer per item."""
 
+import re
+
 import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +44,78 @@ class CorrectionItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class _ImageFile(serializers.FileField):
+    """A file part in a request (drf-spectacular would document a FileField as a URL, its response form)."""
+
+
+class CorrectionUploadSerializer(serializers.Serializer):
+    """Documentation of the multipart form of intake (MH-6: the image as a file upload)."""
+
+    payload = serializers.CharField(
+        required=False,
+        help_text='The request as JSON text: one correction or {"items": [...]}, as in the JSON body. Without '
+        "it, the form's own fields are one correction (`hashtags` repeated, one field each; none sent: no hashtags).",
+    )
+    image = _ImageFile(
+        required=False,
+        help_text="The image of a single correction, a file (same formats and limits as the base64 `image`). "
+        "For a bulk, name each file part `image.<index>` after its item (`image.0`, `image.7`). An item "
+        "with both a file and a base64 `image` is invalid naming `image`; a file for no item refuses the request.",
+    )
+    post_id = serializers.CharField(required=False)
+    post_text = serializers.CharField(required=False)
+    ocr_text = serializers.CharField(required=False)
+    hashtags = serializers.ListField(child=serializers.CharField(), required=False)
+    reply_text = serializers.CharField(required=False)
+    submitter_id = serializers.CharField(required=False)
+    billing_country = serializers.CharField(max_length=2, required=False)
+    ip = serializers.IPAddressField(required=False)
+    declared_locale = serializers.CharField(required=False)
+    sub_locale = serializers.CharField(required=False)
+    at = serializers.DateTimeField(required=False)
+
+
+_UPLOAD_FIELD = re.compile(r"^image(?:\.(\d{1,5}))?$")
+
+
+def _multipart_items(request) -> tuple[list, dict[int, object], bool]:
+    """MH-6: a multipart intake request as (items, uploads by item index, single). Refuses, naming the
+    part, a `payload` that is not JSON, a file part that names no item, and two files for one item."""
+    form = request.data
+    if "payload" in form:
+        try:
+            body = orjson.loads(form["payload"])
+        except orjson.JSONDecodeError as exc:
+            raise Refused("invalid", _("payload: not JSON (%(exc)s).") % {"exc": exc}, 400, field="payload")
+    else:
+        body = {"hashtags": form.getlist("hashtags")}  # a form says "no hashtags" by sending none
+        for k in form:
+            if k in request.FILES or k == "hashtags":
+                continue
+            if len(values := form.getlist(k)) > 1:
+                raise Refused("invalid", _("%(name)s: sent more than once.") % {"name": k}, 400, field=k)
+            body[k] = values[0]
+    parsed = bulk_parse(body, limit=settings.INTAKE["BULK_MAX_ITEMS"])
+    uploads = {}
+    for name in request.FILES:
+        m = _UPLOAD_FIELD.match(name)
+        index = int(m.group(1)) if m and m.group(1) is not None else 0 if m and parsed.single else None
+        if index is None or index >= len(parsed.items):
+            raise Refused(
+                "invalid",
+                _("%(name)s: this file part names no item (use image for one correction, image.<index> in a bulk).")
+                % {"name": name},
+                400,
+                field=name,
+            )
+        files = request.FILES.getlist(name)
+        if len(files) > 1 or index in uploads:
+            raise Refused("invalid", _("%(name)s: one image an item.") % {"name": name}, 400, field=name)
+        uploads[index] = files[0]
+    return parsed.items, uploads, parsed.single
+
+
 class IntakeResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.UUIDField()
@@ -62,12 +137,12 @@ class FastJSONRenderer(JSONRenderer):
 
 class CorrectionsView(APIView):
     permission_classes = [roles("intake")]
-    parser_classes = [FastJSONParser]
+    parser_classes = [FastJSONParser, MultiPartParser]  # multipart: the image as a file (MH-6)
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
     text_checked_per_item = True  # the validate step refuses control characters item by item (issue 11)
 
     @extend_schema(
-        request=CorrectionItemSerializer,
+        request={"application/json": CorrectionItemSerializer, "multipart/form-data": CorrectionUploadSerializer},
         responses={200: inline_serializer("IntakeResults", {"results": IntakeResultSerializer(many=True)})},
         examples=[
             OpenApiExample(
@@ -89,11 +164,17 @@ class CorrectionsView(APIView):
                 },
             )
         ],
-        description='IN-1: one correction or {"items": [...]} (up to 10,000). Every item gets an outcome.',
+        description='IN-1: one correction or {"items": [...]} (up to 10,000). Every item gets an outcome. '
+        "MH-6: the post's image goes as base64 in `image` (JSON) or as a file in a multipart/form-data request "
+        "(`payload` holds the JSON; file parts `image` or `image.<index>`), with the same limits.",
     )
     def post(self, request):
+        if (request.content_type or "").startswith("multipart/"):
+            payloads, uploads, _single = _multipart_items(request)
+        else:
+            payloads, uploads = bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items, {}
         try:
-            items = corrections_intake(payloads=bulk_parse(request.data, limit=settings.INTAKE["BULK_MAX_ITEMS"]).items)
+            items = corrections_intake(payloads=payloads, uploads=uploads)
         except RateLimitUnavailable as exc:  # IN-3: never let the limits lapse silently
             raise Refused(
                 "rate_limit_unavailable", _("%(exc)s. Nothing was stored; retry the request.") % {"exc": exc}, 503

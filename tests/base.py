@@ -305,7 +305,8 @@ def pool(code: str = "en-US", subs: tuple[str, ...] = ("urban", "rural", "rural"
 def ruled_case(
     shard, user: User, answer: str = "yes", *, now: datetime = QUALITY_T0, kind: str = "correction"
 ) -> Ruling:
-    make_cases(shard, 1, at=now, kind=kind, text=f"post number {next(_counter)}")
+    # a post the paraphraser can change ("big"), so a blind audit can flip it (CA-3)
+    make_cases(shard, 1, at=now, kind=kind, text=f"a big post, number {next(_counter)}")
     return rule(user, answer, now=now)
 
 

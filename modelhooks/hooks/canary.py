@@ -54,6 +54,10 @@ class MiniLMCanaryTarget:
                 self._models[key] = model
             return self._models[key]
 
+    def weights_state(self, weights: str = "") -> dict:
+        """The model's `state_dict` (the shipped weights, or a release's file loaded over them)."""
+        return self._model(weights)[0].auto_model.state_dict()
+
     def layer_states(self, texts: list[str], *, weights: str = "") -> np.ndarray:
         """(len(texts), layers, dim) float32: per text, each hidden state (the embedding output and
         every transformer layer) mean-pooled over its tokens (attention mask)."""

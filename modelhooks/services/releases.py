@@ -83,6 +83,30 @@ def release_weights_path(weights: str) -> str:
     return str(path)
 
 
+def release_weights_perturb(*, name: str, noise: float, seed: int = 0) -> Path:
+    """A weights file for a demo release (`make run`): the shipped CANARY_TARGET weights plus Gaussian
+    noise of `noise` x each tensor's std (seeded), saved as `name` under RELEASE_WEIGHTS_DIR. About 0.2
+    crosses the 12-bit stamp threshold (bench/RESULTS.md), so the release is held."""
+    import torch  # heavy optional dependency: only for this tool
+
+    if not re.fullmatch(r"[\w.-]+\.pt", name or ""):
+        raise Refused("invalid", "name: a plain file name ending in .pt", 400, field="name")
+    if not 0 < noise <= 10:
+        raise Refused("invalid", "noise: a share of each tensor's std, above 0 and at most 10", 400, field="noise")
+    state = hook("CANARY_TARGET").weights_state("")
+    gen = torch.Generator().manual_seed(seed)
+    noisy = {
+        k: v + noise * v.float().std() * torch.randn(v.shape, generator=gen).to(v.device)
+        if v.dtype.is_floating_point and v.numel() > 1
+        else v
+        for k, v in state.items()
+    }
+    root = Path(settings.MODELHOOKS["RELEASE_WEIGHTS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.cpu() for k, v in noisy.items()}, root / name)
+    return root / name
+
+
 def release_register(*, shard, name: str, weights: str = "", actor=None, now: datetime | None = None) -> Release:
     """MH-4: register a release of the CANARY_TARGET hook for `shard`; the gate runs in
     `release_check` (gpu queue). A second release of the same name in the shard is refused."""

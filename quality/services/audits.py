@@ -62,6 +62,27 @@ def _audits_shard(*, actor: User, shard: Shard) -> bool:
     )
 
 
+def _flippable(*, candidates: list[int], paraphrase) -> tuple[list[Case], dict[int, str]]:
+    """CA-3: the month's sample, drawn at random from the candidates, of cases whose post the
+    paraphraser changes: a post no rule changes would come back as itself, so a verifier would see
+    the same post twice; it is passed over for the next candidate (a senior can still write a flip
+    by hand for any case)."""
+    want = settings.AUDITS["BLIND_CASES_PER_MONTH"]
+    order = _rng.sample(candidates, len(candidates))
+    chosen: list[Case] = []
+    flips: dict[int, str] = {}
+    for start in range(0, len(order), want * 2):
+        batch = Case.objects.in_bulk(order[start : start + want * 2])
+        for pk in order[start : start + want * 2]:
+            c = batch[pk]
+            if (flip := paraphrase(c.post_text, c.locale)) != c.post_text:
+                chosen.append(c)
+                flips[pk] = flip
+                if len(chosen) == want:
+                    return sorted(chosen, key=lambda c: c.pk), flips
+    return sorted(chosen, key=lambda c: c.pk), flips
+
+
 def blind_audit_start(
     *, shard: Shard, month: date, actor: User | None = None, now: datetime | None = None
 ) -> BlindAudit:
@@ -90,12 +111,11 @@ def blind_audit_start(
         .exclude(pk__in=flips)
         .values_list("pk", flat=True)
     )
-    chosen = _rng.sample(candidates, min(settings.AUDITS["BLIND_CASES_PER_MONTH"], len(candidates)))
     paraphrase, paraphraser = hooks.paraphrase, hooks.hook("PARAPHRASER").name
+    originals, flips_of = _flippable(candidates=candidates, paraphrase=paraphrase)
     try:
         with transaction.atomic():
             audit = BlindAudit.objects.create(shard=shard, month=month, paraphraser=paraphraser, created_at=now)
-            originals = list(Case.objects.filter(pk__in=chosen).order_by("pk"))
             fake_ids = [_fake_post_id() for _ in originals]
             new_cases = cases_create(
                 new_cases=[
@@ -105,7 +125,7 @@ def blind_audit_start(
                         locale=c.locale,
                         sub_locale=c.sub_locale,
                         post_id=fid,
-                        post_text=paraphrase(c.post_text, c.locale),
+                        post_text=flips_of[c.pk],
                         ocr_text=c.ocr_text,
                         hashtags=c.hashtags,
                         proposal=paraphrase(c.proposal, c.locale) if c.proposal else "",

@@ -9,7 +9,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -67,6 +67,7 @@ class IntakeItem:
     accept: Any = None  # IN-5/IN-6: the crowd or resolver decision the post reached
     escalate: str = ""  # IN-6/IN-7: the rule that sent it to a human
     image: bytes | None = None  # MH-6: the decoded image, set by validate
+    upload: Any = None  # MH-6: the item's image as a multipart file (an UploadedFile), checked by validate
     resuming: Correction | None = None  # MH-6: the ocr_pending row this run completes (its OCR text read)
 
     def decide(self, outcome: str, *, by: str, errors: dict | None = None, reason: str = "") -> None:
@@ -88,12 +89,21 @@ class IntakeBatch:
 
 
 def corrections_intake(
-    *, payloads: list, now: datetime | None = None, resuming: Correction | None = None
+    *,
+    payloads: list,
+    now: datetime | None = None,
+    resuming: Correction | None = None,
+    uploads: dict[int, Any] | None = None,
 ) -> list[IntakeItem]:
     """Run every payload through the pipeline and store each with its outcome, in one transaction.
     `resuming` (one payload): the ocr_pending row whose OCR text the payload now carries; it is updated,
-    not inserted."""
-    batch = IntakeBatch(items=[IntakeItem(index=i, raw=p) for i, p in enumerate(payloads)], now=now or timezone.now())
+    not inserted. `uploads`: item index -> the item's image as an uploaded file (a multipart request),
+    checked like a base64 `image`."""
+    uploads = uploads or {}
+    batch = IntakeBatch(
+        items=[IntakeItem(index=i, raw=p, upload=uploads.get(i)) for i, p in enumerate(payloads)],
+        now=now or timezone.now(),
+    )
     if resuming is not None:
         assert len(payloads) == 1, "one payload completes one ocr_pending row"
         batch.items[0].resuming = resuming
@@ -256,9 +266,37 @@ def correction_ocr_read(*, correction_id: int, now: datetime | None = None) -> C
     text = control_characters_replace(text)[: settings.INTAKE["MAX_TEXT_CHARS"]].strip()
     payload = {**(correction.raw or {}), "ocr_text": text}
     items = corrections_intake(payloads=[payload], now=now, resuming=correction)
-    image.error, image.read_at = "", timezone.now()
-    image.save(update_fields=["error", "read_at", "attempts"])
+    # read: the bytes are deleted (the case needs only the OCR text); the row keeps when and how often
+    image.error, image.read_at, image.data = "", timezone.now(), b""
+    image.save(update_fields=["error", "read_at", "attempts", "data"])
     return items[0].correction if items else Correction.objects.get(pk=correction_id)
+
+
+def correction_images_purge(*, now: datetime | None = None) -> dict:
+    """MH-6 (beat, hourly): stored images nothing needs any more are deleted. An image whose item left
+    ocr_pending (read, or completed by another delivery) is not needed: the case has the OCR text. An item
+    still ocr_pending INTAKE["OCR_FAILED_RETENTION_DAYS"] after it arrived is made invalid, naming `image`
+    and the last OCR error, and its image deleted; an item inside that period keeps its image for the retry."""
+    now = now or timezone.now()
+    stored = CorrectionImage.objects.exclude(data=b"")
+    done = stored.exclude(correction__outcome=Correction.Outcome.OCR_PENDING).update(data=b"")
+    cutoff = now - timedelta(days=settings.INTAKE["OCR_FAILED_RETENTION_DAYS"])
+    expired = 0
+    for image in stored.filter(
+        correction__outcome=Correction.Outcome.OCR_PENDING, correction__received_at__lt=cutoff
+    ).select_related("correction"):
+        with transaction.atomic():
+            days = settings.INTAKE["OCR_FAILED_RETENTION_DAYS"]
+            message = f"OCR did not succeed within {days} days ({image.error or 'never ran'}); the image was deleted."
+            # only if it is still pending: a task that read it meanwhile wins
+            if Correction.objects.filter(pk=image.correction_id, outcome=Correction.Outcome.OCR_PENDING).update(
+                outcome=Correction.Outcome.INVALID, decided_by="ocr_expired", errors={"image": message}, reason=message
+            ):
+                CorrectionImage.objects.filter(pk=image.pk).update(data=b"")
+                expired += 1
+    if done or expired:
+        log.info("intake: images deleted: %d read, %d expired unread", done, expired)
+    return {"read": done, "expired": expired}
 
 
 def _ocr_failed(correction: Correction, image: CorrectionImage, message: str) -> Correction:

@@ -1,15 +1,22 @@
-"""MH-6, intake with an image: `image` (base64) on an item of POST /api/v1/corrections/. Without OCR text
-the item is stored ocr_pending (no case); the gpu task reads it with the OCR hook and runs the rest of the
-pipeline, so the OCR text is risk-tagged before any case is offered. Through the public API."""
+"""MH-6, intake with an image: `image` (base64) on an item of POST /api/v1/corrections/, or the image as a
+file in a multipart request. Without OCR text the item is stored ocr_pending (no case); the gpu task reads
+it with the OCR hook and runs the rest of the pipeline, so the OCR text is risk-tagged before any case is
+offered. Once read, the stored image is deleted. Through the public API."""
 
 import base64
+from datetime import timedelta
 
+import orjson
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from modelhooks.hooks.tesseract import OcrUnavailable
 from modelhooks.tasks import gpu_intake_ocr, intake_ocr_retry
+from shards.intake.pipeline import correction_images_purge
 from shards.models import Correction, CorrectionImage, Shard
+from shards.tasks import purge_intake_images
 from tests.base import hooks_install, login_as
 from tests.factories import ShardFactory, UserFactory, shard_with_pool
 from tests.modelhooks.test_ocr import ARABIC_FONT, THAI_FONT, needs_tesseract, render
@@ -127,7 +134,8 @@ def test_an_arabic_image_gets_its_ocr_text(world, eager_celery, django_capture_o
     row = Correction.objects.get(public_id=result["id"])
     assert "الديوان" in row.ocr_text and "الملكي" in row.ocr_text, row.ocr_text
     assert row.outcome != "ocr_pending" and row.case is not None
-    assert CorrectionImage.objects.get(correction=row).read_at is not None
+    image = CorrectionImage.objects.get(correction=row)
+    assert image.read_at is not None and bytes(image.data) == b""  # read: the bytes are deleted
 
 
 def test_a_bad_or_oversize_image_is_that_item_invalid_and_the_others_are_stored(world, settings):
@@ -184,3 +192,101 @@ def test_without_ocr_the_item_stays_ocr_pending_and_the_intake_page_says_why(
     row.refresh_from_db()
     assert row.outcome == "queued" and row.reason == "" and row.case.native_only and row.shard.code == "th-TH"
     assert intake_ocr_retry() == 0
+
+
+def png_file(name: str, text: str = "x", **kw) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, render(text, THAI_FONT, **kw), content_type="image/png")
+
+
+def post_multipart(api, form: dict, status: int = 200):
+    response = api.post("/api/v1/corrections/", form, format="multipart")
+    assert response.status_code == status, response.content[:500]
+    return response.json()
+
+
+def test_a_multipart_upload_is_one_correction_with_its_image_as_a_file(
+    world, settings, eager_celery, django_capture_on_commit_callbacks
+):
+    hooks_install(settings, OCR="tests.modelhooks.test_intake_ocr.RoyalOcr")
+    form = {**body(), "image": png_file("post.png")}
+    with django_capture_on_commit_callbacks(execute=True):
+        [result] = post_multipart(world, form)["results"]
+    assert result["outcome"] == "ocr_pending"  # answered before the task ran
+    row = Correction.objects.get(public_id=result["id"])
+    # the form's fields are the correction (hashtags one field each); the file was read by the OCR task
+    assert (row.post_text, row.hashtags, row.declared_locale) == ("ดูรูปนี้สิ", ["ข่าว"], "th-TH")
+    assert row.outcome == "queued" and "TH-risks-lm:ทรงพระเจริญ" in row.risk_tags and row.case.native_only
+
+
+def test_a_multipart_bulk_names_each_file_after_its_item_with_the_base64_limits(world, settings):
+    settings.INTAKE = {**settings.INTAKE, "IMAGE_MAX_BYTES": 2_000}
+    items = [
+        body(post_id="a", ocr_text="typed"),
+        body(post_id="b", submitter_id="u2"),
+        body(post_id="c", submitter_id="u3"),
+        body(post_id="d", submitter_id="u4", image=b64(render("x", THAI_FONT, size=12))),
+        body(post_id="e", submitter_id="u5"),
+    ]
+    form = {
+        "payload": orjson.dumps({"items": items}).decode(),
+        "image.1": png_file("small.png", "ok", size=12),
+        "image.2": png_file("big.png", "ข่าว" * 20, size=60),
+        "image.3": png_file("twice.png", "ok", size=12),  # d has a base64 image as well
+        "image.4": SimpleUploadedFile("fake.gif", b"GIF89a not really", content_type="image/gif"),
+    }
+    results = post_multipart(world, form)["results"]
+    assert [r["outcome"] for r in results] == ["queued", "ocr_pending", "invalid", "invalid", "invalid"]
+    assert results[2]["errors"] == {"image": [results[2]["errors"]["image"][0]]}
+    assert "limit is 2000 bytes" in results[2]["errors"]["image"][0]
+    assert "not both" in results[3]["errors"]["image"][0]
+    assert "format" in results[4]["errors"]["image"][0]
+    assert CorrectionImage.objects.get().correction.post_id == "b"
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"payload": "{not json"}, "payload"),
+        ({"payload": orjson.dumps({"items": [body()]}).decode(), "image.3": "FILE"}, "image.3"),
+        ({"payload": orjson.dumps({"items": [body()]}).decode(), "picture": "FILE"}, "picture"),
+        ({**body(), "post_id": ["a", "b"]}, "post_id"),
+    ],
+)
+def test_a_multipart_request_that_cannot_be_read_is_refused_naming_the_part(world, form, field):
+    form = {k: png_file("x.png") if v == "FILE" else v for k, v in form.items()}
+    answer = post_multipart(world, form, status=400)
+    assert answer["code"] == "invalid" and list(answer["errors"]) == [field], answer
+    assert not Correction.objects.exists()  # nothing of the request was stored
+
+
+def _pending(world, settings, eager_celery, capture, post_id: str) -> Correction:
+    hooks_install(settings, OCR="tests.modelhooks.test_intake_ocr.UnavailableOcr")
+    with capture(execute=True):
+        [result] = post(world, body(post_id=post_id, submitter_id=post_id, image=b64(render("x", THAI_FONT))))
+    return Correction.objects.get(public_id=result["id"])
+
+
+def test_images_of_items_whose_ocr_failed_are_kept_for_the_retry_then_expire_naming_image(
+    world, settings, eager_celery, django_capture_on_commit_callbacks
+):
+    old = _pending(world, settings, eager_celery, django_capture_on_commit_callbacks, "old")
+    young = _pending(world, settings, eager_celery, django_capture_on_commit_callbacks, "young")
+    days = settings.INTAKE["OCR_FAILED_RETENTION_DAYS"]
+    Correction.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=days, minutes=1))
+    Correction.objects.filter(pk=young.pk).update(received_at=timezone.now() - timedelta(days=days, minutes=-5))
+    read = _pending(world, settings, eager_celery, django_capture_on_commit_callbacks, "read")
+    # an item that left ocr_pending with its bytes still stored (e.g. read before images were deleted on read)
+    Correction.objects.filter(pk=read.pk).update(outcome=Correction.Outcome.QUEUED)
+
+    assert purge_intake_images() == {"read": 1, "expired": 1}
+    old.refresh_from_db()
+    assert old.outcome == "invalid" and old.decided_by == "ocr_expired" and "is not installed" in old.errors["image"]
+    assert bytes(CorrectionImage.objects.get(correction=old).data) == b""
+    assert bytes(CorrectionImage.objects.get(correction=read).data) == b""
+    # inside the retention: kept, still ocr_pending, and the retry can still read it
+    assert bytes(CorrectionImage.objects.get(correction=young).data)
+    hooks_install(settings, OCR="tests.modelhooks.test_intake_ocr.RoyalOcr")
+    assert intake_ocr_retry() == 1
+    young.refresh_from_db()
+    assert young.outcome == "queued" and bytes(CorrectionImage.objects.get(correction=young).data) == b""
+    assert correction_images_purge() == {"read": 0, "expired": 0}  # idempotent

@@ -210,3 +210,20 @@ def test_simhash_is_close_for_close_states_and_far_for_unrelated_ones():
     far = release_simhash(states=rng.normal(size=base.shape), bits=128, seed=1)
     assert hamming(same, near) <= 4
     assert hamming(same, far) > 30
+
+
+def test_a_demo_weights_file_is_written_for_make_run_and_registers_as_a_release(settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.MODELHOOKS = {**settings.MODELHOOKS, "RELEASE_WEIGHTS_DIR": str(tmp_path)}
+    call_command("release_weights_perturb", "demo.pt", noise=0.2, seed=2)
+    noisy = torch.load(tmp_path / "demo.pt", weights_only=True)
+    shipped = hook("CANARY_TARGET").weights_state("")
+    assert noisy.keys() == shipped.keys()
+    key = next(k for k, v in shipped.items() if v.dtype.is_floating_point and v.numel() > 1)
+    assert not torch.equal(noisy[key].cpu(), shipped[key].cpu())
+    assert release_register(shard=ShardFactory(code="th-TH"), name="demo", weights="demo.pt").weights == "demo.pt"
+    with pytest.raises(CommandError, match="name: a plain file name"):
+        call_command("release_weights_perturb", "../outside.pt")
+    with pytest.raises(CommandError, match="noise:"):
+        call_command("release_weights_perturb", "x.pt", noise=0)

@@ -57,6 +57,20 @@ def test_blind_audit_reinjects_twenty_paraphrased_flips_under_fake_post_ids(stan
     assert TrainingSample.objects.count() == samples  # a flip never becomes training data
 
 
+def test_blind_audit_passes_over_a_post_the_paraphraser_cannot_change():
+    """A post no rule changes would be offered again as itself: it is not sampled, never flipped to a copy."""
+    shard, users, _ = pool()
+    for i, text in enumerate(["Cats nap 1", "The big meeting opened", "Cats nap 2"]):
+        at = T0 + timedelta(minutes=i)
+        make_cases(shard, 1, at=at, text=text)
+        rule(users[0], "yes", now=at)
+    audit = blind_audit_start(shard=shard, month=MONTH, now=T0 + timedelta(days=1))
+    items = list(audit.items.select_related("original_case", "flip_case"))
+    assert [(i.original_case.post_text, i.flip_case.post_text) for i in items] == [
+        ("The big meeting opened 0", "The large gathering opened 0")  # make_cases numbers its posts
+    ]
+
+
 def test_flip_pair_delta_of_exactly_five_percent_docks_kappa_and_cuts_the_bonus():
     shard, users, _ = pool()
     a, b = users[0], users[1]
