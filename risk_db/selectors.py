@@ -435,7 +435,10 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
             hit_texts[(shard.code, key)] = text_normalise(raw)
     overlaps = []
     if hit_texts:
-        for entry in index_entries_current():
+        entries = index_entries_current()
+        origins = dict(Rule.objects.filter(pk__in={e["rule_id"] for e in entries}).values_list("pk", "origin_locale"))
+        fence = taboo_fence(user=user)
+        for entry in entries:
             try:
                 other = rule_pattern_compile(entry["pattern"])
             except PatternRejected:
@@ -446,7 +449,10 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
                     {
                         "rule_id": entry["rule_id"],
                         "version": entry["number"],
-                        "pattern": entry["pattern"],
+                        # issue 11: another native-only locale's rule words stay inside its pool
+                        "pattern": entry["pattern"]
+                        if fence.allows_words_of(origins.get(entry["rule_id"], ""))
+                        else RULE_WORDS_MASK,
                         "shared_hits": shared,
                         "states": entry["shards"],
                     }
