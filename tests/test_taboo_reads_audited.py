@@ -160,3 +160,17 @@ def test_a_shard_without_taboo_training_text_keeps_its_files_open_to_every_train
     assert api(trainer).get(f"/api/v1/exports/{export.public_id}/files/samples.jsonl").status_code == 200
     assert api(fence.admin).get(f"/api/v1/exports/{export.public_id}/files/samples.jsonl").status_code == 200
     assert reads() == []
+
+
+def test_appeal_detail_of_a_taboo_case_read_by_an_admin_outside_the_pool_is_audited(fence):
+    make_cases(fence.th, 1, native_only=True, text=MARKER)
+    verifier = api(fence.th_pool[0])
+    case_id = verifier.get("/api/v1/queue/next/").json()["id"]
+    ruling = verifier.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}, format="json").json()
+    appeal = verifier.post(f"/api/v1/rulings/{ruling['ruling_id']}/appeals/", {"reason": "I was wrong"}, format="json")
+    assert appeal.status_code == 201, appeal.content[:300]
+    url = f"/api/v1/appeals/{appeal.json()['appeal_id']}/"
+    for user in (fence.admin, fence.admin_native, fence.th_pool[0]):
+        response = api(user).get(url)
+        assert response.status_code == 200 and MARKER in response.content.decode()
+    assert_only_the_outside_admin_was_recorded(fence, "appeal_detail")
