@@ -18,7 +18,7 @@ from core.text import control_character_reason
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, RuleVersion, TabooCandidate
 from shards.models import Locale
-from shards.services.fence import taboo_read_record
+from shards.services.fence import taboo_read_record, taboo_reads_of_cases_record
 from verifier.selectors import case_get_visible
 
 
@@ -178,7 +178,12 @@ class CandidatesView(APIView):
                 400,
                 {"status": [f"Unknown status {wanted!r}."]},
             )
-        return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted, user=request.user)])
+        candidates = list(selectors.taboo_candidates(status=wanted, user=request.user))
+        # issue 11: an admin outside a pool shown nominations made on its taboo cases is audited
+        taboo_reads_of_cases_record(
+            user=request.user, what="taboo_candidates", cases=[n.case for c in candidates for n in c.nominations.all()]
+        )
+        return Response([candidate_payload(c) for c in candidates])
 
 
 class ApproveSerializer(serializers.Serializer):

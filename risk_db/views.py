@@ -17,7 +17,7 @@ from risk_db.models import Rule, RuleShardState, TabooCandidate
 from risk_db.services.lifecycle import graduation_evidence
 from risk_db.services.patterns import __doc__ as PATTERN_HELP
 from shards.models import Locale
-from shards.services.fence import taboo_read_record
+from shards.services.fence import taboo_read_record, taboo_reads_of_cases_record
 from verifier.selectors import case_get_visible
 
 SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
@@ -26,14 +26,19 @@ SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
 @role_required(*SENIORS)
 def feed_page(request):
     """RK-1: the daily feed: every open nomination, what waits for review, what expired lately."""
-    return render(
-        request,
-        "risk_db/feed.html",
-        {
-            "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED, user=request.user),
-            "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user),
-            "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50, user=request.user),
-        },
+    context = {
+        "open": list(selectors.taboo_candidates(status=TabooCandidate.Status.FEED, user=request.user)),
+        "review": list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user)),
+        "expired": list(selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50, user=request.user)),
+    }
+    _nomination_reads_record(request, "risk_feed", [c for group in context.values() for c in group])
+    return render(request, "risk_db/feed.html", context)
+
+
+def _nomination_reads_record(request, what: str, candidates) -> None:
+    """Issue 11: an admin outside a pool shown nominations made on its taboo cases is audited."""
+    taboo_reads_of_cases_record(
+        user=request.user, what=what, cases=[n.case for c in candidates for n in c.nominations.all()]
     )
 
 
@@ -46,6 +51,7 @@ def _suggested_pattern(candidate) -> str:
 def review_page(request):
     """RK-2 / RK-3: the weekly review: approve (with the pattern edited as needed) or reject."""
     candidates = list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user))
+    _nomination_reads_record(request, "risk_review", candidates)
     for c in candidates:
         c.suggested = _suggested_pattern(c)
         c.first_locale = c.nominations.all()[0].locale if c.nominations.all() else ""

@@ -174,3 +174,20 @@ def test_appeal_detail_of_a_taboo_case_read_by_an_admin_outside_the_pool_is_audi
         response = api(user).get(url)
         assert response.status_code == 200 and MARKER in response.content.decode()
     assert_only_the_outside_admin_was_recorded(fence, "appeal_detail")
+
+
+def test_nominations_on_taboo_cases_shown_to_an_admin_outside_the_pool_are_audited(fence):
+    make_cases(fence.th, 1, native_only=True, text=MARKER)
+    verifier = api(fence.th_pool[0])
+    case_id = verifier.get("/api/v1/queue/next/").json()["id"]
+    nominated = verifier.post(
+        f"/api/v1/cases/{case_id}/taboo-nominations/", {"term": "ในหลวง", "context": MARKER}, format="json"
+    )
+    assert nominated.status_code == 201, nominated.content[:300]
+    for user in (fence.admin, fence.admin_native, fence.senior_th):
+        assert MARKER in page(user).get("/risk/feed/").content.decode()
+        assert MARKER in api(user).get("/api/v1/taboo-candidates/").content.decode()
+    assert [(e.actor_name, e.after["read"], e.after["cases"]) for e in reads()] == [
+        ("admin_out", "risk_feed", [case_id]),
+        ("admin_out", "taboo_candidates", [case_id]),
+    ]

@@ -52,3 +52,21 @@ def admin_read_case(*, user, obj, case=None) -> None:
 def admin_read_correction(*, user, obj) -> None:
     if obj.risk_tags:
         taboo_read_record(user=user, what="admin_change_page", obj=obj, shard_id=obj.shard_id, locale=obj.risk_locale)
+
+
+def taboo_reads_of_cases_record(*, user, what: str, cases) -> int:
+    """A list page or answer showing words of several cases (nominations in the risk feed, the review
+    queue, the candidates API): one `taboo_read` per shard whose native-only cases an admin outside that
+    pool was shown, listing the case ids. Returns how many events were written."""
+    if getattr(user, "role", None) != "admin":
+        return 0
+    by_shard: dict = {}
+    for case in cases:
+        if case is not None and case.native_only:
+            by_shard.setdefault(case.shard_id, set()).add(str(case.public_id))
+    return sum(
+        taboo_read_record(
+            user=user, what=what, object_type="verifier.case", shard_id=shard_id, detail={"cases": sorted(ids)}
+        )
+        for shard_id, ids in sorted(by_shard.items(), key=lambda kv: kv[0] or 0)
+    )
