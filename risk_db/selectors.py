@@ -241,8 +241,8 @@ def rule_detail(*, rule_id: int):
 RULE_WORDS_MASK = "•••"
 
 
-def rule_words_visible(*, rule: Rule, user, fence=None) -> bool:
-    return (fence or taboo_fence(user=user)).allows_words_of(rule.origin_locale)
+def rule_words_visible(*, rule: Rule, user, fence=None, native_only=None) -> bool:
+    return (fence or taboo_fence(user=user)).allows_words_of(rule.origin_locale, native_only)
 
 
 def rule_words_native_only(*, rule: Rule) -> bool:
@@ -264,10 +264,10 @@ def rules_fenced(*, rules, user, full: bool = False) -> list[Rule]:
     RULE_WORDS_MASK on the loaded objects (never saved) and `rule.words_hidden` is set, so every page
     and payload built from them shows the mask. `full`: the rules carry rule_detail's prefetches
     (versions, shard states with their versions, transitions), masked too."""
-    fence = taboo_fence(user=user)
+    fence, native_only = taboo_fence(user=user), native_only_locales()
     out = []
     for rule in rules:
-        rule.words_hidden = not rule_words_visible(rule=rule, user=user, fence=fence)
+        rule.words_hidden = not rule_words_visible(rule=rule, user=user, fence=fence, native_only=native_only)
         if rule.words_hidden and not full:
             _mask_version(rule.current_version)
         elif rule.words_hidden:
@@ -437,7 +437,7 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
     if hit_texts:
         entries = index_entries_current()
         origins = dict(Rule.objects.filter(pk__in={e["rule_id"] for e in entries}).values_list("pk", "origin_locale"))
-        fence = taboo_fence(user=user)
+        fence, native_only = taboo_fence(user=user), native_only_locales()
         for entry in entries:
             try:
                 other = rule_pattern_compile(entry["pattern"])
@@ -451,7 +451,7 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
                         "version": entry["number"],
                         # issue 11: another native-only locale's rule words stay inside its pool
                         "pattern": entry["pattern"]
-                        if fence.allows_words_of(origins.get(entry["rule_id"], ""))
+                        if fence.allows_words_of(origins.get(entry["rule_id"], ""), native_only)
                         else RULE_WORDS_MASK,
                         "shared_hits": shared,
                         "states": entry["shards"],

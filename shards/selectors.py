@@ -44,11 +44,13 @@ class TabooFence:
         """Native-only content of `locale` (a risk-tagged intake record, a taboo nomination)."""
         return self.everything or not locale or locale in self.locales
 
-    def allows_words_of(self, locale: str) -> bool:
+    def allows_words_of(self, locale: str, native_only: frozenset[str] | None = None) -> bool:
         """A taboo term of `locale` (a risk rule's pattern, term, context, keyword): natives of a locale
         with a risk lexicon only (SH-3: that locale's taboo content is native-only); any other locale's
-        rules are shown to every senior."""
-        return self.everything or locale in self.locales or locale not in native_only_locales()
+        rules are shown to every senior. `native_only`: native_only_locales(), read once for a list."""
+        if self.everything or locale in self.locales:
+            return True
+        return locale not in (native_only_locales() if native_only is None else native_only)
 
     def corrections_q(self) -> Q:
         """Intake records: a risk-tagged one only for natives of its locale (or of the shard it went to)."""
