@@ -15,13 +15,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs apps loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core.asgi_limits import ApiBodyLimit  # noqa: E402
 from modelhooks.routing import websocket_urlpatterns as modelhooks_ws  # noqa: E402
 from modelhooks.tasks import filter_worker_start_on_first_request  # noqa: E402
 from verifier.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ApiBodyLimit(django_asgi_app),  # the /api/ size limit, chunked bodies too (issue 11)
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns + modelhooks_ws))),
     }
 )

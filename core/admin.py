@@ -7,8 +7,10 @@ registered ModelAdmin audited, so an admin added later cannot forget it. tests/c
 checks both."""
 
 import json
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core import serializers
 from django.db import transaction
@@ -26,6 +28,16 @@ def admin_snapshot(obj, *, masked: tuple[str, ...] = ()) -> dict:
         if name in data:
             data[name] = MASKED if data[name] else ""
     return {"pk": str(obj.pk), **data}
+
+
+# Issue 11: an admin opening a change page of native-only content is audited. core cannot know which
+# rows are native-only or who is inside a pool (shards decides), so each app registers, per model, a
+# hook `fn(*, user, obj)` that records the read (shards.services.fence.taboo_read_record).
+ADMIN_READ_HOOKS: dict[type, Callable] = {}
+
+
+def admin_read_hook(model: type, fn: Callable) -> None:
+    ADMIN_READ_HOOKS[model] = fn
 
 
 class AuditedAdminMixin:
@@ -47,6 +59,15 @@ class AuditedAdminMixin:
             before=before,
             after=after,
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        hook = ADMIN_READ_HOOKS.get(self.model)
+        if hook is not None and request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                hook(user=request.user, obj=obj)
+        return response
 
     def save_model(self, request, obj, form, change):
         before = None

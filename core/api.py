@@ -134,6 +134,23 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 _KINDS = {type(None): "null", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 
 
+def body_too_large(*, length: int, limit: int, more: bool = False) -> JsonResponse:
+    return error_response(
+        413,
+        "body_too_large",
+        (
+            _(
+                "The body is over %(length)s bytes; the limit is %(limit)s bytes a request. Send a bulk in smaller requests."
+            )
+            if more
+            else _(
+                "The body is %(length)s bytes; the limit is %(limit)s bytes a request. Send a bulk in smaller requests."
+            )
+        )
+        % {"length": length, "limit": limit},
+    )
+
+
 class ApiBodyMiddleware:
     """Before any `/api/` view runs (and before it authorises, so the answer is the same to everyone):
     the size limit, the body is one JSON object, and no string in it holds a control character."""
@@ -148,15 +165,14 @@ class ApiBodyMiddleware:
             except ValueError:
                 length = 0
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if limit is not None and not request.META.get("CONTENT_LENGTH") and request.method in _BODY_METHODS:
+                # a chunked body has no Content-Length (Django checks only that): read at most one byte
+                # past the limit, so a longer one is refused without being loaded (issue 11)
+                body = request.read(limit + 1)
+                request._body = body
+                length = len(body)
             if limit is not None and length > limit:
-                return error_response(
-                    413,
-                    "body_too_large",
-                    _(
-                        "The body is %(length)s bytes; the limit is %(limit)s bytes a request. Send a bulk in smaller requests."
-                    )
-                    % {"length": length, "limit": limit},
-                )
+                return body_too_large(length=length, limit=limit)
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

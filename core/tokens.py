@@ -3,7 +3,7 @@ after `REST_KNOX["TOKEN_TTL"]`, and a revoked token is gone. Clients send `Autho
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
 from knox.models import AuthToken
@@ -27,11 +27,28 @@ def tokens_revoke_all(*, user: User) -> int:
     return deleted
 
 
+def user_language_activate(*, request, user) -> None:
+    """VQ-9 (issue 11): a token-authenticated API answer (its `detail` strings) is in the user's own
+    `ui_language`, as a session page is (core.i18n.UserLanguageMiddleware runs before DRF knows the
+    token's user, so the token authentication does it); without a setting, Accept-Language decides."""
+    language = getattr(user, "ui_language", "")
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        getattr(request, "_request", request).LANGUAGE_CODE = language
+
+
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """knox's `Authorization: Token <key>`, one statement per request: knox itself also reads every
     token of the user on each request to delete the expired ones (a second statement on the hot pair,
     issue 14). Here only the token presented is checked: an expired one is deleted and refused (401);
     other expired tokens of the user fail the same way when presented, and are deleted then."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            user_language_activate(request=request, user=result[0])
+        return result
 
     def _cleanup_token(self, auth_token) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():

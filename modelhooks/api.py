@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from core.bulk import bulk_parse
 from core.errors import Refused
 from core.permissions import roles
-from modelhooks.selectors import export_get, release_get, releases_of_shard
+from modelhooks.selectors import export_files_readable, export_get, release_get, releases_of_shard
 from modelhooks.services import filtering
 from modelhooks.services.exports import export_file_path, export_request
 from modelhooks.services.filtering import FilterItem
@@ -28,6 +28,8 @@ from modelhooks.tasks import export_run, filter_worker_running, gpu_release_chec
 from risk_db import selectors as selectors_risk
 from risk_db.api import READY_SCHEMA, IndexReadyView
 from shards.models import Shard
+from shards.services.fence import taboo_read_record
+from training.selectors import shard_has_native_only_training_text
 
 ExportRoles = roles("trainer", "admin")
 
@@ -98,6 +100,16 @@ class ExportFileView(APIView):
         export = export_get(public_id=export_id)
         if export is None:
             raise Refused("not_found", _("No export has this id."), 404)
+        if not export_files_readable(export=export, user=request.user):
+            raise Refused(
+                "outside_native_pool",
+                _(
+                    "Export %(export)s holds taboo text of %(shard)s: its files go only to that shard's "
+                    "native pool (and admins)."
+                )
+                % {"export": export.public_id, "shard": export.shard.code},
+                403,
+            )
         found = export_file_path(export=export, name=name)
         if found is None:
             raise Refused(
@@ -108,6 +120,11 @@ class ExportFileView(APIView):
                 field="name",
             )
         path, entry = found
+        if shard_has_native_only_training_text(shard_id=export.shard_id):
+            # issue 11: an admin outside the pool reading taboo training text is audited
+            taboo_read_record(
+                user=request.user, what="export_file", obj=export, shard_id=export.shard_id, detail={"file": name}
+            )
         response = FileResponse(path.open("rb"), as_attachment=True, filename=entry["name"])
         response["X-Content-SHA256"] = entry["sha256"]
         response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode()

@@ -7,6 +7,8 @@ from django.db.models import Min, Sum
 
 from modelhooks.models import Export, Release, ScoringBatch
 from shards.models import Correction, Locale, Shard
+from shards.selectors import taboo_fence
+from training.selectors import shard_has_native_only_training_text
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,25 @@ def embedding_lag() -> dict:
 
 def export_get(*, public_id) -> Export | None:
     return Export.objects.select_related("shard").filter(public_id=public_id).first()
+
+
+def export_files_readable(*, export: Export, user) -> bool:
+    """Issue 11 (SH-3: taboo text reaches no one outside the native pool, exports included): the files of
+    an export whose shard holds taboo text (a sample or re-export item of a native-only case) go only to
+    those the taboo fence lets see that shard's native-only content: admins (audited by the file view)
+    and trainers who are active native members of the shard's pool (a contracted native trainer; an
+    admin adds the membership). Any other shard's files go to every trainer, as MH-3 says."""
+    if taboo_fence(user=user).allows_case(_NativeOnlyOf(export.shard_id)):
+        return True
+    return not shard_has_native_only_training_text(shard_id=export.shard_id)
+
+
+@dataclass(frozen=True)
+class _NativeOnlyOf:
+    """A stand-in for native-only content of one shard, asked of TabooFence.allows_case."""
+
+    shard_id: int
+    native_only: bool = True
 
 
 def filter_locale_routes() -> dict[str, tuple[tuple[int, str], ...]]:

@@ -99,6 +99,21 @@ def blind_audit_view(*, audit: BlindAudit, user: User) -> dict:
     }
 
 
+def blind_audit_native_only_items(*, audits) -> dict:
+    """Issue 11: per audit, the ids of its flip pairs whose original or flip is native-only."""
+    out: dict = {}
+    by_id = {a.pk: a for a in audits}
+    rows = (
+        BlindAuditItem.objects.filter(audit_id__in=list(by_id))
+        .filter(Q(original_case__native_only=True) | Q(flip_case__native_only=True))
+        .values_list("audit_id", "public_id")
+        .order_by("id")
+    )
+    for audit_id, public_id in rows:
+        out.setdefault(by_id[audit_id], []).append(str(public_id))
+    return out
+
+
 def blind_audit_item_for(*, user: User, public_id) -> BlindAuditItem | None:
     """A flip the person may edit: of a shard they audit, and inside their taboo fence."""
     item = BlindAuditItem.objects.filter(public_id=public_id).select_related("audit__shard", "flip_case").first()

@@ -39,6 +39,7 @@ from quality.services.calibration import calibration_answers_submit
 from quality.services.pay import contract_set, pay_run_execute, payout_release, payroll_csv
 from quality.services.periods import month_previous, month_start, parse_month
 from shards.models import Shard
+from shards.services.fence import taboo_read_record
 
 V, S, A = User.Role.VERIFIER, User.Role.SENIOR, User.Role.ADMIN
 
@@ -91,14 +92,17 @@ def calibration_submit(request, set_id):
 @role_required(S, A)
 def audits_page(request):
     month = month_start(timezone.now())
+    audits = list(sq.blind_audits_visible(user=request.user, month=month))
+    if request.user.role == A:  # issue 11: an admin reading native-only flip pairs is audited
+        for audit, items in sq.blind_audit_native_only_items(audits=audits).items():
+            taboo_read_record(
+                user=request.user, what="blind_audit_items", obj=audit, shard_id=audit.shard_id, detail={"items": items}
+            )
     return render(
         request,
         "quality/audits.html",
         {
-            "audits": [
-                sq.blind_audit_view(audit=a, user=request.user)
-                for a in sq.blind_audits_visible(user=request.user, month=month)
-            ],
+            "audits": [sq.blind_audit_view(audit=a, user=request.user) for a in audits],
             "external": sq.external_items_pending(user=request.user),
             "flags": RetrainFlag.objects.filter(resolved_at__isnull=True)
             .select_related("verifier", "shard")

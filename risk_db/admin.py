@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, admin_read_hook
+from risk_db import selectors
 from risk_db.models import (
     Complaint,
     IndexBuild,
@@ -13,6 +14,7 @@ from risk_db.models import (
     TabooCandidate,
     TabooNomination,
 )
+from shards.services.fence import admin_read_case, taboo_read_record
 
 
 class RuleVersionInline(admin.TabularInline):
@@ -54,3 +56,14 @@ admin.site.register(Complaint, ReadOnlyAdmin)
 admin.site.register(SurveyResponse, ReadOnlyAdmin)
 admin.site.register(LocalVerifyItem, ReadOnlyAdmin)
 admin.site.register(IndexBuild, ReadOnlyAdmin)
+
+
+def _admin_read_rule(*, user, obj) -> None:
+    """Issue 11: a rule of a native-only locale: its words are that locale's taboo content."""
+    if selectors.rule_words_native_only(rule=obj):
+        taboo_read_record(user=user, what="admin_change_page", obj=obj, locale=obj.origin_locale)
+
+
+admin_read_hook(Rule, _admin_read_rule)
+admin_read_hook(LocalVerifyItem, lambda *, user, obj: _admin_read_rule(user=user, obj=obj.rule))
+admin_read_hook(TabooNomination, lambda *, user, obj: admin_read_case(user=user, obj=obj, case=obj.case))

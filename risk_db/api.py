@@ -18,6 +18,7 @@ from core.text import control_character_reason
 from risk_db import selectors, services
 from risk_db.models import Rule, RuleShardState, RuleVersion, TabooCandidate
 from shards.models import Locale
+from shards.services.fence import taboo_read_record, taboo_reads_of_cases_record
 from verifier.selectors import case_get_visible
 
 
@@ -177,7 +178,12 @@ class CandidatesView(APIView):
                 400,
                 {"status": [f"Unknown status {wanted!r}."]},
             )
-        return Response([candidate_payload(c) for c in selectors.taboo_candidates(status=wanted, user=request.user)])
+        candidates = list(selectors.taboo_candidates(status=wanted, user=request.user))
+        # issue 11: an admin outside a pool shown nominations made on its taboo cases is audited
+        taboo_reads_of_cases_record(
+            user=request.user, what="taboo_candidates", cases=[n.case for c in candidates for n in c.nominations.all()]
+        )
+        return Response([candidate_payload(c) for c in candidates])
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -292,13 +298,26 @@ class RulesView(APIView):
 
     @extend_schema(responses={200: RULE_LIST_SCHEMA}, operation_id="rules_list")
     def get(self, request):
-        return Response([rule_payload(r) for r in selectors.rules_overview()])
+        rules = selectors.rules_fenced(rules=selectors.rules_overview(), user=request.user)
+        return Response([rule_payload(r) for r in rules])
 
 
-def _rule_or_404(rule_id) -> Rule:
-    rule = selectors.rule_detail(rule_id=rule_id)
+def _rule_or_404(rule_id, user=None, *, change_words: bool = False) -> Rule:
+    """The rule behind the fence (issue 11): its words masked where `user` may not see them, and 403
+    `outside_native_pool` for a change of its words (edit, restore, soften) by such a user."""
+    rule = (
+        selectors.rule_detail(rule_id=rule_id)
+        if user is None
+        else selectors.rule_detail_for(rule_id=rule_id, user=user)
+    )
     if rule is None:
         raise Refused("not_found", _("No such rule."), status.HTTP_404_NOT_FOUND)
+    if change_words and rule.words_hidden:
+        raise Refused(
+            "outside_native_pool",
+            _("Only natives of %(locale)s may change this rule's words.") % {"locale": rule.origin_locale},
+            status.HTTP_403_FORBIDDEN,
+        )
     return rule
 
 
@@ -307,7 +326,10 @@ class RuleDetailView(APIView):
 
     @extend_schema(responses={200: RULE_SCHEMA})
     def get(self, request, rule_id):
-        return Response(rule_payload(_rule_or_404(rule_id), full=True))
+        rule = _rule_or_404(rule_id, request.user)
+        if selectors.rule_words_native_only(rule=rule):  # issue 11: an admin outside the pool reading it is audited
+            taboo_read_record(user=request.user, what="rule_detail", obj=rule, locale=rule.origin_locale)
+        return Response(rule_payload(rule, full=True))
 
 
 class VersionSerializer(serializers.Serializer):
@@ -325,7 +347,7 @@ class RuleVersionsView(APIView):
 
     @extend_schema(request=VersionSerializer, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id):
-        rule = _rule_or_404(rule_id)
+        rule = _rule_or_404(rule_id, request.user, change_words=True)
         data = VersionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -341,7 +363,9 @@ class RuleRestoreView(APIView):
     @extend_schema(request=None, responses={201: VERSION_SCHEMA})
     def post(self, request, rule_id, number):
         try:
-            version = services.rule_version_restore(rule=_rule_or_404(rule_id), number=number, actor=request.user)
+            version = services.rule_version_restore(
+                rule=_rule_or_404(rule_id, request.user, change_words=True), number=number, actor=request.user
+            )
         except services.TransitionRefused as exc:
             raise _refusal(exc)
         return Response(version_payload(version), status=status.HTTP_201_CREATED)
@@ -356,7 +380,9 @@ class RuleSoftenView(APIView):
     def post(self, request, rule_id):
         try:
             version = services.rule_soften(
-                rule=_rule_or_404(rule_id), actor=request.user, keyword=str(request.data.get("keyword", ""))
+                rule=_rule_or_404(rule_id, request.user, change_words=True),
+                actor=request.user,
+                keyword=str(request.data.get("keyword", "")),
             )
         except services.TransitionRefused as exc:
             raise _refusal(exc)

@@ -28,7 +28,7 @@ from risk_db.services.evidence import hashtag_key
 from risk_db.services.index import index_entries_current, index_fingerprint, index_set_compile, versions_in_effect
 from risk_db.services.patterns import PatternRejected, rule_pattern_compile
 from shards.models import Shard
-from shards.selectors import correction_texts_recent, corrections_visible_to, taboo_fence
+from shards.selectors import correction_texts_recent, corrections_visible_to, native_only_locales, taboo_fence
 
 
 @dataclass(frozen=True)
@@ -232,6 +232,68 @@ def rule_detail(*, rule_id: int):
     )
 
 
+# ---- the taboo fence on rules (issue 11) ------------------------------------------------------------
+# A rule's words (pattern, term, context, keyword, the notes that may quote them) are taboo content of
+# its origin locale: where that locale is native-only (it has a risk lexicon), only its natives and
+# admins see them (shards.selectors.taboo_fence). Everyone else with the role sees the rule, its states
+# and its evidence counts, with the words masked: an importing shard's senior still runs RK-7 there.
+
+RULE_WORDS_MASK = "•••"
+
+
+def rule_words_visible(*, rule: Rule, user, fence=None, native_only=None) -> bool:
+    return (fence or taboo_fence(user=user)).allows_words_of(rule.origin_locale, native_only)
+
+
+def rule_words_native_only(*, rule: Rule) -> bool:
+    """The rule's words are taboo content of a native-only locale (one with a risk lexicon)."""
+    return rule.origin_locale in native_only_locales()
+
+
+_WORDS = ("pattern", "term", "context", "keyword", "note")
+
+
+def _mask_version(version) -> None:
+    for name in _WORDS:
+        if getattr(version, name, ""):
+            setattr(version, name, RULE_WORDS_MASK)
+
+
+def rules_fenced(*, rules, user, full: bool = False) -> list[Rule]:
+    """The rules as `user` may see them: where the fence hides a rule's words they are replaced by
+    RULE_WORDS_MASK on the loaded objects (never saved) and `rule.words_hidden` is set, so every page
+    and payload built from them shows the mask. `full`: the rules carry rule_detail's prefetches
+    (versions, shard states with their versions, transitions), masked too."""
+    fence, native_only = taboo_fence(user=user), native_only_locales()
+    out = []
+    for rule in rules:
+        rule.words_hidden = not rule_words_visible(rule=rule, user=user, fence=fence, native_only=native_only)
+        if rule.words_hidden and not full:
+            _mask_version(rule.current_version)
+        elif rule.words_hidden:
+            notes = set()
+            for version in [rule.current_version, *rule.versions.all()]:
+                notes.add(version.note)
+                _mask_version(version)
+            for s in rule.shard_states.all():
+                for version in (s.blocking_version, s.candidate_version):
+                    if version is not None:
+                        _mask_version(version)
+            for t in rule.transitions.all():
+                if t.reason and t.reason in notes:
+                    t.reason = RULE_WORDS_MASK
+                if isinstance(t.evidence, dict):  # a published version's evidence names its pattern
+                    t.evidence = {k: RULE_WORDS_MASK if k in _WORDS else v for k, v in t.evidence.items()}
+        out.append(rule)
+    return out
+
+
+def rule_detail_for(*, rule_id: int, user) -> Rule | None:
+    """A rule's page or API detail, behind the fence (its words masked where hidden)."""
+    rule = rule_detail(rule_id=rule_id)
+    return None if rule is None else rules_fenced(rules=[rule], user=user, full=True)[0]
+
+
 def rule_live_rates(*, rule, days: int | None = None, now=None) -> dict[int, dict]:
     """Issue 13: per shard, the rule's would-hit rate on live filter traffic over the last `days` (UTC days):
     live would-hits among the texts the filter sampled there. Shards the filter saw no text of are absent."""
@@ -373,7 +435,10 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
             hit_texts[(shard.code, key)] = text_normalise(raw)
     overlaps = []
     if hit_texts:
-        for entry in index_entries_current():
+        entries = index_entries_current()
+        origins = dict(Rule.objects.filter(pk__in={e["rule_id"] for e in entries}).values_list("pk", "origin_locale"))
+        fence, native_only = taboo_fence(user=user), native_only_locales()
+        for entry in entries:
             try:
                 other = rule_pattern_compile(entry["pattern"])
             except PatternRejected:
@@ -384,7 +449,10 @@ def pattern_backtest(*, pattern: str, user, now=None) -> dict:
                     {
                         "rule_id": entry["rule_id"],
                         "version": entry["number"],
-                        "pattern": entry["pattern"],
+                        # issue 11: another native-only locale's rule words stay inside its pool
+                        "pattern": entry["pattern"]
+                        if fence.allows_words_of(origins.get(entry["rule_id"], ""), native_only)
+                        else RULE_WORDS_MASK,
                         "shared_hits": shared,
                         "states": entry["shards"],
                     }

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Refused
@@ -16,6 +17,7 @@ from risk_db.models import Rule, RuleShardState, TabooCandidate
 from risk_db.services.lifecycle import graduation_evidence
 from risk_db.services.patterns import __doc__ as PATTERN_HELP
 from shards.models import Locale
+from shards.services.fence import taboo_read_record, taboo_reads_of_cases_record
 from verifier.selectors import case_get_visible
 
 SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
@@ -24,14 +26,19 @@ SENIORS = (User.Role.SENIOR, User.Role.ADMIN)
 @role_required(*SENIORS)
 def feed_page(request):
     """RK-1: the daily feed: every open nomination, what waits for review, what expired lately."""
-    return render(
-        request,
-        "risk_db/feed.html",
-        {
-            "open": selectors.taboo_candidates(status=TabooCandidate.Status.FEED, user=request.user),
-            "review": selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user),
-            "expired": selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50, user=request.user),
-        },
+    context = {
+        "open": list(selectors.taboo_candidates(status=TabooCandidate.Status.FEED, user=request.user)),
+        "review": list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user)),
+        "expired": list(selectors.taboo_candidates(status=TabooCandidate.Status.EXPIRED, limit=50, user=request.user)),
+    }
+    _nomination_reads_record(request, "risk_feed", [c for group in context.values() for c in group])
+    return render(request, "risk_db/feed.html", context)
+
+
+def _nomination_reads_record(request, what: str, candidates) -> None:
+    """Issue 11: an admin outside a pool shown nominations made on its taboo cases is audited."""
+    taboo_reads_of_cases_record(
+        user=request.user, what=what, cases=[n.case for c in candidates for n in c.nominations.all()]
     )
 
 
@@ -44,6 +51,7 @@ def _suggested_pattern(candidate) -> str:
 def review_page(request):
     """RK-2 / RK-3: the weekly review: approve (with the pattern edited as needed) or reject."""
     candidates = list(selectors.taboo_candidates(status=TabooCandidate.Status.REVIEW, user=request.user))
+    _nomination_reads_record(request, "risk_review", candidates)
     for c in candidates:
         c.suggested = _suggested_pattern(c)
         c.first_locale = c.nominations.all()[0].locale if c.nominations.all() else ""
@@ -121,16 +129,23 @@ def rules_page(request):
     return render(
         request,
         "risk_db/rules.html",
-        {"rules": selectors.rules_overview(), "readiness": selectors.rules_index_readiness()},
+        {
+            "rules": selectors.rules_fenced(rules=selectors.rules_overview(), user=request.user),
+            "readiness": selectors.rules_index_readiness(),
+        },
     )
 
 
 @role_required(*SENIORS)
-def rule_page(request, rule_id, message: str = "", error: str = ""):
-    """A rule: versions (restorable), per-shard states with their history, would-hit rate and evidence charts."""
-    rule = selectors.rule_detail(rule_id=rule_id)
+def rule_page(request, rule_id, message: str = "", error: str = "", status: int = 200):
+    """A rule: versions (restorable), per-shard states with their history, would-hit rate and evidence charts.
+    Issue 11: a native-only locale's rule shows its words only inside that locale's native pool (masked
+    for everyone else, who still see its states and evidence)."""
+    rule = selectors.rule_detail_for(rule_id=rule_id, user=request.user)
     if rule is None:
         raise Http404("No such rule.")
+    if selectors.rule_words_native_only(rule=rule):  # issue 11: an admin outside the pool reading it is audited
+        taboo_read_record(user=request.user, what="rule_page", obj=rule, locale=rule.origin_locale)
     states = sorted(rule.shard_states.all(), key=lambda s: (not s.origin, s.shard.code))
     counts = dict(rule.verify_items.values_list("shard_id").annotate(n=Count("id")).values_list("shard_id", "n"))
     live = selectors.rule_live_rates(rule=rule)
@@ -154,6 +169,7 @@ def rule_page(request, rule_id, message: str = "", error: str = ""):
             "error": error,
             "help": PATTERN_HELP,
         },
+        status=status,
     )
 
 
@@ -161,10 +177,24 @@ def _rule_or_404(rule_id) -> Rule:
     return get_object_or_404(Rule.objects.select_related("current_version"), pk=rule_id)
 
 
+def _words_refused(request, rule: Rule):
+    """Issue 11: changing a rule's words (edit, restore, soften) needs seeing them: outside the origin
+    locale's native pool, 403 with the page and the reason."""
+    if selectors.rule_words_visible(rule=rule, user=request.user):
+        return None
+    return rule_page(request, rule.pk, error=_words_hidden_message(rule), status=403)
+
+
+def _words_hidden_message(rule: Rule) -> str:
+    return _("Only natives of %(locale)s may change this rule's words.") % {"locale": rule.origin_locale}
+
+
 @require_POST
 @role_required(User.Role.SENIOR)
 def rule_edit(request, rule_id):
     rule = _rule_or_404(rule_id)
+    if (refused := _words_refused(request, rule)) is not None:
+        return refused
     try:
         version = services.rule_version_publish(
             rule=rule,
@@ -181,8 +211,11 @@ def rule_edit(request, rule_id):
 @require_POST
 @role_required(User.Role.SENIOR)
 def rule_restore(request, rule_id, number):
+    rule = _rule_or_404(rule_id)
+    if (refused := _words_refused(request, rule)) is not None:
+        return refused
     try:
-        version = services.rule_version_restore(rule=_rule_or_404(rule_id), number=number, actor=request.user)
+        version = services.rule_version_restore(rule=rule, number=number, actor=request.user)
     except services.TransitionRefused as exc:
         return rule_page(request, rule_id, error=str(exc))
     return rule_page(request, rule_id, message=f"Version {number} restored as version {version.number}.")
@@ -191,10 +224,11 @@ def rule_restore(request, rule_id, number):
 @require_POST
 @role_required(User.Role.SENIOR)
 def rule_soften(request, rule_id):
+    rule = _rule_or_404(rule_id)
+    if (refused := _words_refused(request, rule)) is not None:
+        return refused
     try:
-        version = services.rule_soften(
-            rule=_rule_or_404(rule_id), actor=request.user, keyword=request.POST.get("keyword", "")
-        )
+        version = services.rule_soften(rule=rule, actor=request.user, keyword=request.POST.get("keyword", ""))
     except services.TransitionRefused as exc:
         return rule_page(request, rule_id, error=str(exc))
     return rule_page(

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from core.admin import admin_read_hook
 from shards.models import Alert, Correction, Locale, PoolMembership, RiskLexicon, RiskTerm, Shard, TriggerPattern
+from shards.services.fence import admin_read_correction
 from shards.services.pools import membership_language_default, membership_set, shard_check_pool
 
 
@@ -110,3 +112,7 @@ class LocaleLedgerAdmin(admin.ModelAdmin):
 class SubmitterLedgerAdmin(admin.ModelAdmin):
     list_display = ("submitter_id", "locale_code", "backed", "corroborated", "burn", "flag_weight")
     search_fields = ("submitter_id",)
+
+
+# Issue 11: an admin opening a risk-tagged intake record here is audited (taboo_read).
+admin_read_hook(Correction, admin_read_correction)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from shards.models import Correction, PoolMembership
+from shards.models import Correction, PoolMembership, RiskLexicon
 
 # ---- the taboo fence (SH-3, VQ-2; issue 11) --------------------------------------------------------
 # The one visibility rule for taboo and native-only content. It lives here, in shards (layer 3),
@@ -44,6 +44,14 @@ class TabooFence:
         """Native-only content of `locale` (a risk-tagged intake record, a taboo nomination)."""
         return self.everything or not locale or locale in self.locales
 
+    def allows_words_of(self, locale: str, native_only: frozenset[str] | None = None) -> bool:
+        """A taboo term of `locale` (a risk rule's pattern, term, context, keyword): natives of a locale
+        with a risk lexicon only (SH-3: that locale's taboo content is native-only); any other locale's
+        rules are shown to every senior. `native_only`: native_only_locales(), read once for a list."""
+        if self.everything or locale in self.locales:
+            return True
+        return locale not in (native_only_locales() if native_only is None else native_only)
+
     def corrections_q(self) -> Q:
         """Intake records: a risk-tagged one only for natives of its locale (or of the shard it went to)."""
         if self.everything:
@@ -69,6 +77,11 @@ def taboo_fence(*, user) -> TabooFence:
         shard_ids=frozenset(s for s, _ in rows),
         locales=frozenset(code for _, code in rows if code),
     )
+
+
+def native_only_locales() -> frozenset[str]:
+    """SH-3: the locales whose taboo content is native-only: those with a risk lexicon (TH-risks-lm)."""
+    return frozenset(RiskLexicon.objects.values_list("locale_code", flat=True))
 
 
 def corrections_visible_to(*, user) -> QuerySet[Correction]:

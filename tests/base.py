@@ -113,6 +113,9 @@ def build_world() -> World:
     ar, ar_v = shard_with_pool("ar-SA")
     en, en_v = shard_with_pool("en-US")
     senior = UserFactory(username="senior_x", role=User.Role.SENIOR)
+    # th-TH's own senior: the rules here are th-TH's by default, and a native-only locale's rule words are
+    # shown and changed only inside its native pool (issue 11)
+    membership_set(user=senior, shard=th, native=True)
     return World(th=th, ar=ar, en=en, th_v=th_v, ar_v=ar_v, en_v=en_v, senior=senior)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from rest_framework.test import APIClient
 
 from core.models import User
+from risk_db.services import rule_create
 from shards.models import Shard
 from shards.services.pools import membership_set
 from tests.factories import ShardFactory, UserFactory, shard_with_pool, verifier_in
@@ -26,6 +27,7 @@ class FenceWorld:
     users: dict[str, User]  # role name of the access matrix -> user
     th_pool: list[User]
     taboo_case_ids: list[str] = field(default_factory=list)
+    rule: object = None
     plain_case_ids: list[str] = field(default_factory=list)
 
 
@@ -109,6 +111,7 @@ def fence_world() -> FenceWorld:
         "admin": UserFactory(username="admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True),
         "intake": UserFactory(username="intake", role=User.Role.INTAKE),
         "trainer": UserFactory(username="trainer", role=User.Role.TRAINER),
+        "filter": UserFactory(username="filter", role=User.Role.FILTER),
     }
     results = intake_post([royal_item() for _ in range(3)] + [plain_th_item() for _ in range(2)])
     assert [(r["outcome"], r["shard"]) for r in results] == [("queued", "th-TH")] * 5, results
@@ -116,4 +119,8 @@ def fence_world() -> FenceWorld:
     world.taboo_case_ids = [r["case_id"] for r in results[:3]]
     world.plain_case_ids = [r["case_id"] for r in results[3:]]
     assert rule_all(th_pool[0]) == 5
+    # a th-TH taboo rule whose words are the marker (its pattern, term and context): issue 11's rule fence
+    world.rule = rule_create(
+        pattern=MARKER, origin_locale="th-TH", intent_class="royal", shards=[th, en], term=MARKER, context=ROYAL
+    )
     return world

@@ -1,11 +1,13 @@
 """Issue 11: the access matrix. Every route of the URL conf (walked with get_resolver) and every
-websocket route, as each of nine roles, answers exactly the status of the table below; a route
-without an entry fails the test. Taboo text (tests.fence.MARKER, planted in every th-TH royal post)
-appears in no response to anyone outside th-TH's native pool (and admins).
+websocket route, as each of ten roles (the issue's nine and the `filter` service account), answers
+exactly the status of the table below; a route without an entry fails the test. Taboo text
+(tests.fence.MARKER, planted in every th-TH royal post, in the words of a th-TH rule and in a taboo
+delta of a th-TH export) appears in no response to anyone outside th-TH's native pool (and admins).
 
 One world, built once through intake and the queue; Django's test client; no browser. Path
 arguments point at taboo objects wherever the route takes one (a taboo case, its ruling and appeal,
-a blind-audit flip of it, a tagged intake record, its nomination's candidate), so a leak shows.
+a blind-audit flip of it, a tagged intake record, its nomination's candidate, the th-TH rule, the th-TH
+export and its samples.jsonl), so a leak shows.
 
 The doors half of issue 11 may add routes (knox login/logout): add their rows to TABLE.
 Regenerate the observed table with MATRIX_PRINT=1 (then review every changed row before pasting).
@@ -20,11 +22,14 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from modelhooks.models import Export
+from modelhooks.services import exports
 from quality.models import BlindAuditItem
 from shards.models import Correction
-from tests.fence import MARKER, MONTH, fence_world
+from tests.fence import MARKER, MONTH, fence_world, intake_post, royal_item, rule_all
 from verifier.models import Ruling
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,6 +44,7 @@ ROLES = (
     "admin",
     "intake",
     "trainer",
+    "filter",
 )
 INSIDE_THE_FENCE = {"native_verifier", "senior_of_locale", "admin"}
 
@@ -46,135 +52,141 @@ INSIDE_THE_FENCE = {"native_verifier", "senior_of_locale", "admin"}
 # each view's roles (SPEC 8 and the views' role_required / permission_classes); a POST carries "{}", so
 # an allowed role mostly gets the view's own 400/404/409 and a refused one 302 (pages) or 401/403 (API).
 TABLE: dict[str, tuple[str, tuple[int, ...]]] = {
-    "": ("GET", (302, 302, 302, 302, 302, 302, 302, 302, 302)),
-    "api/schema/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    "api/schema/ui/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    "api/v1/appeals/": ("GET", (401, 200, 200, 200, 200, 200, 200, 403, 403)),
-    "api/v1/appeals/<uuid:appeal_id>/": ("GET", (401, 200, 404, 404, 200, 404, 200, 403, 403)),
-    "api/v1/appeals/<uuid:appeal_id>/escalate/": ("POST", (401, 409, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/appeals/<uuid:appeal_id>/votes/": ("POST", (401, 403, 403, 403, 400, 403, 403, 403, 403)),
+    "": ("GET", (302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    "api/schema/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "api/schema/ui/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "api/v1/appeals/": ("GET", (401, 200, 200, 200, 200, 200, 200, 403, 403, 403)),
+    "api/v1/appeals/<uuid:appeal_id>/": ("GET", (401, 200, 404, 404, 200, 404, 200, 403, 403, 403)),
+    "api/v1/appeals/<uuid:appeal_id>/escalate/": ("POST", (401, 409, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/appeals/<uuid:appeal_id>/votes/": ("POST", (401, 403, 403, 403, 400, 403, 403, 403, 403, 403)),
     # knox logout authenticates by token only (core.tokens.TokenAuthentication): a session is not a token, so 401
-    "api/v1/auth/logout-all/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401)),
-    "api/v1/auth/logout/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401)),
-    "api/v1/auth/token/": ("POST", (400, 400, 400, 400, 400, 400, 400, 400, 400)),
-    "api/v1/batches/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400)),
-    "api/v1/blind-audit-items/<uuid:item_id>/": ("PATCH", (401, 403, 403, 403, 400, 404, 403, 403, 403)),
-    "api/v1/blind-audits/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403)),
-    "api/v1/blind-audits/<int:audit_id>/evaluate/": ("POST", (401, 403, 403, 403, 403, 403, 200, 403, 403)),
-    "api/v1/calibration/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "api/v1/calibration/<uuid:set_id>/answers/": ("POST", (401, 404, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/cases/<uuid:case_id>/": ("GET", (401, 200, 404, 404, 200, 404, 200, 403, 403)),
-    "api/v1/cases/<uuid:case_id>/ruling/": ("POST", (401, 400, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/cases/<uuid:case_id>/skip/": ("POST", (401, 204, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/cases/<uuid:case_id>/taboo-nominations/": ("POST", (401, 400, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/complaints/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
-    "api/v1/contracts/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
-    "api/v1/corrections/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
-    "api/v1/drift/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
-    "api/v1/exports/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400)),
-    "api/v1/exports/<uuid:export_id>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 404)),
-    "api/v1/exports/<uuid:export_id>/files/<str:name>": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 404)),
-    "api/v1/external-audit-items/": ("GET", (401, 403, 403, 403, 200, 200, 403, 403, 403)),
-    "api/v1/external-audit-items/<int:item_id>/answer/": ("POST", (401, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "api/v1/filter/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
-    "api/v1/gold-items/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403)),
-    "api/v1/kappa/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "api/v1/me/": ("GET", (401, 200, 200, 200, 200, 200, 200, 200, 200)),
-    "api/v1/pay-runs/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
-    "api/v1/pay-runs/<str:month>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "api/v1/pay-runs/<str:month>/payroll.csv": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "api/v1/payouts/<int:payout_id>/release/": ("POST", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "api/v1/queue/next/": ("GET", (401, 200, 204, 200, 403, 403, 403, 403, 403)),
-    "api/v1/rationales/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "api/v1/rationales/<int:rationale_id>/": ("POST", (401, 404, 404, 404, 403, 403, 403, 403, 403)),
-    "api/v1/releases/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403)),
-    "api/v1/releases/<int:release_id>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "api/v1/releases/<int:release_id>/accept/": ("POST", (401, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "api/v1/replies/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
-    "api/v1/rules/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "api/v1/rules/<int:rule_id>/": ("GET", (401, 403, 403, 403, 404, 404, 404, 403, 403)),
+    "api/v1/auth/logout-all/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401, 401)),
+    "api/v1/auth/logout/": ("POST", (401, 401, 401, 401, 401, 401, 401, 401, 401, 401)),
+    "api/v1/auth/token/": ("POST", (400, 400, 400, 400, 400, 400, 400, 400, 400, 400)),
+    "api/v1/batches/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400, 403)),
+    "api/v1/blind-audit-items/<uuid:item_id>/": ("PATCH", (401, 403, 403, 403, 400, 404, 403, 403, 403, 403)),
+    "api/v1/blind-audits/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403, 403)),
+    "api/v1/blind-audits/<int:audit_id>/evaluate/": ("POST", (401, 403, 403, 403, 403, 403, 200, 403, 403, 403)),
+    "api/v1/calibration/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "api/v1/calibration/<uuid:set_id>/answers/": ("POST", (401, 404, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/cases/<uuid:case_id>/": ("GET", (401, 200, 404, 404, 200, 404, 200, 403, 403, 403)),
+    "api/v1/cases/<uuid:case_id>/ruling/": ("POST", (401, 400, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/cases/<uuid:case_id>/skip/": ("POST", (401, 204, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/cases/<uuid:case_id>/taboo-nominations/": ("POST", (401, 400, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/complaints/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
+    "api/v1/contracts/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403, 403)),
+    "api/v1/corrections/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
+    "api/v1/drift/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403, 403)),
+    "api/v1/exports/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 400, 403)),
+    "api/v1/exports/<uuid:export_id>/": ("GET", (401, 403, 403, 403, 403, 403, 200, 403, 200, 403)),
+    # issue 11: the world's th-TH export holds a taboo delta: its files go to admins (audited) and the shard's
+    # native pool only, so the trainer (no native membership) gets 403 outside_native_pool; the manifest (counts) is open
+    "api/v1/exports/<uuid:export_id>/files/<str:name>": ("GET", (401, 403, 403, 403, 403, 403, 200, 403, 403, 403)),
+    "api/v1/external-audit-items/": ("GET", (401, 403, 403, 403, 200, 200, 403, 403, 403, 403)),
+    "api/v1/external-audit-items/<int:item_id>/answer/": ("POST", (401, 403, 403, 403, 404, 404, 403, 403, 403, 403)),
+    "api/v1/filter/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403, 400)),
+    "api/v1/gold-items/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403, 403)),
+    "api/v1/kappa/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "api/v1/me/": ("GET", (401, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "api/v1/pay-runs/": ("POST", (401, 403, 403, 403, 403, 403, 400, 403, 403, 403)),
+    "api/v1/pay-runs/<str:month>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "api/v1/pay-runs/<str:month>/payroll.csv": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "api/v1/payouts/<int:payout_id>/release/": ("POST", (401, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "api/v1/queue/next/": ("GET", (401, 200, 204, 200, 403, 403, 403, 403, 403, 403)),
+    "api/v1/rationales/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "api/v1/rationales/<int:rationale_id>/": ("POST", (401, 404, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "api/v1/releases/": ("GET", (401, 403, 403, 403, 403, 403, 400, 403, 403, 403)),
+    "api/v1/releases/<int:release_id>/": ("GET", (401, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "api/v1/releases/<int:release_id>/accept/": ("POST", (401, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "api/v1/replies/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
+    "api/v1/rules/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    # issue 11: the world's th-TH rule: every senior sees it (200), senior_other with its words masked; changing
+    # its words (versions, restore, soften) outside th-TH's native pool is 403 outside_native_pool
+    "api/v1/rules/<int:rule_id>/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
     "api/v1/rules/<int:rule_id>/shards/<str:shard_code>/promote/": (
         "POST",
-        (401, 403, 403, 403, 404, 404, 403, 403, 403),
+        (401, 403, 403, 403, 409, 409, 403, 403, 403, 403),
     ),
     "api/v1/rules/<int:rule_id>/shards/<str:shard_code>/verify-items/": (
         "POST",
-        (401, 404, 404, 404, 404, 404, 403, 403, 403),
+        (401, 400, 404, 400, 400, 400, 403, 403, 403, 403),
     ),
-    "api/v1/rules/<int:rule_id>/soften/": ("POST", (401, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "api/v1/rules/<int:rule_id>/versions/": ("POST", (401, 403, 403, 403, 404, 404, 403, 403, 403)),
+    "api/v1/rules/<int:rule_id>/soften/": ("POST", (401, 403, 403, 403, 409, 403, 403, 403, 403, 403)),
+    "api/v1/rules/<int:rule_id>/versions/": ("POST", (401, 403, 403, 403, 400, 403, 403, 403, 403, 403)),
     "api/v1/rules/<int:rule_id>/versions/<int:number>/restore/": (
         "POST",
-        (401, 403, 403, 403, 404, 404, 403, 403, 403),
+        (401, 403, 403, 403, 201, 403, 403, 403, 403, 403),
     ),
-    "api/v1/rules/backtest/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403)),
-    "api/v1/rules/index/ready/": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503)),
-    "api/v1/rulings/<uuid:ruling_id>/appeals/": ("POST", (401, 400, 400, 400, 403, 403, 403, 403, 403)),
-    "api/v1/rulings/undo/": ("POST", (401, 409, 409, 409, 403, 403, 403, 403, 403)),
-    "api/v1/shards/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "api/v1/statements/me/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "api/v1/surveys/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403)),
-    "api/v1/surveys/arm/": ("GET", (401, 403, 403, 403, 400, 400, 400, 400, 403)),
-    "api/v1/taboo-candidates/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "api/v1/taboo-candidates/<int:candidate_id>/approve/": ("POST", (401, 403, 403, 403, 400, 404, 403, 403, 403)),
-    "api/v1/taboo-candidates/<int:candidate_id>/reject/": ("POST", (401, 403, 403, 403, 409, 404, 403, 403, 403)),
-    "appeals/": ("GET", (302, 200, 200, 200, 200, 200, 200, 403, 403)),
-    "appeals/<uuid:appeal_id>/escalate/": ("POST", (302, 302, 302, 302, 403, 403, 403, 403, 403)),
-    "appeals/<uuid:appeal_id>/vote/": ("POST", (302, 302, 302, 302, 302, 302, 403, 403, 403)),
-    "appeals/rulings/<uuid:ruling_id>/": ("POST", (302, 302, 302, 302, 403, 403, 403, 403, 403)),
-    "audits/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "audits/external/<int:item_id>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "audits/flips/<uuid:item_id>/": ("POST", (302, 403, 403, 403, 302, 404, 403, 403, 403)),
-    "calibration/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "calibration/<uuid:set_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403)),
-    "exports/<uuid:export_id>/": ("GET", (302, 403, 403, 403, 403, 403, 404, 403, 404)),
-    "healthz": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    "language/": ("POST", (302, 302, 302, 302, 302, 302, 302, 302, 302)),
-    "login/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    "logout/": ("GET", (405, 405, 405, 405, 405, 405, 405, 405, 405)),
-    "ops/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "ops/intake/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "ops/intake/alerts/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "ops/intake/cliques/<int:pk>/decide/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403)),
-    "ops/intake/components/<int:pk>/lift/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403)),
-    "ops/intake/corrections/<uuid:public_id>/": ("GET", (302, 403, 403, 403, 200, 404, 200, 403, 403)),
-    "ops/intake/corrections/<uuid:public_id>/overturn/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403)),
-    "pay/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 403)),
-    "pay/<str:month>/payroll.csv": ("GET", (302, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "pay/contracts/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403)),
-    "pay/payouts/<int:payout_id>/release/": ("POST", (302, 403, 403, 403, 403, 403, 404, 403, 403)),
-    "pay/run/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403)),
-    "quality/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "quality/close/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403)),
-    "queue/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "queue/cases/<uuid:case_id>/ruling/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "queue/cases/<uuid:case_id>/skip/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "queue/next/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "queue/undo/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "rationales/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    "rationales/<int:rationale_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403)),
-    "readyz": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503)),
-    "releases/<str:shard_code>/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 403)),
-    "risk/feed/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "risk/nominate/<uuid:case_id>/": ("GET", (302, 200, 404, 404, 403, 403, 403, 403, 403)),
-    "risk/review/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "risk/review/<int:candidate_id>/approve/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
-    # senior_other: 404 like approve/reject (a th-TH candidate is outside their pool); observed 200, because
-    # risk_db.views.review_backtest looks the candidate up unscoped instead of via taboo_candidates_seen
-    "risk/review/<int:candidate_id>/backtest/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
-    "risk/review/<int:candidate_id>/reject/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403)),
-    "risk/rules/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "risk/rules/<int:rule_id>/": ("GET", (302, 403, 403, 403, 404, 404, 404, 403, 403)),
-    "risk/rules/<int:rule_id>/edit/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "risk/rules/<int:rule_id>/promote/<str:shard_code>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "risk/rules/<int:rule_id>/restore/<int:number>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "risk/rules/<int:rule_id>/soften/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "risk/rules/<int:rule_id>/verify-items/<str:shard_code>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403)),
-    "scoring/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
-    "service/": ("GET", (302, 403, 403, 403, 403, 403, 403, 200, 200)),
-    "statement/": ("GET", (302, 200, 200, 200, 403, 403, 200, 403, 403)),
-    "statement/<str:username>/": ("GET", (302, 404, 404, 404, 403, 403, 200, 403, 403)),
-    "survey/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
+    "api/v1/rules/backtest/": ("POST", (401, 403, 403, 403, 400, 400, 400, 403, 403, 403)),
+    "api/v1/rules/index/ready/": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503, 503)),
+    "api/v1/rulings/<uuid:ruling_id>/appeals/": ("POST", (401, 400, 400, 400, 403, 403, 403, 403, 403, 403)),
+    "api/v1/rulings/undo/": ("POST", (401, 409, 409, 409, 403, 403, 403, 403, 403, 403)),
+    "api/v1/shards/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "api/v1/statements/me/": ("GET", (401, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "api/v1/surveys/": ("POST", (401, 403, 403, 403, 403, 403, 403, 200, 403, 403)),
+    "api/v1/surveys/arm/": ("GET", (401, 403, 403, 403, 400, 400, 400, 400, 403, 403)),
+    "api/v1/taboo-candidates/": ("GET", (401, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "api/v1/taboo-candidates/<int:candidate_id>/approve/": ("POST", (401, 403, 403, 403, 400, 404, 403, 403, 403, 403)),
+    "api/v1/taboo-candidates/<int:candidate_id>/reject/": ("POST", (401, 403, 403, 403, 409, 404, 403, 403, 403, 403)),
+    "appeals/": ("GET", (302, 200, 200, 200, 200, 200, 200, 403, 403, 403)),
+    "appeals/<uuid:appeal_id>/escalate/": ("POST", (302, 302, 302, 302, 403, 403, 403, 403, 403, 403)),
+    "appeals/<uuid:appeal_id>/vote/": ("POST", (302, 302, 302, 302, 302, 302, 403, 403, 403, 403)),
+    "appeals/rulings/<uuid:ruling_id>/": ("POST", (302, 302, 302, 302, 403, 403, 403, 403, 403, 403)),
+    "audits/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "audits/external/<int:item_id>/": ("POST", (302, 403, 403, 403, 404, 404, 403, 403, 403, 403)),
+    "audits/flips/<uuid:item_id>/": ("POST", (302, 403, 403, 403, 302, 404, 403, 403, 403, 403)),
+    "calibration/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "calibration/<uuid:set_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "exports/<uuid:export_id>/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 200, 403)),
+    "healthz": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "language/": ("POST", (302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    "login/": ("GET", (200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    "logout/": ("GET", (405, 405, 405, 405, 405, 405, 405, 405, 405, 405)),
+    "ops/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "ops/intake/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "ops/intake/alerts/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "ops/intake/cliques/<int:pk>/decide/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403, 403)),
+    "ops/intake/components/<int:pk>/lift/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403, 403)),
+    "ops/intake/corrections/<uuid:public_id>/": ("GET", (302, 403, 403, 403, 200, 404, 200, 403, 403, 403)),
+    "ops/intake/corrections/<uuid:public_id>/overturn/": ("POST", (302, 403, 403, 403, 404, 404, 404, 403, 403, 403)),
+    "pay/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 403, 403)),
+    "pay/<str:month>/payroll.csv": ("GET", (302, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "pay/contracts/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403, 403)),
+    "pay/payouts/<int:payout_id>/release/": ("POST", (302, 403, 403, 403, 403, 403, 404, 403, 403, 403)),
+    "pay/run/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403, 403)),
+    "quality/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "quality/close/": ("POST", (302, 403, 403, 403, 403, 403, 302, 403, 403, 403)),
+    "queue/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "queue/cases/<uuid:case_id>/ruling/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "queue/cases/<uuid:case_id>/skip/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "queue/next/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "queue/undo/": ("POST", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "rationales/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "rationales/<int:rationale_id>/": ("POST", (302, 404, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "readyz": ("GET", (503, 503, 503, 503, 503, 503, 503, 503, 503, 503)),
+    "releases/<str:shard_code>/": ("GET", (302, 403, 403, 403, 403, 403, 200, 403, 403, 403)),
+    "risk/feed/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "risk/nominate/<uuid:case_id>/": ("GET", (302, 200, 404, 404, 403, 403, 403, 403, 403, 403)),
+    "risk/review/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "risk/review/<int:candidate_id>/approve/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403, 403)),
+    # senior_other: 404 like approve/reject (a th-TH candidate is outside their pool)
+    "risk/review/<int:candidate_id>/backtest/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403, 403)),
+    "risk/review/<int:candidate_id>/reject/": ("POST", (302, 403, 403, 403, 200, 404, 403, 403, 403, 403)),
+    "risk/rules/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/edit/": ("POST", (302, 403, 403, 403, 200, 403, 403, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/promote/<str:shard_code>/": ("POST", (302, 403, 403, 403, 200, 200, 403, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/restore/<int:number>/": ("POST", (302, 403, 403, 403, 200, 403, 403, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/soften/": ("POST", (302, 403, 403, 403, 200, 403, 403, 403, 403, 403)),
+    "risk/rules/<int:rule_id>/verify-items/<str:shard_code>/": (
+        "POST",
+        (302, 403, 403, 403, 200, 200, 403, 403, 403, 403),
+    ),
+    "scoring/": ("GET", (302, 403, 403, 403, 200, 200, 200, 403, 403, 403)),
+    "service/": ("GET", (302, 403, 403, 403, 403, 403, 403, 200, 200, 200)),
+    "statement/": ("GET", (302, 200, 200, 200, 403, 403, 200, 403, 403, 403)),
+    "statement/<str:username>/": ("GET", (302, 404, 404, 404, 403, 403, 200, 403, 403, 403)),
+    "survey/": ("GET", (302, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
 }
 
 # Admin site: every route sends everyone but staff to its login page (302), which itself answers 200;
@@ -246,6 +258,7 @@ def _method_for(pattern: URLPattern) -> str:
 def _world_args(world) -> dict:
     """Taboo objects for every path argument that can name one."""
     th_v = world.th_pool[0]
+    export = _taboo_export(world)  # first: its ruling must not take the blind audit's re-injected flips
     api = APIClient()
     api.force_authenticate(th_v)
     taboo_case = world.taboo_case_ids[0]
@@ -274,13 +287,33 @@ def _world_args(world) -> dict:
         "str:username": th_v.username,
         "str:shard_code": "th-TH",
         "int:number": 1,
+        "int:rule_id": world.rule.pk,
+        "uuid:export_id": export.public_id,
+        "str:name": "samples.jsonl",
     }
 
 
-def test_every_route_answers_each_role_exactly_and_taboo_text_stays_inside_the_fence(standin_hooks, settings):
+def _taboo_export(world):
+    """A finished th-TH export whose samples.jsonl holds a taboo case's delta (an export carries the native
+    tokens, not the post, so this correction's own words carry the marker): one more royal post comes in
+    and a native lets it through (a taboo screen's "no"), the admin cuts the batch through the API, and the
+    export service writes the files as the worker would."""
+    results = intake_post([royal_item(reply_text=f"@grok correct ปี 2019 {MARKER}")])
+    assert results[0]["outcome"] == "queued", results
+    assert rule_all(world.th_pool[0], answer="no") == 1  # their queue was empty: only this case
+    admin = APIClient()
+    admin.force_authenticate(world.users["admin"])
+    assert admin.post("/api/v1/batches/", {"shard": "th-TH"}, format="json").status_code == 201
+    export = exports.export_run(export_id=Export.objects.create(shard=world.th, created_at=timezone.now()).pk)
+    assert MARKER in (exports.export_dir(export) / "samples.jsonl").read_text()
+    return export
+
+
+def test_every_route_answers_each_role_exactly_and_taboo_text_stays_inside_the_fence(standin_hooks, settings, tmp_path):
     # VQ-10's undo window is wall-clock (10 s after a ruling): closed here, so the undo routes answer alike
     # on a fast and a slow run (nothing to undo: 409) and no ruling of the world is taken back mid-matrix
     settings.VERIFIER = {**settings.VERIFIER, "UNDO_SECONDS": 0}
+    settings.MODELHOOKS = {**settings.MODELHOOKS, "EXPORT_DIR": str(tmp_path / "exports")}
     world = fence_world()
     args = _world_args(world)
     clients = _clients(world)
@@ -330,8 +363,8 @@ def test_every_route_answers_each_role_exactly_and_taboo_text_stays_inside_the_f
 
 # websocket route -> what each role gets, in ROLES order: "accept" or the close code
 WS_TABLE: dict[str, tuple] = {
-    "ws/exports/<uuid:export_id>/": (4403, 4403, 4403, 4403, 4403, 4403, 4404, 4403, 4404),
-    "ws/live/": (4401, "accept", "accept", "accept", "accept", "accept", "accept", "accept", "accept"),
+    "ws/exports/<uuid:export_id>/": (4403, 4403, 4403, 4403, 4403, 4403, 4404, 4403, 4404, 4403),
+    "ws/live/": (4401, "accept", "accept", "accept", "accept", "accept", "accept", "accept", "accept", "accept"),
 }
 
 

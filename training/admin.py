@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import admin_read_hook
+from shards.services.fence import admin_read_case
 from training.models import ReexportItem, TaintList, TrainingBatch
 
 
@@ -30,3 +32,7 @@ class ReexportItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Issue 11: a re-export item carries its case's text delta: audited for a native-only case.
+admin_read_hook(ReexportItem, lambda *, user, obj: admin_read_case(user=user, obj=obj, case=obj.case))

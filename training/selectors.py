@@ -6,6 +6,16 @@ from shards.models import CorrectionGraphMember, Shard, SuspendedMember
 from training.models import ReexportItem, Retraction, TaintedSubmitter, TaintList, TrainingSample
 
 
+def shard_has_native_only_training_text(*, shard_id: int) -> bool:
+    """Issue 11: whether any sample or re-export item of the shard comes from a native-only (taboo)
+    case, i.e. whether an export of it may carry taboo text. Samples never move between shards, so a
+    shard without one now had none when an earlier export was written."""
+    return (
+        TrainingSample.objects.filter(shard_id=shard_id, case__native_only=True).exists()
+        or ReexportItem.objects.filter(shard_id=shard_id, case__native_only=True).exists()
+    )
+
+
 def taint_list_current() -> TaintList | None:
     """IN-11: the newest taint-list version (None while nothing was ever tainted). An export calls this
     once, passes it to `samples_exportable(taint_list=...)` and records `version` in its manifest

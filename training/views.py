@@ -12,6 +12,7 @@ from core.models import User
 from core.permissions import role_required
 from shards.models import Alert, DormantClique, SuspendedComponent, TopicFreeze
 from shards.selectors import correction_explain, corrections_visible_to
+from shards.services.fence import taboo_read_record
 from shards.services.ledgers import cluster_burn
 from training.models import TaintList, TrainingBatch, TrainingSample
 from training.selectors import sample_for_case, taint_list_current
@@ -26,6 +27,14 @@ def correction_page(request, public_id):
     correction = get_object_or_404(
         corrections_visible_to(user=request.user).select_related("shard", "case"), public_id=public_id
     )
+    if correction.risk_tags:  # issue 11: an admin outside the pool reading a risk-tagged record is audited
+        taboo_read_record(
+            user=request.user,
+            what="intake_record",
+            obj=correction,
+            shard_id=correction.shard_id,
+            locale=correction.risk_locale,
+        )
     sample = sample_for_case(case_id=correction.case_id)
     backers = sorted(sample.graph.members.values_list("submitter_id", flat=True)) if sample and sample.graph else []
     return render(

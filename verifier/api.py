@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from core.errors import Refused
 from core.models import User
 from core.permissions import roles
+from shards.services.fence import taboo_read_record
 from verifier.models import Case
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
@@ -182,6 +183,8 @@ class CaseDetailView(APIView):
     @extend_schema(responses=CaseSerializer)
     def get(self, request, case_id):
         case = _visible_case_or_404(request, case_id)
+        if case.native_only:  # issue 11: an admin outside the pool reading it is audited
+            taboo_read_record(user=request.user, what="case_detail", obj=case, shard_id=case.shard_id)
         return Response({**case_payload(case), "status": case.status, "decision": case.decision})
 
 

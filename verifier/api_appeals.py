@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.errors import Refused
 from core.permissions import roles
+from shards.services.fence import taboo_read_record
 from verifier import selectors_appeals as sq
 from verifier.models import Appeal, Ruling
 from verifier.services.appeals import appeal_escalate, appeal_open, appeal_vote
@@ -80,6 +81,9 @@ class AppealDetailView(APIView):
         if access is None:
             raise Refused("not_found", _("No such appeal."), 404)
         if access == "party" or access == "admin":
+            case = appeal.ruling.case
+            if access == "admin" and case.native_only:  # issue 11: an admin outside the pool reading it is audited
+                taboo_read_record(user=request.user, what="appeal_detail", obj=case, shard_id=case.shard_id)
             return Response(sq.appeal_status_view(appeal=appeal))
         return Response(sq.appeal_blind_view(appeal=appeal, seat=access))
 

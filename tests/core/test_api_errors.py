@@ -234,3 +234,52 @@ def test_field_errors_are_always_lists_of_messages(api):
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors and all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in errors.values())
+
+
+def _asgi_post(chunks: list[bytes], *, path: str = "/api/v1/corrections/"):
+    """POST through the deployed ASGI application (daphne's path), the body in chunks and no
+    Content-Length (Transfer-Encoding: chunked); returns the status and the body."""
+    import asyncio
+
+    from asgiref.testing import ApplicationCommunicator
+
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"localhost"),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("localhost", 80),
+    }
+
+    async def run():
+        communicator = ApplicationCommunicator(application, scope)
+        for i, chunk in enumerate(chunks):
+            await communicator.send_input({"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1})
+        start = await communicator.receive_output(timeout=10)
+        body = await communicator.receive_output(timeout=10)
+        return start["status"], orjson.loads(body["body"])
+
+    return asyncio.run(run())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_body_without_content_length_is_limited_too(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    status, body = _asgi_post([b'{"items": [' + b'"x",' * 200] * 10)  # 8 kB in ten chunks, no Content-Length
+    assert status == 413 and body["code"] == "body_too_large" and "2000 bytes" in body["detail"]
+    assert Correction.objects.count() == 0
+    status, body = _asgi_post([b'{"items"', b": []}"])  # under the limit: it reaches the API (no token: 401)
+    assert status == 401 and body["code"] == "not_authenticated"

@@ -162,3 +162,26 @@ def test_tokens_are_stored_as_digests_and_not_readable_raw_in_admin(api):
     for url in ("/admin/knox/authtoken/", f"/admin/knox/authtoken/{row.pk}/change/"):
         response = client.get(url)
         assert response.status_code == 200 and token.encode() not in response.content
+
+
+# ---- the token API's language (VQ-9, issue 11) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "forbidden", "not_found"),
+    [("th", "คุณไม่มีสิทธิ์ทำรายการนี้", "ไม่มีเคสนี้"), ("ar", "ليست لديك صلاحية لتنفيذ هذا الإجراء.", "لا توجد حالة كهذه.")],
+)
+def test_token_api_answers_follow_the_users_ui_language_over_accept_language(api, language, forbidden, not_found):
+    from rest_framework.test import APIClient
+
+    UserFactory(username="reader", role="verifier", ui_language=language)
+    UserFactory(username="chooser", role="verifier")  # no setting: the browser's language decides
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token_for(api, 'reader')}", HTTP_ACCEPT_LANGUAGE="en")
+    refused = client.get("/api/v1/shards/")  # seniors only: DRF's own 403
+    assert refused.status_code == 403 and refused.json()["detail"] == forbidden
+    missing = client.get("/api/v1/cases/00000000-0000-0000-0000-000000000001/")  # the app's own 404
+    assert missing.status_code == 404 and missing.json()["detail"] == not_found
+    other = APIClient(HTTP_AUTHORIZATION=f"Token {token_for(api, 'chooser')}", HTTP_ACCEPT_LANGUAGE=language)
+    assert other.get("/api/v1/shards/").json()["detail"] == forbidden
+    english = APIClient(HTTP_AUTHORIZATION=f"Token {token_for(api, 'chooser')}", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.get("/api/v1/shards/").json()["detail"] == "You do not have permission to perform this action."

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from core.models import User
 from core.text import text_normalise
 from risk_db.patterns import pattern_translate
+from risk_db.selectors import RULE_WORDS_MASK
 from shards.models import Correction
 from shards.services.pools import membership_set
 from tests.base import assert_api_error, build_world, login_as, shadow_rule
@@ -59,6 +60,10 @@ def test_backtest_rate_equals_a_naive_count_samples_stay_inside_the_fence_and_ov
     assert tagged_hits and by_shard["ar-SA"]["samples_fenced"] == tagged_hits  # not native in ar-SA
     assert all(s in ar[:60] for s in by_shard["ar-SA"]["samples"])
     assert body["overlaps"][0]["rule_id"] == existing.pk and body["overlaps"][0]["shared_hits"] > 0
+    # issue 11: the overlapping rule is th-TH's (native-only): its words are masked outside th-TH's pool
+    assert body["overlaps"][0]["pattern"] == RULE_WORDS_MASK
+    inside = login_as(APIClient(), world.senior).post(URL, {"pattern": pattern}, format="json").json()
+    assert inside["overlaps"][0]["pattern"] == "badword"
     assert body["days"] == settings.FILTER["BACKTEST_DAYS"]
 
 
