@@ -103,20 +103,23 @@ def verifier_day_start(*, user: User, now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def taboo_assignments_counted(*, user: User, now: datetime):
+def taboo_assignments_counted(*, user: User, now: datetime, held: bool = False):
     """VQ-3, issue 14: the verifier's taboo assignments since their local midnight that count toward the
     cap: the ones they ruled, skipped or let expire, and the one they are looking at (their earliest live
     lease). A case the page prefetched behind it is not counted until it is shown, nor one an undo handed
-    back unseen (`returned`); so the counter does not run a case ahead."""
-    shown_before = Assignment.objects.filter(user=user, outcome=Assignment.Outcome.ACTIVE, expires_at__gt=now).filter(
-        Q(expires_at__lt=OuterRef("expires_at")) | Q(expires_at=OuterRef("expires_at"), id__lt=OuterRef("id"))
-    )
+    back (`returned`), so the counter does not run a case ahead. `held=True` counts every live lease
+    (the pick's cap test: no taboo seat is leased, even as a prefetch, once those reach the cap)."""
+    counted = Q(outcome__in=[Assignment.Outcome.RULED, Assignment.Outcome.SKIPPED, Assignment.Outcome.EXPIRED])
+    if held:
+        counted |= Q(outcome=Assignment.Outcome.ACTIVE)
+    else:
+        shown_before = Assignment.objects.filter(
+            user=user, outcome=Assignment.Outcome.ACTIVE, expires_at__gt=now
+        ).filter(Q(expires_at__lt=OuterRef("expires_at")) | Q(expires_at=OuterRef("expires_at"), id__lt=OuterRef("id")))
+        counted |= Q(outcome=Assignment.Outcome.ACTIVE) & ~Exists(shown_before)
     return Assignment.objects.filter(
         user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
-    ).filter(
-        Q(outcome__in=[Assignment.Outcome.RULED, Assignment.Outcome.SKIPPED, Assignment.Outcome.EXPIRED])
-        | Q(outcome=Assignment.Outcome.ACTIVE) & ~Exists(shown_before)
-    )
+    ).filter(counted)
 
 
 def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:

@@ -250,10 +250,10 @@ def _lease_new(*, user: User, now: datetime) -> Lease | None:
 
 
 def _taboo_today_subquery(*, user: User, now: datetime):
-    """VQ-3 as SQL: the verifier's distinct taboo cases since their local midnight (what
-    `verifier_taboo_count_today` counts), for the pick to compare with the cap."""
+    """VQ-3 as SQL: the verifier's distinct taboo cases since their local midnight, every live lease
+    included (a prefetch as well as the case shown), for the pick to compare with the cap."""
     return (
-        taboo_assignments_counted(user=user, now=now)
+        taboo_assignments_counted(user=user, now=now, held=True)
         .values("user")
         .annotate(n=Count("case_id", distinct=True))
         .values("n")
