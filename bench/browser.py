@@ -82,7 +82,7 @@ def _rule_all(page, n: int, read_ms: int) -> tuple[list[float], int, int]:
         hits += page.evaluate("(document.getElementById('case-slot').dataset.prefetched || '0') === '1'")
         page.evaluate(PROBE)
         page.keyboard.press("y")
-        page.wait_for_function("window.__latency !== null", polling="raf")
+        page.wait_for_function("() => window.__latency !== null", polling="raf")  # a function: the CSP refuses eval
         latencies.append(page.evaluate("window.__latency"))
         flash = page.locator("#case-slot .flash")
         if flash.count() and "already" in (flash.first.inner_text() or "").lower():
