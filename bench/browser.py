@@ -12,15 +12,14 @@ Both figures are lower-is-better; ratio = ours / ceiling (1.0 would be as fast a
 """
 
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
+import tempfile
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
+
+from bench._procs import Daphne
 
 ROOT = Path(__file__).resolve().parent.parent
 RULINGS = int(os.environ.get("BENCH_BROWSER_RULINGS", "200"))
@@ -48,68 +47,28 @@ PROBE = """
 
 
 def _reset_world(n_cases: int):
-    from django.db import connection
+    from bench._seed import cases_seed, queue_world_reset, verifier_seed
 
-    from core.models import User
-    from shards.models import Locale, Shard
-    from shards.services.pools import membership_set
-    from verifier.services.queue import NewCase, cases_create
-
-    with connection.cursor() as c:
-        c.execute(
-            "TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
-            " shards_correction, verifier_case, knox_authtoken, shards_poolmembership CASCADE"
-        )
-    locale, _ = Locale.objects.get_or_create(code="en-US", defaults={"name": "English", "language": "en"})
-    shard, _ = Shard.objects.get_or_create(code="en-US", defaults={"locale": locale})
-    user, _ = User.objects.get_or_create(username="bench_browser", defaults={"role": "verifier"})
-    user.set_password("demo")
-    user.sub_locale = "en-US:bench"  # no survey banner; the sub-locale mix path is exercised too
-    user.save()
-    membership_set(user=user, shard=shard, native=True)
-    now = datetime.now(UTC)
-    cases_create(
-        new_cases=[
-            NewCase(
-                shard=shard,
-                kind="correction",
-                locale="en-US",
-                post_id=f"br{i}",
-                post_text=f"Over {100 + i} people marched in the city centre on Saturday",
-                proposal=f"Over {200 + i} people marched in the city centre on Saturday",
-                at=now,
-            )
-            for i in range(n_cases)
-        ]
+    shard = queue_world_reset()
+    # A sub-locale: no survey banner; the sub-locale mix path is exercised too.
+    user = verifier_seed(shard=shard, username="bench_browser", password="demo", sub_locale="en-US:bench")
+    cases_seed(
+        shard=shard,
+        n=n_cases,
+        post_id=lambda i: f"br{i}",
+        post_text=lambda i: f"Over {100 + i} people marched in the city centre on Saturday",
+        proposal=lambda i: f"Over {200 + i} people marched in the city centre on Saturday",
     )
     return user
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_DEBUG": "0", "LOG_LEVEL": "ERROR", "DB_POOL_MAX_SIZE": "4"}
+def _start_server() -> Daphne:
+    env = {**os.environ, "LOG_LEVEL": "ERROR", "DB_POOL_MAX_SIZE": "4"}
     env.pop("REDIS_URL", None)  # in-memory channel layer: the live pushes stay in the server process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise RuntimeError("daphne did not start")
+    from django.conf import settings  # bench modules set Django up before they run
+
+    env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)  # DEBUG off: the server needs a key (issue 11)
+    return Daphne(Path(tempfile.gettempdir()) / f"bench-browser-daphne-{os.getpid()}.log", env)
 
 
 def _rule_all(page, n: int, read_ms: int) -> tuple[list[float], int, int]:
@@ -123,7 +82,7 @@ def _rule_all(page, n: int, read_ms: int) -> tuple[list[float], int, int]:
         hits += page.evaluate("(document.getElementById('case-slot').dataset.prefetched || '0') === '1'")
         page.evaluate(PROBE)
         page.keyboard.press("y")
-        page.wait_for_function("window.__latency !== null", polling="raf")
+        page.wait_for_function("() => window.__latency !== null", polling="raf")  # a function: the CSP refuses eval
         latencies.append(page.evaluate("window.__latency"))
         flash = page.locator("#case-slot .flash")
         if flash.count() and "already" in (flash.first.inner_text() or "").lower():
@@ -165,9 +124,8 @@ def run() -> dict:
     from playwright.sync_api import sync_playwright
 
     user = _reset_world(RULINGS + 5)
-    port = _free_port()
-    server = _start_server(port)
-    base = f"http://127.0.0.1:{port}"
+    server = _start_server()
+    base = server.url
     console_errors = []
     try:
         with sync_playwright() as p:
@@ -192,8 +150,7 @@ def run() -> dict:
             ceiling, _, _ = _rule_all(static, RULINGS, CEILING_READ_MS)
             browser.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
 
     from verifier.models import Ruling
 

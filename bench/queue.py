@@ -2,8 +2,12 @@
 one-statement SKIP LOCKED dequeue of the same rows (the ceiling), in the same run.
 
 Server: gunicorn (WSGI, sync workers) serving config.wsgi on 127.0.0.1, the path API traffic takes
-in a deployment. Clients: verifier threads with keep-alive connections, each looping GET
-/api/v1/queue/next/ then POST /api/v1/cases/{id}/ruling/. Bounded in time and count.
+in a deployment (README). A sync worker closes the connection after each answer, so no client holds a
+worker between requests. Clients: verifier threads, each taking its first case with GET
+/api/v1/queue/next/ and then looping POST /api/v1/cases/{id}/ruling/ with `next: true`, whose answer
+carries the next case (one request per op, issue 14; BENCH_QUEUE_PAIR=1 for the two-request loop).
+Beside it, the same clients on GET /healthz (no work at all) give the server's own ceiling.
+Bounded in time and count.
 """
 
 import http.client
@@ -21,61 +25,34 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench._procs import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = int(os.environ.get("BENCH_QUEUE_CASES", "30000"))
 SECONDS = float(os.environ.get("BENCH_QUEUE_SECONDS", "20"))
 REPEATS = int(os.environ.get("BENCH_QUEUE_REPEATS", "3"))
 WORKERS = int(os.environ.get("BENCH_QUEUE_GUNICORN_WORKERS", "4"))
+TRIVIAL_SECONDS = float(os.environ.get("BENCH_QUEUE_TRIVIAL_SECONDS", "5"))
+# issue 14: one request per op (the ruling carries the next case); BENCH_QUEUE_PAIR=1 measures the
+# two-request API (GET next, POST ruling) instead.
+ONE_REQUEST = os.environ.get("BENCH_QUEUE_PAIR", "") != "1"
 CONCURRENCY = [8, 32]
 
 
 def _reset_world(n_verifiers: int):
     from django.db import connection
 
-    from core.models import User
+    from bench._seed import cases_seed, queue_world_reset, verifier_seed
     from core.tokens import token_create
-    from shards.models import Locale, Shard
-    from shards.services.pools import membership_set
-    from verifier.services.queue import NewCase, cases_create
 
-    with connection.cursor() as c:
-        c.execute(
-            "TRUNCATE verifier_ruling, verifier_assignment, verifier_skip, verifier_casetask, shards_trainingsample,"
-            " shards_correction, verifier_case, knox_authtoken, shards_poolmembership CASCADE"
-        )
-    locale, _ = Locale.objects.get_or_create(code="en-US", defaults={"name": "English", "language": "en"})
-    shard, _ = Shard.objects.get_or_create(code="en-US", defaults={"locale": locale})
-    tokens = []
-    for i in range(n_verifiers):
-        user, _ = User.objects.get_or_create(username=f"bench_v{i}", defaults={"role": "verifier"})
-        membership_set(user=user, shard=shard, native=True)
-        tokens.append(token_create(user=user)[0])
-    now = datetime.now(UTC)
-    batch = 5000
-    for start in range(0, CASES, batch):
-        cases_create(
-            new_cases=[
-                NewCase(
-                    shard=shard,
-                    kind="correction",
-                    locale="en-US",
-                    post_id=f"b{i}",
-                    post_text=f"post {i}",
-                    proposal=f"fix {i}",
-                    at=now,
-                )
-                for i in range(start, min(CASES, start + batch))
-            ]
-        )
+    shard = queue_world_reset()
+    tokens = [token_create(user=verifier_seed(shard=shard, username=f"bench_v{i}"))[0] for i in range(n_verifiers)]
+    cases_seed(
+        shard=shard, n=CASES, post_id=lambda i: f"b{i}", post_text=lambda i: f"post {i}", proposal=lambda i: f"fix {i}"
+    )
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE verifier_casetask")
     return shard, tokens
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_server(port: int) -> subprocess.Popen:
@@ -120,28 +97,63 @@ def _start_server(port: int) -> subprocess.Popen:
 
 
 def _verifier_loop(port, token, deadline, latencies, seen, errors):
+    """One verifier: the first case by GET /queue/next/, then each op is one request, the ruling asking
+    for the next case (`next: true`, issue 14). A sync worker answers `Connection: close`, so
+    http.client opens a new connection per request (no keep-alive holds a worker)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    body = b'{"answer": "yes", "next": true}' if ONE_REQUEST else b'{"answer": "yes"}'
+    case_id = None
     while time.perf_counter() < deadline:
         t0 = time.perf_counter()
-        conn.request("GET", "/api/v1/queue/next/", headers=headers)
+        if case_id is None:
+            conn.request("GET", "/api/v1/queue/next/", headers=headers)
+            r = conn.getresponse()
+            answer = r.read()
+            if r.status == 204:
+                return
+            if r.status != 200:
+                errors.append(f"next {r.status} {answer[:100]!r}")
+                return
+            case_id = json.loads(answer)["id"]
+        conn.request("POST", f"/api/v1/cases/{case_id}/ruling/", body=body, headers=headers)
         r = conn.getresponse()
-        body = r.read()
-        if r.status == 204:
-            return
-        if r.status != 200:
-            errors.append(f"next {r.status} {body[:100]!r}")
-            return
-        case_id = json.loads(body)["id"]
-        conn.request("POST", f"/api/v1/cases/{case_id}/ruling/", body=b'{"answer": "yes"}', headers=headers)
-        r = conn.getresponse()
-        body = r.read()
+        answer = r.read()
         if r.status != 201:
-            errors.append(f"ruling {r.status} {body[:100]!r}")
+            errors.append(f"ruling {r.status} {answer[:100]!r}")
             return
         latencies.append(time.perf_counter() - t0)
         seen.append((case_id, token))
+        case_id = None
+        if ONE_REQUEST:
+            following = json.loads(answer)["next"]
+            if following is None:
+                return
+            case_id = following["id"]
     conn.close()
+
+
+def _trivial_loop(port, deadline, latencies):
+    """The server's ceiling: GET /healthz (the whole middleware stack, no database, no work)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        conn.request("GET", "/healthz")
+        r = conn.getresponse()
+        r.read()
+        latencies.append(time.perf_counter() - t0)
+    conn.close()
+
+
+def _measure_trivial(port, concurrency):
+    latencies = []
+    deadline = time.perf_counter() + TRIVIAL_SECONDS
+    threads = [threading.Thread(target=_trivial_loop, args=(port, deadline, latencies)) for _ in range(concurrency)]
+    elapsed = _run_all(threads)
+    return {
+        "per_s": len(latencies) / elapsed,
+        "p95_ms": statistics.quantiles(latencies, n=20)[18] * 1000 if len(latencies) > 20 else 0,
+    }
 
 
 def _run_all(threads: list[threading.Thread]) -> float:
@@ -235,8 +247,16 @@ def _profile_one_op(tokens) -> str:
         return "(no case left to profile)"
     case_id = r.json()["id"]
     with CaptureQueriesContext(connection) as q_rule:
-        client.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}, content_type="application/json")
-    return f"{len(q_next.captured_queries)} SQL statements for next, {len(q_rule.captured_queries)} for the ruling"
+        r = client.post(f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}, content_type="application/json")
+    case_id = client.get("/api/v1/queue/next/").json()["id"]
+    with CaptureQueriesContext(connection) as q_one:
+        client.post(
+            f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes", "next": True}, content_type="application/json"
+        )
+    return (
+        f"{len(q_next.captured_queries)} SQL statements for next, {len(q_rule.captured_queries)} for the ruling;"
+        f" {len(q_one.captured_queries)} for the ruling that carries the next case"
+    )
 
 
 def run() -> dict:
@@ -249,13 +269,14 @@ def run() -> dict:
     results, rows = [], []
     now = datetime.now(UTC).isoformat()
     for concurrency in CONCURRENCY:
-        ours_runs, ceiling_runs = [], []
+        ours_runs, ceiling_runs, trivial_runs = [], [], []
         for _ in range(REPEATS):
             shard, tokens = _reset_world(max(CONCURRENCY))
-            port = _free_port()
+            port = free_port()
             server = _start_server(port)
             try:
                 ours_runs.append(_measure_ours(port, tokens, concurrency))
+                trivial_runs.append(_measure_trivial(port, concurrency))
             finally:
                 os.killpg(server.pid, signal.SIGTERM)
                 server.wait(timeout=30)
@@ -263,6 +284,8 @@ def run() -> dict:
             ceiling_runs.append(_measure_ceiling(dsn, shard.pk, holder, concurrency))
         ours = statistics.median(r["ops_per_s"] for r in ours_runs)
         ceiling = statistics.median(r["per_s"] for r in ceiling_runs)
+        trivial = statistics.median(r["per_s"] for r in trivial_runs)
+        trivial_p95 = statistics.median(r["p95_ms"] for r in trivial_runs)
         p50 = statistics.median(r["p50_ms"] for r in ours_runs)
         p95 = statistics.median(r["p95_ms"] for r in ours_runs)
         doubles = sum(r["doubles"] for r in ours_runs) + sum(r["doubles"] for r in ceiling_runs)
@@ -273,6 +296,7 @@ def run() -> dict:
             "seconds": SECONDS,
             "repeats": REPEATS,
             "server": f"gunicorn {WORKERS} sync workers",
+            "requests_per_op": 1 if ONE_REQUEST else 2,
             "double_assignments": doubles,
             "load_average_1min": round(os.getloadavg()[0], 1),  # a shared machine: how loaded it was
         }
@@ -300,8 +324,21 @@ def run() -> dict:
                 "measured_at": now,
             }
         )
+        results.append(
+            {
+                "benchmark": "queue",
+                "metric": "next+ruling per second beside a do-nothing request (/healthz) on the same server",
+                "ours": ours,
+                "ceiling": trivial,
+                "ratio": ours / trivial,
+                "unit": "ops/s (ceiling = /healthz requests/s)",
+                "params": {**params, "healthz_p95_ms": round(trivial_p95, 1), "healthz_seconds": TRIVIAL_SECONDS},
+                "measured_at": now,
+            }
+        )
         rows.append(
-            f"| {concurrency} | {ours:,.0f} | {ceiling:,.0f} | {ours / ceiling:.3f} | {p50:.1f} | {p95:.1f} | {doubles} | {len(errors)} |"
+            f"| {concurrency} | {ours:,.0f} | {ceiling:,.0f} | {ours / ceiling:.3f} | {p50:.1f} | {p95:.1f} |"
+            f" {trivial:,.0f} | {trivial_p95:.1f} | {doubles} | {len(errors)} |"
         )
     shard, tokens = _reset_world(1)
     profile = _profile_one_op(tokens)
@@ -311,11 +348,14 @@ def run() -> dict:
             "`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` dequeue of the same rows, same run.",
             "Clients, server and database share the machine's 2 cores.",
             "",
-            "| verifiers | ours ops/s | ceiling dequeues/s | ratio | p50 ms | p95 ms | double assignments | errors |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| verifiers | ours ops/s | ceiling dequeues/s | ratio | p50 ms | p95 ms | /healthz req/s | /healthz p95 ms"
+            " | double assignments | errors |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *rows,
             "",
-            f"Per operation: {profile}. One op is two HTTP requests; the ceiling is one SQL statement.",
+            f"Per operation: {profile}. One op is {'one HTTP request (the ruling carries the next case)' if ONE_REQUEST else 'two HTTP requests'};"
+            " the ceiling is one SQL statement. `/healthz` runs the same server and middleware and touches nothing:"
+            " the most requests per second this server can answer on this machine, whatever the queue does.",
         ]
     )
     return {"results": results, "notes": notes}

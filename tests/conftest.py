@@ -2,8 +2,6 @@
 the run instead of skipping the tests that need them."""
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +10,8 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+
+from bench._procs import Daphne, free_port, stop_process_group  # noqa: F401 (tests import them from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Test modules import the ASGI app in-process (tests/verifier/test_live*.py) with this run's random key;
@@ -118,12 +118,6 @@ def _child_env(**extra) -> dict:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db, tmp_path):
     """A real Celery worker (prefork, 1 process) on the Redis broker, reading the test database."""
@@ -167,50 +161,12 @@ def celery_worker_process(transactional_db, tmp_path):
     stop_process_group(proc)
 
 
-def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """Stop a child started with start_new_session, and every process it forked (pool workers hold
-    database connections that would keep the test database from being dropped)."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=timeout)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def asgi_server_start(tmp_path, **extra_env):
     """Start the real ASGI app under daphne on 127.0.0.1 against the test database (`extra_env` on
-    top, e.g. a shorter product setting); returns (process, base URL). Stop it with stop_process_group."""
-    port = free_port()
-    log = tmp_path / "daphne.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=_child_env(DJANGO_DEBUG="0", **extra_env),
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("daphne exited:\n" + log.read_text())
-            time.sleep(0.2)
-    return proc, f"http://127.0.0.1:{port}"
+    top, e.g. a shorter product setting); returns (process, base URL) once it answers /healthz. Stop it
+    with stop_process_group. The same starter as the benchmarks' (bench/_procs.py)."""
+    server = Daphne(tmp_path / "daphne.log", _child_env(**extra_env))
+    return server.proc, server.url
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from shards.services.fence import taboo_read_record
 from verifier.models import Case
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
 from verifier.services.queue import DailyCapReached, Lease, case_next, case_skip, verifier_taboo_count_today
-from verifier.services.rulings import ruling_record, ruling_undo
+from verifier.services.rulings import ruling_record, ruling_record_held, ruling_undo
 
 # VQ-2, VQ-9: in the verifier's language (lazy: translated when shown, not at import).
 TABOO_BANNER = gettext_lazy("TABOO: culturally sensitive content. Judge only whether it is offensive.")
@@ -77,6 +77,15 @@ CaseSerializer = inline_serializer(
 )
 
 
+def _cap_refusal() -> Refused:
+    return Refused(
+        "daily_cap_reached",
+        _("You have reached today's limit of %(value)s taboo cases; it resets at midnight in your time zone.")
+        % {"value": taboo_daily_cap()},
+        status.HTTP_429_TOO_MANY_REQUESTS,
+    )
+
+
 class NextCaseView(APIView):
     permission_classes = [roles("verifier")]
 
@@ -88,12 +97,7 @@ class NextCaseView(APIView):
         try:
             lease = case_next(user=request.user)
         except DailyCapReached:
-            raise Refused(
-                "daily_cap_reached",
-                _("You have reached today's limit of %(value)s taboo cases; it resets at midnight in your time zone.")
-                % {"value": taboo_daily_cap()},
-                status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+            raise _cap_refusal()
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(case_payload(lease.case, lease))
@@ -103,6 +107,8 @@ class RulingSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "no"])
     # issue 14: the same key again for the same case returns the ruling already made (a double key press)
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    # issue 14: one request per op; the answer carries the next case, as GET /queue/next/ would answer it
+    next = serializers.BooleanField(required=False, default=False)
 
 
 def _visible_case_or_404(request, case_id) -> Case:
@@ -125,31 +131,52 @@ class RulingView(APIView):
                     "case_id": serializers.UUIDField(),
                     "answer": serializers.CharField(),
                     "replayed": serializers.BooleanField(),
+                    "next": CaseSerializer,
+                    "next_refused": serializers.CharField(),
                 },
             )
         },
         description="VQ-1: rule on a case you hold. With `idempotency_key`, sending the same key again "
-        "answers the ruling already made (`replayed: true`) instead of 409 already_ruled.",
+        "answers the ruling already made (`replayed: true`) instead of 409 already_ruled. With `next: true` "
+        "the answer also carries the next case (`next`, what GET /queue/next/ answers; null when there is "
+        "none) and `next_refused` (`daily_cap_reached` when only capped taboo work is left, else empty), so "
+        "one request is one op.",
     )
     def post(self, request, case_id):
-        case = _visible_case_or_404(request, case_id)
         data = RulingSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ruling = ruling_record(
-            user=request.user,
-            case=case,
-            answer=data.validated_data["answer"],
-            idempotency_key=data.validated_data["idempotency_key"],
-        )
-        return Response(
-            {
-                "ruling_id": str(ruling.public_id),
-                "case_id": str(case.public_id),
-                "answer": ruling.answer,
-                "replayed": getattr(ruling, "replayed", False),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        ruling = None
+        if data.is_valid():  # the hot path: a case the verifier holds, found by the statement that locks it
+            ruling = ruling_record_held(
+                user=request.user,
+                case_public_id=case_id,
+                answer=data.validated_data["answer"],
+                idempotency_key=data.validated_data["idempotency_key"],
+            )
+        if ruling is None:  # anything else (not found, not theirs, replayed, expired) answers as before
+            case = _visible_case_or_404(request, case_id)
+            data.is_valid(raise_exception=True)
+            ruling = ruling_record(
+                user=request.user,
+                case=case,
+                answer=data.validated_data["answer"],
+                idempotency_key=data.validated_data["idempotency_key"],
+            )
+        body = {
+            "ruling_id": str(ruling.public_id),
+            "case_id": str(case_id),
+            "answer": ruling.answer,
+            "replayed": getattr(ruling, "replayed", False),
+        }
+        if data.validated_data["next"]:
+            body["next"], body["next_refused"] = None, ""
+            try:
+                lease = case_next(user=request.user)
+            except DailyCapReached:
+                body["next_refused"] = "daily_cap_reached"
+            else:
+                if lease is not None:
+                    body["next"] = case_payload(lease.case, lease)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class UndoView(APIView):

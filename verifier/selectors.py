@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.models import User
@@ -17,7 +17,8 @@ def case_visible_to(*, user: User, case: Case) -> bool:
     """A verifier sees the cases they were handed; a senior the cases of their shards; admins all.
     Native-only cases (SH-3) never show to anyone outside their locale's native pool (the one rule:
     `shards.selectors.taboo_fence`)."""
-    if not taboo_fence(user=user).allows_case(case):
+    # Only a native-only case needs the user's native pools read (the fence lets any other case through).
+    if case.native_only and not taboo_fence(user=user).allows_case(case):
         return False
     if user.role == User.Role.ADMIN:
         return True
@@ -102,16 +103,28 @@ def verifier_day_start(*, user: User, now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def taboo_assignments_counted(*, user: User, now: datetime, held: bool = False):
+    """VQ-3, issue 14: the verifier's taboo assignments since their local midnight that count toward the
+    cap: the ones they ruled, skipped or let expire, and the one they are looking at (their earliest live
+    lease). A case the page prefetched behind it is not counted until it is shown, nor one an undo handed
+    back (`returned`), so the counter does not run a case ahead. `held=True` counts every live lease
+    (the pick's cap test: no taboo seat is leased, even as a prefetch, once those reach the cap)."""
+    counted = Q(outcome__in=[Assignment.Outcome.RULED, Assignment.Outcome.SKIPPED, Assignment.Outcome.EXPIRED])
+    if held:
+        counted |= Q(outcome=Assignment.Outcome.ACTIVE)
+    else:
+        shown_before = Assignment.objects.filter(
+            user=user, outcome=Assignment.Outcome.ACTIVE, expires_at__gt=now
+        ).filter(Q(expires_at__lt=OuterRef("expires_at")) | Q(expires_at=OuterRef("expires_at"), id__lt=OuterRef("id")))
+        counted |= Q(outcome=Assignment.Outcome.ACTIVE) & ~Exists(shown_before)
+    return Assignment.objects.filter(
+        user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
+    ).filter(counted)
+
+
 def verifier_taboo_count_today(*, user: User, now: datetime | None = None) -> int:
     now = now or timezone.now()
-    return (
-        Assignment.objects.filter(
-            user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
-        )
-        .values("case_id")
-        .distinct()
-        .count()
-    )
+    return taboo_assignments_counted(user=user, now=now).values("case_id").distinct().count()
 
 
 def case_counts_by_locale(*, since: datetime) -> dict[str, int]:

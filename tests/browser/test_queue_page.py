@@ -58,11 +58,12 @@ def test_th_v1_rules_three_cases_with_keys_and_sees_banner_and_live_counter(asgi
     assert "TABOO" in banner.inner_text()
     assert page.locator("#case textarea, #case input[type=text]").count() == 0  # no free text on the taboo screen
     counter = "n => document.querySelector('#cap-count').textContent.trim() === n"
-    # The page holds the case shown and the next one, prefetched (issue 14): both count toward the cap.
-    page.wait_for_function(counter, arg="2", polling=100)
-    assert page.inner_text("#cap-left") == "18"
+    # The page holds the case shown and the next one, prefetched (issue 14): only the one shown counts
+    # toward the cap; the prefetched one counts once the key press shows it.
+    page.wait_for_function(counter, arg="1", polling=100)
+    assert page.inner_text("#cap-left") == "19"
 
-    for expected_count in ("3", "3"):  # the third taboo case is prefetched, then the correction case
+    for expected_count in ("2", "3"):  # the second taboo case is shown, then the third
         page.wait_for_timeout(400)  # a key within 300 ms of a new case is taken for a double press
         rule_with_key(page, "n")
         page.wait_for_function(counter, arg=expected_count, polling=100)  # pushed over the websocket

@@ -29,9 +29,10 @@ pytestmark = pytest.mark.django_db
 # COMMIT each). The figures count everything the request runs, token authentication included. On
 # PostgreSQL the lease is one statement (no transaction round trips) and the ruling's own rows one more;
 # elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT / RELEASE in a test).
-# The ruling also reads the user's native pools once (issue 11: the taboo fence, shards.selectors.taboo_fence).
+# The ruling finds the case by the statement that locks the seat the verifier holds: no separate read of
+# the case, of their assignment or (for a case that is not native-only) of their native pools.
 def _statements() -> tuple[int, int]:
-    return (4, 14) if connection.vendor == "postgresql" else (8, 17)
+    return (4, 11) if connection.vendor == "postgresql" else (8, 14)
 
 
 def _token_client(user) -> APIClient:
@@ -61,6 +62,55 @@ def test_next_and_ruling_stay_within_their_statement_counts(django_assert_max_nu
     assert TrainingSample.objects.filter(case=case).exists()
     assert AuditEvent.objects.filter(action="ruling_record", object_id=case_id).exists()
     assert LocaleLedger.objects.get(locale_code="en-US").rulings == 2
+
+
+def test_the_ruling_can_carry_the_next_case_so_one_op_is_one_request(django_assert_max_num_queries):
+    next_statements, ruling_statements = _statements()
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 3)
+    client = _token_client(alice)
+    first = client.get("/api/v1/queue/next/").json()["id"]
+    answer = api_post(client, f"/api/v1/cases/{first}/ruling/", {"answer": "yes", "next": True})
+    assert answer.status_code == 201
+    second = answer.json()["next"]
+    assert answer.json()["next_refused"] == "" and second["id"] != first
+    assert second["prompt"] and second["lease_expires_at"]  # the same screen GET /queue/next/ answers
+    # The statements of both requests but one token read (the prompt is a correction's: the ledger row exists).
+    with django_assert_max_num_queries(next_statements - 1 + ruling_statements):
+        answer = api_post(client, f"/api/v1/cases/{second['id']}/ruling/", {"answer": "no", "next": True})
+    third = answer.json()["next"]
+    assert client.get("/api/v1/queue/next/").json()["id"] == third["id"]  # it is the verifier's held lease
+    last = api_post(client, f"/api/v1/cases/{third['id']}/ruling/", {"answer": "yes", "next": True}).json()
+    assert last["next"] is None and last["next_refused"] == ""  # nothing left
+    assert list(Ruling.objects.order_by("at").values_list("answer", flat=True)) == ["yes", "no", "yes"]
+    assert Case.objects.filter(status="decided").count() == 3
+    # Without `next` the answer is as before.
+    assert "next" not in api_post(client, f"/api/v1/cases/{third['id']}/ruling/", {"answer": "yes"}).json()
+
+
+def test_the_lean_ruling_path_still_refuses_what_it_refused(api):
+    shard, (alice, bob, _) = shard_with_pool("en-US")
+    make_cases(shard, 2)
+    login_as(api, alice)
+    case_id = api.get("/api/v1/queue/next/").json()["id"]
+    login_as(api, bob)  # bob holds nothing on alice's case and was never handed it
+    assert_api_error(api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}), "not_found", 404)
+    login_as(api, alice)
+    body = assert_api_error(api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "maybe"}), "invalid", 400)
+    assert "answer" in body["errors"]
+    CaseTask.objects.filter(holder=alice).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert_api_error(api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}), "lease_expired", 409)
+    assert not Ruling.objects.exists()
+
+
+def test_a_native_only_case_held_by_someone_who_left_the_native_pool_is_not_found(api):
+    shard, (somchai, *_) = shard_with_pool("th-TH")
+    make_cases(shard, 1, native_only=True)
+    login_as(api, somchai)
+    case_id = api.get("/api/v1/queue/next/").json()["id"]
+    membership_set(user=somchai, shard=shard, native=False)  # the taboo fence now keeps the case from them
+    assert_api_error(api_post(api, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes"}), "not_found", 404)
+    assert not Ruling.objects.exists()
 
 
 def test_a_held_lease_is_answered_in_two_statements(django_assert_max_num_queries):
@@ -308,5 +358,38 @@ def test_a_pause_is_offered_after_a_run_of_taboo_cases_and_the_counter_says_what
     html = client.get("/queue/next/").content.decode()
     assert html.count('id="pause-offer"') == 2  # on the case shown and on the prefetched one
     page = client.get("/queue/").content.decode()
-    left = settings.VERIFIER["TABOO_DAILY_CAP"] - 4  # two ruled, one shown, one prefetched
+    left = settings.VERIFIER["TABOO_DAILY_CAP"] - 3  # two ruled, one shown; the prefetched one not yet
     assert f'<strong id="cap-left">{left}</strong> left today' in page
+
+
+def test_a_prefetched_taboo_case_counts_toward_the_cap_only_once_it_is_shown(client, api, settings):
+    settings.VERIFIER = {**settings.VERIFIER, "TABOO_DAILY_CAP": 2}
+    shard, (somchai, *_) = shard_with_pool("th-TH")
+    _taboo_cases(shard, 4, text="ภาพ ในหลวง")
+    login_as(client, somchai)
+    login_as(api, somchai)
+    html = client.get("/queue/next/").content.decode()  # the page: a case shown, the next one prefetched
+    assert html.count('id="case"') == 2
+    assert api.get("/api/v1/me/").json()["taboo_today"] == 1  # the prefetched case is not counted yet
+    shown = case_next(user=somchai).case
+    answer = api_post(api, f"/api/v1/cases/{shown.public_id}/ruling/", {"answer": "no", "next": True}).json()
+    assert answer["next"] is not None  # the prefetched case, now shown
+    assert api.get("/api/v1/me/").json()["taboo_today"] == 2
+    answer = api_post(api, f"/api/v1/cases/{answer['next']['id']}/ruling/", {"answer": "no", "next": True}).json()
+    assert answer["next"] is None and answer["next_refused"] == "daily_cap_reached"  # two seen: the cap
+    assert api.get("/api/v1/me/").json()["taboo_today"] == 2
+    assert_api_error(api.get("/api/v1/queue/next/"), "daily_cap_reached", 429)
+    assert Ruling.objects.filter(verifier=somchai).count() == 2
+
+
+def test_the_seats_an_undo_hands_back_do_not_count_toward_the_cap(api):
+    shard, (somchai, *_) = shard_with_pool("th-TH")
+    _taboo_cases(shard, 3, text="ภาพ ในหลวง")
+    login_as(api, somchai)
+    first = api.get("/api/v1/queue/next/").json()["id"]
+    api_post(api, f"/api/v1/cases/{first}/ruling/", {"answer": "no"})
+    case_next(user=somchai)  # shown
+    case_next_prefetch(user=somchai)  # and one behind it
+    assert api.get("/api/v1/me/").json()["taboo_today"] == 2
+    assert api_post(api, "/api/v1/rulings/undo/", None).status_code == 200  # the prefetched seat goes back
+    assert api.get("/api/v1/me/").json()["taboo_today"] == 1  # the first case only, shown again

@@ -18,7 +18,12 @@ from shards.models import PoolMembership, Shard
 from shards.services.pools import ShardState, shard_state
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Skip
-from verifier.selectors import taboo_daily_cap, verifier_day_start, verifier_taboo_count_today  # noqa: F401 (callers import them here)
+from verifier.selectors import (  # noqa: F401 (callers import them here)
+    taboo_assignments_counted,
+    taboo_daily_cap,
+    verifier_day_start,
+    verifier_taboo_count_today,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,13 +193,15 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
 def case_next_prefetch(*, user: User, now: datetime | None = None) -> Lease | None:
     """Issue 14: the case after the one the verifier is reading, leased now so the page can show it the
     moment they rule (settings.VERIFIER["PREFETCH"] seats beyond the current one, at most). None when
-    nothing else waits or only capped taboo work does. The prefetched seat is a lease like any other:
-    it counts toward the cap when it is taboo, expires and returns to the queue the same way, and an
-    undo (VQ-10) hands it back."""
+    nothing else waits or only capped taboo work does. The prefetched seat is a lease like any other: it
+    expires and returns to the queue the same way, and an undo (VQ-10) hands it back; a taboo one counts
+    toward the cap once it is shown (the earliest held lease), not while it waits behind the shown one."""
     now = now or timezone.now()
     held = list(_held(user=user, now=now)[: 1 + settings.VERIFIER["PREFETCH"]])
     if not held:
         return None
+    if held[0].case.is_taboo:  # the shown case counts toward the cap from now on (it may have been prefetched)
+        live.cap_changed(user, taboo_today=verifier_taboo_count_today)
     if len(held) > 1:
         return Lease(task=held[-1], case=held[-1].case)
     try:
@@ -243,12 +250,10 @@ def _lease_new(*, user: User, now: datetime) -> Lease | None:
 
 
 def _taboo_today_subquery(*, user: User, now: datetime):
-    """VQ-3 as SQL: the verifier's distinct taboo cases since their local midnight (what
-    `verifier_taboo_count_today` counts), for the pick to compare with the cap."""
+    """VQ-3 as SQL: the verifier's distinct taboo cases since their local midnight, every live lease
+    included (a prefetch as well as the case shown), for the pick to compare with the cap."""
     return (
-        Assignment.objects.filter(
-            user=user, kind=Case.Kind.TABOO, leased_at__gte=verifier_day_start(user=user, now=now)
-        )
+        taboo_assignments_counted(user=user, now=now, held=True)
         .values("user")
         .annotate(n=Count("case_id", distinct=True))
         .values("n")

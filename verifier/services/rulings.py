@@ -17,6 +17,7 @@ from shards.services.ledgers import ledger_record_ruling, ledger_ruling_weight, 
 from training.services.samples import sample_batched, sample_record_accepted, sample_take_back
 from verifier import extensions, live
 from verifier.models import Appeal, Assignment, Case, CaseTask, Ruling
+from verifier.selectors import case_visible_to
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ def _already_ruled() -> Refused:
     return Refused("already_ruled", _("You have already ruled on this case."), 409)
 
 
+def _check_input(*, answer: str, idempotency_key: str) -> None:
+    if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
+        raise Refused("invalid", _('answer must be "yes" or "no".'), 400, field="answer")
+    if len(idempotency_key) > Ruling._meta.get_field("idempotency_key").max_length:
+        raise Refused("invalid", _("idempotency_key is longer than 64 characters."), 400, field="idempotency_key")
+
+
 def ruling_record(
     *, user: User, case: Case, answer: str, now: datetime | None = None, idempotency_key: str = ""
 ) -> Ruling:
@@ -53,10 +61,7 @@ def ruling_record(
     key press, a retry after a lost answer) gets the ruling it already made back, `ruling.replayed`
     set, instead of `already_ruled`. A different answer under the same key is still refused."""
     now = now or timezone.now()
-    if answer not in (Ruling.Answer.YES, Ruling.Answer.NO):
-        raise Refused("invalid", _('answer must be "yes" or "no".'), 400, field="answer")
-    if len(idempotency_key) > Ruling._meta.get_field("idempotency_key").max_length:
-        raise Refused("invalid", _("idempotency_key is longer than 64 characters."), 400, field="idempotency_key")
+    _check_input(answer=answer, idempotency_key=idempotency_key)
     try:
         with transaction.atomic():
             ruling = _ruling_record_locked(user=user, case=case, answer=answer, now=now, key=idempotency_key)
@@ -68,6 +73,31 @@ def ruling_record(
         return replay
     if not getattr(ruling, "replayed", False):
         live.queue_changed({case.shard_id})
+    return ruling
+
+
+def ruling_record_held(
+    *, user: User, case_public_id, answer: str, now: datetime | None = None, idempotency_key: str = ""
+) -> Ruling | None:
+    """Issue 14, the hot path of the API: `ruling_record` on the case with this public id when `user`
+    holds a live lease on it, found by the same locking statement that guards the ruling (so no
+    separate visibility read: a held lease is the verifier's own assignment; a native-only case still
+    passes `case_visible_to`, the taboo fence). Returns None, having written nothing, when the user
+    holds no live lease on it (a replay, an expired lease, someone else's case, no such case): the
+    caller then takes the full path (`case_get_visible`, `ruling_record`), which answers each of those."""
+    now = now or timezone.now()
+    _check_input(answer=answer, idempotency_key=idempotency_key)
+    try:
+        with transaction.atomic():
+            task = _seat_locked(user=user, case_filter={"case__public_id": case_public_id})
+            if task is None or task.lease_expires_at <= now:
+                return None
+            if task.case.native_only and not case_visible_to(user=user, case=task.case):
+                return None
+            ruling = _ruling_apply(user=user, task=task, answer=answer, now=now, key=idempotency_key)
+    except IntegrityError:
+        return None  # a concurrent double press won; the full path replays or refuses it
+    live.queue_changed({task.case.shard_id})
     return ruling
 
 
@@ -153,17 +183,21 @@ def _ruling_write_pg(*, case, task, user, answer, now, key, weight, first) -> tu
     return ruling, status
 
 
-def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime, key: str) -> Ruling:
+def _seat_locked(*, user: User, case_filter: dict) -> CaseTask | None:
     # One statement locks the seat the user holds and its case: the case lock serialises the two
     # rulings of an overlap case (VQ-5) and a crowd close, so "first" and "all seats done" below
     # read committed state.
-    task = (
+    return (
         CaseTask.objects.select_for_update(of=("self", "case"))
         .select_related("case")
-        .filter(case_id=case.pk, holder=user, status=CaseTask.Status.LEASED)
+        .filter(**case_filter, holder=user, status=CaseTask.Status.LEASED)
         .order_by("id")
         .first()
     )
+
+
+def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime, key: str) -> Ruling:
+    task = _seat_locked(user=user, case_filter={"case_id": case.pk})
     if task is None or task.lease_expires_at <= now:
         # The refusal path: someone who ruled already, a replay, or a lease that ended.
         if Ruling.objects.filter(case=case, verifier=user).exists():
@@ -172,6 +206,11 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime,
                 raise _already_ruled()
             return replay
         raise _lease_expired()
+    return _ruling_apply(user=user, task=task, answer=answer, now=now, key=key)
+
+
+def _ruling_apply(*, user: User, task: CaseTask, answer: str, now: datetime, key: str) -> Ruling:
+    """The ruling on a seat `user` holds, locked with its case: its rows, the sample, the ledgers, the audit."""
     case = task.case
     first = not case.decision
     # IN-7: the weight the ruling will move the ledgers by, stored with it so an undo takes back as much.
