@@ -7,7 +7,9 @@ characters removed, case folded). `token_normalise` is the stricter form of a si
 """
 
 import re
+import sys
 import unicodedata
+from functools import lru_cache
 
 # Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt (15.1 and 16.0 list the same
 # ranges). Python's unicodedata has no such property, so the ranges are written out here. They are
@@ -47,16 +49,32 @@ def is_invisible(ch: str) -> bool:
     return bool(_DEFAULT_IGNORABLE.match(ch)) or unicodedata.category(ch) == "Cf"
 
 
-class _FormatTable(dict):
-    """str.translate table that deletes every format character (Cf); filled lazily per code point."""
+def _ranges_class(points) -> str:
+    ranges, start, prev = [], None, None
+    for cp in sorted(points):
+        if start is None:
+            start = prev = cp
+        elif cp == prev + 1:
+            prev = cp
+        else:
+            ranges.append((start, prev))
+            start = prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    return _class(ranges)
 
-    def __missing__(self, cp: int):
-        value = None if unicodedata.category(chr(cp)) == "Cf" else chr(cp)
-        self[cp] = value
-        return value
 
-
-_CF_TABLE = _FormatTable()
+@lru_cache(maxsize=1)
+def _invisible_classes() -> tuple[re.Pattern, re.Pattern]:
+    """(exact, quick): `exact` is every character invisible_strip removes (the Default_Ignorable ranges and
+    every Cf code point of this Python's Unicode); `quick` is its Basic Multilingual Plane part plus every
+    code point beyond it, a class `re` tests by one bitmap lookup per character. A text `quick` finds nothing
+    in holds nothing to remove and is returned untouched (issue 13: this pass was the filter's main cost)."""
+    points = {cp for a, b in DEFAULT_IGNORABLE_RANGES for cp in range(a, b + 1)}
+    points.update(cp for cp in range(0x80, sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf")
+    exact = re.compile(f"[{_ranges_class(points)}]")
+    quick = re.compile(f"[{_ranges_class(p for p in points if p <= 0xFFFF)}\U00010000-\U0010ffff]")
+    return exact, quick
 
 
 def invisible_strip(text: str) -> str:
@@ -67,8 +85,37 @@ def invisible_strip(text: str) -> str:
 
 
 def _strip_invisible(text: str) -> str:
-    text = _DEFAULT_IGNORABLE.sub("", text)
-    return text if text.isascii() else text.translate(_CF_TABLE)  # ASCII holds no format character
+    if text.isascii():  # ASCII holds no default-ignorable or format character (O(1) in CPython)
+        return text
+    exact, quick = _invisible_classes()
+    return exact.sub("", text) if quick.search(text) else text
+
+
+# NFKC mappings that hold whatever the neighbours (a starter to starters that compose with nothing): done by
+# str.replace, so the usual Thai text (SARA AM in most words) and text with NBSP pass NFKC's quick check after.
+_NFKC_CONTEXT_FREE = (("\u0e33", "\u0e4d\u0e32"), ("\u0eb3", "\u0ecd\u0eb2"), ("\u00a0", " "))
+
+
+def rule_fold(text: str) -> str:
+    """Issue 13: the form rules are matched in (`risk_db.patterns.match_text`: the filter, the scorer, the queue):
+    NFKC, default-ignorable and format characters removed, case folded, NFKC again where folding expanded a
+    character; text_normalise without the whitespace collapse (so a pattern's `\\s{2}` keeps its meaning).
+    ASCII text is returned as it is: it holds nothing for NFKC or the invisible pass, and its case is the
+    engines' (they all match case-insensitively). Fast for the usual text: the passes are skipped when their
+    quick checks find nothing to do."""
+    text = text or ""
+    if text.isascii():
+        return text
+    for old, new in _NFKC_CONTEXT_FREE:
+        if old in text:
+            text = text.replace(old, new)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = _strip_invisible(text)
+    folded = text.casefold()
+    if len(folded) != len(text):  # a character folded to several (ß -> ss, ǰ -> j + caron): they may compose
+        folded = _strip_invisible(unicodedata.normalize("NFKC", folded))
+    return folded
 
 
 def text_normalise(text: str) -> str:
