@@ -96,13 +96,31 @@ def _strip_invisible(text: str) -> str:
 _NFKC_CONTEXT_FREE = (("\u0e33", "\u0e4d\u0e32"), ("\u0eb3", "\u0ecd\u0eb2"), ("\u00a0", " "))
 
 
+def _special_fold(ch: str) -> bool:
+    folded = ch.casefold()
+    return folded != ch.lower() or len(folded) != 1 or len(ch.lower()) != 1
+
+
+@lru_cache(maxsize=1)
+def _rule_fold_quick() -> re.Pattern:
+    """One class for rule_fold's second pass: the BMP invisible characters, every character whose full case
+    fold is not what a case-insensitive engine already equates with it (`ß` -> `ss`, `İ`, `ς`, `ſ`, Cherokee:
+    casefold() differs from lower() or is several characters: `İ`), and every code point beyond the BMP. Written out code point by code
+    point, so `re` tests it with one bitmap lookup per character; a text it finds nothing in is left as is."""
+    exact, _quick = _invisible_classes()
+    points = {cp for cp in range(0x80, 0x10000) if exact.match(chr(cp))}
+    points.update(cp for cp in range(0x80, 0x10000) if _special_fold(chr(cp)))
+    return re.compile(f"[{_ranges_class(points)}\\U00010000-\\U0010ffff]")
+
+
 def rule_fold(text: str) -> str:
     """Issue 13: the form rules are matched in (`risk_db.patterns.match_text`: the filter, the scorer, the queue):
     NFKC, default-ignorable and format characters removed, case folded, NFKC again where folding expanded a
     character; text_normalise without the whitespace collapse (so a pattern's `\\s{2}` keeps its meaning).
-    ASCII text is returned as it is: it holds nothing for NFKC or the invisible pass, and its case is the
-    engines' (they all match case-insensitively). Fast for the usual text: the passes are skipped when their
-    quick checks find nothing to do."""
+    Case is folded where it matters: every engine (Hyperscan, RE2, the `re` reference) matches case-insensitively,
+    so a text is case-folded only when it holds a character whose full fold differs from its lower case
+    (`ß` -> `ss`); otherwise the engines' case-insensitivity is the same fold. ASCII text is returned as it is.
+    Fast for the usual text: each pass is skipped when its quick check finds nothing to do."""
     text = text or ""
     if text.isascii():
         return text
@@ -111,10 +129,12 @@ def rule_fold(text: str) -> str:
             text = text.replace(old, new)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
+    if not _rule_fold_quick().search(text):
+        return text  # no invisible character, no special case fold, nothing beyond the BMP
     text = _strip_invisible(text)
     folded = text.casefold()
-    if len(folded) != len(text):  # a character folded to several (ß -> ss, ǰ -> j + caron): they may compose
-        folded = _strip_invisible(unicodedata.normalize("NFKC", folded))
+    if len(folded) != len(text) or not unicodedata.is_normalized("NFKC", folded):
+        folded = _strip_invisible(unicodedata.normalize("NFKC", folded))  # ß -> ss, ǰ -> j + caron: may compose
     return folded
 
 

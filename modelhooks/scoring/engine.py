@@ -251,10 +251,10 @@ class Engine:
                 if _re2_compiled(pattern).search(words if on_words else text):
                     out[i].append(to_rule[p])
 
-    def score_regex(self, texts: list[str], shard_ids: list[int]) -> list[Hit]:
-        """Regex would-hits, mapped to rule versions live in each post's shard."""
+    def score_regex(self, texts: list[str], shard_ids: list[int], *, normalised: bool = False) -> list[Hit]:
+        """Regex would-hits, mapped to rule versions live in each post's shard (`normalised`: as `match`)."""
         hits = []
-        for i, rule_idx in enumerate(self.match(texts)):
+        for i, rule_idx in enumerate(self.match(texts, normalised=normalised)):
             for ri in rule_idx:
                 state = self._states[ri].get(shard_ids[i])
                 if state is not None:
