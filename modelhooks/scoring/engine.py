@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -124,6 +125,18 @@ class Engine:
         self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None, HS_FLAGS_ALL)
         self._db, self._pattern_rule = self._compile_valid(expressions, self._pattern_rule, self._confirm)
         self._embeddings = self._embedding_matrices()
+        self._local = threading.local()  # per-thread Hyperscan scratch
+
+    def _scratch(self, db):
+        """Hyperscan scratch for `db` in this thread. One scratch per database is what `db.scan` uses by default,
+        and two threads scanning with it at once fail (`ScratchInUseError`: the filter under gthread workers)."""
+        per = getattr(self._local, "scratch", None)
+        if per is None:
+            per = self._local.scratch = {}
+        scratch = per.get(id(db))
+        if scratch is None:
+            scratch = per[id(db)] = hyperscan.Scratch(db)
+        return scratch
 
     def _skip(self, r, reason: str) -> None:
         log.warning("rule %s version %s skipped by the scorer: %s", r.rule_id, r.version_id, reason)
@@ -216,7 +229,7 @@ class Engine:
                 seen.add(key)
                 out[key[0]].append(key[1])
 
-        self._words_db.scan(buffer, match_event_handler=on_match)
+        self._words_db.scan(buffer, match_event_handler=on_match, scratch=self._scratch(self._words_db))
 
     def _match_words_one(self, text: str, into: list[int]) -> None:
         seen = set()
@@ -226,7 +239,11 @@ class Engine:
                 seen.add(pid)
                 into.append(self._words_rule[pid])
 
-        self._words_db.scan(word_text(text).encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        self._words_db.scan(
+            word_text(text).encode("utf-8", "surrogatepass"),
+            match_event_handler=on_match,
+            scratch=self._scratch(self._words_db),
+        )
 
     def _match_each(self, texts: list[str], out: list[list[int]]) -> None:
         """Other patterns, post by post: the prefilter, then RE2 confirms `\\b` edges on flagged posts."""
@@ -236,9 +253,10 @@ class Engine:
         def on_match(pid, start, end, flags, ctx):
             found.append(pid)
 
+        scratch = self._scratch(db)
         for i, text in enumerate(texts):
             found.clear()
-            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=scratch)
             words = None
             for p in found:
                 c = confirm[p]

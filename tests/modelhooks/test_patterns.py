@@ -152,3 +152,30 @@ def test_pattern_literals_fold_like_the_text_escapes_do_not(pattern, folded):
 
 def test_a_class_member_that_folds_to_several_characters_is_refused_with_the_reason():
     assert "folds to 'fi'" in pattern_check("[\ufb01x]")
+
+
+def test_threads_scanning_one_engine_at_once_each_get_the_right_answer():
+    """Issue 13: gthread workers serve the filter from one engine in many threads; Hyperscan's default scratch is
+    one per database, and two scans at once failed with ScratchInUseError (500s in the filter benchmark)."""
+    import threading
+
+    patterns, posts = make_patterns()[:80], make_posts(400)
+    engine = Engine(rules_from(patterns + [r"\bdog[\s,]+\w+"]), cosine_threshold=0.6)
+    want = engine.match(posts)
+    errors, wrong = [], []
+
+    def worker():
+        try:
+            for _ in range(6):
+                for k in range(0, len(posts), 40):
+                    if engine.match(posts[k : k + 40]) != want[k : k + 40]:
+                        wrong.append(k)
+        except Exception as exc:  # the failure this test is about
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and wrong == []
