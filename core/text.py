@@ -78,9 +78,8 @@ def _invisible_classes() -> tuple[re.Pattern, re.Pattern]:
 
 
 def invisible_strip(text: str) -> str:
-    """`text` without its default-ignorable and format characters, nothing else changed: the step of
-    text_normalise that rule matching uses on its own (patterns are written in plain letters, so
-    NFKC and case folding of the text alone would change what a pattern means, e.g. Thai SARA AM)."""
+    """`text` without its default-ignorable and format characters, nothing else changed (a step of
+    text_normalise and of rule_fold, the rule-matching form)."""
     return _strip_invisible(text or "")
 
 

@@ -1,6 +1,8 @@
 """RK-4 / MH-1: what a rule's pattern means, per script, and its translation for the engines.
 
 The rule (documented for seniors in docs/patterns.md):
+- Texts are matched in `match_text` form (`core.text.rule_fold`: NFKC, invisible characters removed, case
+  folded) and a pattern's literal characters are folded the same way first (`pattern_fold`, issue 13).
 - Patterns are RE2 syntax, matched case-insensitively, Unicode-aware: `\\w` is a letter, number
   or underscore of any script, `\\d` a decimal digit of any script, `\\s` any Unicode space.
 - A word character, for boundaries, is a letter, a combining mark (Thai vowel signs, Arabic

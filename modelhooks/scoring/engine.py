@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 def match_text(text: str, ocr_text: str = "") -> str:
     """The form a post is matched in, by the live filter, the batch scorer and the queue alike: the post
-    and its OCR text, in rule-matching form (`risk_db.patterns.match_text`: core.text's invisible-character
-    removal, the step of the one normaliser that keeps patterns' meaning; docs/patterns.md)."""
+    and its OCR text, in rule-matching form (`risk_db.patterns.match_text`: `core.text.rule_fold`, NFKC,
+    invisible characters removed, case folded; pattern literals are folded the same way, docs/patterns.md)."""
     return patterns.match_text(text + ("\n" + ocr_text if ocr_text else ""))
 
 
