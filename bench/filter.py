@@ -31,6 +31,7 @@ HTTP_SECONDS = env_int("BENCH_FILTER_HTTP_SECONDS", 10)
 CLIENTS = [8, 32]
 WORKERS = env_int("BENCH_FILTER_WORKERS", 2)
 THREADS = env_int("BENCH_FILTER_THREADS", 8)
+SERVER_LOG = ROOT / "bench" / "_work" / "filter-server.log"
 
 
 def _setup_rules():
@@ -79,6 +80,9 @@ def _server(port: int):
         "DB_POOL_MAX_SIZE": "3",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
+    from django.conf import settings
+
+    env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)  # DEBUG off: the server needs a key (issue 11)
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
         "config.wsgi:application",
@@ -95,7 +99,9 @@ def _server(port: int):
         "--log-level",
         "warning",
     ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    SERVER_LOG.parent.mkdir(exist_ok=True)
+    log = open(SERVER_LOG, "wb")  # noqa: SIM115 (the server writes it while it runs)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def _wait_ready(port: int, token: str, timeout: float = 900.0) -> None:
@@ -180,7 +186,11 @@ def _http(posts, token_holder) -> tuple[list[dict], str]:
     port = _free_port()
     server = _server(port)
     try:
-        token = _token(port)
+        try:
+            token = _token(port)
+        except OSError:
+            print(SERVER_LOG.read_text()[-4000:], file=sys.stderr)  # why it did not start
+            raise
         _wait_ready(port, token)
         bodies = [
             json.dumps({"text": t, "locale": ("en-US", "th-TH", "ar-SA")[i % 3]}).encode()
@@ -248,7 +258,7 @@ def _http(posts, token_holder) -> tuple[list[dict], str]:
 def _bulk(posts, shards) -> tuple[list[dict], str]:
     import hyperscan
 
-    from modelhooks.scoring.engine import Engine
+    from modelhooks.scoring.engine import engine_for
     from modelhooks.services import filtering
     from risk_db.patterns import HS_FLAGS, pattern_translate
     from risk_db.selectors import rules_for_scoring
@@ -257,7 +267,7 @@ def _bulk(posts, shards) -> tuple[list[dict], str]:
     index = filtering.filter_index()
     assert index.build_id is not None and not index.skipped
     rules = rules_for_scoring()
-    engine = Engine(rules, cosine_threshold=0.6)
+    engine = engine_for(rules, cosine_threshold=0.6)  # the scorer's own path (cached, gc-settled)
     locales = [s.code for s in shards]
     items = [filtering.FilterItem(text=t, locale=locales[i % 3]) for i, t in enumerate(posts)]
     shard_ids = [shards[i % 3].pk for i in range(len(posts))]

@@ -249,6 +249,8 @@ FILTER = {
         os.environ.get("FILTER_SHADOW_SAMPLE_RATE", "0.1")
     ),  # share of texts whose would-hits are recorded
     "SHADOW_FLUSH_SECONDS": 10,  # the buffer of sampled would-hits and counts goes to a Celery task this often
+    "FLUSH_KEEP_HOURS": 48,
+    "TOKEN_CACHE_SECONDS": 5,  # the filter trusts a token it checked this recently: a revocation takes <= 5 s  # flush ids kept against redelivery (a Celery redelivery comes within hours)
     "SHADOW_BUFFER_MAX_HITS": 50_000,  # beyond this, hits wait uncounted in no buffer: they are counted as dropped
     "BACKTEST_DAYS": 30,  # backtest of a candidate pattern over the recorded texts of the last 30 days
     "BACKTEST_MAX_TEXTS": 50_000,  # per shard, newest first

@@ -7,7 +7,9 @@ characters removed, case folded). `token_normalise` is the stricter form of a si
 """
 
 import re
+import sys
 import unicodedata
+from functools import lru_cache
 
 # Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt (15.1 and 16.0 list the same
 # ranges). Python's unicodedata has no such property, so the ranges are written out here. They are
@@ -47,28 +49,92 @@ def is_invisible(ch: str) -> bool:
     return bool(_DEFAULT_IGNORABLE.match(ch)) or unicodedata.category(ch) == "Cf"
 
 
-class _FormatTable(dict):
-    """str.translate table that deletes every format character (Cf); filled lazily per code point."""
+def _ranges_class(points) -> str:
+    ranges, start, prev = [], None, None
+    for cp in sorted(points):
+        if start is None:
+            start = prev = cp
+        elif cp == prev + 1:
+            prev = cp
+        else:
+            ranges.append((start, prev))
+            start = prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    return _class(ranges)
 
-    def __missing__(self, cp: int):
-        value = None if unicodedata.category(chr(cp)) == "Cf" else chr(cp)
-        self[cp] = value
-        return value
 
-
-_CF_TABLE = _FormatTable()
+@lru_cache(maxsize=1)
+def _invisible_classes() -> tuple[re.Pattern, re.Pattern]:
+    """(exact, quick): `exact` is every character invisible_strip removes (the Default_Ignorable ranges and
+    every Cf code point of this Python's Unicode); `quick` is its Basic Multilingual Plane part plus every
+    code point beyond it, a class `re` tests by one bitmap lookup per character. A text `quick` finds nothing
+    in holds nothing to remove and is returned untouched (issue 13: this pass was the filter's main cost)."""
+    points = {cp for a, b in DEFAULT_IGNORABLE_RANGES for cp in range(a, b + 1)}
+    points.update(cp for cp in range(0x80, sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Cf")
+    exact = re.compile(f"[{_ranges_class(points)}]")
+    quick = re.compile(f"[{_ranges_class(p for p in points if p <= 0xFFFF)}\U00010000-\U0010ffff]")
+    return exact, quick
 
 
 def invisible_strip(text: str) -> str:
-    """`text` without its default-ignorable and format characters, nothing else changed: the step of
-    text_normalise that rule matching uses on its own (patterns are written in plain letters, so
-    NFKC and case folding of the text alone would change what a pattern means, e.g. Thai SARA AM)."""
+    """`text` without its default-ignorable and format characters, nothing else changed (a step of
+    text_normalise and of rule_fold, the rule-matching form)."""
     return _strip_invisible(text or "")
 
 
 def _strip_invisible(text: str) -> str:
-    text = _DEFAULT_IGNORABLE.sub("", text)
-    return text if text.isascii() else text.translate(_CF_TABLE)  # ASCII holds no format character
+    if text.isascii():  # ASCII holds no default-ignorable or format character (O(1) in CPython)
+        return text
+    exact, quick = _invisible_classes()
+    return exact.sub("", text) if quick.search(text) else text
+
+
+# NFKC mappings that hold whatever the neighbours (a starter to starters that compose with nothing): done by
+# str.replace, so the usual Thai text (SARA AM in most words) and text with NBSP pass NFKC's quick check after.
+_NFKC_CONTEXT_FREE = (("\u0e33", "\u0e4d\u0e32"), ("\u0eb3", "\u0ecd\u0eb2"), ("\u00a0", " "))
+
+
+def _special_fold(ch: str) -> bool:
+    folded = ch.casefold()
+    return folded != ch.lower() or len(folded) != 1 or len(ch.lower()) != 1
+
+
+@lru_cache(maxsize=1)
+def _rule_fold_quick() -> re.Pattern:
+    """One class for rule_fold's second pass: the BMP invisible characters, every character whose full case
+    fold is not what a case-insensitive engine already equates with it (`ß` -> `ss`, `İ`, `ς`, `ſ`, Cherokee:
+    casefold() differs from lower() or is several characters: `İ`), and every code point beyond the BMP. Written out code point by code
+    point, so `re` tests it with one bitmap lookup per character; a text it finds nothing in is left as is."""
+    exact, _quick = _invisible_classes()
+    points = {cp for cp in range(0x80, 0x10000) if exact.match(chr(cp))}
+    points.update(cp for cp in range(0x80, 0x10000) if _special_fold(chr(cp)))
+    return re.compile(f"[{_ranges_class(points)}\\U00010000-\\U0010ffff]")
+
+
+def rule_fold(text: str) -> str:
+    """Issue 13: the form rules are matched in (`risk_db.patterns.match_text`: the filter, the scorer, the queue):
+    NFKC, default-ignorable and format characters removed, case folded, NFKC again where folding expanded a
+    character; text_normalise without the whitespace collapse (so a pattern's `\\s{2}` keeps its meaning).
+    Case is folded where it matters: every engine (Hyperscan, RE2, the `re` reference) matches case-insensitively,
+    so a text is case-folded only when it holds a character whose full fold differs from its lower case
+    (`ß` -> `ss`); otherwise the engines' case-insensitivity is the same fold. ASCII text is returned as it is.
+    Fast for the usual text: each pass is skipped when its quick check finds nothing to do."""
+    text = text or ""
+    if text.isascii():
+        return text
+    for old, new in _NFKC_CONTEXT_FREE:
+        if old in text:
+            text = text.replace(old, new)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if not _rule_fold_quick().search(text):
+        return text  # no invisible character, no special case fold, nothing beyond the BMP
+    text = _strip_invisible(text)
+    folded = text.casefold()
+    if len(folded) != len(text) or not unicodedata.is_normalized("NFKC", folded):
+        folded = _strip_invisible(unicodedata.normalize("NFKC", folded))  # ß -> ss, ǰ -> j + caron: may compose
+    return folded
 
 
 def text_normalise(text: str) -> str:

@@ -1,11 +1,13 @@
 """API tokens (issue 11), on django-rest-knox: only a SHA-512 digest is stored, every token expires
 after `REST_KNOX["TOKEN_TTL"]`, and a revoked token is gone. Clients send `Authorization: Token <key>`."""
 
+import time
 from datetime import datetime
 
 from django.utils import timezone, translation
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
+from knox.crypto import hash_token
 from knox.models import AuthToken
 
 from core.models import User
@@ -57,8 +59,41 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         return False
 
 
+class CachedTokenAuthentication(TokenAuthentication):
+    """Issue 13, for a hot service route (the live filter): a token this process checked less than
+    `ttl_seconds` ago is trusted again without the statement. The bound, stated: a revoked token (logout,
+    deletion) or a deactivated account keeps working on this route for at most `ttl_seconds` in each server
+    process that checked it just before; an expiry is checked on every use (from the cached row). Keyed by the
+    token's SHA-512 digest, so no key is held in memory. Subclasses set `ttl_seconds`."""
+
+    ttl_seconds: float = 0.0
+    max_entries = 10_000
+    _checked: dict = {}  # digest -> (user, auth_token, monotonic time checked); shared by the process's threads
+
+    def authenticate_credentials(self, token):
+        if self.ttl_seconds <= 0:
+            return super().authenticate_credentials(token)
+        try:
+            digest = hash_token(token.decode("utf-8"))
+        except (TypeError, UnicodeDecodeError, ValueError):
+            return super().authenticate_credentials(token)  # refused there, with knox's message
+        now = time.monotonic()
+        hit = self._checked.get(digest)
+        if hit is not None and now - hit[2] < self.ttl_seconds:
+            expiry = hit[1].expiry
+            if expiry is None or expiry >= timezone.now():
+                return hit[0], hit[1]
+        self._checked.pop(digest, None)
+        user, auth_token = super().authenticate_credentials(token)
+        if len(self._checked) >= self.max_entries:
+            self._checked.clear()
+        self._checked[digest] = (user, auth_token, now)
+        return user, auth_token
+
+
 class TokenScheme(KnoxTokenScheme):
     """The OpenAPI security scheme of `TokenAuthentication` (drf-spectacular knows only knox's own class)."""
 
     target_class = "core.tokens.TokenAuthentication"
+    match_subclasses = True  # the filter's cached check (CachedTokenAuthentication) is the same scheme
     name = "tokenAuth"

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.bulk import bulk_parse
 from core.errors import Refused
 from core.permissions import roles
+from core.tokens import CachedTokenAuthentication
 from modelhooks.selectors import export_files_readable, export_get, release_get, releases_of_shard
 from modelhooks.services import filtering
 from modelhooks.services.exports import export_file_path, export_request
@@ -172,10 +174,19 @@ def _filter_item(raw, where: str) -> FilterItem:
     return FilterItem(**values)
 
 
+class FilterTokenAuthentication(CachedTokenAuthentication):
+    """The filter's token check, cached per process for FILTER["TOKEN_CACHE_SECONDS"] (the revocation bound)."""
+
+    @property
+    def ttl_seconds(self) -> float:
+        return settings.FILTER["TOKEN_CACHE_SECONDS"]
+
+
 class FilterView(APIView):
     """Issue 13 / SPEC 8: allow or block per text, from this process's loaded index (docs/filter.md)."""
 
     permission_classes = [roles("filter", "admin")]
+    authentication_classes = [FilterTokenAuthentication, SessionAuthentication]
 
     @extend_schema(request=FILTER_ITEM, responses={200: FILTER_ANSWER})
     def post(self, request):

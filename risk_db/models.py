@@ -260,16 +260,25 @@ class ScoringVolume(models.Model):
 
 
 class FilterTraffic(models.Model):
-    """Issue 13: texts the live filter saw in a shard on a (UTC) day, and how many of them were sampled for
-    shadow would-hits: the live denominator of the would-hit rate (RK-5, RK-7)."""
+    """Issue 13: texts the live filter saw in a shard in a (UTC) hour, and how many of them were sampled for
+    shadow would-hits: the live denominator of the would-hit rate (RK-5, RK-7). Hourly, so a 48 h window is
+    exact to the hour."""
 
     shard = models.ForeignKey("shards.Shard", on_delete=models.CASCADE)
-    day = models.DateField()
+    hour = models.DateTimeField()  # the hour's start, UTC
     seen = models.PositiveBigIntegerField(default=0)
     sampled = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["shard", "day"], name="one_filter_traffic_per_shard_day")]
+        constraints = [models.UniqueConstraint(fields=["shard", "hour"], name="one_filter_traffic_per_shard_hour")]
+
+
+class FilterTrafficFlush(models.Model):
+    """Issue 13: a flushed shadow buffer whose counts were added to FilterTraffic, by the id the buffer gave it,
+    so a redelivered flush (Celery is at-least-once, MH-7) adds nothing twice. Kept FILTER["FLUSH_KEEP_HOURS"]."""
+
+    flush_id = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(db_index=True)
 
 
 class IndexBuild(models.Model):

@@ -295,19 +295,20 @@ def rule_detail_for(*, rule_id: int, user) -> Rule | None:
 
 
 def rule_live_rates(*, rule, days: int | None = None, now=None) -> dict[int, dict]:
-    """Issue 13: per shard, the rule's would-hit rate on live filter traffic over the last `days` (UTC days):
-    live would-hits among the texts the filter sampled there. Shards the filter saw no text of are absent."""
+    """Issue 13: per shard, the rule's would-hit rate on live filter traffic over the last `days` x 24 hours
+    (whole UTC hours, the current one included): live would-hits among the texts the filter sampled there.
+    Shards the filter saw no text of are absent."""
     now = now or timezone.now()
     days = days or settings.FILTER["BACKTEST_DAYS"]
-    first = (now - timedelta(days=days - 1)).date()
+    first = (now - timedelta(days=days)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     sampled = dict(
-        FilterTraffic.objects.filter(shard__in=rule.shard_states.values("shard"), day__gte=first)
+        FilterTraffic.objects.filter(shard__in=rule.shard_states.values("shard"), hour__gte=first)
         .values("shard_id")
         .annotate(n=Sum("sampled"))
         .values_list("shard_id", "n")
     )
     hits = dict(
-        WouldHit.objects.filter(rule_version__rule=rule, source=WouldHit.Source.LIVE, at__date__gte=first)
+        WouldHit.objects.filter(rule_version__rule=rule, source=WouldHit.Source.LIVE, at__gte=first)
         .values("shard_id")
         .annotate(n=Count("post_id", distinct=True))
         .values_list("shard_id", "n")

@@ -8,10 +8,13 @@ no pattern can hang a worker at scan time (RK-4).
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 import hyperscan
 import numpy as np
@@ -19,13 +22,12 @@ import re2
 
 from risk_db import patterns
 from risk_db.patterns import (
-    _ASCII_WORD_TABLE,
     HS_FLAGS,
     PatternUnsupported,
     _hs_compile,
-    _non_ascii_non_word,
     _re2_options,
     pattern_translate,
+    word_bytes,
     word_text,
 )
 
@@ -34,8 +36,8 @@ log = logging.getLogger(__name__)
 
 def match_text(text: str, ocr_text: str = "") -> str:
     """The form a post is matched in, by the live filter, the batch scorer and the queue alike: the post
-    and its OCR text, in rule-matching form (`risk_db.patterns.match_text`: core.text's invisible-character
-    removal, the step of the one normaliser that keeps patterns' meaning; docs/patterns.md)."""
+    and its OCR text, in rule-matching form (`risk_db.patterns.match_text`: `core.text.rule_fold`, NFKC,
+    invisible characters removed, case folded; pattern literals are folded the same way, docs/patterns.md)."""
     return patterns.match_text(text + ("\n" + ocr_text if ocr_text else ""))
 
 
@@ -123,6 +125,18 @@ class Engine:
         self._words_db, self._words_rule = self._compile_valid(words_expr, self._words_rule, None, HS_FLAGS_ALL)
         self._db, self._pattern_rule = self._compile_valid(expressions, self._pattern_rule, self._confirm)
         self._embeddings = self._embedding_matrices()
+        self._local = threading.local()  # per-thread Hyperscan scratch
+
+    def _scratch(self, db):
+        """Hyperscan scratch for `db` in this thread. One scratch per database is what `db.scan` uses by default,
+        and two threads scanning with it at once fail (`ScratchInUseError`: the filter under gthread workers)."""
+        per = getattr(self._local, "scratch", None)
+        if per is None:
+            per = self._local.scratch = {}
+        scratch = per.get(id(db))
+        if scratch is None:
+            scratch = per[id(db)] = hyperscan.Scratch(db)
+        return scratch
 
     def _skip(self, r, reason: str) -> None:
         log.warning("rule %s version %s skipped by the scorer: %s", r.rule_id, r.version_id, reason)
@@ -180,11 +194,15 @@ class Engine:
         return sorted(self._embeddings)
 
     # -- regex stage ------------------------------------------------------------------------------
-    def match(self, texts: list[str]) -> list[list[int]]:
-        """Rule indexes whose pattern matches each text (the engine without shard mapping)."""
+    def match(self, texts: list[str], *, normalised: bool = False) -> list[list[int]]:
+        """Rule indexes whose pattern matches each text (the engine without shard mapping). `normalised`:
+        the texts are already in `match_text` form (the filter normalises its batch once)."""
         out: list[list[int]] = [[] for _ in texts]
-        texts = [match_text(t) for t in texts]  # SH-3: rules see the normalised text (issue 11)
-        if self._words_db is not None and texts:
+        if not texts:
+            return out
+        if not normalised:
+            texts = match_texts(texts)  # SH-3: rules see the normalised text (issue 11), one pass for the batch
+        if self._words_db is not None:
             self._match_words(texts, out)
         if self._db is not None:
             self._match_each(texts, out)
@@ -199,17 +217,10 @@ class Engine:
             for i, t in enumerate(texts):
                 self._match_words_one(t, out[i])
             return
-        joined = POST_SEPARATOR_CHAR.join(texts)
-        non_word = _non_ascii_non_word()
-        if not joined.isascii() and non_word.search(joined):
-            joined = non_word.sub(" ", joined)
-        buffer = joined.encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+        buffer = word_bytes(POST_SEPARATOR_CHAR.join(texts))
         step = len(POST_SEPARATOR)
-        limits, pos = [], 0
-        for part in buffer.split(POST_SEPARATOR):
-            pos += len(part)
-            limits.append(pos + step)
-            pos += step
+        # end of post i in the buffer, plus the separator: one C-level pass, no Python loop per post
+        limits = list(accumulate(len(part) + step for part in buffer.split(POST_SEPARATOR)))
         words_rule, seen = self._words_rule, set()
 
         def on_match(pid, start, to, flags, ctx):
@@ -218,7 +229,7 @@ class Engine:
                 seen.add(key)
                 out[key[0]].append(key[1])
 
-        self._words_db.scan(buffer, match_event_handler=on_match)
+        self._words_db.scan(buffer, match_event_handler=on_match, scratch=self._scratch(self._words_db))
 
     def _match_words_one(self, text: str, into: list[int]) -> None:
         seen = set()
@@ -228,7 +239,11 @@ class Engine:
                 seen.add(pid)
                 into.append(self._words_rule[pid])
 
-        self._words_db.scan(word_text(text).encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        self._words_db.scan(
+            word_text(text).encode("utf-8", "surrogatepass"),
+            match_event_handler=on_match,
+            scratch=self._scratch(self._words_db),
+        )
 
     def _match_each(self, texts: list[str], out: list[list[int]]) -> None:
         """Other patterns, post by post: the prefilter, then RE2 confirms `\\b` edges on flagged posts."""
@@ -238,9 +253,10 @@ class Engine:
         def on_match(pid, start, end, flags, ctx):
             found.append(pid)
 
+        scratch = self._scratch(db)
         for i, text in enumerate(texts):
             found.clear()
-            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+            db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match, scratch=scratch)
             words = None
             for p in found:
                 c = confirm[p]
@@ -253,10 +269,10 @@ class Engine:
                 if _re2_compiled(pattern).search(words if on_words else text):
                     out[i].append(to_rule[p])
 
-    def score_regex(self, texts: list[str], shard_ids: list[int]) -> list[Hit]:
-        """Regex would-hits, mapped to rule versions live in each post's shard."""
+    def score_regex(self, texts: list[str], shard_ids: list[int], *, normalised: bool = False) -> list[Hit]:
+        """Regex would-hits, mapped to rule versions live in each post's shard (`normalised`: as `match`)."""
         hits = []
-        for i, rule_idx in enumerate(self.match(texts)):
+        for i, rule_idx in enumerate(self.match(texts, normalised=normalised)):
             for ri in rule_idx:
                 state = self._states[ri].get(shard_ids[i])
                 if state is not None:
@@ -294,4 +310,16 @@ def engine_for(rules, *, cosine_threshold: float) -> Engine:
     if eng is None:
         _cache.clear()
         eng = _cache[key] = Engine(rules, cosine_threshold=cosine_threshold)
+        gc_settle(len(rules))
     return eng
+
+
+def gc_settle(size: int) -> None:
+    """After a long-lived structure is built (an engine, a loaded index: ~10^5 objects at 10,000 rules), move
+    it out of the cyclic collector's generations: otherwise each full collection, which a batch of 10,000
+    answers triggers, walks all of it again (issue 13: a third of the bulk filter's time). Refcounting still
+    frees a replaced index; `gc.collect()` first so no garbage is kept. Small rule sets (tests, demo) skip it."""
+    if size < 1000:
+        return
+    gc.collect()
+    gc.freeze()

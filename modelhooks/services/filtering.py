@@ -10,7 +10,7 @@ cannot be loaded leaves the previous index serving and raises an alert (`shards.
 Shadow on live traffic: every text is matched against the blocking and the shadow entries of its
 shards; a sampled share (`FILTER["SHADOW_SAMPLE_RATE"]`, by a hash of the post id or text, so a text is
 always in or always out) has its would-hits buffered in memory with the count of texts seen and sampled
-per shard and day; the buffer goes to a Celery task (`modelhooks.tasks.filter_shadow_record`) from the
+per shard and hour; the buffer goes to a Celery task (`modelhooks.tasks.filter_shadow_record`) from the
 daemon thread (`modelhooks.tasks.filter_worker_start`), never from the request.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from django.conf import settings
 
 from core.errors import Refused
 from modelhooks import hooks
-from modelhooks.scoring.engine import Engine, match_text, match_texts
+from modelhooks.scoring.engine import Engine, gc_settle, match_text, match_texts
 from modelhooks.selectors import filter_locale_routes
 from risk_db.selectors import ScoringRule, index_build_live, index_build_newest_id
 
@@ -52,8 +53,8 @@ class LoadedIndex:
     loaded_at: datetime
     skipped: tuple = ()
 
-    def match(self, texts: list[str]) -> list[list[int]]:
-        return self.engine.match(texts) if self.engine is not None else [[] for _ in texts]
+    def match(self, texts: list[str], *, normalised: bool = False) -> list[list[int]]:
+        return self.engine.match(texts, normalised=normalised) if self.engine is not None else [[] for _ in texts]
 
 
 def index_load(build) -> LoadedIndex:
@@ -126,6 +127,7 @@ def filter_index_refresh() -> LoadedIndex | None:
                 _holder.current = LoadedIndex(None, "", [], None, filter_locale_routes(), datetime.now(UTC))
             return _holder.current
         _holder.current = loaded  # one assignment: a request sees the old index or the new one
+        gc_settle(len(loaded.entries))
         log.info("filter: serving index build %s (%d entries)", loaded.build_id, len(loaded.entries))
         return loaded
 
@@ -188,15 +190,20 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
     index = filter_index()
     cfg = settings.FILTER
     limit = cfg["TEXT_MAX_CHARS"]
-    single = len(items) == 1
-    for i, item in enumerate(items):
-        if item.locale not in index.routes:
-            where = "locale" if single else f"items[{i}].locale"
-            raise Refused("unknown_locale", f"{where}: no shard serves the locale {item.locale!r}.", 400, field=where)
-    results: list[dict] = [{} for _ in items]
+    routes_of = index.routes
+    if not {item.locale for item in items} <= routes_of.keys():
+        single = len(items) == 1
+        for i, item in enumerate(items):
+            if item.locale not in routes_of:
+                where = "locale" if single else f"items[{i}].locale"
+                raise Refused(
+                    "unknown_locale", f"{where}: no shard serves the locale {item.locale!r}.", 400, field=where
+                )
+    results: list[dict] = [None] * len(items)  # type: ignore[list-item]
     todo, texts = [], []
     for i, item in enumerate(items):
-        if len(item.text) + len(item.ocr_text) > limit:
+        text, ocr = item.text, item.ocr_text
+        if len(text) + len(ocr) > limit:
             results[i] = {
                 "index": i,
                 "action": None,
@@ -205,38 +212,36 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
                 "error": {
                     "code": "text_too_long",
                     "field": "text",
-                    "detail": f"text and ocr_text have {len(item.text) + len(item.ocr_text)} characters; "
-                    f"the limit is {limit}.",
+                    "detail": f"text and ocr_text have {len(text) + len(ocr)} characters; the limit is {limit}.",
                 },
             }
             continue
         todo.append(i)
-        texts.append(item.text + ("\n" + item.ocr_text if item.ocr_text else ""))
+        texts.append(text + "\n" + ocr if ocr else text)
     texts = match_texts(texts)  # the scorer's normaliser, one call for the batch
-    matched = index.match(texts)
+    matched = index.match(texts, normalised=True)
     now = now or datetime.now(UTC)
-    at = now.isoformat()
     rate = cfg["SHADOW_SAMPLE_RATE"]
-    day = now.date()
-    counts: dict[tuple[int, object], list[int]] = {}
     hits: list[tuple] = []
     entries = index.entries
-    per_locale: dict[str, list[int]] = {}
+    seen: dict[str, int] = {}
+    sampled_n: dict[str, int] = {}
+    at = None
     for k, i in enumerate(todo):
         item = items[i]
+        locale = item.locale
+        seen[locale] = seen.get(locale, 0) + 1
         sampled = _sampled(item.post_id or texts[k], rate)
-        c = per_locale.get(item.locale)
-        if c is None:
-            c = per_locale[item.locale] = [0, 0]
-        c[0] += 1
-        c[1] += sampled
-        if not matched[k]:  # most texts: nothing matched
+        if sampled:
+            sampled_n[locale] = sampled_n.get(locale, 0) + 1
+        found_rules = matched[k]
+        if not found_rules:  # most texts: nothing matched
             results[i] = {"index": i, "action": "allow", "rules": [], "shadow": []}
             continue
-        routes = index.routes[item.locale]
+        routes = routes_of[locale]
         blocking, shadow, sentiment = {}, {}, None
         found = []  # (shard_id, entry, state)
-        for ri in matched[k]:
+        for ri in found_rules:
             e = entries[ri]
             for shard_id, code in routes:
                 state = e["shards"].get(code)
@@ -260,14 +265,17 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
             "shadow": sorted(shadow.values(), key=lambda r: r["rule_id"]),
         }
         if sampled and found:
+            at = at or now.isoformat()
             key = item.post_id or "text:" + hashlib.sha256(texts[k].encode("utf-8", "surrogatepass")).hexdigest()[:40]
             for shard_id, e, state in found:
                 hits.append((key, shard_id, e["version_id"], state, at))
-    for locale, (seen, sampled_n) in per_locale.items():
-        for shard_id, _code in index.routes[locale]:
-            c = counts.setdefault((shard_id, day), [0, 0])
-            c[0] += seen
-            c[1] += sampled_n
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    counts: dict[tuple[int, datetime], list[int]] = {}
+    for locale, n in seen.items():
+        for shard_id, _code in routes_of[locale]:
+            c = counts.setdefault((shard_id, hour), [0, 0])
+            c[0] += n
+            c[1] += sampled_n.get(locale, 0)
     _buffer.add(counts, hits)
     return {"results": results, "index_version": index.build_id, "index_fingerprint": index.fingerprint}
 
@@ -303,8 +311,9 @@ class ShadowBuffer:
             if not self._counts and not self._hits:
                 return None
             payload = {
+                "flush_id": uuid.uuid4().hex,  # the counts are added once per flush id (a redelivery adds none)
                 "traffic": [
-                    [sid, day.isoformat(), seen, sampled] for (sid, day), (seen, sampled) in self._counts.items()
+                    [sid, hour.isoformat(), seen, sampled] for (sid, hour), (seen, sampled) in self._counts.items()
                 ],
                 "hits": self._hits,
             }

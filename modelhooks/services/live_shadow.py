@@ -1,17 +1,18 @@
 """Issue 13: write what the live filter buffered: sampled would-hits (source "live") and the texts seen and
-sampled per shard and day (the live denominator of the would-hit rate, RK-5 / RK-7)."""
+sampled per shard and hour (the live denominator of the would-hit rate, RK-5 / RK-7)."""
 
-from datetime import date, datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 
 from risk_db.models import WouldHit
-from risk_db.services import WouldHitIn, filter_traffic_record, would_hits_record
+from risk_db.services import WouldHitIn, filter_traffic_flush_record, filter_traffic_record, would_hits_record
 
 
 def live_shadow_record(*, payload: dict) -> dict:
-    """Hits are keyed (post, version, shard) so a redelivered payload adds no hit twice (MH-7); the counts
-    are added in the same transaction as the hits."""
+    """Hits are keyed (post, version, shard) and the counts carry the buffer's flush id (stored with them), so a
+    redelivered payload adds no hit and no count twice (MH-7); hits and counts are written in one transaction.
+    A payload without a flush id (queued before flush ids existed) adds its counts as before."""
     hits = [
         WouldHitIn(
             post_id=post_id,
@@ -25,8 +26,19 @@ def live_shadow_record(*, payload: dict) -> dict:
         )
         for post_id, shard_id, version_id, state, at in payload.get("hits", [])
     ]
+    traffic = [(shard_id, _hour(when), seen, sampled) for shard_id, when, seen, sampled in payload.get("traffic", [])]
+    counted = True
     with transaction.atomic():
         would_hits_record(hits=hits)
-        for shard_id, day, seen, sampled in payload.get("traffic", []):
-            filter_traffic_record(shard_id=shard_id, day=date.fromisoformat(day), seen=seen, sampled=sampled)
-    return {"hits": len(hits), "traffic_rows": len(payload.get("traffic", []))}
+        if payload.get("flush_id"):
+            counted = filter_traffic_flush_record(flush_id=payload["flush_id"], traffic=traffic, now=datetime.now(UTC))
+        else:
+            for shard_id, hour, seen, sampled in traffic:
+                filter_traffic_record(shard_id=shard_id, hour=hour, seen=seen, sampled=sampled)
+    return {"hits": len(hits), "traffic_rows": len(traffic), "counted": counted}
+
+
+def _hour(when: str) -> datetime:
+    """An hour ("2026-12-01T13:00:00+00:00") or, from a payload of before hourly buckets, a day ("2026-12-01")."""
+    value = datetime.fromisoformat(when)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

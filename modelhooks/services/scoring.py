@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from modelhooks import hooks
 from modelhooks.models import PostEmbedding, ScoringBatch
-from modelhooks.scoring.engine import Engine, engine_for, match_text
+from modelhooks.scoring.engine import Engine, engine_for, match_texts
 from modelhooks.selectors import PostRow, correction_id_window, posts_for_batch
 from risk_db.selectors import rules_for_scoring
 from risk_db.services import WouldHitIn, scoring_volume_record, would_hits_record
@@ -117,8 +117,8 @@ def scoring_batch_run(*, batch_id: int, now: datetime | None = None) -> ScoringB
     batch = ScoringBatch.objects.get(pk=batch_id)
     engine = scoring_engine()
     posts, bad = _valid_posts(posts_for_batch(first_id=batch.first_correction_id, last_id=batch.last_correction_id))
-    texts = [match_text(p.text) for p in posts]  # the live filter's normaliser (issue 13)
-    hits = engine.score_regex(texts, [p.shard_id for p in posts])
+    texts = match_texts([p.text for p in posts])  # the live filter's normaliser (issue 13), once for the batch
+    hits = engine.score_regex(texts, [p.shard_id for p in posts], normalised=True)
     hits = hits_apply_sentiment_floor(hits=hits, texts=[p.text for p in posts], rules=engine.rules)
     _record(hits, posts)
     done_at = now or timezone.now()

@@ -15,7 +15,13 @@ from risk_db.services.evidence import (
     surveys_record,
     two_proportion_z,
 )
-from risk_db.services.hits import WouldHitIn, filter_traffic_record, scoring_volume_record, would_hits_record
+from risk_db.services.hits import (
+    WouldHitIn,
+    filter_traffic_flush_record,
+    filter_traffic_record,
+    scoring_volume_record,
+    would_hits_record,
+)
 from risk_db.services.horizon import (
     taboo_candidate_approve,
     taboo_candidate_reject,
@@ -57,6 +63,7 @@ __all__ = [
     "WouldHitIn",
     "complaint_coverage",
     "complaints_record",
+    "filter_traffic_flush_record",
     "filter_traffic_record",
     "local_verify_item_add",
     "rule_create",

@@ -1,11 +1,13 @@
 """The scorer's writes (MH-1, MH-7): would-hits and the volume of posts scored (the would-hit rate's base)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from risk_db.models import FilterTraffic, ScoringVolume, WouldHit
+from risk_db.models import FilterTraffic, FilterTrafficFlush, ScoringVolume, WouldHit
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,29 @@ def scoring_volume_record(*, shard_id: int, at: datetime, posts: int) -> None:
         ScoringVolume.objects.filter(pk=row.pk).update(posts=F("posts") + posts)
 
 
-def filter_traffic_record(*, shard_id: int, day: date, seen: int, sampled: int) -> None:
-    """Issue 13: add the texts the live filter saw in a shard on a day, and how many were sampled for shadow
-    would-hits (the live denominator of RK-5 / RK-7 rates). Not idempotent: called once per flushed buffer."""
+def filter_traffic_record(*, shard_id: int, hour: datetime, seen: int, sampled: int) -> None:
+    """Issue 13: add the texts the live filter saw in a shard in an hour (UTC), and how many were sampled for
+    shadow would-hits (the live denominator of RK-5 / RK-7 rates). Not idempotent by itself: the caller
+    (`filter_traffic_flush_record`) adds a flush's counts once."""
+    hour = hour.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     row, created = FilterTraffic.objects.get_or_create(
-        shard_id=shard_id, day=day, defaults={"seen": seen, "sampled": sampled}
+        shard_id=shard_id, hour=hour, defaults={"seen": seen, "sampled": sampled}
     )
     if not created:
         FilterTraffic.objects.filter(pk=row.pk).update(seen=F("seen") + seen, sampled=F("sampled") + sampled)
+
+
+def filter_traffic_flush_record(*, flush_id: str, traffic: list[tuple[int, datetime, int, int]], now: datetime) -> bool:
+    """Issue 13 / MH-7: add one flushed buffer's counts exactly once. The flush id is stored in the same
+    transaction as the increments (unique), so a redelivered flush finds it and adds nothing. Returns whether
+    the counts were added. Flush ids older than FILTER["FLUSH_KEEP_HOURS"] are pruned here."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                FilterTrafficFlush.objects.create(flush_id=flush_id, at=now)
+        except IntegrityError:
+            return False
+        for shard_id, hour, seen, sampled in traffic:
+            filter_traffic_record(shard_id=shard_id, hour=hour, seen=seen, sampled=sampled)
+    FilterTrafficFlush.objects.filter(at__lt=now - timedelta(hours=settings.FILTER["FLUSH_KEEP_HOURS"])).delete()
+    return True

@@ -117,8 +117,9 @@ def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = No
 
 
 def rule_candidate_graduation_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
-    """Issue 13 / RK-5: a new version of a blocking rule, in shadow beside the blocking version in its origin
-    shard, passes the same test as a new rule: after 7 days, complaint coverage >= 20 % (its own would-hits) and
+    """Issue 13 / RK-5: a new version of a blocking rule, in shadow beside the blocking version in a shard (the
+    origin shard or one that imported the rule, RK-7, on that shard's own complaints and survey), passes the
+    same test as a new rule: after 7 days, complaint coverage >= 20 % (its own would-hits) and
     a neutral or positive survey, and it replaces the blocking version; a failure drops it there (the blocking
     version keeps blocking); too little evidence waits until day 28. Returns as `rule_graduation_evaluate`."""
     now = now or timezone.now()
@@ -183,20 +184,33 @@ def shard_posts_scored(*, shard, start: datetime, end: datetime) -> tuple[int, s
     return Case.objects.filter(shard=shard, at__gte=start, at__lt=end).values("post_id").distinct().count(), "cases"
 
 
+def _hour_floor(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def hour_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The whole hours covering [start, end): the live filter counts texts per hour, so a window is exact to
+    the hour (RK-7's 48 h from a rule's arrival at 14:20 covers 14:00 to 15:00 two days later)."""
+    first, last = _hour_floor(start), _hour_floor(end)
+    return first, (last if last == end else last + timedelta(hours=1))
+
+
 def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime, version=None) -> dict | None:
-    """Issue 13: the would-hit rate on live traffic: sampled texts the filter saw in the shard (whole UTC
-    days of the window) and the rule's live would-hits among them. None when the filter saw none."""
-    sampled = FilterTraffic.objects.filter(
-        shard_id=state.shard_id, day__gte=start.date(), day__lte=end.date()
-    ).aggregate(n=Sum("sampled"))["n"]
+    """Issue 13: the would-hit rate on live traffic: sampled texts the filter saw in the shard in the window's
+    hours (`hour_window`) and the rule's live would-hits among them in the same hours. None when the filter
+    saw none."""
+    first, last = hour_window(start, end)
+    sampled = FilterTraffic.objects.filter(shard_id=state.shard_id, hour__gte=first, hour__lt=last).aggregate(
+        n=Sum("sampled")
+    )["n"]
     if not sampled:
         return None
     hits = WouldHit.objects.filter(
         rule_version__rule_id=state.rule_id,
         shard_id=state.shard_id,
         source=WouldHit.Source.LIVE,
-        at__date__gte=start.date(),
-        at__date__lte=end.date(),
+        at__gte=first,
+        at__lt=last,
     )
     if version is not None:
         hits = hits.filter(rule_version=version)
@@ -207,6 +221,7 @@ def live_would_hit_rate(*, state: RuleShardState, start: datetime, end: datetime
         "rate": hits / sampled,
         "denominator": "live_filter",
         "window": [start.isoformat(), end.isoformat()],
+        "hours": [first.isoformat(), last.isoformat()],
     }
 
 
@@ -479,7 +494,8 @@ def local_verify_item_add(
 
 
 def rules_lifecycle_evaluate(*, now: datetime | None = None) -> dict:
-    """The scheduled pass: graduation in origin shards, propagation in the others, auto-revert everywhere."""
+    """The scheduled pass: graduation in origin shards, propagation in the others, a new version's graduation
+    wherever the rule blocks (origin and importing shards alike), auto-revert everywhere."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
     states = RuleShardState.objects.select_related("rule", "shard", "rule__current_version")
@@ -489,7 +505,7 @@ def rules_lifecycle_evaluate(*, now: datetime | None = None) -> dict:
     for state in states.filter(state=State.SHADOW, origin=False, review_requested_at__isnull=True):
         outcome = rule_propagation_evaluate(state=state, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
-    for state in states.filter(state=State.BLOCKING, origin=True, candidate_version__isnull=False).select_related(
+    for state in states.filter(state=State.BLOCKING, candidate_version__isnull=False).select_related(
         "candidate_version"
     ):
         outcome = "version_" + rule_candidate_graduation_evaluate(state=state, now=now)

@@ -278,3 +278,171 @@ def test_verdicts_equal_a_unicode_python_re_reference_on_a_mixed_script_corpus(w
     assert sum(map(len, want)) > 150  # the corpus really exercises the patterns
     assert [n for n, (g, w) in enumerate(zip(got, want)) if g != w] == []
     assert all(r["action"] == ("block" if r["rules"] else "allow") for r in results)
+
+
+def _filter_at(at, texts, locale="ar-SA"):
+    """Texts through the filter at a moment (the service's clock), then the buffer written as the task would."""
+    filtering.filter_texts(items=[filtering.FilterItem(text=t, locale=locale) for t in texts], now=at)
+    return filtering.filter_shadow_drain()
+
+
+def test_a_redelivered_shadow_flush_adds_its_texts_seen_once(world, client, eager_celery):
+    from modelhooks.services.live_shadow import live_shadow_record
+    from risk_db.models import FilterTraffic
+
+    shadow_rule(world, pattern=r"\bbadword\b")
+    publish()
+    payload = _filter_at(timezone.now(), ["a badword", "fine", "fine too"])
+    assert live_shadow_record(payload=payload)["counted"] is True
+    assert live_shadow_record(payload=payload)["counted"] is False  # Celery redelivers: at-least-once
+    row = FilterTraffic.objects.get(shard=world.ar)
+    assert (row.seen, row.sampled) == (3, 3)
+    assert WouldHit.objects.filter(shard=world.ar, source="live").count() == 1
+    second = _filter_at(timezone.now(), ["badword"])  # a new flush is a new id: it counts
+    assert second["flush_id"] != payload["flush_id"]
+    live_shadow_record(payload=second)
+    assert FilterTraffic.objects.get(shard=world.ar).seen == 4
+
+
+def test_rk7_48_hour_window_counts_live_traffic_by_the_hour_not_by_the_day(world, client, eager_celery):
+    from datetime import UTC, datetime, timedelta
+
+    from modelhooks.services.live_shadow import live_shadow_record
+    from risk_db.models import FilterTraffic
+
+    arrived = datetime(2026, 3, 2, 14, 20, tzinfo=UTC)
+    rule = shadow_rule(world, pattern=r"\bbadword\b", since=arrived)
+    publish()
+    h = timedelta(hours=1)
+    live_shadow_record(payload=_filter_at(arrived + 30 * h, ["a badword", "fine"]))  # inside the 48 h
+    # the same UTC day as the window's end (2026-03-04), but two hours after it: a day bucket counted these
+    live_shadow_record(payload=_filter_at(arrived + 50 * h, ["badword", "badword!", "x badword"]))
+    assert FilterTraffic.objects.filter(shard=world.ar).count() == 2
+    rate = would_hit_rate(state=state_of(rule, world.ar), start=arrived, end=arrived + 48 * h)
+    assert rate["denominator"] == "live_filter"
+    assert (rate["hits"], rate["posts"]) == (1, 2)
+    assert rate["hours"] == ["2026-03-02T14:00:00+00:00", "2026-03-04T15:00:00+00:00"]
+
+
+def test_a_new_version_in_an_importing_shard_graduates_by_the_same_test_on_that_shards_evidence(world, client):
+    """RK-7 + issue 13: the rule imported into ar-SA blocks there by local promotion; its v2 then shadows there and
+    replaces v1 by the scheduled graduation test on ar-SA's own complaints and survey, no hand promotion."""
+    rule = shadow_rule(world, pattern=r"\bbadword\b")
+    good_evidence(rule, world.th, at=T0 + days(1))
+    assert rule_graduation_evaluate(state=state_of(rule, world.th), now=T0 + days(7)) == "graduated"
+    ar = state_of(rule, world.ar)
+    assert not ar.origin
+    rule_state_transition(state=ar, to_state="blocking", event="promoted", made_by="test:local", now=T0 + days(8))
+    publish()
+    edit = api_post(
+        login_as(APIClient(), world.senior), f"/api/v1/rules/{rule.pk}/versions/", {"pattern": r"\bworseword\b"}
+    )
+    assert edit.status_code == 201
+    rule.refresh_from_db()
+    ar = state_of(rule, world.ar)
+    assert (ar.blocking_version.number, ar.candidate_version.number) == (1, 2)
+    since = ar.candidate_since
+    good_evidence(rule, world.ar, at=since + days(1))  # v2's would-hits, complaints and survey in ar-SA only
+    assert rules_lifecycle_evaluate(now=since + days(7) - days(0.01)).get("version_too_early") == 2
+    outcome = rules_lifecycle_evaluate(now=since + days(7))
+    assert outcome["version_graduated"] == 1 and outcome["version_waiting"] == 1  # th-TH has no v2 evidence yet
+    ar, th = state_of(rule, world.ar), state_of(rule, world.th)
+    assert (ar.blocking_version.number, ar.candidate_version) == (2, None)
+    assert (th.blocking_version.number, th.candidate_version.number) == (1, 2)
+    swap = RuleTransition.objects.get(rule=rule, shard=world.ar, event="version_graduated")
+    assert swap.made_by == "system:graduation" and swap.evidence["versions"]["blocking"] == 2
+    publish()
+    assert ask(client, text="a worseword", locale="ar-SA")["results"][0]["rules"] == [
+        {"rule_id": rule.pk, "version": 2}
+    ]
+    assert ask(client, text="a worseword", locale="th-TH")["results"][0]["action"] == "allow"
+
+
+# Issue 13: rules are matched in the one normaliser's form (NFKC, invisible characters removed, case folded):
+# a rule's literal term written in full width, upper case, a ligature, Thai SARA AM decomposed, or with
+# invisible characters inside is still the term, in the filter, the scorer and the queue's matcher.
+FOLD_TERMS = {r"\bbadfish\b": "badfish", "ทำร้าย": "ทำร้าย", r"\bملك\b": "ملك"}
+INVISIBLES = ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufe0f", "\u034f", "\u061c", "\U000e0041"]
+
+
+def _disguise(draw_char, term: str) -> str:
+    out = []
+    i = 0
+    while i < len(term):
+        c = term[i]
+        how = draw_char
+        if term.startswith("fi", i) and how("ligature"):
+            out.append("\ufb01")  # LATIN SMALL LIGATURE FI
+            i += 2
+            continue
+        if c == "ำ" and how("decompose"):
+            out.append("\u0e4d\u0e32")  # NIKHAHIT + SARA AA: NFKC's form of SARA AM
+        elif c.isascii() and c.isalpha() and how("fullwidth"):
+            out.append(chr(ord(c.upper() if how("upper") else c) + 0xFEE0))
+        elif c.isascii() and how("upper"):
+            out.append(c.upper())
+        else:
+            out.append(c)
+        if how("invisible"):
+            out.append(INVISIBLES[len(out) % len(INVISIBLES)])
+        i += 1
+    return "".join(out)
+
+
+def test_a_rule_term_in_full_width_upper_case_or_with_invisible_characters_still_matches_everywhere(world, client):
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    from modelhooks.scoring.engine import Engine
+    from risk_db.services import rules_matching_text
+    from tests.modelhooks.test_patterns import rules_from
+
+    patterns = list(FOLD_TERMS)
+    rules = [rule_create(pattern=p, origin_locale="en-US", shards=[world.en], state="blocking") for p in patterns]
+    publish()
+    engine = Engine(rules_from(patterns), cosine_threshold=0.6)
+
+    @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data(), which=st.integers(0, len(patterns) - 1), around=st.sampled_from(["", "x ", ". ", "«"]))
+    def check(data, which, around):
+        term = FOLD_TERMS[patterns[which]]
+        disguised = _disguise(lambda label: data.draw(st.booleans(), label=label), term)
+        text = f"{around}{disguised} !"
+        answer = api_post(client, URL, {"text": text, "locale": "en-US"}).json()["results"][0]
+        assert {"rule_id": rules[which].pk, "version": 1} in answer["rules"], (text, answer)
+        assert which in engine.match([text])[0], text
+        assert rules[which] in rules_matching_text(text=text, locale="en-US"), text
+
+    check()
+    # and it can fail: the same texts without the term are allowed
+    assert ask(client, text="badfis h ทำ ร้าย ม لك", locale="en-US")["results"][0]["action"] == "allow"
+
+
+def test_the_filter_trusts_a_checked_token_for_at_most_the_cache_seconds_after_a_revocation(world, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tokens import CachedTokenAuthentication, token_create, tokens_revoke_all
+
+    publish()
+    user = UserFactory(username="filter_tok", role=User.Role.FILTER)
+    key, _ = token_create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    clock = [1000.0]
+    monkeypatch.setattr("core.tokens.time.monotonic", lambda: clock[0])
+    CachedTokenAuthentication._checked.clear()
+    assert api_post(api, URL, {"text": "hello", "locale": "en-US"}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert api_post(api, URL, {"text": "hello", "locale": "en-US"}).status_code == 200
+    assert not [q for q in queries.captured_queries if "knox_authtoken" in q["sql"]]  # checked 0 s ago: trusted
+    tokens_revoke_all(user=user)
+    clock[0] += 4.9  # within FILTER["TOKEN_CACHE_SECONDS"] (5): the stated bound
+    assert api_post(api, URL, {"text": "hello", "locale": "en-US"}).status_code == 200
+    clock[0] += 0.2
+    assert api_post(api, URL, {"text": "hello", "locale": "en-US"}).status_code == 401
+    assert (
+        api_post(APIClient(HTTP_AUTHORIZATION=f"Token {key}x"), URL, {"text": "a", "locale": "en-US"}).status_code
+        == 401
+    )
