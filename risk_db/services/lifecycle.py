@@ -87,32 +87,39 @@ def rule_graduation_evaluate(*, state: RuleShardState, now: datetime | None = No
     Returns what happened: "too_early", "waiting", "graduated", "dropped"."""
     now = now or timezone.now()
     days = now - state.since
-    if days < timedelta(days=_cfg("SHADOW_DAYS")):
-        return "too_early"
-    evidence = graduation_evidence(state=state, now=now)
-    if not evidence["reasons"]:
+
+    def settle(graduated: bool, evidence: dict) -> None:
         rule_state_transition(
             state=state,
-            to_state=State.BLOCKING,
-            event="graduated",
+            to_state=State.BLOCKING if graduated else State.DROPPED,
+            event="graduated" if graduated else "dropped",
             made_by="system:graduation",
-            reason=f"{days.days} days in shadow; complaint coverage and survey passed",
+            reason=(
+                f"{days.days} days in shadow; complaint coverage and survey passed"
+                if graduated
+                else "; ".join(evidence["reasons"])
+            ),
             evidence=evidence,
             now=now,
         )
+
+    return _graduation_decide(state=state, days=days, now=now, version=None, settle=settle)
+
+
+def _graduation_decide(*, state: RuleShardState, days: timedelta, now: datetime, version, settle) -> str:
+    """The RK-5 test shared by a new rule and a new version: too early before day 7; passed evidence
+    graduates; too little evidence waits until day 28; anything else drops. `settle(graduated, evidence)`
+    makes the transition."""
+    if days < timedelta(days=_cfg("SHADOW_DAYS")):
+        return "too_early"
+    evidence = graduation_evidence(state=state, now=now, version=version)
+    if not evidence["reasons"]:
+        settle(True, evidence)
         return "graduated"
     if evidence["insufficient"] and days < timedelta(days=_cfg("SHADOW_MAX_DAYS")):
         RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
         return "waiting"
-    rule_state_transition(
-        state=state,
-        to_state=State.DROPPED,
-        event="dropped",
-        made_by="system:graduation",
-        reason="; ".join(evidence["reasons"]),
-        evidence=evidence,
-        now=now,
-    )
+    settle(False, evidence)
     return "dropped"
 
 
@@ -125,33 +132,23 @@ def rule_candidate_graduation_evaluate(*, state: RuleShardState, now: datetime |
     now = now or timezone.now()
     version = state.candidate_version
     days = now - state.candidate_since
-    if days < timedelta(days=_cfg("SHADOW_DAYS")):
-        return "too_early"
-    evidence = graduation_evidence(state=state, now=now, version=version)
-    if not evidence["reasons"]:
+
+    def settle(graduated: bool, evidence: dict) -> None:
         rule_candidate_settle(
             state=state,
-            swap=True,
-            event="version_graduated",
+            swap=graduated,
+            event="version_graduated" if graduated else "version_dropped",
             made_by="system:graduation",
-            reason=f"version {version.number}: {days.days} days in shadow; complaint coverage and survey passed",
+            reason=(
+                f"version {version.number}: {days.days} days in shadow; complaint coverage and survey passed"
+                if graduated
+                else f"version {version.number}: " + "; ".join(evidence["reasons"])
+            ),
             evidence=evidence,
             now=now,
         )
-        return "graduated"
-    if evidence["insufficient"] and days < timedelta(days=_cfg("SHADOW_MAX_DAYS")):
-        RuleShardState.objects.filter(pk=state.pk).update(evaluated_at=now)
-        return "waiting"
-    rule_candidate_settle(
-        state=state,
-        swap=False,
-        event="version_dropped",
-        made_by="system:graduation",
-        reason=f"version {version.number}: " + "; ".join(evidence["reasons"]),
-        evidence=evidence,
-        now=now,
-    )
-    return "dropped"
+
+    return _graduation_decide(state=state, days=days, now=now, version=version, settle=settle)
 
 
 def rule_revert_evaluate(*, state: RuleShardState, now: datetime | None = None) -> str:
