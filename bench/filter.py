@@ -353,8 +353,8 @@ def run() -> dict:
         "results": http_results + bulk_results,
         "notes": f"Index build {build.pk} of {RULES:,} rules in {build_s:.1f} s (every other rule blocking, three "
         f"shards). HTTP: gunicorn, {WORKERS} workers x {THREADS} threads, on the same 2 cores as the clients, "
-        f"token auth, one keep-alive connection per client, {HTTP_SECONDS} s per figure. The machine is shared "
-        "with other engineers' work.\n\n" + http_note + "\n" + bulk_note,
+        f"token auth, one keep-alive connection per client, {HTTP_SECONDS} s per figure. Load average (1 min) at "
+        f"the end: {os.getloadavg()[0]:.1f}.\n\n" + http_note + "\n" + bulk_note,
     }
 
 
