@@ -95,5 +95,15 @@ class TokenScheme(KnoxTokenScheme):
     """The OpenAPI security scheme of `TokenAuthentication` (drf-spectacular knows only knox's own class)."""
 
     target_class = "core.tokens.TokenAuthentication"
-    match_subclasses = True  # the filter's cached check (CachedTokenAuthentication) is the same scheme
+    match_subclasses = True
     name = "tokenAuth"
+
+
+class CachedTokenScheme(TokenScheme):
+    """The same `Authorization: Token ...` header, as its own scheme: drf-spectacular keys a security scheme by
+    the authentication class, so a subclass under the name "tokenAuth" would clash (and fail `check --deploy`)."""
+
+    target_class = "core.tokens.CachedTokenAuthentication"
+    match_subclasses = True
+    priority = 1  # before TokenScheme, which matches this class too
+    name = "cachedTokenAuth"

@@ -175,7 +175,7 @@ def test_token_api_answers_follow_the_users_ui_language_over_accept_language(api
     from rest_framework.test import APIClient
 
     UserFactory(username="reader", role="verifier", ui_language=language)
-    UserFactory(username="chooser", role="verifier")  # no setting: the browser's language decides
+    UserFactory(username="chooser", role="verifier", ui_language="")  # no setting: the browser's language decides
     client = APIClient(HTTP_AUTHORIZATION=f"Token {token_for(api, 'reader')}", HTTP_ACCEPT_LANGUAGE="en")
     refused = client.get("/api/v1/shards/")  # seniors only: DRF's own 403
     assert refused.status_code == 403 and refused.json()["detail"] == forbidden

@@ -119,7 +119,7 @@ def test_a_live_feed_item_reaches_each_senior_in_their_own_language():
         for language, senior in seniors.items():
             ws = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", b"http://127.0.0.1")])
             ws.scope["user"] = senior
-            assert (await ws.connect())[0]
+            assert (await ws.connect(timeout=10))[0]  # the first connect of a process loads the channel layer
             while not await ws.receive_nothing(timeout=0.3):
                 await ws.receive_json_from(timeout=2)  # the connect snapshot
             sockets[language] = ws

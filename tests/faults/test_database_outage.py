@@ -103,11 +103,12 @@ def test_database_cut_during_an_intake_bulk_stores_nothing_of_it_and_the_retry_s
     pg_proxy.restore()
 
     # Cut while the bulk's transaction is open: the whole bulk rolls back.
-    items = bulk(3000, "mid")
+    n_items = 10_000
+    items = bulk(n_items, "mid")  # the largest bulk: its transaction outlives a few polls even on a quiet machine
     answer = {}
     poster = threading.Thread(target=lambda: answer.update(r=http("POST", url, items, token=token, timeout=120)))
     poster.start()
-    wait_for(lambda: open_transaction_age() > 0.3 or not poster.is_alive(), 120, "the bulk's transaction")
+    wait_for(lambda: open_transaction_age() > 0.1 or not poster.is_alive(), 120, "the bulk's transaction")
     assert poster.is_alive(), f"the bulk finished before the cut: {answer['r'][0]}"
     pg_proxy.cut()
     time.sleep(OUTAGE_S)
@@ -127,7 +128,7 @@ def test_database_cut_during_an_intake_bulk_stores_nothing_of_it_and_the_retry_s
     status, body = answer["r"]
     print(f"\nintake retry answered {status} {time.monotonic() - restored_at:.2f} s after the database came back")
     assert status == 200, body
-    assert [r["index"] for r in body["results"]] == list(range(3000))
+    assert [r["index"] for r in body["results"]] == list(range(n_items))
     assert all(r["outcome"] for r in body["results"])
-    assert Correction.objects.count() == before + 3000
-    assert Correction.objects.filter(post_id__startswith="mid-").values("post_id").distinct().count() == 3000
+    assert Correction.objects.count() == before + n_items
+    assert Correction.objects.filter(post_id__startswith="mid-").values("post_id").distinct().count() == n_items
