@@ -125,6 +125,13 @@ elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
         "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Issue 14: the hot path's hand-written statements (core.sql) are prepared once per connection; the
+    # ORM's own queries bind client-side and are never prepared (the huge threshold keeps it so).
+    # DB_PREPARE=0 turns preparing off (a pooler in transaction mode that does not track them).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        10**9 if env_bool("DB_PREPARE", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 

@@ -11,6 +11,8 @@ class QualityConfig(AppConfig):
         from verifier import extensions
 
         extensions.provide(
-            case_is_blind_flip=audits.case_is_blind_flip, verifier_kappa_latest=calibration.verifier_kappa_latest
+            case_is_blind_flip=audits.case_is_blind_flip,
+            case_is_blind_flip_part=audits.case_is_blind_flip_part,
+            verifier_kappa_latest=calibration.verifier_kappa_latest,
         )
         extensions.demo_loader_register(demo.load)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from core.sql import SqlPart, sql_hot_path, sql_run
 from shards.models import Correction, PoolMembership, RiskLexicon
 
 # ---- the taboo fence (SH-3, VQ-2; issue 11) --------------------------------------------------------
@@ -90,9 +91,29 @@ def corrections_visible_to(*, user) -> QuerySet[Correction]:
     return Correction.objects.filter(taboo_fence(user=user).corrections_q())
 
 
+# Issue 14: the queue's pick (verifier.services.queue) reads the verifier's working shards inside its one
+# statement; the text is this app's, as its table is. Parameter: %(user)s.
+POOL_WORKING_SQL = (
+    f'SELECT m.shard_id, m.native FROM "{PoolMembership._meta.db_table}" m '
+    "WHERE m.user_id = %(user)s AND m.active AND m.under_contract"
+)
+CORRECTION_BACKERS_SQL = (
+    f'SELECT DISTINCT submitter_id FROM "{Correction._meta.db_table}" WHERE case_id = {{case}} AND outcome <> %s'
+)
+
+
+def correction_backers_part(*, case_sql: str) -> SqlPart:
+    """Issue 14: `correction_backers` as an ARRAY subquery on `case_sql` (a column of the caller's statement),
+    so the ruling reads the backers with its seat lock."""
+    return SqlPart(f"ARRAY({CORRECTION_BACKERS_SQL.format(case=case_sql)})", (Correction.Outcome.INVALID,))
+
+
 def correction_backers(*, case) -> set[str]:
     """IN-7, IN-11: the submitters whose (valid) corrections backed a case. The ruling reads it once and
     hands it to the sample and the ledgers, which both need it."""
+    if sql_hot_path():  # the ruling's hot path: one prepared statement (core.sql)
+        sql = CORRECTION_BACKERS_SQL.format(case="%s")
+        return {row[0] for row in sql_run(sql, [case.pk, Correction.Outcome.INVALID])}
     return set(
         Correction.objects.filter(case=case)
         .exclude(outcome=Correction.Outcome.INVALID)

@@ -9,7 +9,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 _provided: dict[str, Callable] = {}
 _demo_loaders: list[tuple[bool, Callable]] = []
-_PROVIDERS = {"case_is_blind_flip": "quality", "verifier_kappa_latest": "quality", "rules_matching_text": "risk_db"}
+_PROVIDERS = {
+    "case_is_blind_flip": "quality",
+    "case_is_blind_flip_part": "quality",
+    "verifier_kappa_latest": "quality",
+    "rules_matching_text": "risk_db",
+}
 
 
 def provide(**functions: Callable) -> None:
@@ -34,6 +39,12 @@ def _get(name: str) -> Callable:
 def case_is_blind_flip(*, case) -> bool:
     """CA-3: is this case a blind-audit paraphrase (ruled like any case, never training data)?"""
     return _get("case_is_blind_flip")(case=case)
+
+
+def case_is_blind_flip_part(*, case_sql: str):
+    """Issue 14: the same test as a `core.sql.SqlPart` (an EXISTS on the column `case_sql`), read with the
+    ruling's seat lock on PostgreSQL."""
+    return _get("case_is_blind_flip_part")(case_sql=case_sql)
 
 
 def verifier_kappa_latest(*, user):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.errors import Refused
 from core.models import User
+from core.sql import SqlPart
 from modelhooks import hooks
 from quality.models import (
     BlindAudit,
@@ -43,6 +44,12 @@ FOUR = Decimal("0.0001")
 def case_is_blind_flip(*, case: Case) -> bool:
     """A re-injected paraphrase (CA-3): it is ruled like any case but never becomes training data."""
     return BlindAuditItem.objects.filter(flip_case_id=case.pk).exists()
+
+
+def case_is_blind_flip_part(*, case_sql: str) -> SqlPart:
+    """Issue 14: `case_is_blind_flip` as an EXISTS on `case_sql` (a column of the caller's statement), so the
+    ruling reads it with its seat lock (verifier.extensions)."""
+    return SqlPart(f'EXISTS (SELECT 1 FROM "{BlindAuditItem._meta.db_table}" WHERE flip_case_id = {case_sql})')
 
 
 def _fake_post_id() -> str:

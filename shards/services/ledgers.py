@@ -14,6 +14,7 @@ from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.sql import SqlPart, sql_hot_path, sql_run_parts
 from shards.models import IntakeCounter, Locale, LocaleLedger, SubmitterLedger
 from shards.selectors import correction_backers
 
@@ -83,12 +84,39 @@ def _submitters_bump(*, locale_code: str, backers: dict[str, bool], sign: int = 
         SubmitterLedger.objects.filter(locale_code=locale_code, submitter_id__in=no).update(backed=F("backed") + sign)
 
 
-def ledger_ruling_weight(*, case, at: datetime) -> int:
+def ledger_ruling_weight(*, case, at: datetime, intake_24h: int | None = None) -> int:
     """IN-7: what a verifier's ruling on this case counts in its locale's ledger: once, five times in a
-    low-volume language, nothing on a taboo case (taboo screens move no corroboration ledger)."""
+    low-volume language, nothing on a taboo case (taboo screens move no corroboration ledger). `intake_24h`:
+    the caller's copy of the language's trailing count (`ledger_intake_24h_part`, read with the seat lock)."""
     if case.is_taboo:
         return 0
-    return settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if _locale_is_low_volume(locale_code=case.locale, at=at) else 1
+    if intake_24h is None:
+        low = _locale_is_low_volume(locale_code=case.locale, at=at)
+    else:
+        low = intake_24h < settings.INTAKE["LOW_VOLUME_PER_DAY"]
+    return settings.INTAKE["LOW_VOLUME_RULING_WEIGHT"] if low else 1
+
+
+def ledger_intake_24h_part(*, locale_sql: str, at: datetime) -> SqlPart:
+    """Issue 14: IN-7's trailing count of a locale's language as a scalar subquery on `locale_sql` (a column
+    of the caller's statement), so the ruling reads it with its seat lock; `ledger_ruling_weight` takes it."""
+    since = _hour(at) - timedelta(hours=23)
+    return SqlPart(_INTAKE_24H_SQL.format(locale=locale_sql), (since, at))
+
+
+def ledger_ruling_parts(*, case, accepted: bool, weight: int, backers: set[str], sign: int = 1) -> dict[str, SqlPart]:
+    """Issue 14, PostgreSQL: what `_ledger_move` writes, as parts of the ruling's one write statement (core.sql):
+    the locale ledger and each backer's, as upserts (a missing row starts from zero, as the ORM path does)."""
+    parts = {
+        "ledger_locale": SqlPart(
+            _LEDGER_UPSERT_SQL, (case.locale, sign * weight, sign * (weight if accepted else 0), sign)
+        )
+    }
+    if backers:
+        parts["ledger_backers"] = SqlPart(
+            _SUBMITTERS_UPSERT_SQL, (case.locale, sign, sign if accepted else 0, sorted(backers))
+        )
+    return parts
 
 
 def ledger_record_ruling(
@@ -127,11 +155,36 @@ def _ledger_move(*, case, accepted: bool, weight: int, backers: set[str], sign: 
         "corroborated": F("corroborated") + sign * (weight if accepted else 0),
         "rulings": F("rulings") + sign,
     }
+    if sql_hot_path():  # one prepared statement (core.sql): the same moves as upserts
+        parts = ledger_ruling_parts(case=case, accepted=accepted, weight=weight, backers=backers, sign=sign)
+        sql_run_parts(parts, SqlPart("SELECT 1"))
+        return
     with transaction.atomic(savepoint=False):  # inside the ruling's transaction: no savepoint round trips
         if not LocaleLedger.objects.filter(locale_code=case.locale).update(**moves):
             LocaleLedger.objects.bulk_create([LocaleLedger(locale_code=case.locale)], ignore_conflicts=True)
             LocaleLedger.objects.filter(locale_code=case.locale).update(**moves)
         _submitters_bump(locale_code=case.locale, backers={s: accepted for s in backers}, sign=sign)
+
+
+_L, _S = LocaleLedger._meta.db_table, SubmitterLedger._meta.db_table
+_LEDGER_UPSERT_SQL = (
+    f'INSERT INTO "{_L}" AS l (locale_code, votes, corroborated, rulings, crowd_votes, numeric_n, numeric_mean, '
+    "numeric_m2) VALUES (%s, %s, %s, %s, 0, 0, 0, 0) ON CONFLICT (locale_code) DO UPDATE SET "
+    "votes = l.votes + EXCLUDED.votes, corroborated = l.corroborated + EXCLUDED.corroborated, "
+    "rulings = l.rulings + EXCLUDED.rulings"
+)
+_SUBMITTERS_UPSERT_SQL = (
+    f'INSERT INTO "{_S}" AS s (submitter_id, locale_code, backed, corroborated, burn, flag_weight) '
+    "SELECT b.id, v.locale, v.backed, v.corroborated, 1.0, 1.0 FROM (SELECT %s::text AS locale, %s::int AS backed, "
+    "%s::int AS corroborated) v, unnest(%s::text[]) AS b(id) ON CONFLICT (submitter_id, locale_code) DO UPDATE SET "
+    "backed = s.backed + EXCLUDED.backed, corroborated = s.corroborated + EXCLUDED.corroborated"
+)
+_INTAKE_24H_SQL = (
+    f"SELECT coalesce(sum(n.n), 0) FROM \"{IntakeCounter._meta.db_table}\" n WHERE n.hashtag = '' "
+    "AND n.hour >= %s AND n.hour <= %s AND n.locale_code IN ("
+    f'SELECT l.code FROM "{Locale._meta.db_table}" l WHERE l.language = ('
+    f'SELECT k.language FROM "{Locale._meta.db_table}" k WHERE k.code = {{locale}} LIMIT 1))'
+)
 
 
 def _locale_is_low_volume(*, locale_code: str, at: datetime) -> bool:

@@ -27,12 +27,14 @@ pytestmark = pytest.mark.django_db
 
 # What the hot pair costs (issue 14: 10 statements for next and 30 for the ruling before, plus BEGIN and
 # COMMIT each). The figures count everything the request runs, token authentication included. On
-# PostgreSQL the lease is one statement (no transaction round trips) and the ruling's own rows one more;
-# elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT / RELEASE in a test).
-# The ruling finds the case by the statement that locks the seat the verifier holds: no separate read of
-# the case, of their assignment or (for a case that is not native-only) of their native pools.
+# PostgreSQL (core.sql): next is the token and one statement (the working shards, the held lease or the
+# pick, the lease and its Assignment); the ruling is the token, BEGIN, the seat lock that also reads the
+# case's backers, IN-7 count and flip test, one write (the ruling's rows, the sample, the ledgers), the
+# audit event, COMMIT. Elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT /
+# RELEASE in a test). The ruling finds the case by the statement that locks the seat the verifier holds:
+# no separate read of the case, of their assignment or (for a case that is not native-only) of their pools.
 def _statements() -> tuple[int, int]:
-    return (4, 11) if connection.vendor == "postgresql" else (8, 14)
+    return (2, 6) if connection.vendor == "postgresql" else (8, 14)
 
 
 def _token_client(user) -> APIClient:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from core.sql import SqlPart, sql_hot_path, sql_insert, sql_insert_part
 from shards.intake.pipeline import CrowdAccept
 from shards.selectors import correction_backers
 from shards.services.graphs import graphs_ensure
@@ -27,23 +28,33 @@ def sample_record_accepted(*, case, backers: set[str] | None = None) -> None:
     holds its slot keeps it."""
     if backers is None:
         backers = correction_backers(case=case)
+    sample = _accepted_sample(case=case, backers=backers)
+    # the unique constraint `one_sample_per_post` decides under concurrency too
+    if sql_hot_path():  # one prepared INSERT ... ON CONFLICT DO NOTHING (core.sql)
+        sql_insert(sample, ignore_conflicts=True)
+    else:
+        TrainingSample.objects.bulk_create([sample], ignore_conflicts=True)
+
+
+def sample_record_accepted_part(*, case, backers: set[str]) -> SqlPart:
+    """Issue 14, PostgreSQL: `sample_record_accepted` as a part of the ruling's one write statement (core.sql):
+    the same row, INSERT ... ON CONFLICT DO NOTHING (the post's slot decides). The graph is made first."""
+    return sql_insert_part(_accepted_sample(case=case, backers=backers), ignore_conflicts=True)
+
+
+def _accepted_sample(*, case, backers: set[str]) -> TrainingSample:
     graph_id = graphs_ensure(backer_sets=[backers])[0] if backers else None
-    TrainingSample.objects.bulk_create(
-        [
-            TrainingSample(
-                case=case,
-                post_id=case.post_id,
-                shard_id=case.shard_id,
-                locale=case.locale,
-                text_delta=case.proposal,
-                regional_hard_block=bool(case.hard_block_locale),
-                hard_block_locale=case.hard_block_locale,
-                graph_id=graph_id,
-                accepted_by="ruling",
-                **_native(case, case.proposal),
-            )
-        ],
-        ignore_conflicts=True,  # the unique constraint `one_sample_per_post` decides under concurrency too
+    return TrainingSample(
+        case=case,
+        post_id=case.post_id,
+        shard_id=case.shard_id,
+        locale=case.locale,
+        text_delta=case.proposal,
+        regional_hard_block=bool(case.hard_block_locale),
+        hard_block_locale=case.hard_block_locale,
+        graph_id=graph_id,
+        accepted_by="ruling",
+        **_native(case, case.proposal),
     )
 
 

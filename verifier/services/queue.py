@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import User
+from core.sql import model_from_row, sql_hot_path, sql_run
 from shards.bulk import rows_insert
 from shards.models import PoolMembership, Shard
+from shards.selectors import POOL_WORKING_SQL
 from shards.services.pools import ShardState, shard_state
 from verifier import extensions, live
 from verifier.models import Assignment, Case, CaseTask, Skip
@@ -175,6 +177,124 @@ def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shar
 # ---- taking a case ---------------------------------------------------------------------
 
 
+def _next_pg_sql() -> str:
+    """Issue 14, PostgreSQL: `case_next` for a verifier who works one shard and has no sub-locale, in one
+    prepared statement (core.sql): their working shards (the shards app's text), the lease they already
+    hold, else the pick (what `_candidates` and the VQ-3 cap subquery of `_lease_new` select, with FOR
+    UPDATE SKIP LOCKED, walking `task_live` in id order within the one shard), the lease, the expiry of the
+    seat's old assignment and the new Assignment. The first column says which it answered: 'held',
+    'leased', 'none' (nothing to lease) or 'other' (not one shard: the caller takes the ORM path)."""
+    task_t, case_t, assign_t = CaseTask._meta.db_table, Case._meta.db_table, Assignment._meta.db_table
+    skip_t, shard_t = Skip._meta.db_table, Shard._meta.db_table
+    task_cols = ", ".join(f'x."{f.column}"' for f in CaseTask._meta.concrete_fields)
+    case_cols = ", ".join(_columns(Case, "c"))
+    S, O = CaseTask.Status, Assignment.Outcome
+    taboo = Case.Kind.TABOO
+    return f"""
+        WITH m AS ({POOL_WORKING_SQL}),
+        one AS (SELECT min(m.shard_id) AS shard_id, bool_or(m.native) AS native, count(*) AS n FROM m),
+        held AS (
+            SELECT t.id FROM "{task_t}" t
+            WHERE t.holder_id = %(user)s AND t.status = '{S.LEASED}' AND t.lease_expires_at > %(now)s
+            ORDER BY t.lease_expires_at, t.id LIMIT 1
+        ),
+        picked AS (
+            SELECT t.id, t.status FROM "{task_t}" t
+            WHERE NOT EXISTS (SELECT 1 FROM held) AND (SELECT n FROM one) = 1
+              AND t.shard_id = (SELECT shard_id FROM one)
+              AND ((SELECT native FROM one) OR NOT t.native_only)
+              AND t.status IN ('{S.OPEN}', '{S.LEASED}')
+              AND (t.status = '{S.OPEN}' OR t.lease_expires_at <= %(now)s)
+              AND (
+                  SELECT count(*) FROM "{task_t}" u
+                  WHERE u.case_id = t.case_id AND u.holder_id IS NOT DISTINCT FROM %(user)s AND u.id <> t.id
+                    AND (u.status = '{S.DONE}' OR (u.status = '{S.LEASED}' AND u.lease_expires_at > %(now)s))
+              ) = 0
+              AND NOT EXISTS (SELECT 1 FROM "{skip_t}" k WHERE k.case_id = t.case_id AND k.user_id = %(user)s)
+              AND (t.kind <> '{taboo}' OR (
+                  SELECT count(DISTINCT a.case_id) FROM "{assign_t}" a
+                  WHERE a.user_id = %(user)s AND a.kind = '{taboo}' AND a.leased_at >= %(day_start)s
+                    AND a.outcome IN ('{O.RULED}', '{O.SKIPPED}', '{O.EXPIRED}', '{O.ACTIVE}')
+              ) < %(cap)s)
+            ORDER BY t.id LIMIT 1
+            FOR UPDATE OF t SKIP LOCKED
+        ),
+        leased AS (
+            UPDATE "{task_t}" x SET status = '{S.LEASED}', holder_id = %(user)s, lease_expires_at = %(expires)s
+            FROM picked WHERE x.id = picked.id
+            RETURNING {task_cols}, picked.status AS old_status
+        ),
+        expired AS (
+            UPDATE "{assign_t}" a SET outcome = '{O.EXPIRED}' FROM leased
+            WHERE a.task_id = leased.id AND leased.old_status = '{S.LEASED}' AND a.outcome = '{O.ACTIVE}'
+            RETURNING a.id
+        ),
+        assigned AS (
+            INSERT INTO "{assign_t}" (task_id, case_id, user_id, kind, own_sublocale, leased_at, expires_at, outcome)
+            SELECT leased.id, leased.case_id, %(user)s, leased.kind, false, %(now)s, %(expires)s, '{O.ACTIVE}'
+            FROM leased
+            RETURNING id
+        ),
+        answer AS (
+            SELECT 'leased' AS what, {task_cols}, x.old_status, {case_cols}, s.code
+            FROM leased x JOIN "{case_t}" c ON c.id = x.case_id JOIN "{shard_t}" s ON s.id = c.shard_id
+            UNION ALL
+            SELECT 'held', {task_cols}, x.status, {case_cols}, s.code
+            FROM held h JOIN "{task_t}" x ON x.id = h.id JOIN "{case_t}" c ON c.id = x.case_id
+            JOIN "{shard_t}" s ON s.id = c.shard_id
+        )
+        SELECT * FROM answer
+        UNION ALL
+        SELECT CASE WHEN (SELECT n FROM one) = 1 THEN 'none' ELSE 'other' END, {", ".join(["NULL"] * (len(CaseTask._meta.concrete_fields) + len(Case._meta.concrete_fields) + 2))}
+        WHERE NOT EXISTS (SELECT 1 FROM answer) AND (SELECT count(*) FROM assigned) = 0
+    """
+
+
+_NEXT_PG: list[str] = []
+
+
+def _next_pg(*, user: User, now: datetime) -> Lease | None | str:
+    """`_next_pg_sql` run: the Lease (held or new), None (nothing to lease), or "other" (take the ORM path)."""
+    if not _NEXT_PG:
+        _NEXT_PG.append(_next_pg_sql())
+    expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
+    params = {
+        "user": user.pk,
+        "now": now,
+        "expires": expires,
+        "day_start": verifier_day_start(user=user, now=now),
+        "cap": taboo_daily_cap(),
+    }
+    rows = sql_run(_NEXT_PG[0], params)
+    what = rows[0][0]
+    if what == "other":
+        return "other"
+    if what == "none":
+        return None
+    row = rows[0][1:]
+    n = len(CaseTask._meta.concrete_fields)
+    task = model_from_row(CaseTask, row[:n])
+    old_status = row[n]
+    case = model_from_row(Case, row[n + 1 : -1])
+    Case.shard.field.set_cached_value(case, Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[-1]]))
+    CaseTask.case.field.set_cached_value(task, case)
+    if what == "leased":
+        log.info(
+            "lease: task %s of case %s to %s until %s%s",
+            task.pk,
+            case.public_id,
+            user.username,
+            expires.isoformat(),
+            " (an expired lease returned)" if old_status == CaseTask.Status.LEASED else "",
+        )
+        if case.is_taboo:  # only taboo work moves the cap counter (VQ-3), as in `_lease_new`
+            cap = taboo_daily_cap()
+            if verifier_taboo_count_today(user=user, now=now) >= cap:
+                transaction.on_commit(lambda s=case.shard: shards_defer_overflow(shards=[s], now=now))
+            live.cap_changed(user, taboo_today=verifier_taboo_count_today)
+    return Lease(task=task, case=case)
+
+
 def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
     """VQ-1: lease one seat nobody else holds. Returns the verifier's live lease if they hold one (the
     earliest, when the page prefetched a second), None when there is nothing to do, and raises
@@ -184,6 +304,10 @@ def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
     its case, and the VQ-3 cap as a subquery, so a taboo seat is only picked under the cap) and the
     lease's update and Assignment row."""
     now = now or timezone.now()
+    if sql_hot_path() and not user.sub_locale:
+        lease = _next_pg(user=user, now=now)
+        if lease is not None and lease != "other":
+            return lease  # else: nothing to lease here, or not one shard; the ORM path answers (and the cap)
     held = _held(user=user, now=now).first()
     if held:
         return Lease(task=held, case=held.case)
@@ -312,16 +436,6 @@ def _columns(model, alias: str) -> list[str]:
     return [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
 
 
-def _from_row(model, values):
-    """A model instance from a raw row in `_columns` order, with the fields' database converters
-    (JSON text to Python) applied, as the ORM would."""
-    fields = model._meta.concrete_fields
-    converted = [
-        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v for f, v in zip(fields, values)
-    ]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
-
-
 def _lease_first_pg(*, qs, user: User, now: datetime) -> Lease | None:
     """PostgreSQL: the pick (the same queryset as everywhere, compiled by the ORM, plus FOR UPDATE SKIP
     LOCKED), the lease, the expiry of the seat's old assignment and the new Assignment in one statement
@@ -375,9 +489,9 @@ def _lease_first_pg(*, qs, user: User, now: datetime) -> Lease | None:
     if row is None:
         return None
     n = len(task_fields)
-    task = _from_row(CaseTask, row[:n])
+    task = model_from_row(CaseTask, row[:n])
     old_status = row[n]
-    case = _from_row(Case, row[n + 1 : -2])
+    case = model_from_row(Case, row[n + 1 : -2])
     Case.shard.field.set_cached_value(case, Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[-2]]))
     CaseTask.case.field.set_cached_value(task, case)
     log.info(

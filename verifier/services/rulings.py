@@ -2,6 +2,7 @@
 before the lease ends; an undo only within its window and only while nothing has consumed the ruling."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -12,9 +13,21 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.errors import Refused
 from core.models import User
-from shards.selectors import correction_backers
-from shards.services.ledgers import ledger_record_ruling, ledger_ruling_weight, ledger_unrecord_ruling
-from training.services.samples import sample_batched, sample_record_accepted, sample_take_back
+from core.sql import SqlPart, model_from_row, sql_hot_path, sql_run, sql_run_parts
+from shards.selectors import correction_backers, correction_backers_part
+from shards.services.ledgers import (
+    ledger_intake_24h_part,
+    ledger_record_ruling,
+    ledger_ruling_parts,
+    ledger_ruling_weight,
+    ledger_unrecord_ruling,
+)
+from training.services.samples import (
+    sample_batched,
+    sample_record_accepted,
+    sample_record_accepted_part,
+    sample_take_back,
+)
 from verifier import extensions, live
 from verifier.models import Appeal, Assignment, Case, CaseTask, Ruling
 from verifier.selectors import case_visible_to
@@ -89,12 +102,16 @@ def ruling_record_held(
     _check_input(answer=answer, idempotency_key=idempotency_key)
     try:
         with transaction.atomic():
-            task = _seat_locked(user=user, case_filter={"case__public_id": case_public_id})
+            facts = None
+            if sql_hot_path():
+                task, facts = _seat_locked_pg(user=user, case_public_id=case_public_id, now=now)
+            else:
+                task = _seat_locked(user=user, case_filter={"case__public_id": case_public_id})
             if task is None or task.lease_expires_at <= now:
                 return None
             if task.case.native_only and not case_visible_to(user=user, case=task.case):
                 return None
-            ruling = _ruling_apply(user=user, task=task, answer=answer, now=now, key=idempotency_key)
+            ruling = _ruling_apply(user=user, task=task, answer=answer, now=now, key=idempotency_key, facts=facts)
     except IntegrityError:
         return None  # a concurrent double press won; the full path replays or refuses it
     live.queue_changed({task.case.shard_id})
@@ -138,49 +155,88 @@ def _ruling_write(*, case, task, user, answer, now, key, weight, first) -> tuple
     return ruling, changed.get("status", case.status)
 
 
-def _ruling_write_pg(*, case, task, user, answer, now, key, weight, first) -> tuple[Ruling, str]:
-    """PostgreSQL: what `_ruling_write` does, in one statement (data-modifying CTEs). It runs after the
-    seat and case are locked, so its snapshot sees the other seat of an overlap case as committed; its
+def _ruling_write_pg(
+    *, case, task, user, answer, now, key, weight, first, parts: dict[str, SqlPart]
+) -> tuple[Ruling, str]:
+    """PostgreSQL: what `_ruling_write` does, and the other apps' writes of the ruling (`parts`: the sample,
+    the ledgers, each written by its owner), in one statement (data-modifying CTEs, core.sql). It runs after
+    the seat and case are locked, so its snapshot sees the other seat of an overlap case as committed; its
     own seat's update is not visible to it, hence `id <> seat` in the "seat left" test."""
     ruling = Ruling(
         case=case, task=task, verifier=user, answer=answer, at=now, idempotency_key=key, ledger_weight=weight
     )
     ruling_t, task_t = Ruling._meta.db_table, CaseTask._meta.db_table
     assign_t, case_t = Assignment._meta.db_table, Case._meta.db_table
-    sql = f"""
-        WITH r AS (
-            INSERT INTO "{ruling_t}" (public_id, case_id, task_id, verifier_id, answer, at, idempotency_key, ledger_weight)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id
+    S = CaseTask.Status
+    own = {
+        "r": SqlPart(
+            f"""INSERT INTO "{ruling_t}" (public_id, case_id, task_id, verifier_id, answer, at, idempotency_key,
+            ledger_weight) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+            (ruling.public_id, case.pk, task.pk, user.pk, answer, now, key, weight),
         ),
-        t AS (UPDATE "{task_t}" SET status = %s, lease_expires_at = NULL WHERE id = %s RETURNING id),
-        a AS (
-            UPDATE "{assign_t}" SET outcome = %s WHERE task_id = %s AND user_id = %s AND outcome = %s RETURNING id
+        "t": SqlPart(
+            f"""UPDATE "{task_t}" SET status = '{S.DONE}', lease_expires_at = NULL WHERE id = %s""", (task.pk,)
         ),
-        c AS (
-            UPDATE "{case_t}" SET
+        "a": SqlPart(
+            f"""UPDATE "{assign_t}" SET outcome = '{Assignment.Outcome.RULED}'
+            WHERE task_id = %s AND user_id = %s AND outcome = '{Assignment.Outcome.ACTIVE}'""",
+            (task.pk, user.pk),
+        ),
+        "c": SqlPart(
+            f"""UPDATE "{case_t}" SET
                 decision = CASE WHEN %s THEN %s ELSE decision END,
                 decided_at = CASE WHEN %s THEN %s ELSE decided_at END,
                 status = CASE WHEN %s OR NOT EXISTS (
-                    SELECT 1 FROM "{task_t}" o WHERE o.case_id = %s AND o.id <> %s AND o.status <> %s
-                ) THEN %s ELSE status END
-            WHERE id = %s RETURNING status
-        )
-        SELECT (SELECT id FROM r), (SELECT status FROM c), (SELECT count(*) FROM t), (SELECT count(*) FROM a)
-    """
-    params = [
-        ruling.public_id, case.pk, task.pk, user.pk, answer, now, key, weight,
-        CaseTask.Status.DONE, task.pk,
-        Assignment.Outcome.RULED, task.pk, user.pk, Assignment.Outcome.ACTIVE,
-        first, answer,
-        first, now,
-        case.required_rulings == 1, case.pk, task.pk, CaseTask.Status.DONE, Case.Status.DECIDED,
-        case.pk,
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ruling.pk, status, _, _ = cursor.fetchone()
+                    SELECT 1 FROM "{task_t}" o WHERE o.case_id = %s AND o.id <> %s AND o.status <> '{S.DONE}'
+                ) THEN '{Case.Status.DECIDED}' ELSE status END
+            WHERE id = %s RETURNING status""",
+            (first, answer, first, now, case.required_rulings == 1, case.pk, task.pk, case.pk),
+        ),
+    }
+    ((ruling.pk, status),) = sql_run_parts(
+        {**own, **parts}, SqlPart("SELECT (SELECT id FROM r), (SELECT status FROM c)")
+    )
     ruling._state.adding, ruling._state.db = False, connection.alias
     return ruling, status
+
+
+@dataclass(frozen=True)
+class _CaseFacts:
+    """What a ruling reads of the other apps about its case; on PostgreSQL read with the seat lock."""
+
+    intake_24h: int  # IN-7: the language's trailing 24 h of corrections (shards)
+    backers: set[str]  # IN-7, IN-11: who backed the case (shards)
+    blind_flip: bool  # CA-3: a blind-audit paraphrase (quality)
+
+
+_SEAT_PG: dict[str, str] = {}
+
+
+def _seat_locked_pg(*, user: User, case_public_id, now: datetime) -> tuple[CaseTask | None, _CaseFacts | None]:
+    """PostgreSQL, the hot path: `_seat_locked` by the case's public id, with the case's facts (each app's
+    subquery, written by that app), as one prepared statement (core.sql). The facts are static for a case
+    (its backers, whether it is a flip) or a trailing day's count, so the statement's snapshot serves them."""
+    intake = ledger_intake_24h_part(locale_sql='c."locale"', at=now)
+    backers = correction_backers_part(case_sql='c."id"')
+    flip = extensions.case_is_blind_flip_part(case_sql='c."id"')
+    if "sql" not in _SEAT_PG:
+        task_t, case_t = CaseTask._meta.db_table, Case._meta.db_table
+        cols = [f'x."{f.column}"' for f in CaseTask._meta.concrete_fields]
+        cols += [f'c."{f.column}"' for f in Case._meta.concrete_fields]
+        _SEAT_PG["sql"] = f"""
+            SELECT {", ".join(cols)}, ({intake.sql}), {backers.sql}, {flip.sql}
+            FROM "{task_t}" x JOIN "{case_t}" c ON c.id = x.case_id
+            WHERE c.public_id = %s AND x.holder_id = %s AND x.status = '{CaseTask.Status.LEASED}'
+            ORDER BY x.id LIMIT 1 FOR UPDATE OF x, c"""
+    rows = sql_run(_SEAT_PG["sql"], [*intake.params, *backers.params, *flip.params, case_public_id, user.pk])
+    if not rows:
+        return None, None
+    n, m = len(CaseTask._meta.concrete_fields), len(Case._meta.concrete_fields)
+    row = rows[0]
+    task, case = model_from_row(CaseTask, row[:n]), model_from_row(Case, row[n : n + m])
+    CaseTask.case.field.set_cached_value(task, case)
+    intake_24h, backer_ids, blind_flip = row[n + m :]
+    return task, _CaseFacts(intake_24h=intake_24h, backers=set(backer_ids), blind_flip=blind_flip)
 
 
 def _seat_locked(*, user: User, case_filter: dict) -> CaseTask | None:
@@ -209,25 +265,37 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime,
     return _ruling_apply(user=user, task=task, answer=answer, now=now, key=key)
 
 
-def _ruling_apply(*, user: User, task: CaseTask, answer: str, now: datetime, key: str) -> Ruling:
-    """The ruling on a seat `user` holds, locked with its case: its rows, the sample, the ledgers, the audit."""
+def _ruling_apply(
+    *, user: User, task: CaseTask, answer: str, now: datetime, key: str, facts: _CaseFacts | None = None
+) -> Ruling:
+    """The ruling on a seat `user` holds, locked with its case: its rows, the sample, the ledgers, the audit.
+    `facts`: what the seat lock read of the other apps (PostgreSQL's hot path); read here when None."""
     case = task.case
-    first = not case.decision
+    first = not case.decision  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
     # IN-7: the weight the ruling will move the ledgers by, stored with it so an undo takes back as much.
-    weight = ledger_ruling_weight(case=case, at=now) if first else 0
+    weight = ledger_ruling_weight(case=case, at=now, intake_24h=facts and facts.intake_24h) if first else 0
     decided_at = now if first else case.decided_at
-    write = _ruling_write_pg if connection.vendor == "postgresql" else _ruling_write
-    ruling, status = write(case=case, task=task, user=user, answer=answer, now=now, key=key, weight=weight, first=first)
-    before = {"status": case.status, "decision": case.decision}
-    case.status = status
-    if first:  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
-        case.decision, case.decided_at = answer, decided_at
     accepted = case_accepts_delta(case=case, answer=answer)
+    backers, sample = set(), False
     if first:
-        backers = correction_backers(case=case)
-        if accepted and not _is_blind_flip(case):
+        backers = facts.backers if facts else correction_backers(case=case)
+        sample = accepted and not (facts.blind_flip if facts else _is_blind_flip(case))
+    before = {"status": case.status, "decision": case.decision}
+    write = dict(case=case, task=task, user=user, answer=answer, now=now, key=key, weight=weight, first=first)
+    if connection.vendor == "postgresql":  # one statement: the ruling's rows, the sample, the ledgers
+        parts = {"sample": sample_record_accepted_part(case=case, backers=backers)} if sample else {}
+        if first and weight:
+            parts.update(ledger_ruling_parts(case=case, accepted=accepted, weight=weight, backers=backers))
+        ruling, status = _ruling_write_pg(**write, parts=parts)
+    else:
+        ruling, status = _ruling_write(**write)
+        if sample:
             sample_record_accepted(case=case, backers=backers)
-        ledger_record_ruling(case=case, accepted=accepted, now=now, backers=backers, weight=weight)
+        if first:
+            ledger_record_ruling(case=case, accepted=accepted, now=now, backers=backers, weight=weight)
+    case.status = status
+    if first:
+        case.decision, case.decided_at = answer, decided_at
     audit_record(
         actor=user,
         action="ruling_record",
