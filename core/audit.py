@@ -2,8 +2,25 @@
 
 from typing import Any
 
+from django.db import connection
+
 from core.models import AuditEvent, User
-from core.sql import sql_hot_path, sql_insert
+from core.sql import SqlPart, sql_hot_path, sql_insert
+
+
+def _event(*, actor, action, obj, object_type, object_id, before, after) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
+    return AuditEvent(
+        actor=actor,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )
 
 
 def audit_record(
@@ -17,20 +34,41 @@ def audit_record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event. `actor=None` means the system (a scheduled task or a rule)."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
-    event = AuditEvent(
-        actor=actor,
-        actor_name=actor.username if actor else "system",
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
+    event = _event(
+        actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id, before=before, after=after
     )
-    if sql_hot_path():  # one prepared INSERT (core.sql): the ruling's hot path writes one event each
+    if sql_hot_path():  # one prepared INSERT (core.sql)
         sql_insert(event)
     else:
         event.save()
     return event
+
+
+_PART_SQL: dict[str, str] = {}
+
+
+def audit_record_part(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    before: dict | None = None,
+    after: dict,
+    after_merge_sql: str,
+) -> SqlPart:
+    """Issue 14, PostgreSQL: `audit_record` as a part of a composed statement (core.sql), for a write whose
+    outcome that statement decides: `after_merge_sql` is a jsonb expression of the caller's statement (say
+    the status its update set), merged into `after`, so the event records what was written."""
+    event = _event(actor=actor, action=action, obj=obj, object_type="", object_id="", before=before, after=after)
+    sql = _PART_SQL.get(after_merge_sql)
+    if sql is None:
+        sql = _PART_SQL[after_merge_sql] = (
+            f'INSERT INTO "{AuditEvent._meta.db_table}" (actor_id, actor_name, at, action, object_type, object_id, '
+            f"before, after) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb || {after_merge_sql})"
+        )
+    f = {field.attname: field for field in AuditEvent._meta.concrete_fields}
+    values = [
+        f[name].get_db_prep_save(f[name].pre_save(event, add=True), connection)
+        for name in ("actor_id", "actor_name", "at", "action", "object_type", "object_id", "before", "after")
+    ]
+    return SqlPart(sql, tuple(values))

@@ -29,12 +29,12 @@ pytestmark = pytest.mark.django_db
 # COMMIT each). The figures count everything the request runs, token authentication included. On
 # PostgreSQL (core.sql): next is the token and one statement (the working shards, the held lease or the
 # pick, the lease and its Assignment); the ruling is the token, BEGIN, the seat lock that also reads the
-# case's backers, IN-7 count and flip test, one write (the ruling's rows, the sample, the ledgers), the
-# audit event, COMMIT. Elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT /
+# case's backers, IN-7 count and flip test, one write (the ruling's rows, the sample, the ledgers, the
+# audit event), COMMIT. Elsewhere the ORM path runs them one by one, inside a transaction (SAVEPOINT /
 # RELEASE in a test). The ruling finds the case by the statement that locks the seat the verifier holds:
 # no separate read of the case, of their assignment or (for a case that is not native-only) of their pools.
 def _statements() -> tuple[int, int]:
-    return (2, 6) if connection.vendor == "postgresql" else (8, 14)
+    return (2, 5) if connection.vendor == "postgresql" else (8, 14)
 
 
 def _token_client(user) -> APIClient:
@@ -62,8 +62,34 @@ def test_next_and_ruling_stay_within_their_statement_counts(django_assert_max_nu
     case = Case.objects.get(public_id=case_id)
     assert (case.status, case.decision) == ("decided", "yes")
     assert TrainingSample.objects.filter(case=case).exists()
-    assert AuditEvent.objects.filter(action="ruling_record", object_id=case_id).exists()
+    event = AuditEvent.objects.get(action="ruling_record", object_id=case_id)
+    ruling = Ruling.objects.get(case=case)
+    assert (event.actor, event.before) == (alice, {"status": "queued", "decision": ""})
+    assert event.after == {"status": "decided", "decision": "yes", "answer": "yes", "ruling_id": str(ruling.public_id)}
     assert LocaleLedger.objects.get(locale_code="en-US").rulings == 2
+
+
+def test_an_overlap_case_records_each_ruling_and_the_status_each_left(settings):
+    """VQ-5 through the lean path: the first of two seats decides and leaves the case queued, the second
+    closes it; each audit event's `after` says the status that ruling's own statement left."""
+    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": 1.0}
+    shard, (alice, bob, _) = shard_with_pool("en-US")
+    make_cases(shard, 1)
+    case_ids = []
+    for user, answer in ((alice, "yes"), (bob, "no")):
+        client = _token_client(user)
+        case_id = client.get("/api/v1/queue/next/").json()["id"]
+        assert api_post(client, f"/api/v1/cases/{case_id}/ruling/", {"answer": answer}).status_code == 201
+        case_ids.append(case_id)
+    assert case_ids[0] == case_ids[1]
+    events = list(AuditEvent.objects.filter(action="ruling_record").order_by("id"))
+    assert [(e.actor, e.before["status"], e.after["status"], e.after["decision"]) for e in events] == [
+        (alice, "queued", "queued", "yes"),
+        (bob, "queued", "decided", "yes"),
+    ]
+    case = Case.objects.get(public_id=case_ids[0])
+    assert (case.status, case.decision) == ("decided", "yes")  # the first ruling decided; the second measured
+    assert LocaleLedger.objects.get(locale_code="en-US").rulings == 1  # only the deciding ruling counts
 
 
 def test_the_ruling_can_carry_the_next_case_so_one_op_is_one_request(django_assert_max_num_queries):

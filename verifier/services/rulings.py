@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
+from core.audit import audit_record, audit_record_part
 from core.errors import Refused
 from core.models import User
 from core.sql import SqlPart, model_from_row, sql_hot_path, sql_run, sql_run_parts
@@ -156,12 +156,14 @@ def _ruling_write(*, case, task, user, answer, now, key, weight, first) -> tuple
 
 
 def _ruling_write_pg(
-    *, case, task, user, answer, now, key, weight, first, parts: dict[str, SqlPart]
+    *, case, task, user, answer, now, key, weight, first, parts: dict[str, SqlPart], before: dict
 ) -> tuple[Ruling, str]:
-    """PostgreSQL: what `_ruling_write` does, and the other apps' writes of the ruling (`parts`: the sample,
-    the ledgers, each written by its owner), in one statement (data-modifying CTEs, core.sql). It runs after
-    the seat and case are locked, so its snapshot sees the other seat of an overlap case as committed; its
-    own seat's update is not visible to it, hence `id <> seat` in the "seat left" test."""
+    """PostgreSQL: what `_ruling_write` does, the other apps' writes of the ruling (`parts`: the sample, the
+    ledgers, each written by its owner) and the audit event (its `after` status the one this statement set),
+    in one statement (data-modifying CTEs, core.sql), so the locale ledger's row, which every ruling of the
+    locale updates, is locked only from this statement to COMMIT. It runs after the seat and case are
+    locked, so its snapshot sees the other seat of an overlap case as committed; its own seat's update is
+    not visible to it, hence `id <> seat` in the "seat left" test."""
     ruling = Ruling(
         case=case, task=task, verifier=user, answer=answer, at=now, idempotency_key=key, ledger_weight=weight
     )
@@ -193,9 +195,17 @@ def _ruling_write_pg(
             (first, answer, first, now, case.required_rulings == 1, case.pk, task.pk, case.pk),
         ),
     }
-    ((ruling.pk, status),) = sql_run_parts(
-        {**own, **parts}, SqlPart("SELECT (SELECT id FROM r), (SELECT status FROM c)")
+    after = {"decision": answer if first else case.decision, "answer": answer, "ruling_id": str(ruling.public_id)}
+    audit = audit_record_part(
+        actor=user,
+        action="ruling_record",
+        obj=case,
+        before=before,
+        after=after,
+        after_merge_sql="jsonb_build_object('status', (SELECT status FROM c))",
     )
+    final = SqlPart("SELECT (SELECT id FROM r), (SELECT status FROM c)")
+    ((ruling.pk, status),) = sql_run_parts({**own, **parts, "audit": audit}, final)
     ruling._state.adding, ruling._state.db = False, connection.alias
     return ruling, status
 
@@ -282,11 +292,15 @@ def _ruling_apply(
         sample = accepted and not (facts.blind_flip if facts else _is_blind_flip(case))
     before = {"status": case.status, "decision": case.decision}
     write = dict(case=case, task=task, user=user, answer=answer, now=now, key=key, weight=weight, first=first)
-    if connection.vendor == "postgresql":  # one statement: the ruling's rows, the sample, the ledgers
+    if connection.vendor == "postgresql":  # one statement: the ruling's rows, the sample, the ledgers, the audit
         parts = {"sample": sample_record_accepted_part(case=case, backers=backers)} if sample else {}
         if first and weight:
             parts.update(ledger_ruling_parts(case=case, accepted=accepted, weight=weight, backers=backers))
-        ruling, status = _ruling_write_pg(**write, parts=parts)
+        ruling, case.status = _ruling_write_pg(**write, parts=parts, before=before)
+        if first:
+            case.decision, case.decided_at = answer, decided_at
+        log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
+        return ruling
     else:
         ruling, status = _ruling_write(**write)
         if sample:
