@@ -32,7 +32,8 @@ CASES = int(os.environ.get("BENCH_QUEUE_CASES", "30000"))
 SECONDS = float(os.environ.get("BENCH_QUEUE_SECONDS", "20"))
 REPEATS = int(os.environ.get("BENCH_QUEUE_REPEATS", "3"))
 WORKERS = int(os.environ.get("BENCH_QUEUE_GUNICORN_WORKERS", "4"))
-THREADS = int(os.environ.get("BENCH_QUEUE_GUNICORN_THREADS", "1"))
+# 0: sync workers (one request per connection); N: gthread workers, N threads each, keep-alive
+THREADS = int(os.environ.get("BENCH_QUEUE_GUNICORN_THREADS", "0"))
 TRIVIAL_SECONDS = float(os.environ.get("BENCH_QUEUE_TRIVIAL_SECONDS", "5"))
 # issue 14: one request per op (the ruling carries the next case); BENCH_QUEUE_PAIR=1 measures the
 # two-request API (GET next, POST ruling) instead.
@@ -72,7 +73,7 @@ def _start_server(port: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "-w",
             str(WORKERS),
-            *(["-k", "gthread", "--threads", str(THREADS), "--keep-alive", "30"] if THREADS > 1 else []),
+            *(["-k", "gthread", "--threads", str(THREADS), "--keep-alive", "30"] if THREADS else []),
             "--preload",
             "--log-level",
             "error",

@@ -14,6 +14,7 @@ then run unprepared, with the same text and answers.
 """
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +50,47 @@ def sql_cursor():
     return connection._prepare_cursor(_cursor_class(connection.connection))
 
 
-def sql_run(sql: str, params: Sequence[Any] | dict) -> list[tuple]:
-    """Run one hot-path statement; its rows (empty for a statement that returns none)."""
+@contextmanager
+def sql_pipeline():
+    """Statements sent inside go to PostgreSQL without waiting for each answer (psycopg's pipeline mode):
+    `sql_send`'s statement and a COMMIT travel together, one round trip. Elsewhere it does nothing."""
+    if not sql_hot_path():
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
+
+
+class SqlSent:
+    """A statement `sql_send` sent; `rows()` reads its answer (inside a pipeline, once it is synced)."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def rows(self) -> list[tuple]:
+        try:
+            return self._cursor.fetchall()
+        finally:
+            self._cursor.close()
+
+
+def sql_send(sql: str, params: Sequence[Any] | dict) -> SqlSent:
+    """Send one hot-path statement that returns rows, prepared; inside `sql_pipeline` without waiting."""
+    cursor = sql_cursor()
+    cursor.execute(sql, params)
+    return SqlSent(cursor)
+
+
+def sql_run(sql: str, params: Sequence[Any] | dict, *, first_in_transaction: bool = False) -> list[tuple]:
+    """Run one hot-path statement; its rows (empty for a statement that returns none).
+    `first_in_transaction`: the statement opens its transaction; psycopg's pipeline mode sends the BEGIN
+    with it, one round trip instead of two."""
     with sql_cursor() as cursor:
+        if first_in_transaction and not connection.get_autocommit():
+            with connection.connection.pipeline():
+                cursor.execute(sql, params)
+                return cursor.fetchall()  # syncs: BEGIN and the statement went together (it returns rows)
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
 
@@ -65,11 +104,20 @@ class SqlPart:
     params: tuple = ()
 
 
+def _composed(parts: dict[str, SqlPart], final: SqlPart) -> tuple[str, list]:
+    sql = "WITH " + ", ".join(f"{name} AS ({part.sql})" for name, part in parts.items()) + " " + final.sql
+    return sql, [p for part in parts.values() for p in part.params] + list(final.params)
+
+
 def sql_run_parts(parts: dict[str, SqlPart], final: SqlPart) -> list[tuple]:
     """`WITH name AS (part), ... final` as one prepared statement (one round trip, one snapshot: the parts
     cannot see each other's writes, so they must not depend on them). A part without RETURNING still runs."""
-    sql = "WITH " + ", ".join(f"{name} AS ({part.sql})" for name, part in parts.items()) + " " + final.sql
-    return sql_run(sql, [p for part in parts.values() for p in part.params] + list(final.params))
+    return sql_run(*_composed(parts, final))
+
+
+def sql_send_parts(parts: dict[str, SqlPart], final: SqlPart) -> SqlSent:
+    """`sql_run_parts`, sent (`sql_send`): inside `sql_pipeline` it travels with what follows."""
+    return sql_send(*_composed(parts, final))
 
 
 _insert_sql: dict[tuple, str] = {}

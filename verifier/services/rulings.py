@@ -2,6 +2,7 @@
 before the lease ends; an undo only within its window and only while nothing has consumed the ruling."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record, audit_record_part
 from core.errors import Refused
 from core.models import User
-from core.sql import SqlPart, model_from_row, sql_hot_path, sql_run, sql_run_parts
+from core.sql import SqlPart, SqlSent, model_from_row, sql_hot_path, sql_pipeline, sql_run, sql_send_parts
 from shards.selectors import correction_backers, correction_backers_part
 from shards.services.ledgers import (
     ledger_intake_24h_part,
@@ -101,7 +102,8 @@ def ruling_record_held(
     now = now or timezone.now()
     _check_input(answer=answer, idempotency_key=idempotency_key)
     try:
-        with transaction.atomic():
+        # PostgreSQL: BEGIN goes with the seat lock, and COMMIT with the write (core.sql's pipeline)
+        with sql_pipeline(), transaction.atomic():
             facts = None
             if sql_hot_path():
                 task, facts = _seat_locked_pg(user=user, case_public_id=case_public_id, now=now)
@@ -111,7 +113,10 @@ def ruling_record_held(
                 return None
             if task.case.native_only and not case_visible_to(user=user, case=task.case):
                 return None
-            ruling = _ruling_apply(user=user, task=task, answer=answer, now=now, key=idempotency_key, facts=facts)
+            ruling, written = _ruling_apply(
+                user=user, task=task, answer=answer, now=now, key=idempotency_key, facts=facts
+            )
+        written()  # committed: what the write statement answered
     except IntegrityError:
         return None  # a concurrent double press won; the full path replays or refuses it
     live.queue_changed({task.case.shard_id})
@@ -157,7 +162,7 @@ def _ruling_write(*, case, task, user, answer, now, key, weight, first) -> tuple
 
 def _ruling_write_pg(
     *, case, task, user, answer, now, key, weight, first, parts: dict[str, SqlPart], before: dict
-) -> tuple[Ruling, str]:
+) -> tuple[Ruling, SqlSent]:
     """PostgreSQL: what `_ruling_write` does, the other apps' writes of the ruling (`parts`: the sample, the
     ledgers, each written by its owner) and the audit event (its `after` status the one this statement set),
     in one statement (data-modifying CTEs, core.sql), so the locale ledger's row, which every ruling of the
@@ -205,9 +210,7 @@ def _ruling_write_pg(
         after_merge_sql="jsonb_build_object('status', (SELECT status FROM c))",
     )
     final = SqlPart("SELECT (SELECT id FROM r), (SELECT status FROM c)")
-    ((ruling.pk, status),) = sql_run_parts({**own, **parts, "audit": audit}, final)
-    ruling._state.adding, ruling._state.db = False, connection.alias
-    return ruling, status
+    return ruling, sql_send_parts({**own, **parts, "audit": audit}, final)  # its answer: (ruling id, status)
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,8 @@ def _seat_locked_pg(*, user: User, case_public_id, now: datetime) -> tuple[CaseT
             FROM "{task_t}" x JOIN "{case_t}" c ON c.id = x.case_id
             WHERE c.public_id = %s AND x.holder_id = %s AND x.status = '{CaseTask.Status.LEASED}'
             ORDER BY x.id LIMIT 1 FOR UPDATE OF x, c"""
-    rows = sql_run(_SEAT_PG["sql"], [*intake.params, *backers.params, *flip.params, case_public_id, user.pk])
+    params = [*intake.params, *backers.params, *flip.params, case_public_id, user.pk]
+    rows = sql_run(_SEAT_PG["sql"], params, first_in_transaction=True)
     if not rows:
         return None, None
     n, m = len(CaseTask._meta.concrete_fields), len(Case._meta.concrete_fields)
@@ -272,14 +276,18 @@ def _ruling_record_locked(*, user: User, case: Case, answer: str, now: datetime,
                 raise _already_ruled()
             return replay
         raise _lease_expired()
-    return _ruling_apply(user=user, task=task, answer=answer, now=now, key=key)
+    ruling, written = _ruling_apply(user=user, task=task, answer=answer, now=now, key=key)
+    written()
+    return ruling
 
 
 def _ruling_apply(
     *, user: User, task: CaseTask, answer: str, now: datetime, key: str, facts: _CaseFacts | None = None
-) -> Ruling:
+) -> tuple[Ruling, Callable[[], None]]:
     """The ruling on a seat `user` holds, locked with its case: its rows, the sample, the ledgers, the audit.
-    `facts`: what the seat lock read of the other apps (PostgreSQL's hot path); read here when None."""
+    `facts`: what the seat lock read of the other apps (PostgreSQL's hot path); read here when None.
+    Returns the ruling and `written`, to call once the write's answer is in (on PostgreSQL inside
+    `core.sql.sql_pipeline`, after COMMIT): it sets the ruling's id and the case's new status."""
     case = task.case
     first = not case.decision  # the first ruling decides; an overlap seat only measures agreement (VQ-5)
     # IN-7: the weight the ruling will move the ledgers by, stored with it so an undo takes back as much.
@@ -296,11 +304,16 @@ def _ruling_apply(
         parts = {"sample": sample_record_accepted_part(case=case, backers=backers)} if sample else {}
         if first and weight:
             parts.update(ledger_ruling_parts(case=case, accepted=accepted, weight=weight, backers=backers))
-        ruling, case.status = _ruling_write_pg(**write, parts=parts, before=before)
-        if first:
-            case.decision, case.decided_at = answer, decided_at
-        log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
-        return ruling
+        ruling, sent = _ruling_write_pg(**write, parts=parts, before=before)
+
+        def written() -> None:
+            ((ruling.pk, case.status),) = sent.rows()
+            ruling._state.adding, ruling._state.db = False, connection.alias
+            if first:
+                case.decision, case.decided_at = answer, decided_at
+            log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
+
+        return ruling, written
     else:
         ruling, status = _ruling_write(**write)
         if sample:
@@ -318,7 +331,7 @@ def _ruling_apply(
         after={"status": case.status, "decision": case.decision, "answer": answer, "ruling_id": str(ruling.public_id)},
     )
     log.info("ruling: %s on case %s by %s", ruling.answer, case.public_id, user.username)
-    return ruling
+    return ruling, lambda: None
 
 
 # ---- VQ-10: undo ------------------------------------------------------------------------------
