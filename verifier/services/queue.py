@@ -201,7 +201,9 @@ def _next_pg_sql() -> str:
         picked AS (
             SELECT t.id, t.status FROM "{task_t}" t
             WHERE NOT EXISTS (SELECT 1 FROM held) AND (SELECT n FROM one) = 1
-              AND t.shard_id = (SELECT shard_id FROM one)
+              -- "= ANY" and "ORDER BY shard, id": only `task_live` gives that order without a sort, so the
+              -- plan never walks the primary key past ruled seats, whatever the statistics say
+              AND t.shard_id = ANY(ARRAY[(SELECT shard_id FROM one)])
               AND ((SELECT native FROM one) OR NOT t.native_only)
               AND t.status IN ('{S.OPEN}', '{S.LEASED}')
               AND (t.status = '{S.OPEN}' OR t.lease_expires_at <= %(now)s)
@@ -216,7 +218,7 @@ def _next_pg_sql() -> str:
                   WHERE a.user_id = %(user)s AND a.kind = '{taboo}' AND a.leased_at >= %(day_start)s
                     AND a.outcome IN ('{O.RULED}', '{O.SKIPPED}', '{O.EXPIRED}', '{O.ACTIVE}')
               ) < %(cap)s)
-            ORDER BY t.id LIMIT 1
+            ORDER BY t.shard_id, t.id LIMIT 1
             FOR UPDATE OF t SKIP LOCKED
         ),
         leased AS (
