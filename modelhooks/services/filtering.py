@@ -180,17 +180,9 @@ class FilterItem(NamedTuple):
     post_id: str = ""
 
 
-def _sampled(key: str, rate: float) -> bool:
-    """The same answer for the same post in every process (CRC-32: stable and cheap)."""
-    if rate >= 1.0:
-        return True
-    if rate <= 0.0:
-        return False
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) < rate * 2**32
-
-
 def _sampled_flags(keys: list[str], rate: float) -> list[bool]:
-    """`_sampled` of each key, in C-level passes (map) for a batch."""
+    """Whether each key's text is sampled: the same answer for the same post in every process (CRC-32 of the
+    UTF-8 key below `rate` * 2**32: stable and cheap), in C-level passes (map) for a batch."""
     if rate >= 1.0 or rate <= 0.0:
         return [rate >= 1.0] * len(keys)
     encoded = map(str.encode, keys, repeat("utf-8"), repeat("surrogatepass"))
