@@ -13,7 +13,7 @@ from core.text import BATCH_MIN_CHARS, BATCH_SEPARATOR, rule_fold, rule_fold_man
 from modelhooks.scoring.corpus import make_posts
 from modelhooks.scoring.engine import Engine
 from risk_db.patterns import word_bytes, word_text
-from risk_db.selectors import ScoringRule
+from tests.modelhooks.test_patterns import rules_from
 
 HARD = [
     "\u200b",  # zero width space
@@ -96,19 +96,7 @@ def test_the_word_form_of_a_long_batch_equals_the_per_character_definition():
 
 def _engine() -> Engine:
     patterns = [r"\bqua\b", r"\bfal\b", "\\b\u0628\u0645\\b", "\u0e01\u0e32", r"\bstrasse\b", r"\bfi\w+\b", r"\ba\b"]
-    rules = [
-        ScoringRule(
-            rule_id=i,
-            version_id=100 + i,
-            pattern=p,
-            embedding=None,
-            embedder="",
-            origin_locale="en-US",
-            shard_states=((1, "shadow"),),
-        )
-        for i, p in enumerate(patterns)
-    ]
-    engine = Engine(rules, cosine_threshold=1.0)
+    engine = Engine(rules_from(patterns), cosine_threshold=1.0)
     assert engine.skipped == []
     return engine
 
