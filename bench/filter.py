@@ -30,7 +30,7 @@ REPEATS = env_int("BENCH_FILTER_REPEATS", 3)
 HTTP_SECONDS = env_int("BENCH_FILTER_HTTP_SECONDS", 10)
 CLIENTS = [8, 32]
 WORKERS = env_int("BENCH_FILTER_WORKERS", 2)
-THREADS = env_int("BENCH_FILTER_THREADS", 8)
+THREADS = env_int("BENCH_FILTER_THREADS", 2)  # the deployment form the README recommends for the filter
 SERVER_LOG = ROOT / "bench" / "_work" / "filter-server.log"
 
 

@@ -27,6 +27,7 @@ handler404 = "core.api.not_found"
 handler500 = "core.api.server_error"
 
 api_v1 = [
+    path("filter/", modelhooks_api.FilterView.as_view(), name="api-filter"),  # first: the hottest route (issue 13)
     path("auth/token/", core_auth_views.TokenView.as_view(), name="api-token"),
     path("auth/logout/", core_auth_views.LogoutView.as_view(), name="api-logout"),
     path("auth/logout-all/", core_auth_views.LogoutAllView.as_view(), name="api-logout-all"),
@@ -46,7 +47,6 @@ api_v1 = [
     path("releases/<int:release_id>/", modelhooks_api.ReleaseDetailView.as_view(), name="api-release"),
     path("releases/<int:release_id>/accept/", modelhooks_api.ReleaseAcceptView.as_view(), name="api-release-accept"),
     path("batches/", training_api.BatchesView.as_view(), name="api-batches"),
-    path("filter/", modelhooks_api.FilterView.as_view(), name="api-filter"),
     # before risk_db's rules/<id>/: the readiness of the index this process serves (issue 13)
     path("rules/index/ready/", modelhooks_api.FilterIndexReadyView.as_view(), name="api-rules-index-ready"),
     *risk_urls.api_urls,
@@ -62,6 +62,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),  # early: the API's service routes resolve without walking the pages
     path("", verifier_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", core_auth_views.LogoutPageView.as_view(), name="logout"),
@@ -90,7 +91,6 @@ urlpatterns = [
     path("appeals/<uuid:appeal_id>/escalate/", views_appeals.appeal_escalate_view, name="appeal-escalate"),
     *quality_urls.page_urls,
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI under the CSP: its init script is a separate file (the split view); its page keeps one
     # inline <style>, so only this page may use inline styles (issue 11).

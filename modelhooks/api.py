@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -187,6 +188,7 @@ class FilterView(APIView):
 
     permission_classes = [roles("filter", "admin")]
     authentication_classes = [FilterTokenAuthentication, SessionAuthentication]
+    renderer_classes = [JSONRenderer]  # a service route: JSON only, no per-request renderer negotiation
 
     @extend_schema(request=FILTER_ITEM, responses={200: FILTER_ANSWER})
     def post(self, request):

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import hyperscan
+import numpy as np
 import re2
 from django.conf import settings
 
-from core.text import rule_fold
+from core.text import BATCH_MIN_CHARS, code_point_table, code_points, rule_fold, rule_fold_many
 
 
 class PatternUnsupported(ValueError):
@@ -83,6 +84,11 @@ def match_text(text: str) -> str:
     return rule_fold(text)
 
 
+def match_texts(texts: list[str]) -> list[str]:
+    """`[match_text(t) for t in texts]`, exactly, in a few C-level passes for a batch (`rule_fold_many`)."""
+    return rule_fold_many(texts)
+
+
 def word_text(text: str) -> str:
     """`text` with each non-word character replaced by a space (same length, same offsets)."""
     return text.translate(_WORD_TABLE)
@@ -113,10 +119,21 @@ def _non_word_classes() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return exact, bmp, re.compile("[\\U00010000-\\U0010ffff]")
 
 
+@lru_cache(maxsize=1)
+def _non_word_table() -> np.ndarray:
+    """`_non_word_classes`' exact class per code point, for long texts (a batch)."""
+    return code_point_table(_non_word_classes()[0])
+
+
 def non_word_spaces(text: str) -> str:
-    """Every non-ASCII non-word character of `text` -> a space (ASCII ones are left to a byte table)."""
+    """Every non-ASCII non-word character of `text` -> a space (ASCII ones are left to a byte table). A long
+    text (a batch joined) by one table lookup per character in numpy: ~2x the regex pass (issue 13)."""
     if text.isascii():
         return text
+    if len(text) >= BATCH_MIN_CHARS:
+        codes = code_points(text).copy()
+        np.putmask(codes, np.take(_non_word_table(), codes), 0x20)
+        return codes.tobytes().decode("utf-32-le", "surrogatepass")
     exact, bmp, astral = _non_word_classes()
     return (exact if astral.search(text) else bmp).sub(" ", text)
 

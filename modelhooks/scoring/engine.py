@@ -11,10 +11,8 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 
 import hyperscan
 import numpy as np
@@ -42,15 +40,42 @@ def match_text(text: str, ocr_text: str = "") -> str:
 
 
 def match_texts(texts: list[str]) -> list[str]:
-    """`match_text` of many posts in one call: joined by U+FFFF (a noncharacter the normaliser keeps,
-    not a space, not ignorable), normalised once, split again; per post if a post holds one, or if the
-    count does not come back."""
-    if not texts:
-        return []
-    if any(POST_SEPARATOR_CHAR in t for t in texts):
-        return [patterns.match_text(t) for t in texts]
-    out = patterns.match_text(POST_SEPARATOR_CHAR.join(texts)).split(POST_SEPARATOR_CHAR)
-    return out if len(out) == len(texts) else [patterns.match_text(t) for t in texts]
+    """`match_text` of many posts in one call, exactly the per-post form (`risk_db.patterns.match_texts`:
+    the batch joined, normalised by a few C-level passes, split; only posts that need it folded alone)."""
+    return patterns.match_texts(texts)
+
+
+class FrozenEmptyList(list):
+    """One shared empty list that refuses to change: the answer for the many texts nothing matched (renders and
+    compares as `[]`; no list to build and collect per text, issue 13)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("the shared empty list cannot change")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = __setitem__ = __delitem__ = _refuse
+    __iadd__ = __imul__ = _refuse
+
+
+NO_MATCH = FrozenEmptyList()
+
+
+def _add(out: list[list[int]], i: int, rule_index: int) -> None:
+    if out[i] is NO_MATCH:
+        out[i] = [rule_index]
+    else:
+        out[i].append(rule_index)
+
+
+def _post_limits(buffer: bytes) -> np.ndarray:
+    """End of each post in a batch buffer, its separator included (the last: as if one followed): a match
+    ending at `to` belongs to the first post whose limit >= `to`. Found by numpy in the bytes (EF BF BF is
+    U+FFFF and nothing else: UTF-8 lead bytes never occur inside a character), no Python loop per post."""
+    step = len(POST_SEPARATOR)
+    b = np.frombuffer(buffer, dtype=np.uint8)
+    lead = np.flatnonzero(b[: len(b) - step + 1] == POST_SEPARATOR[0])
+    for k in range(1, step):
+        lead = lead[b[lead + k] == POST_SEPARATOR[k]]
+    return np.append(lead + step, len(buffer) + step)
 
 
 @dataclass(frozen=True)
@@ -197,7 +222,7 @@ class Engine:
     def match(self, texts: list[str], *, normalised: bool = False) -> list[list[int]]:
         """Rule indexes whose pattern matches each text (the engine without shard mapping). `normalised`:
         the texts are already in `match_text` form (the filter normalises its batch once)."""
-        out: list[list[int]] = [[] for _ in texts]
+        out: list[list[int]] = [NO_MATCH] * len(texts)  # a text something matched gets its own list
         if not texts:
             return out
         if not normalised:
@@ -213,34 +238,38 @@ class Engine:
         stored post), normalised once (non-word characters -> spaces), scanned once. A word-only body
         cannot cross a separator and its edge consumes at most the separator, so a match ending at
         `to` belongs to the first post whose end + len(separator) >= to."""
-        if any(POST_SEPARATOR_CHAR in t for t in texts):  # cannot happen from the database; stay exact anyway
+        joined = POST_SEPARATOR_CHAR.join(texts)
+        # one post (the live filter's single text), or a post holding U+FFFF (never from the database): alone
+        if len(texts) == 1 or joined.count(POST_SEPARATOR_CHAR) != len(texts) - 1:
             for i, t in enumerate(texts):
-                self._match_words_one(t, out[i])
+                self._match_words_one(t, out, i)
             return
-        buffer = word_bytes(POST_SEPARATOR_CHAR.join(texts))
-        step = len(POST_SEPARATOR)
-        # end of post i in the buffer, plus the separator: one C-level pass, no Python loop per post
-        limits = list(accumulate(len(part) + step for part in buffer.split(POST_SEPARATOR)))
-        words_rule, seen = self._words_rule, set()
+        buffer = word_bytes(joined)
+        limits = _post_limits(buffer)
+        ends: list[int] = []
+        ids: list[int] = []
 
-        def on_match(pid, start, to, flags, ctx):
-            key = (bisect_left(limits, to), words_rule[pid])
-            if key not in seen:
-                seen.add(key)
-                out[key[0]].append(key[1])
+        def on_match(pid, start, to, flags, ctx):  # as little as possible per event; mapped after the scan
+            ends.append(to)
+            ids.append(pid)
 
         self._words_db.scan(buffer, match_event_handler=on_match, scratch=self._scratch(self._words_db))
+        words_rule, seen = self._words_rule, set()
+        for key in zip(np.searchsorted(limits, ends).tolist(), map(words_rule.__getitem__, ids)):
+            if key not in seen:
+                seen.add(key)
+                _add(out, *key)
 
-    def _match_words_one(self, text: str, into: list[int]) -> None:
+    def _match_words_one(self, text: str, out: list[list[int]], i: int) -> None:
         seen = set()
 
         def on_match(pid, start, to, flags, ctx):
             if pid not in seen:
                 seen.add(pid)
-                into.append(self._words_rule[pid])
+                _add(out, i, self._words_rule[pid])
 
         self._words_db.scan(
-            word_text(text).encode("utf-8", "surrogatepass"),
+            word_bytes(text),  # the UTF-8 of word_text(text)
             match_event_handler=on_match,
             scratch=self._scratch(self._words_db),
         )
@@ -261,13 +290,13 @@ class Engine:
             for p in found:
                 c = confirm[p]
                 if c is None:
-                    out[i].append(to_rule[p])
+                    _add(out, i, to_rule[p])
                     continue
                 pattern, on_words = c
                 if on_words and words is None:
                     words = word_text(text)
                 if _re2_compiled(pattern).search(words if on_words else text):
-                    out[i].append(to_rule[p])
+                    _add(out, i, to_rule[p])
 
     def score_regex(self, texts: list[str], shard_ids: list[int], *, normalised: bool = False) -> list[Hit]:
         """Regex would-hits, mapped to rule versions live in each post's shard (`normalised`: as `match`)."""
