@@ -33,15 +33,10 @@ def _drain(user, errors, seen):
         connection.close()
 
 
-@pytest.mark.parametrize("overlap_rate", [0.0, 0.10])
-def test_twenty_verifiers_drain_one_shard_each_seat_ruled_exactly_once(settings, overlap_rate):
-    assert connection.vendor == "postgresql"
-    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": overlap_rate}
-    shard, pool = shard_with_pool("en-US", n=VERIFIERS)
-    cases = make_cases(shard, 400)
-    seats = CaseTask.objects.count()
+def _all_drain(pool, drain) -> tuple[list, list]:
+    """Every verifier of `pool` drains at once, each in a thread of its own; (errors, seats seen)."""
     errors, seen = [], []
-    threads = [threading.Thread(target=_drain, args=(u, errors, seen)) for u in pool]
+    threads = [threading.Thread(target=drain, args=(u, errors, seen)) for u in pool]
     for t in threads:
         t.start()
     for t in threads:
@@ -49,6 +44,17 @@ def test_twenty_verifiers_drain_one_shard_each_seat_ruled_exactly_once(settings,
     close_old_connections()
     assert errors == []
     assert not any(t.is_alive() for t in threads)
+    return errors, seen
+
+
+@pytest.mark.parametrize("overlap_rate", [0.0, 0.10])
+def test_twenty_verifiers_drain_one_shard_each_seat_ruled_exactly_once(settings, overlap_rate):
+    assert connection.vendor == "postgresql"
+    settings.VERIFIER = {**settings.VERIFIER, "OVERLAP_RATE": overlap_rate}
+    shard, pool = shard_with_pool("en-US", n=VERIFIERS)
+    cases = make_cases(shard, 400)
+    seats = CaseTask.objects.count()
+    errors, seen = _all_drain(pool, _drain)
     # Every seat handed out exactly once (no double assignment), every seat ruled, nothing left.
     assert Counter(task for task, _ in seen).most_common(1)[0][1] == 1
     assert len(seen) == seats == Ruling.objects.count()
@@ -96,14 +102,7 @@ def test_twenty_verifiers_through_the_hot_path_every_ruling_written_whole(settin
     shard, pool = shard_with_pool("en-US", n=VERIFIERS)
     make_cases(shard, 300)
     seats = CaseTask.objects.count()
-    errors, seen = [], []
-    threads = [threading.Thread(target=_drain_hot, args=(u, errors, seen)) for u in pool]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    assert errors == []
+    errors, seen = _all_drain(pool, _drain_hot)
     assert Counter(task for task, _ in seen).most_common(1)[0][1] == 1
     assert len(seen) == seats == Ruling.objects.count() == AuditEvent.objects.filter(action="ruling_record").count()
     assert CaseTask.objects.exclude(status="done").count() == 0 and Case.objects.exclude(status="decided").count() == 0

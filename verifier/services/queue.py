@@ -273,14 +273,27 @@ def _next_pg(*, user: User, now: datetime) -> Lease | None | str:
         return "other"
     if what == "none":
         return None
-    row = rows[0][1:]
-    n = len(CaseTask._meta.concrete_fields)
-    task = model_from_row(CaseTask, row[:n])
-    old_status = row[n]
-    case = model_from_row(Case, row[n + 1 : -1])
-    Case.shard.field.set_cached_value(case, Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[-1]]))
-    CaseTask.case.field.set_cached_value(task, case)
+    lease = _lease_from_row(rows[0][1:], user=user, expires=expires, leased=what == "leased")
+    case = lease.case
     if what == "leased":
+        if case.is_taboo:  # only taboo work moves the cap counter (VQ-3), as in `_lease_new`
+            cap = taboo_daily_cap()
+            if verifier_taboo_count_today(user=user, now=now) >= cap:
+                transaction.on_commit(lambda s=case.shard: shards_defer_overflow(shards=[s], now=now))
+            live.cap_changed(user, taboo_today=verifier_taboo_count_today)
+    return lease
+
+
+def _lease_from_row(row, *, user: User, expires: datetime, leased: bool = True) -> Lease:
+    """The Lease of a leasing statement's row: the seat's columns, its old status, the case's columns, the
+    shard's code (`_next_pg_sql`, `_lease_first_pg`); logged when the statement leased it (not a held one)."""
+    n, m = len(CaseTask._meta.concrete_fields), len(Case._meta.concrete_fields)
+    task, old_status = model_from_row(CaseTask, row[:n]), row[n]
+    case = model_from_row(Case, row[n + 1 : n + 1 + m])
+    shard = Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[n + 1 + m]])
+    Case.shard.field.set_cached_value(case, shard)
+    CaseTask.case.field.set_cached_value(task, case)
+    if leased:
         log.info(
             "lease: task %s of case %s to %s until %s%s",
             task.pk,
@@ -289,11 +302,6 @@ def _next_pg(*, user: User, now: datetime) -> Lease | None | str:
             expires.isoformat(),
             " (an expired lease returned)" if old_status == CaseTask.Status.LEASED else "",
         )
-        if case.is_taboo:  # only taboo work moves the cap counter (VQ-3), as in `_lease_new`
-            cap = taboo_daily_cap()
-            if verifier_taboo_count_today(user=user, now=now) >= cap:
-                transaction.on_commit(lambda s=case.shard: shards_defer_overflow(shards=[s], now=now))
-            live.cap_changed(user, taboo_today=verifier_taboo_count_today)
     return Lease(task=task, case=case)
 
 
@@ -490,21 +498,7 @@ def _lease_first_pg(*, qs, user: User, now: datetime) -> Lease | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(task_fields)
-    task = model_from_row(CaseTask, row[:n])
-    old_status = row[n]
-    case = model_from_row(Case, row[n + 1 : -2])
-    Case.shard.field.set_cached_value(case, Shard.from_db(connection.alias, ["id", "code"], [case.shard_id, row[-2]]))
-    CaseTask.case.field.set_cached_value(task, case)
-    log.info(
-        "lease: task %s of case %s to %s until %s%s",
-        task.pk,
-        case.public_id,
-        user.username,
-        expires.isoformat(),
-        " (an expired lease returned)" if old_status == CaseTask.Status.LEASED else "",
-    )
-    return Lease(task=task, case=case)
+    return _lease_from_row(row, user=user, expires=expires)
 
 
 def case_skip(*, user: User, case: Case, now: datetime | None = None) -> None:
