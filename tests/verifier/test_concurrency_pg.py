@@ -19,14 +19,20 @@ pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 VERIFIERS = 20
 
 
-def _drain(user, errors, seen):
+def _drain(user, errors, seen, rule=None):
+    """One verifier takes and rules cases until none is left; `rule(user, lease)` rules one (default: the
+    full path, `ruling_record`, "yes") and returns False to stop with an error."""
     try:
         while True:
             lease = case_next(user=user)
             if lease is None:
                 return
             seen.append((lease.task.pk, user.pk))
-            ruling_record(user=user, case=lease.case, answer="yes")
+            if rule is None:
+                ruling_record(user=user, case=lease.case, answer="yes")
+            elif not rule(user, lease):
+                errors.append(f"held lease on {lease.case.public_id} not found by the hot path")
+                return
     except Exception as exc:  # surfaced to the test thread
         errors.append(repr(exc))
     finally:
@@ -74,23 +80,14 @@ def test_twenty_verifiers_drain_one_shard_each_seat_ruled_exactly_once(settings,
     assert len(cases) == 400
 
 
+def _rule_hot(user, lease) -> bool:
+    """The API's hot path (issue 14): ruling_record_held's lock and composed write."""
+    answer = "yes" if lease.task.pk % 3 else "no"
+    return ruling_record_held(user=user, case_public_id=lease.case.public_id, answer=answer) is not None
+
+
 def _drain_hot(user, errors, seen):
-    """The API's hot path (issue 14): case_next's one statement, ruling_record_held's lock and composed write."""
-    try:
-        while True:
-            lease = case_next(user=user)
-            if lease is None:
-                return
-            seen.append((lease.task.pk, user.pk))
-            answer = "yes" if lease.task.pk % 3 else "no"
-            ruling = ruling_record_held(user=user, case_public_id=lease.case.public_id, answer=answer)
-            if ruling is None:
-                errors.append(f"held lease on {lease.case.public_id} not found by the hot path")
-                return
-    except Exception as exc:  # surfaced to the test thread
-        errors.append(repr(exc))
-    finally:
-        connection.close()
+    _drain(user, errors, seen, rule=_rule_hot)
 
 
 def test_twenty_verifiers_through_the_hot_path_every_ruling_written_whole(settings):

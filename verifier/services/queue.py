@@ -294,15 +294,19 @@ def _lease_from_row(row, *, user: User, expires: datetime, leased: bool = True) 
     Case.shard.field.set_cached_value(case, shard)
     CaseTask.case.field.set_cached_value(task, case)
     if leased:
-        log.info(
-            "lease: task %s of case %s to %s until %s%s",
-            task.pk,
-            case.public_id,
-            user.username,
-            expires.isoformat(),
-            " (an expired lease returned)" if old_status == CaseTask.Status.LEASED else "",
-        )
+        _lease_log(task=task, user=user, expires=expires, returned=old_status == CaseTask.Status.LEASED)
     return Lease(task=task, case=case)
+
+
+def _lease_log(*, task: CaseTask, user: User, expires: datetime, returned: bool) -> None:
+    log.info(
+        "lease: task %s of case %s to %s until %s%s",
+        task.pk,
+        task.case.public_id,
+        user.username,
+        expires.isoformat(),
+        " (an expired lease returned)" if returned else "",
+    )
 
 
 def case_next(*, user: User, now: datetime | None = None) -> Lease | None:
@@ -429,16 +433,8 @@ def _lease_first(*, qs, user: User, now: datetime) -> Lease | None:
                 leased_at=now,
                 expires_at=expires,
             )
-            case = task.case
-            log.info(
-                "lease: task %s of case %s to %s until %s%s",
-                task.pk,
-                case.public_id,
-                user.username,
-                expires.isoformat(),
-                " (an expired lease returned)" if returned else "",
-            )
-            return Lease(task=task, case=case)
+            _lease_log(task=task, user=user, expires=expires, returned=returned)
+            return Lease(task=task, case=task.case)
     return None
 
 
