@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from django.db import connection
-
 from core.models import AuditEvent, User
-from core.sql import SqlPart, sql_hot_path, sql_insert
+from core.sql import SqlPart, sql_hot_path, sql_insert, sql_insert_part
 
 
 def _event(*, actor, action, obj, object_type, object_id, before, after) -> AuditEvent:
@@ -44,9 +42,6 @@ def audit_record(
     return event
 
 
-_PART_SQL: dict[str, str] = {}
-
-
 def audit_record_part(
     *,
     actor: User | None,
@@ -60,15 +55,4 @@ def audit_record_part(
     outcome that statement decides: `after_merge_sql` is a jsonb expression of the caller's statement (say
     the status its update set), merged into `after`, so the event records what was written."""
     event = _event(actor=actor, action=action, obj=obj, object_type="", object_id="", before=before, after=after)
-    sql = _PART_SQL.get(after_merge_sql)
-    if sql is None:
-        sql = _PART_SQL[after_merge_sql] = (
-            f'INSERT INTO "{AuditEvent._meta.db_table}" (actor_id, actor_name, at, action, object_type, object_id, '
-            f"before, after) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb || {after_merge_sql})"
-        )
-    f = {field.attname: field for field in AuditEvent._meta.concrete_fields}
-    values = [
-        f[name].get_db_prep_save(f[name].pre_save(event, add=True), connection)
-        for name in ("actor_id", "actor_name", "at", "action", "object_type", "object_id", "before", "after")
-    ]
-    return SqlPart(sql, tuple(values))
+    return sql_insert_part(event, placeholders={"after": f"%s::jsonb || {after_merge_sql}"})

@@ -13,6 +13,7 @@ in transaction mode that does not track prepared statements (PgBouncer before 1.
 then run unprepared, with the same text and answers.
 """
 
+import functools
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,17 +83,10 @@ def sql_send(sql: str, params: Sequence[Any] | dict) -> SqlSent:
     return SqlSent(cursor)
 
 
-def sql_run(sql: str, params: Sequence[Any] | dict, *, first_in_transaction: bool = False) -> list[tuple]:
-    """Run one hot-path statement; its rows (empty for a statement that returns none).
-    `first_in_transaction`: the statement opens its transaction; psycopg's pipeline mode sends the BEGIN
-    with it, one round trip instead of two."""
-    with sql_cursor() as cursor:
-        if first_in_transaction and not connection.get_autocommit():
-            with connection.connection.pipeline():
-                cursor.execute(sql, params)
-                return cursor.fetchall()  # syncs: BEGIN and the statement went together (it returns rows)
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description is not None else []
+def sql_run(sql: str, params: Sequence[Any] | dict) -> list[tuple]:
+    """Run one hot-path statement that returns rows (a SELECT, or a write with RETURNING); its rows. Inside
+    `sql_pipeline` it waits for its answer, taking along what was queued before it (a BEGIN, say)."""
+    return sql_send(sql, params).rows()
 
 
 @dataclass(frozen=True)
@@ -120,42 +114,35 @@ def sql_send_parts(parts: dict[str, SqlPart], final: SqlPart) -> SqlSent:
     return sql_send(*_composed(parts, final))
 
 
-_insert_sql: dict[tuple, str] = {}
-
-
-def sql_insert_part(obj, *, ignore_conflicts: bool = False) -> SqlPart:
-    """The INSERT of one model instance as a part (no RETURNING): the fields' `pre_save` and `get_db_prep_save`
-    as the ORM applies them."""
-    model = type(obj)
+@functools.cache
+def _insert_sql(model, ignore_conflicts: bool, returning: bool, placeholders: tuple[tuple[str, str], ...]) -> str:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = (model, ignore_conflicts, False)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        sql = _insert_sql[key] = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({placeholders}){conflict}'
-    return SqlPart(sql, tuple(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields))
+    own = dict(placeholders)
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    values = ", ".join(own.get(f.column, "%s") for f in fields)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    tail = f' RETURNING "{model._meta.pk.column}"' if returning else ""
+    return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({values}){conflict}{tail}'
+
+
+def _insert_values(obj) -> tuple:
+    """The fields' `pre_save` (auto_now_add) and `get_db_prep_save`, as the ORM applies them."""
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    return tuple(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields)
+
+
+def sql_insert_part(obj, *, ignore_conflicts: bool = False, placeholders: dict[str, str] | None = None) -> SqlPart:
+    """The INSERT of one model instance as a part (no RETURNING). `placeholders`: a column's value as an SQL
+    expression of its `%s` and the caller's statement (say `%s::jsonb || ...`), for a value that statement
+    decides."""
+    sql = _insert_sql(type(obj), ignore_conflicts, False, tuple(sorted((placeholders or {}).items())))
+    return SqlPart(sql, _insert_values(obj))
 
 
 def sql_insert(obj, *, ignore_conflicts: bool = False) -> None:
-    """INSERT one model instance as a prepared statement (its owner app calls it, for its own table): the
-    fields' `pre_save` (auto_now_add) and `get_db_prep_save` as the ORM applies them; sets the primary key,
-    or leaves it None when `ignore_conflicts` and the row was already there."""
-    model = type(obj)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = (model, ignore_conflicts)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        pk = model._meta.pk.column
-        sql = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({placeholders}){conflict} RETURNING "{pk}"'
-
-        _insert_sql[key] = sql
-    values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-    rows = sql_run(sql, values)
+    """INSERT one model instance as a prepared statement (its owner app calls it, for its own table); sets the
+    primary key, or leaves it None when `ignore_conflicts` and the row was already there."""
+    rows = sql_run(_insert_sql(type(obj), ignore_conflicts, True, ()), _insert_values(obj))
     obj.pk = rows[0][0] if rows else None
     if rows:
         obj._state.adding, obj._state.db = False, connection.alias

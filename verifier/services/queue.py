@@ -1,5 +1,6 @@
 """VQ-1..VQ-5, SH-1, SH-4: the queue. Cases in, seats leased with SKIP LOCKED, nothing lost."""
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ def _candidates(*, user: User, now: datetime, any_shards: list[int], native_shar
 # ---- taking a case ---------------------------------------------------------------------
 
 
+@functools.cache
 def _next_pg_sql() -> str:
     """Issue 14, PostgreSQL: `case_next` for a verifier who works one shard and has no sub-locale, in one
     prepared statement (core.sql): their working shards (the shards app's text), the lease they already
@@ -252,13 +254,8 @@ def _next_pg_sql() -> str:
     """
 
 
-_NEXT_PG: list[str] = []
-
-
 def _next_pg(*, user: User, now: datetime) -> Lease | None | str:
     """`_next_pg_sql` run: the Lease (held or new), None (nothing to lease), or "other" (take the ORM path)."""
-    if not _NEXT_PG:
-        _NEXT_PG.append(_next_pg_sql())
     expires = now + timedelta(seconds=settings.VERIFIER["LEASE_SECONDS"])
     params = {
         "user": user.pk,
@@ -267,7 +264,7 @@ def _next_pg(*, user: User, now: datetime) -> Lease | None | str:
         "day_start": verifier_day_start(user=user, now=now),
         "cap": taboo_daily_cap(),
     }
-    rows = sql_run(_NEXT_PG[0], params)
+    rows = sql_run(_next_pg_sql(), params)
     what = rows[0][0]
     if what == "other":
         return "other"

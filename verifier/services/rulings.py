@@ -1,6 +1,7 @@
 """VQ-1, VQ-6, VQ-10: recording a ruling, and taking it back. Only the lease holder, only once, only
 before the lease ends; an undo only within its window and only while nothing has consumed the ruling."""
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,27 +223,28 @@ class _CaseFacts:
     blind_flip: bool  # CA-3: a blind-audit paraphrase (quality)
 
 
-_SEAT_PG: dict[str, str] = {}
+@functools.cache
+def _seat_pg_sql(facts_sql: str) -> str:
+    task_t, case_t = CaseTask._meta.db_table, Case._meta.db_table
+    cols = [f'x."{f.column}"' for f in CaseTask._meta.concrete_fields]
+    cols += [f'c."{f.column}"' for f in Case._meta.concrete_fields]
+    return f"""
+        SELECT {", ".join(cols)}, {facts_sql}
+        FROM "{task_t}" x JOIN "{case_t}" c ON c.id = x.case_id
+        WHERE c.public_id = %s AND x.holder_id = %s AND x.status = '{CaseTask.Status.LEASED}'
+        ORDER BY x.id LIMIT 1 FOR UPDATE OF x, c"""
 
 
 def _seat_locked_pg(*, user: User, case_public_id, now: datetime) -> tuple[CaseTask | None, _CaseFacts | None]:
     """PostgreSQL, the hot path: `_seat_locked` by the case's public id, with the case's facts (each app's
-    subquery, written by that app), as one prepared statement (core.sql). The facts are static for a case
-    (its backers, whether it is a flip) or a trailing day's count, so the statement's snapshot serves them."""
+    subquery, written by that app), as one prepared statement (core.sql); inside the ruling's pipeline its
+    BEGIN travels with it. The facts are static for a case (its backers, whether it is a flip) or a
+    trailing day's count, so the statement's snapshot serves them."""
     intake = ledger_intake_24h_part(locale_sql='c."locale"', at=now)
     backers = correction_backers_part(case_sql='c."id"')
     flip = extensions.case_is_blind_flip_part(case_sql='c."id"')
-    if "sql" not in _SEAT_PG:
-        task_t, case_t = CaseTask._meta.db_table, Case._meta.db_table
-        cols = [f'x."{f.column}"' for f in CaseTask._meta.concrete_fields]
-        cols += [f'c."{f.column}"' for f in Case._meta.concrete_fields]
-        _SEAT_PG["sql"] = f"""
-            SELECT {", ".join(cols)}, ({intake.sql}), {backers.sql}, {flip.sql}
-            FROM "{task_t}" x JOIN "{case_t}" c ON c.id = x.case_id
-            WHERE c.public_id = %s AND x.holder_id = %s AND x.status = '{CaseTask.Status.LEASED}'
-            ORDER BY x.id LIMIT 1 FOR UPDATE OF x, c"""
     params = [*intake.params, *backers.params, *flip.params, case_public_id, user.pk]
-    rows = sql_run(_SEAT_PG["sql"], params, first_in_transaction=True)
+    rows = sql_run(_seat_pg_sql(f"({intake.sql}), {backers.sql}, {flip.sql}"), params)
     if not rows:
         return None, None
     n, m = len(CaseTask._meta.concrete_fields), len(Case._meta.concrete_fields)
