@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone name.")
+        raise ValidationError(_("'%(value)s' is not an IANA time zone name.") % {"value": value})
 
 
 class User(AbstractUser):

@@ -159,7 +159,9 @@ FILTER_ANSWER = inline_serializer(
 def _filter_item(raw, where: str) -> FilterItem:
     """One item, checked by hand (a serializer per item costs more than the match on 10,000 items)."""
     if not isinstance(raw, dict):
-        raise Refused("invalid", f"{where or 'body'}: must be a JSON object.", 400, field=where or "body")
+        raise Refused(
+            "invalid", _("%(field)s: must be a JSON object.") % {"field": where or "body"}, 400, field=where or "body"
+        )
     values = {}
     for name, required in (("text", True), ("locale", True), ("ocr_text", False), ("post_id", False)):
         value = raw.get(name)
@@ -167,11 +169,11 @@ def _filter_item(raw, where: str) -> FilterItem:
             continue
         if not isinstance(value, str) or (required and not value):
             label = f"{where}{name}"
-            raise Refused("invalid", f"{label}: required, a non-empty string.", 400, field=label)
+            raise Refused("invalid", _("%(field)s: required, a non-empty string.") % {"field": label}, 400, field=label)
         values[name] = value
     if len(values.get("post_id", "")) > 128:
         label = f"{where}post_id"
-        raise Refused("invalid", f"{label}: at most 128 characters.", 400, field=label)
+        raise Refused("invalid", _("%(field)s: at most 128 characters.") % {"field": label}, 400, field=label)
     return FilterItem(**values)
 
 
@@ -280,7 +282,9 @@ def release_body(release) -> dict:
 def _shard(code: str) -> Shard:
     shard = Shard.objects.filter(code=code).first()
     if shard is None:
-        raise Refused("unknown_shard", f"shard: no shard has the code {code!r}", 400, field="shard")
+        raise Refused(
+            "unknown_shard", _("shard: no shard has the code '%(code)s'") % {"code": code}, 400, field="shard"
+        )
     return shard
 
 
@@ -332,5 +336,5 @@ class ReleaseAcceptView(APIView):
 def _release(release_id: int):
     release = release_get(pk=release_id)
     if release is None:
-        raise Refused("not_found", "No release has this id.", 404)
+        raise Refused("not_found", _("No release has this id."), 404)
     return release

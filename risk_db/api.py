@@ -28,7 +28,7 @@ def _refusal(exc) -> Refused:
     if isinstance(exc, services.PatternRejected):  # PatternTooBroad included, with its own code
         return Refused(exc.code, str(exc), status.HTTP_400_BAD_REQUEST, {"pattern": [str(exc)]})
     if isinstance(exc, services.EvidenceMissing):
-        return Refused(exc.code, "Not promoted: " + str(exc) + ".", status.HTTP_409_CONFLICT)
+        return Refused(exc.code, _("Not promoted: %(reason)s.") % {"reason": exc}, status.HTTP_409_CONFLICT)
     if isinstance(exc, services.TransitionRefused):
         return Refused(exc.code, str(exc), status.HTTP_409_CONFLICT)
     raise exc
@@ -488,7 +488,7 @@ class ComplaintSerializer(serializers.Serializer):
 
     def validate_locale(self, value):
         if not Locale.objects.filter(code=value).exists():
-            raise serializers.ValidationError(f"Unknown locale {value!r}.")
+            raise serializers.ValidationError(_("Unknown locale '%(locale)s'.") % {"locale": value})
         return value
 
 
@@ -506,7 +506,7 @@ class SurveySerializer(serializers.Serializer):
 
     def validate_rule_id(self, value):
         if value is not None and not Rule.objects.filter(pk=value).exists():
-            raise serializers.ValidationError(f"No rule {value}.")
+            raise serializers.ValidationError(_("No rule %(rule)s.") % {"rule": value})
         return value
 
     def validate(self, data):

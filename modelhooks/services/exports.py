@@ -31,6 +31,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from core.text import text_normalise
@@ -59,8 +60,13 @@ def export_request(*, shard, actor=None, now: datetime | None = None) -> Export:
         running_id = str(running.public_id) if running else ""
         raise Refused(
             "export_running",
-            f"An export of {shard.code} is already {running.status if running else 'running'}: {running_id}. "
-            "Wait for it to finish (GET /api/v1/exports/{id}/).",
+            _("An export of %(shard)s is already %(status)s: %(export)s. Wait for it to finish (GET %(url)s).")
+            % {
+                "shard": shard.code,
+                "status": running.status if running else "running",
+                "export": running_id,
+                "url": "/api/v1/exports/{id}/",
+            },
             409,
             extra={"export_id": running_id},
         ) from None

@@ -29,6 +29,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from modelhooks import hooks
@@ -222,7 +223,10 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
             if item.locale not in routes_of:
                 where = "locale" if single else f"items[{i}].locale"
                 raise Refused(
-                    "unknown_locale", f"{where}: no shard serves the locale {item.locale!r}.", 400, field=where
+                    "unknown_locale",
+                    _("%(field)s: no shard serves the locale '%(locale)s'.") % {"field": where, "locale": item.locale},
+                    400,
+                    field=where,
                 )
     texts = list(map(_TEXT, items))
     if any(map(_OCR, items)):

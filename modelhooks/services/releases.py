@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import Refused
@@ -76,7 +77,7 @@ def release_weights_path(weights: str) -> str:
     if path.parent != root or not path.is_file():
         raise Refused(
             "unknown_weights",
-            f"weights: no weights file named {weights!r} in the release weights folder",
+            _("weights: no weights file named '%(weights)s' in the release weights folder") % {"weights": weights},
             400,
             field="weights",
         )
@@ -90,9 +91,9 @@ def release_weights_perturb(*, name: str, noise: float, seed: int = 0) -> Path:
     import torch  # heavy optional dependency: only for this tool
 
     if not re.fullmatch(r"[\w.-]+\.pt", name or ""):
-        raise Refused("invalid", "name: a plain file name ending in .pt", 400, field="name")
+        raise Refused("invalid", _("name: a plain file name ending in .pt"), 400, field="name")
     if not 0 < noise <= 10:
-        raise Refused("invalid", "noise: a share of each tensor's std, above 0 and at most 10", 400, field="noise")
+        raise Refused("invalid", _("noise: a share of each tensor's std, above 0 and at most 10"), 400, field="noise")
     state = hook("CANARY_TARGET").weights_state("")
     gen = torch.Generator().manual_seed(seed)
     noisy = {
@@ -112,7 +113,7 @@ def release_register(*, shard, name: str, weights: str = "", actor=None, now: da
     `release_check` (gpu queue). A second release of the same name in the shard is refused."""
     name = name.strip()
     if not name:
-        raise Refused("invalid", "name: a release needs a name", 400, field="name")
+        raise Refused("invalid", _("name: a release needs a name"), 400, field="name")
     release_weights_path(weights)
     try:
         with transaction.atomic():
@@ -127,7 +128,10 @@ def release_register(*, shard, name: str, weights: str = "", actor=None, now: da
             audit_record(actor=actor, action="release_register", obj=release, after={"shard": shard.code, "name": name})
     except IntegrityError:
         raise Refused(
-            "release_exists", f"name: shard {shard.code} already has a release named {name!r}", 409, field="name"
+            "release_exists",
+            _("name: shard %(shard)s already has a release named '%(name)s'") % {"shard": shard.code, "name": name},
+            409,
+            field="name",
         ) from None
     return release
 
@@ -194,12 +198,12 @@ def _means(release: Release) -> np.ndarray:
 def release_stamps_compare(*, a: Release, b: Release) -> int:
     """MH-5: Hamming distance of two stamps; refused (never a number) across probe-set versions."""
     if not a.stamp or not b.stamp:
-        raise Refused("not_stamped", "release: both releases need a stamp to be compared", 409)
+        raise Refused("not_stamped", _("release: both releases need a stamp to be compared"), 409)
     if a.probe_set_version != b.probe_set_version:
         raise Refused(
             "probe_set_mismatch",
-            f"release: stamps over different probe sets ({a.probe_set_version} and {b.probe_set_version}) "
-            "are never compared",
+            _("release: stamps over different probe sets (%(a)s and %(b)s) are never compared")
+            % {"a": a.probe_set_version, "b": b.probe_set_version},
             409,
         )
     return hamming(int(a.stamp, 16), int(b.stamp, 16))
@@ -307,7 +311,11 @@ def release_diff_accept(*, release: Release, actor, now: datetime | None = None)
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.status != Release.Status.HELD:
-            raise Refused("not_held", f"release: {release.name} is {release.status}, not held", 409)
+            raise Refused(
+                "not_held",
+                _("release: %(name)s is %(status)s, not held") % {"name": release.name, "status": release.status},
+                409,
+            )
         release.status = Release.Status.PASSED
         release.diff_accepted_by = actor
         release.diff_accepted_at = now or timezone.now()

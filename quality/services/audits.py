@@ -101,7 +101,7 @@ def blind_audit_start(
     if actor is not None and not _audits_shard(actor=actor, shard=shard):
         raise Refused(
             "not_your_shard",
-            f"shard: only seniors of {shard.code} (or an admin) may start its blind audit.",
+            _("shard: only seniors of %(shard)s (or an admin) may start its blind audit.") % {"shard": shard.code},
             403,
             field="shard",
         )

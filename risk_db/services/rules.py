@@ -440,9 +440,12 @@ def rule_soften(
         # Issue 13: a keyword + sentiment rule in a language the hook cannot read would never fire.
         name = hooks.hook("SENTIMENT").name
         raise TransitionRefused(
-            f"keyword: softening is refused for {', '.join(uncovered)}: the sentiment model {name!r} does not read "
-            "that language, so a softened rule could never fire there (RK-6). Keep the rule reverted, or publish "
-            "a narrower pattern."
+            _(
+                "keyword: softening is refused for %(locales)s: the sentiment model '%(model)s' does not read "
+                "that language, so a softened rule could never fire there (RK-6). Keep the rule reverted, or "
+                "publish a narrower pattern."
+            )
+            % {"locales": ", ".join(uncovered), "model": name}
         )
     pattern = re2.escape(keyword)
     with transaction.atomic():

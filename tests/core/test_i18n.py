@@ -1,5 +1,6 @@
 """VQ-9 and issue 14: every screen in the user's language, with lang and dir; the pages around the loop."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pytest
 from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.test import Client
+from django.utils import translation
 
 from core.models import User
 from tests.factories import UserFactory, make_cases, shard_with_pool
@@ -49,6 +51,95 @@ def test_every_template_string_has_a_translation(language):
     assert len(msgids) > 300  # the walk found the pages' strings, not nothing
     missing = sorted(m for m in msgids if m not in catalogue or not catalogue[m].translated())
     assert missing == [], f"{language}: run `manage.py makemessages -l {language}` and translate: {missing[:10]}"
+
+
+APPS = ("core", "verifier", "shards", "training", "quality", "risk_db", "modelhooks", "config")
+GETTEXT = {"_", "gettext", "gettext_lazy", "pgettext", "ngettext", "gettext_noop"}
+# The refusals whose message argument (the API's `detail`, a field error) is shown to a user.
+REFUSALS = {"Refused": 1, "TransitionRefused": 0, "EvidenceMissing": 0, "ValidationError": 0}
+
+
+def _python_sources():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path, ast.parse(path.read_text(), str(path))
+
+
+def _called(node: ast.Call) -> str | None:
+    return getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+
+
+def _python_msgids() -> dict[str, str]:
+    """Every literal msgid of a gettext call in the apps' Python code -> where it is first used."""
+    found = {}
+    for path, tree in _python_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called(node) in GETTEXT and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.setdefault(first.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_python_string_has_a_translation(language):
+    """Messages and API `detail` strings (issue 14): each gettext msgid in the code is translated."""
+    catalogue = {e.msgid: e for e in _catalogue(language) if not e.obsolete}
+    msgids = _python_msgids()
+    assert len(msgids) > 150  # the walk found the code's strings, not nothing
+    missing = sorted(
+        f"{where}: {m}" for m, where in msgids.items() if m not in catalogue or not catalogue[m].translated()
+    )
+    assert missing == [], f"{language}: translate in locale/{language}/LC_MESSAGES/django.po: {missing[:10]}"
+
+
+def test_no_refusal_message_is_a_plain_string():
+    """A refusal's message is a gettext call (or a value built from one), never a literal or an f-string that
+    no catalogue can translate: the API's `detail` follows the user's language (issue 14)."""
+    plain, seen = [], 0
+    for path, tree in _python_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called(node) in REFUSALS:
+                position = REFUSALS[_called(node)]
+                if len(node.args) <= position:
+                    continue
+                seen += 1
+                message = node.args[position]
+                literal = isinstance(message, ast.Constant | ast.JoinedStr) or (
+                    isinstance(message, ast.BinOp) and isinstance(message.left, ast.Constant | ast.JoinedStr)
+                )
+                if literal:
+                    plain.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(message)[:80]}")
+    assert seen > 100  # the walk found the refusals, not nothing
+    assert plain == []
+
+
+def test_a_service_accounts_refusal_follows_its_language():
+    """Through the API with a real token: the filter's unknown-locale refusal in Thai for a Thai account, the
+    same refusal in English for an account with no language set."""
+    from core.tokens import token_create
+
+    thai = UserFactory(username="filter_th", role=User.Role.FILTER, ui_language="th")
+    plain = UserFactory(username="filter_en", role=User.Role.FILTER)
+    answers = {}
+    try:
+        for user in (thai, plain):
+            key, _expiry = token_create(user=user)
+            response = Client().post(
+                "/api/v1/filter/",
+                {"text": "x", "locale": "xx-XX"},
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Token {key}",
+            )
+            assert response.status_code == 400, response.content
+            answers[user.username] = response.json()
+    finally:
+        translation.deactivate()  # the test client's thread is the test's: no Thai for the tests after it
+    assert answers["filter_th"]["code"] == answers["filter_en"]["code"] == "unknown_locale"
+    assert answers["filter_en"]["detail"] == "locale: no shard serves the locale 'xx-XX'."
+    assert re.search("[\u0e00-\u0e7f]", answers["filter_th"]["detail"]), answers["filter_th"]
+    assert "xx-XX" in answers["filter_th"]["detail"] and "locale" in answers["filter_th"]["errors"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from shards.models import SuspendedMember
@@ -66,5 +67,5 @@ def samples_retract_bot_backed(*, shard, taint_list: TaintList | None, now: date
 def retractions_mark_listed(*, ids: list[int], export_id: str) -> int:
     """The export whose `retractions.jsonl` listed these tombstones records itself on them (once)."""
     if not export_id:
-        raise Refused("invalid", "export_id: name the export.", 400, field="export_id")
+        raise Refused("invalid", _("export_id: name the export."), 400, field="export_id")
     return Retraction.objects.filter(pk__in=ids, listed_by_export="").update(listed_by_export=export_id)
