@@ -107,3 +107,16 @@ def test_landing_pages_by_role():
     ops = page.get("/ops/").content.decode()
     assert "en-US" in ops and "Overdue cases" in ops
     assert page.get("/queue/").status_code == 403
+
+
+def test_pages_name_an_icon_that_is_served():
+    """Every page names its icon, so a browser does not ask for /favicon.ico and log a 404 on each page."""
+    import re
+
+    page = Client().get("/login/")
+    assert page.status_code == 200
+    found = re.search(rb'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page.content)
+    assert found, "the page names no icon"
+    icon = Client().get(found.group(1).decode())
+    assert icon.status_code == 200 and icon["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
