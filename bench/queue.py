@@ -38,7 +38,7 @@ TRIVIAL_SECONDS = float(os.environ.get("BENCH_QUEUE_TRIVIAL_SECONDS", "5"))
 # issue 14: one request per op (the ruling carries the next case); BENCH_QUEUE_PAIR=1 measures the
 # two-request API (GET next, POST ruling) instead.
 ONE_REQUEST = os.environ.get("BENCH_QUEUE_PAIR", "") != "1"
-CONCURRENCY = [8, 32]
+CONCURRENCY = [int(n) for n in os.environ.get("BENCH_QUEUE_CONCURRENCY", "8,32").split(",")]
 
 
 def _reset_world(n_verifiers: int):
