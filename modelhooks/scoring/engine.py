@@ -11,8 +11,10 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import hyperscan
 import numpy as np
@@ -76,6 +78,31 @@ def _post_limits(buffer: bytes) -> np.ndarray:
     for k in range(1, step):
         lead = lead[b[lead + k] == POST_SEPARATOR[k]]
     return np.append(lead + step, len(buffer) + step)
+
+
+class WordBuffer(NamedTuple):
+    """A batch in word form as the engine scans it: `buffer` the UTF-8 of `word_text` of the posts joined with
+    U+FFFF, `limits` each post's end in it (`_post_limits`); both None when the batch is scanned post by post."""
+
+    buffer: bytes | None
+    limits: np.ndarray | None
+
+    def post_bytes(self) -> Iterator[memoryview]:
+        """Each post's part of `buffer` (its separator left out): the bytes of `word_bytes(post)`."""
+        ends = (self.limits - len(POST_SEPARATOR)).tolist()
+        view = memoryview(self.buffer)
+        return map(view.__getitem__, map(slice, [0, *self.limits[:-1].tolist()], ends))
+
+
+def word_buffer(texts: list[str]) -> WordBuffer:
+    """The batch joined with U+FFFF (a noncharacter, never in a stored post), non-word characters -> spaces
+    once for all, encoded once. One post (the live filter's single text), or a post holding U+FFFF (never from
+    the database): no buffer, each post is scanned alone."""
+    joined = POST_SEPARATOR_CHAR.join(texts)
+    if len(texts) <= 1 or joined.count(POST_SEPARATOR_CHAR) != len(texts) - 1:
+        return WordBuffer(None, None)
+    buffer = word_bytes(joined)
+    return WordBuffer(buffer, _post_limits(buffer))
 
 
 @dataclass(frozen=True)
@@ -219,33 +246,30 @@ class Engine:
         return sorted(self._embeddings)
 
     # -- regex stage ------------------------------------------------------------------------------
-    def match(self, texts: list[str], *, normalised: bool = False) -> list[list[int]]:
+    def match(self, texts: list[str], *, normalised: bool = False, words: WordBuffer | None = None) -> list[list[int]]:
         """Rule indexes whose pattern matches each text (the engine without shard mapping). `normalised`:
-        the texts are already in `match_text` form (the filter normalises its batch once)."""
+        the texts are already in `match_text` form (the filter normalises its batch once); `words`: their
+        `word_buffer`, when the caller built it (the filter hashes its sampling from it too)."""
         out: list[list[int]] = [NO_MATCH] * len(texts)  # a text something matched gets its own list
         if not texts:
             return out
         if not normalised:
             texts = match_texts(texts)  # SH-3: rules see the normalised text (issue 11), one pass for the batch
         if self._words_db is not None:
-            self._match_words(texts, out)
+            self._match_words(texts, out, words or word_buffer(texts))
         if self._db is not None:
             self._match_each(texts, out)
         return out
 
-    def _match_words(self, texts: list[str], out: list[list[int]]) -> None:
-        """Word-only patterns, exact: the batch joined with U+FFFF (a noncharacter, never in a
-        stored post), normalised once (non-word characters -> spaces), scanned once. A word-only body
-        cannot cross a separator and its edge consumes at most the separator, so a match ending at
-        `to` belongs to the first post whose end + len(separator) >= to."""
-        joined = POST_SEPARATOR_CHAR.join(texts)
-        # one post (the live filter's single text), or a post holding U+FFFF (never from the database): alone
-        if len(texts) == 1 or joined.count(POST_SEPARATOR_CHAR) != len(texts) - 1:
+    def _match_words(self, texts: list[str], out: list[list[int]], words: WordBuffer) -> None:
+        """Word-only patterns, exact: the batch's `word_buffer`, scanned once. A word-only body cannot cross a
+        separator and its edge consumes at most the separator, so a match ending at `to` belongs to the first
+        post whose end + len(separator) >= to."""
+        if words.buffer is None:
             for i, t in enumerate(texts):
                 self._match_words_one(t, out, i)
             return
-        buffer = word_bytes(joined)
-        limits = _post_limits(buffer)
+        buffer, limits = words
         ends: list[int] = []
         ids: list[int] = []
 

@@ -16,6 +16,7 @@ daemon thread (`modelhooks.tasks.filter_worker_start`), never from the request.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import threading
@@ -33,8 +34,17 @@ from django.utils.translation import gettext as _
 
 from core.errors import Refused
 from modelhooks import hooks
-from modelhooks.scoring.engine import Engine, FrozenEmptyList, gc_settle, match_text, match_texts
+from modelhooks.scoring.engine import (
+    Engine,
+    FrozenEmptyList,
+    WordBuffer,
+    gc_settle,
+    match_text,
+    match_texts,
+    word_buffer,
+)
 from modelhooks.selectors import filter_locale_routes
+from risk_db.patterns import word_bytes
 from risk_db.selectors import ScoringRule, index_build_live, index_build_newest_id
 
 log = logging.getLogger(__name__)
@@ -57,9 +67,14 @@ class LoadedIndex:
     routes: dict[str, tuple[tuple[int, str], ...]]  # locale code -> ((shard id, shard code), ...) own + global
     loaded_at: datetime
     skipped: tuple = ()
+    # (engine rule index, locale) -> what that entry does in the locale's shards (`_entry_in_locale`), filled
+    # on first use: the routes of one index never change, so a matched text only looks its rules up
+    in_locale: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def match(self, texts: list[str], *, normalised: bool = False) -> list[list[int]]:
-        return self.engine.match(texts, normalised=normalised) if self.engine is not None else [[] for _ in texts]
+    def match(self, texts: list[str], *, normalised: bool = False, words: WordBuffer | None = None) -> list[list[int]]:
+        if self.engine is None:
+            return [[] for _ in texts]
+        return self.engine.match(texts, normalised=normalised, words=words)
 
 
 def index_load(build) -> LoadedIndex:
@@ -181,13 +196,18 @@ class FilterItem(NamedTuple):
     post_id: str = ""
 
 
-def _sampled_flags(keys: list[str], rate: float) -> list[bool]:
-    """Whether each key's text is sampled: the same answer for the same post in every process (CRC-32 of the
-    UTF-8 key below `rate` * 2**32: stable and cheap), in C-level passes (map) for a batch."""
+def _sampled_flags(post_ids: list[str], texts: list[str], words: WordBuffer, rate: float) -> list[bool]:
+    """Whether each text is sampled: the same answer for the same post in every process. The CRC-32 (stable and
+    cheap) below `rate` * 2**32 of the post id's UTF-8 or, without one, of the normalised text's word form
+    (`risk_db.patterns.word_bytes`: the bytes the engine scans, taken from its batch buffer `words` instead of
+    encoding each text again; issue 13), in C-level passes (map) for a batch."""
     if rate >= 1.0 or rate <= 0.0:
-        return [rate >= 1.0] * len(keys)
-    encoded = map(str.encode, keys, repeat("utf-8"), repeat("surrogatepass"))
-    return list(map((rate * 2**32).__gt__, map(zlib.crc32, encoded)))
+        return [rate >= 1.0] * len(texts)
+    crcs = map(zlib.crc32, words.post_bytes() if words.buffer is not None else map(word_bytes, texts))
+    if any(post_ids):
+        by_id = map(zlib.crc32, map(str.encode, post_ids, repeat("utf-8"), repeat("surrogatepass")))
+        crcs = [i if p else t for p, i, t in zip(post_ids, by_id, crcs)]
+    return list(map((rate * 2**32).__gt__, crcs))
 
 
 NO_RULES = FrozenEmptyList()  # `rules` / `shadow` of an answer nothing matched: shared, unchangeable
@@ -207,12 +227,47 @@ def _too_long(item: FilterItem, limit: int) -> dict | None:
     }
 
 
+def _entry_in_locale(e: dict, routes: tuple[tuple[int, str], ...]) -> tuple:
+    """An index entry in a locale's shards: (entry, ((shard_id, entry, state), ...) in route order, softened,
+    blocks in one of them, shadows in one of them): all a matched text needs of it but a softened one's sentiment."""
+    states = e["shards"]
+    there = tuple((shard_id, e, states[code]) for shard_id, code in routes if states.get(code) is not None)
+    return (
+        e,
+        there,
+        e.get("kind") == "keyword_sentiment",
+        any(state == BLOCKING for _, _, state in there),
+        any(state in SHADOW_STATES for _, _, state in there),
+    )
+
+
 def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dict:
     """Issue 13: allow/block per item from the loaded index (blocking entries of the locale's shard and the
     global shard), the shadow entries that would have matched, the index version used. Items whose text is
     over FILTER["TEXT_MAX_CHARS"] get a per-item error; an unknown locale refuses the request (400).
     Per item only what differs: most texts match nothing and get the plain allow answer; the normaliser,
-    the match, the sampling hash and the counts run over the batch (issue 13, the bulk form's speed)."""
+    the match, the sampling hash and the counts run over the batch (issue 13, the bulk form's speed).
+    The cyclic collector is paused for the call (`_gc_paused`): its answers are acyclic, refcounting frees them."""
+    with _gc_paused():
+        return _filter_texts(items, now)
+
+
+class _gc_paused:
+    """The cyclic collector off for a bulk call, back as it was afterwards (an exception included): a call
+    of 10,000 items allocates tens of thousands of small objects, each few hundred of which would otherwise
+    start a collection (issue 13). Nothing it builds holds a cycle, so nothing waits for the collector. Threads:
+    only a call that found it on turns it back on, so it never stays off (a concurrent call may find it on)."""
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+
+
+def _filter_texts(items: list[FilterItem], now: datetime | None) -> dict:
     index = filter_index()
     cfg = settings.FILTER
     limit = cfg["TEXT_MAX_CHARS"]
@@ -246,37 +301,46 @@ def filter_texts(*, items: list[FilterItem], now: datetime | None = None) -> dic
         texts = [texts[i] for i in todo]
         items = [items[i] for i in todo]
     texts = match_texts(texts)  # the scorer's normaliser, a few C-level passes for the batch
-    matched = index.match(texts, normalised=True)
+    words = word_buffer(texts)  # built once: scanned by the engine, hashed for the sampling
+    matched = index.match(texts, normalised=True, words=words)
     now = now or datetime.now(UTC)
     rate = cfg["SHADOW_SAMPLE_RATE"]
     locales = list(map(_LOCALE, items))
     post_ids = list(map(_POST_ID, items))
-    sampled = _sampled_flags([p or t for p, t in zip(post_ids, texts)] if any(post_ids) else texts, rate)
+    sampled = _sampled_flags(post_ids, texts, words, rate)
     hits: list[tuple] = []
-    entries = index.entries
+    entries, in_locale = index.entries, index.in_locale
     at = None
-    for k in [k for k, found_rules in enumerate(matched) if found_rules]:  # the few texts a rule matched
+    for k in list(compress(range(len(matched)), matched)):  # the few texts a rule matched
         item, i = items[k], todo[k]
-        routes = routes_of[item.locale]
+        locale = item.locale
         blocking, shadow, sentiment = {}, {}, None
-        found = []  # (shard_id, entry, state)
+        found = []  # (shard_id, entry, state), kept for a sampled text
+        keep = sampled[k]
         for ri in matched[k]:
-            e = entries[ri]
-            states = e["shards"]
-            for shard_id, code in routes:
-                state = states.get(code)
-                if state is None:
-                    continue
-                if e.get("kind") == "keyword_sentiment":  # RK-6: the softened version needs its sentiment floor
+            known = in_locale.get((ri, locale))
+            if known is None:
+                known = in_locale[ri, locale] = _entry_in_locale(entries[ri], routes_of[locale])
+            e, there, softened, blocks, shadows = known
+            if softened:  # RK-6: the softened version needs its sentiment floor, per text
+                for found_here in there:
+                    state = found_here[2]
                     if sentiment is None:
                         sentiment = float(hooks.sentiment(item.text))
                     if sentiment < (e.get("min_sentiment") or 0.0):
                         continue
-                found.append((shard_id, e, state))
-                if state == BLOCKING:
-                    blocking[e["rule_id"]] = e["number"]
-                elif state in SHADOW_STATES:
-                    shadow[e["rule_id"]] = e["number"]
+                    found.append(found_here)
+                    if state == BLOCKING:
+                        blocking[e["rule_id"]] = e["number"]
+                    elif state in SHADOW_STATES:
+                        shadow[e["rule_id"]] = e["number"]
+                continue
+            if keep:
+                found += there
+            if blocks:
+                blocking[e["rule_id"]] = e["number"]
+            if shadows:
+                shadow[e["rule_id"]] = e["number"]
         results[i] = {
             "index": i,
             "action": "block" if blocking else "allow",

@@ -446,3 +446,61 @@ def test_the_filter_trusts_a_checked_token_for_at_most_the_cache_seconds_after_a
         api_post(APIClient(HTTP_AUTHORIZATION=f"Token {key}x"), URL, {"text": "a", "locale": "en-US"}).status_code
         == 401
     )
+
+
+def _sampling_reference(post_id: str, text: str, rate: float) -> bool:
+    """The documented sampling rule, computed independently of the engine's batch buffer: CRC-32 of the post
+    id's UTF-8, or of the normalised text's word form (word_text, one character at a time)."""
+    import zlib
+
+    from risk_db.patterns import word_text
+
+    key = (
+        post_id.encode("utf-8") if post_id else word_text(filtering.filter_text(text)).encode("utf-8", "surrogatepass")
+    )
+    return zlib.crc32(key) < rate * 2**32
+
+
+def test_sampling_is_the_crc32_of_the_post_id_or_of_the_normalised_word_form_in_batch_and_alone():
+    from modelhooks.scoring.engine import WordBuffer, match_texts, word_buffer
+    from tests.core.test_text_batch import _corpus
+
+    texts = _corpus(3000, seed=21)
+    post_ids = [f"p-{i}" if i % 3 == 0 else "" for i in range(len(texts))]
+    normalised = match_texts(texts)
+    words = word_buffer(normalised)
+    assert words.buffer is not None  # the batch path: the hash is read from the engine's buffer
+    for ids in (post_ids, [""] * len(texts)):
+        want = [_sampling_reference(p, t, 0.1) for p, t in zip(ids, texts)]
+        assert 0.07 < sum(want) / len(want) < 0.13
+        assert filtering._sampled_flags(ids, normalised, words, 0.1) == want
+        alone = [filtering._sampled_flags([p], [t], WordBuffer(None, None), 0.1)[0] for p, t in zip(ids, normalised)]
+        assert alone == want  # a text is in or out whether it came alone or in a batch
+
+
+def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fails(world, monkeypatch):
+    import gc
+
+    shadow_rule(world, pattern="word")
+    publish()
+    during = []
+    real = filtering.match_texts
+    monkeypatch.setattr(filtering, "match_texts", lambda texts: during.append(gc.isenabled()) or real(texts))
+    assert gc.isenabled()
+    filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")] * 3)
+    assert during == [False] and gc.isenabled()
+
+    def fail(texts):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(filtering, "match_texts", fail)
+    with pytest.raises(RuntimeError):
+        filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        monkeypatch.setattr(filtering, "match_texts", real)
+        filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
