@@ -43,14 +43,30 @@ def prepare_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def write_outputs(all_results: list[dict], notes: dict[str, str]) -> None:
+def host_probe() -> float:
+    """Seconds of CPU a fixed pure-Python loop takes: the shared host's speed at that moment (about 0.56 s on a
+    quiet host of this kind, up to twice that when the host is busy), printed beside the figures."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
+def write_outputs(all_results: list[dict], notes: dict[str, str], probes: tuple[float, float] | None = None) -> None:
     (HERE / "results.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False) + "\n")
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
-        "Medians of repeated runs; the machine is shared and noisy (5-15 %).",
+        "Medians of repeated runs; the machine is shared and noisy (5-15 %)."
+        + (
+            f" Host speed: a 10-million-step Python loop took {probes[0]:.2f} s before and {probes[1]:.2f} s after"
+            " these runs (about 0.56 s on a quiet host; figures of benchmarks not re-run keep their own run's speed)."
+            if probes
+            else ""
+        ),
         "",
         "| benchmark | metric | ours | ceiling | ratio | unit | params |",
         "| --- | --- | ---: | ---: | ---: | --- | --- |",
@@ -68,6 +84,7 @@ def write_outputs(all_results: list[dict], notes: dict[str, str]) -> None:
 def main(argv: list[str]) -> int:
     wanted = argv or [n for n in ORDER if (HERE / f"{n}.py").exists()]
     prepare_django()
+    before = host_probe()
     previous = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").exists() else []
     all_results = [r for r in previous if r["benchmark"] not in wanted]  # keep others' last figures
     notes = {}
@@ -85,7 +102,8 @@ def main(argv: list[str]) -> int:
         for block in old:
             title, _, body = block.partition("\n")
             notes.setdefault(title.strip(), body.strip())
-    write_outputs(all_results, {k: notes[k] for k in sorted(notes, key=lambda n: ORDER.index(n) if n in ORDER else 99)})
+    ordered = {k: notes[k] for k in sorted(notes, key=lambda n: ORDER.index(n) if n in ORDER else 99)}
+    write_outputs(all_results, ordered, (before, host_probe()))
     return 0
 
 
