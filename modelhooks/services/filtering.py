@@ -322,19 +322,11 @@ def _filter_texts(items: list[FilterItem], now: datetime | None) -> dict:
             if known is None:
                 known = in_locale[ri, locale] = _entry_in_locale(entries[ri], routes_of[locale])
             e, there, softened, blocks, shadows = known
-            if softened:  # RK-6: the softened version needs its sentiment floor, per text
-                for found_here in there:
-                    state = found_here[2]
-                    if sentiment is None:
-                        sentiment = float(hooks.sentiment(item.text))
-                    if sentiment < (e.get("min_sentiment") or 0.0):
-                        continue
-                    found.append(found_here)
-                    if state == BLOCKING:
-                        blocking[e["rule_id"]] = e["number"]
-                    elif state in SHADOW_STATES:
-                        shadow[e["rule_id"]] = e["number"]
-                continue
+            if softened and there:  # RK-6: the softened version needs its sentiment floor, once per text
+                if sentiment is None:
+                    sentiment = float(hooks.sentiment(item.text))
+                if sentiment < (e.get("min_sentiment") or 0.0):
+                    continue
             if keep:
                 found += there
             if blocks:

@@ -504,3 +504,32 @@ def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fa
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_softened_rule_shadows_only_the_texts_at_its_sentiment_floor(world, client, settings):
+    """RK-6 in the live filter: a rule reverted in en-US, softened through the API with VADER (which reads
+    English), published; the filter's shadow answers equal risk_db's own matching of the softened version."""
+    from risk_db.models import RuleVersion
+    from risk_db.services.rules import rule_version_matches
+    from tests.base import hooks_install
+
+    hooks_install(settings, SENTIMENT="modelhooks.hooks.others.VaderSentiment")
+    rule = shadow_rule(world, pattern="landgrab", origin="en-US")
+    state = rule_state_transition(state=state_of(rule, world.en), to_state="blocking", event="promoted", made_by="t")
+    rule_state_transition(state=state, to_state="reverted", event="auto_reverted", made_by="t")
+    response = login_as(APIClient(), world.senior).post(
+        f"/api/v1/rules/{rule.pk}/soften/", {"keyword": "landgrab"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    softened = RuleVersion.objects.get(rule=rule, number=response.json()["number"])
+    assert softened.kind == "keyword_sentiment" and state_of(rule, world.en).state == "shadow"
+    publish()
+    texts = ["landgrab is great, love it", "stop the corrupt landgrab, it is unfair", "nothing to see here"]
+    results = api_post(client, URL, {"items": [{"text": t, "locale": "en-US"} for t in texts]}).json()["results"]
+    want = [
+        [{"rule_id": rule.pk, "version": softened.number}] if rule_version_matches(version=softened, text=t) else []
+        for t in texts
+    ]
+    assert [r["shadow"] for r in results] == want
+    assert [bool(w) for w in want] == [True, False, False]  # praise would hit; critique and the rest flow
+    assert {r["action"] for r in results} == {"allow"}  # a shadow version blocks nothing
