@@ -265,10 +265,11 @@ def correction_ocr_read(*, correction_id: int, now: datetime | None = None) -> C
         return _ocr_failed(correction, image, f"OCR failed: {exc}")
     text = control_characters_replace(text)[: settings.INTAKE["MAX_TEXT_CHARS"]].strip()
     payload = {**(correction.raw or {}), "ocr_text": text}
-    items = corrections_intake(payloads=[payload], now=now, resuming=correction)
-    # read: the bytes are deleted (the case needs only the OCR text); the row keeps when and how often
-    image.error, image.read_at, image.data = "", timezone.now(), b""
-    image.save(update_fields=["error", "read_at", "attempts", "data"])
+    with transaction.atomic():  # the outcome and the image's deletion commit together: none is seen without the other
+        items = corrections_intake(payloads=[payload], now=now, resuming=correction)
+        # read: the bytes are deleted (the case needs only the OCR text); the row keeps when and how often
+        image.error, image.read_at, image.data = "", timezone.now(), b""
+        image.save(update_fields=["error", "read_at", "attempts", "data"])
     return items[0].correction if items else Correction.objects.get(pk=correction_id)
 
 
