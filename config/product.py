@@ -125,6 +125,9 @@ VERIFIER = {
     "PREFETCH": 1,  # issue 14: seats the queue page leases ahead of the case being read, shown on the key press
     "TABOO_PAUSE_AFTER": 5,  # VQ-11: a pause is offered after this many taboo cases in a row
     "KEY_GUARD_MS": 300,  # issue 14: a key pressed this soon after a case appears is a double press, not a ruling
+    # issue 14: the hot pair (next case, ruling) trusts a token this process checked this recently, one statement
+    # saved per op; a revoked token or a deactivated account keeps ruling on seats it holds for at most this long
+    "TOKEN_CACHE_SECONDS": float(os.environ.get("VERIFIER_TOKEN_CACHE_SECONDS", "5")),
 }
 
 MODELHOOKS = {
@@ -249,8 +252,8 @@ FILTER = {
         os.environ.get("FILTER_SHADOW_SAMPLE_RATE", "0.1")
     ),  # share of texts whose would-hits are recorded
     "SHADOW_FLUSH_SECONDS": 10,  # the buffer of sampled would-hits and counts goes to a Celery task this often
-    "FLUSH_KEEP_HOURS": 48,
-    "TOKEN_CACHE_SECONDS": 5,  # the filter trusts a token it checked this recently: a revocation takes <= 5 s  # flush ids kept against redelivery (a Celery redelivery comes within hours)
+    "FLUSH_KEEP_HOURS": 48,  # flush ids kept against redelivery (a Celery redelivery comes within hours)
+    "TOKEN_CACHE_SECONDS": 5,  # the filter trusts a token it checked this recently: a revocation takes <= 5 s
     "SHADOW_BUFFER_MAX_HITS": 50_000,  # beyond this, hits wait uncounted in no buffer: they are counted as dropped
     "BACKTEST_DAYS": 30,  # backtest of a candidate pattern over the recorded texts of the last 30 days
     "BACKTEST_MAX_TEXTS": 50_000,  # per shard, newest first

@@ -90,6 +90,18 @@ def _no_overlap_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
+def _forget_checked_tokens():
+    """The hot routes trust a token this process checked a few seconds ago (core.tokens.CachedTokenAuthentication):
+    each test starts with none checked, so a token revoked or a user deactivated in one test is never trusted from
+    an earlier one."""
+    from core.tokens import CachedTokenAuthentication
+
+    CachedTokenAuthentication._checked.clear()
+    yield
+    CachedTokenAuthentication._checked.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reset_tagger():
     from shards.services.lexicons import tagger
 

@@ -1,15 +1,18 @@
 """Verifier API (SPEC 8): who am I, next case, ruling, skip. Views parse, authorise, call a service."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Refused
 from core.models import User
 from core.permissions import roles
+from core.tokens import CachedTokenAuthentication
 from shards.services.fence import taboo_read_record
 from verifier.models import Case
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
@@ -86,8 +89,21 @@ def _cap_refusal() -> Refused:
     )
 
 
+class QueueTokenAuthentication(CachedTokenAuthentication):
+    """The hot pair's token check (next case, ruling: one op), cached per process for
+    VERIFIER["TOKEN_CACHE_SECONDS"] (the revocation bound, docs/queue.md); every other route checks each time."""
+
+    @property
+    def ttl_seconds(self) -> float:
+        return settings.VERIFIER["TOKEN_CACHE_SECONDS"]
+
+
+HOT_PAIR_AUTHENTICATION = [QueueTokenAuthentication, SessionAuthentication]
+
+
 class NextCaseView(APIView):
     permission_classes = [roles("verifier")]
+    authentication_classes = HOT_PAIR_AUTHENTICATION
 
     @extend_schema(
         responses={200: CaseSerializer, 204: None, 429: None},
@@ -120,6 +136,7 @@ def _visible_case_or_404(request, case_id) -> Case:
 
 class RulingView(APIView):
     permission_classes = [roles("verifier")]
+    authentication_classes = HOT_PAIR_AUTHENTICATION
 
     @extend_schema(
         request=RulingSerializer,
