@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from core.errors import Refused
 from core.models import User
 from core.permissions import roles
-from core.tokens import CachedTokenAuthentication
+from core.tokens import CachedTokenAuthentication, CachedTokenScheme
 from shards.services.fence import taboo_read_record
 from verifier.models import Case
 from verifier.selectors import case_get_visible, shards_overview, taboo_daily_cap
@@ -96,6 +96,16 @@ class QueueTokenAuthentication(CachedTokenAuthentication):
     @property
     def ttl_seconds(self) -> float:
         return settings.VERIFIER["TOKEN_CACHE_SECONDS"]
+
+
+class QueueTokenScheme(CachedTokenScheme):
+    """The same `Authorization: Token ...` header in the OpenAPI schema, under a name of its own: drf-spectacular
+    keys a scheme by its authentication class, and the filter's cached class holds `cachedTokenAuth`."""
+
+    target_class = "verifier.api.QueueTokenAuthentication"
+    match_subclasses = False
+    priority = 2  # before CachedTokenScheme, which matches this class too
+    name = "queueTokenAuth"
 
 
 HOT_PAIR_AUTHENTICATION = [QueueTokenAuthentication, SessionAuthentication]
