@@ -203,3 +203,24 @@ def test_verifier_switches_en_th_ar_by_keys_and_the_choice_survives_a_reload(asg
     page.wait_for_selector("#case-slot")
     assert (page.get_attribute("html", "lang"), page.get_attribute("html", "dir")) == ("ar", "rtl")
     assert page.input_value("#ui-language") == "ar"
+
+
+HEADER_SECOND_ROW = """() => {
+  const items = [...document.querySelector('header.top').children].filter(e => e.offsetParent !== null);
+  const first = items[0].getBoundingClientRect();
+  return items.filter(e => e.getBoundingClientRect().top >= first.bottom).map(e => e.tagName + '.' + e.className);
+}"""
+
+
+@pytest.mark.parametrize("role,language", [("verifier", "th"), ("admin", "th"), ("admin", "ar")])
+def test_the_header_keeps_one_row_at_1100_px_in_thai_and_arabic(asgi_server, browser_page, role, language):
+    """The page links wrap inside their own box; the name, the language switch and log-out stay on the row
+    (they went to a second row at 1100 px in Thai before)."""
+    user = UserFactory(username=f"{role}_{language}_hdr", role=role, ui_language=language)
+    user.set_password("demo")
+    user.save()
+    browser_page.set_viewport_size({"width": 1100, "height": 800})
+    login_with_keyboard(browser_page, asgi_server, user.username)
+    assert browser_page.get_attribute("html", "lang") == language
+    assert browser_page.locator("header.top nav a").count() >= 2
+    assert browser_page.evaluate(HEADER_SECOND_ROW) == []
