@@ -223,7 +223,8 @@ def _too_long(item: FilterItem, limit: int) -> dict | None:
     return {
         "code": "text_too_long",
         "field": "text",
-        "detail": f"text and ocr_text have {n} characters; the limit is {limit}.",
+        "detail": _("text and ocr_text have %(count)s characters; the limit is %(limit)s.")
+        % {"count": n, "limit": limit},
     }
 
 

@@ -114,6 +114,8 @@ def test_bulk_form_answers_every_item_in_order_and_a_long_text_gets_its_own_erro
     assert results[0]["action"] == "block" and results[2]["action"] == "block"  # OCR text, zero-width removed
     assert results[1]["action"] is None and results[1]["error"]["code"] == "text_too_long"
     assert results[1]["error"]["field"] == "text"
+    n = len(body["items"][1]["text"]) + len(body["items"][1]["ocr_text"])
+    assert results[1]["error"]["detail"] == f"text and ocr_text have {n} characters; the limit is 50."
 
 
 def test_unknown_locale_and_missing_text_are_400_naming_the_field(world, client):
