@@ -22,6 +22,7 @@ lookarounds: the slow, obviously-right definition the tests compare against).
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 import unicodedata
@@ -33,7 +34,15 @@ import numpy as np
 import re2
 from django.conf import settings
 
-from core.text import BATCH_MIN_CHARS, code_point_table, code_points, rule_fold, rule_fold_many
+from core.text import (
+    BATCH_MIN_CHARS,
+    code_point_table,
+    code_points,
+    rule_fold,
+    rule_fold_batch,
+    rule_fold_many,
+    rule_fold_marked,
+)
 
 
 class PatternUnsupported(ValueError):
@@ -142,6 +151,28 @@ def word_bytes(text: str) -> bytes:
     """UTF-8 of word_text(text), fast: ASCII by a byte table, other non-word characters (Arabic
     comma, NBSP, guillemets ...) by one regex pass, only when the post has any."""
     return non_word_spaces(text).encode("utf-8", "surrogatepass").translate(_ASCII_WORD_TABLE)
+
+
+@lru_cache(maxsize=1)
+def _match_word_table() -> np.ndarray:
+    """Per code point, what word_bytes makes of it (the code point itself, or a space: ASCII by
+    `_ASCII_WORD_TABLE`, the rest by `_non_word_table`), with rule_fold's quick-check mark (`rule_fold_marked`):
+    the normaliser's lookup and the word form's in one (`match_texts_words`)."""
+    values = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+    values[_non_word_table()] = 0x20
+    values[:128] = np.frombuffer(_ASCII_WORD_TABLE[:128], dtype=np.uint8)
+    return rule_fold_marked(values)
+
+
+def match_texts_words(texts: list[str]) -> tuple[list[str], bytes | None]:
+    """(`match_texts(texts)`, `word_bytes` of those joined by U+FFFF, or None where the batch pass did not
+    run: a small batch, one holding U+FFFF, one ASCII text). Issue 13: the bulk filter and the scorer need both;
+    the word form comes from the normaliser's own table lookup (`core.text.rule_fold_batch`), so the batch is
+    not joined, encoded and looked up a second time, and from code points to UTF-8 in one decode, one encode."""
+    folded, words = rule_fold_batch(texts, _match_word_table())
+    if words is None:
+        return folded, None
+    return folded, codecs.utf_32_le_decode(words, "surrogatepass")[0].encode("utf-8", "surrogatepass")
 
 
 _WORD_ESCAPES = {"\\w", "\\d", "\\pL", "\\pN", "\\pM"}

@@ -105,6 +105,15 @@ def word_buffer(texts: list[str]) -> WordBuffer:
     return WordBuffer(buffer, _post_limits(buffer))
 
 
+def match_words(texts: list[str]) -> tuple[list[str], WordBuffer]:
+    """(`match_texts(texts)`, `word_buffer` of them) in one pass (`risk_db.patterns.match_texts_words`: the word
+    form read from the normaliser's own lookup, issue 13); `word_buffer` itself where that pass did not run."""
+    folded, buffer = patterns.match_texts_words(texts)
+    if buffer is None or len(texts) <= 1:
+        return folded, word_buffer(folded)
+    return folded, WordBuffer(buffer, _post_limits(buffer))
+
+
 @dataclass(frozen=True)
 class SkippedRule:
     rule_id: int
@@ -253,8 +262,10 @@ class Engine:
         out: list[list[int]] = [NO_MATCH] * len(texts)  # a text something matched gets its own list
         if not texts:
             return out
-        if not normalised:
-            texts = match_texts(texts)  # SH-3: rules see the normalised text (issue 11), one pass for the batch
+        if not normalised and self._words_db is not None and words is None:
+            texts, words = match_words(texts)  # SH-3: rules see the normalised text (issue 11), one pass for both
+        elif not normalised:
+            texts = match_texts(texts)  # one pass for the batch
         if self._words_db is not None:
             self._match_words(texts, out, words or word_buffer(texts))
         if self._db is not None:

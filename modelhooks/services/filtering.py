@@ -40,8 +40,7 @@ from modelhooks.scoring.engine import (
     WordBuffer,
     gc_settle,
     match_text,
-    match_texts,
-    word_buffer,
+    match_words,
 )
 from modelhooks.selectors import filter_locale_routes
 from risk_db.patterns import word_bytes
@@ -300,8 +299,9 @@ def _filter_texts(items: list[FilterItem], now: datetime | None) -> dict:
                 results[i] = {"index": i, "action": None, "rules": NO_RULES, "shadow": NO_RULES, "error": error}
         texts = [texts[i] for i in todo]
         items = [items[i] for i in todo]
-    texts = match_texts(texts)  # the scorer's normaliser, a few C-level passes for the batch
-    words = word_buffer(texts)  # built once: scanned by the engine, hashed for the sampling
+    # the scorer's normaliser and the batch's word form, a few C-level passes for both; the word form is built
+    # once: scanned by the engine, hashed for the sampling
+    texts, words = match_words(texts)
     matched = index.match(texts, normalised=True, words=words)
     now = now or datetime.now(UTC)
     rate = cfg["SHADOW_SAMPLE_RATE"]

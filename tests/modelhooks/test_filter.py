@@ -484,8 +484,8 @@ def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fa
     shadow_rule(world, pattern="word")
     publish()
     during = []
-    real = filtering.match_texts
-    monkeypatch.setattr(filtering, "match_texts", lambda texts: during.append(gc.isenabled()) or real(texts))
+    real = filtering.match_words
+    monkeypatch.setattr(filtering, "match_words", lambda texts: during.append(gc.isenabled()) or real(texts))
     assert gc.isenabled()
     filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")] * 3)
     assert during == [False] and gc.isenabled()
@@ -493,13 +493,13 @@ def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fa
     def fail(texts):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(filtering, "match_texts", fail)
+    monkeypatch.setattr(filtering, "match_words", fail)
     with pytest.raises(RuntimeError):
         filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
     assert gc.isenabled()
     gc.disable()  # a caller that had it off keeps it off
     try:
-        monkeypatch.setattr(filtering, "match_texts", real)
+        monkeypatch.setattr(filtering, "match_words", real)
         filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
         assert not gc.isenabled()
     finally:
