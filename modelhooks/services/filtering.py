@@ -199,13 +199,17 @@ def _sampled_flags(post_ids: list[str], texts: list[str], words: WordBuffer, rat
     """Whether each text is sampled: the same answer for the same post in every process. The CRC-32 (stable and
     cheap) below `rate` * 2**32 of the post id's UTF-8 or, without one, of the normalised text's word form
     (`risk_db.patterns.word_bytes`: the bytes the engine scans, taken from its batch buffer `words` instead of
-    encoding each text again; issue 13), in C-level passes (map) for a batch."""
+    encoding each text again; issue 13), in C-level passes (map) for a batch. A batch whose every item has its
+    post id hashes no word form."""
     if rate >= 1.0 or rate <= 0.0:
         return [rate >= 1.0] * len(texts)
-    crcs = map(zlib.crc32, words.post_bytes() if words.buffer is not None else map(word_bytes, texts))
-    if any(post_ids):
-        by_id = map(zlib.crc32, map(str.encode, post_ids, repeat("utf-8"), repeat("surrogatepass")))
-        crcs = [i if p else t for p, i, t in zip(post_ids, by_id, crcs)]
+    by_id = map(zlib.crc32, map(str.encode, post_ids, repeat("utf-8"), repeat("surrogatepass")))
+    if all(post_ids):
+        crcs = by_id
+    else:
+        crcs = map(zlib.crc32, words.post_bytes() if words.buffer is not None else map(word_bytes, texts))
+        if any(post_ids):
+            crcs = [i if p else t for p, i, t in zip(post_ids, by_id, crcs)]
     return list(map((rate * 2**32).__gt__, crcs))
 
 

@@ -470,7 +470,8 @@ def test_sampling_is_the_crc32_of_the_post_id_or_of_the_normalised_word_form_in_
     normalised = match_texts(texts)
     words = word_buffer(normalised)
     assert words.buffer is not None  # the batch path: the hash is read from the engine's buffer
-    for ids in (post_ids, [""] * len(texts)):
+    every_id = [f"p-{i}" for i in range(len(texts))]  # no word form is hashed then
+    for ids in (post_ids, [""] * len(texts), every_id):
         want = [_sampling_reference(p, t, 0.1) for p, t in zip(ids, texts)]
         assert 0.07 < sum(want) / len(want) < 0.13
         assert filtering._sampled_flags(ids, normalised, words, 0.1) == want
