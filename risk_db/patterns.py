@@ -68,7 +68,7 @@ class Translated:
     reference: str
     boundaries: bool
     confirm_on_word_text: bool = False  # the body matches word characters only
-    words_pattern: str | None = None  # exact pattern for Hyperscan on word_text(text); boundaries are spaces
+    words_pattern: str | None = None  # exact pattern for Hyperscan on the framed word_text(text) (engine)
     re2_unicode: str = ""  # the whole rule as one RE2 pattern on raw text, same meaning (risk_db's index, the queue)
 
 
@@ -456,6 +456,14 @@ def pattern_translate(pattern: str) -> Translated:
     return _translate(pattern_fold(pattern))
 
 
+def _words_branch(raw: str, left: bool, right: bool) -> str:
+    """A word-only branch for Hyperscan on the framed word form (`engine.words_framed`: a space before and after
+    each post, U+FFFF and the batch's post separator read as spaces): a `\\b` edge is a plain space, which
+    Hyperscan matches ~2x faster than `(?:^|[ \\x{ffff}])` (issue 13). Exact because a post never starts or ends
+    without a space beside it; a body that may match nothing included (two spaces, or one for a single edge)."""
+    return (" " if left else "") + "(?:" + raw + ")" + (" " if right else "")
+
+
 def _translate(pattern: str) -> Translated:
     if not pattern:
         raise PatternUnsupported("the pattern matches only invisible characters, which texts never hold")
@@ -483,10 +491,7 @@ def _translate(pattern: str) -> Translated:
         pre.append(raw)
         all_word_only &= _word_only(body)
         word_conf.append(("(?:^| )" if left else "") + "(?:" + _re2_body(body) + ")" + ("(?: |$)" if right else ""))
-        # U+FFFF separates posts when a batch is scanned as one buffer (engine._match_words)
-        word_hs.append(
-            ("(?:^|[ \\x{ffff}])" if left else "") + "(?:" + raw + ")" + ("(?:[ \\x{ffff}]|$)" if right else "")
-        )
+        word_hs.append(_words_branch(raw, left, right))
         conf.append(
             ("(?:^|[^" + RE2_WORD + "])" if left else "")
             + "(?:"
