@@ -171,17 +171,16 @@ def _rule_fold_table() -> np.ndarray:
     return code_point_table(_rule_fold_quick())
 
 
-def rule_fold_many(texts: list[str]) -> list[str]:
-    """`[rule_fold(t) for t in texts]`, exactly, in a few C-level passes for a batch (issue 13: the bulk filter
-    and the scorer): the texts joined by BATCH_SEPARATOR, the context-free replacements and NFKC done once (NFKC
-    of the joined text is the texts' NFKC joined: the separator is a starter that composes with nothing), the
-    quick check by one table lookup per character; only the texts it flags (invisible characters, special case
-    folds, anything beyond the BMP) finish alone. Per text for a small batch or one that holds the separator."""
+def _batch_nfkc(texts: list[str]) -> tuple[str, list[str]] | None:
+    """The batch pass's first steps, shared by rule_fold_many and rule_fold_batch: (the texts joined by
+    BATCH_SEPARATOR with the context-free replacements and NFKC done once, the same split per text). NFKC of the
+    joined text is the texts' NFKC joined: the separator is a starter that composes with nothing. An ASCII batch
+    comes back as it is. None: fold per text (a small batch, or one that holds the separator)."""
     joined = BATCH_SEPARATOR.join(texts)
     if len(joined) < BATCH_MIN_CHARS or joined.count(BATCH_SEPARATOR) != len(texts) - 1:
-        return [rule_fold(t) for t in texts]
+        return None
     if joined.isascii():
-        return list(texts)
+        return joined, list(texts)
     for old, new in _NFKC_CONTEXT_FREE:
         if old in joined:
             joined = joined.replace(old, new)
@@ -189,14 +188,81 @@ def rule_fold_many(texts: list[str]) -> list[str]:
         joined = unicodedata.normalize("NFKC", joined)
     parts = joined.split(BATCH_SEPARATOR)
     if len(parts) != len(texts):  # cannot happen (NFKC makes no U+FFFF); stay exact anyway
+        return None
+    return joined, parts
+
+
+def _texts_at(codes: np.ndarray, positions: np.ndarray) -> list[int]:
+    """Which texts of a joined batch (`codes`, its code points) hold the code points at `positions`."""
+    separators = np.flatnonzero(codes == ord(BATCH_SEPARATOR))
+    return np.unique(np.searchsorted(separators, positions)).tolist()
+
+
+def rule_fold_many(texts: list[str]) -> list[str]:
+    """`[rule_fold(t) for t in texts]`, exactly, in a few C-level passes for a batch (issue 13: the bulk filter
+    and the scorer): the texts joined by BATCH_SEPARATOR, the context-free replacements and NFKC done once
+    (`_batch_nfkc`), the quick check by one table lookup per character; only the texts it flags (invisible
+    characters, special case folds, anything beyond the BMP) finish alone. Per text for a small batch or one
+    that holds the separator."""
+    batch = _batch_nfkc(texts)
+    if batch is None:
         return [rule_fold(t) for t in texts]
+    joined, parts = batch
+    if joined.isascii():  # O(1) in CPython
+        return parts
     codes = code_points(joined)
     flags = np.take(_rule_fold_table(), codes)
     if flags.any():  # each flagged text (already NFKC, as rule_fold has it by then) finishes alone
-        separators = np.flatnonzero(codes == ord(BATCH_SEPARATOR))
-        for i in np.unique(np.searchsorted(separators, np.flatnonzero(flags))).tolist():
+        for i in _texts_at(codes, np.flatnonzero(flags)):
             parts[i] = _rule_fold_rest(parts[i])
     return parts
+
+
+# In a rule_fold_batch table: rule_fold's quick check fires at this code point. Code points need 21 bits, so
+# a table may carry a code point of its own (the word form's: the character or a space) below the mark.
+FOLD_MARK = 1 << 31
+
+
+def rule_fold_marked(values: np.ndarray) -> np.ndarray:
+    """A rule_fold_batch table: `values` (uint32 per code point, 0 .. U+10FFFF, each below FOLD_MARK) with
+    FOLD_MARK added where rule_fold's quick check fires."""
+    return values.astype(np.uint32) | (_rule_fold_table().astype(np.uint32) << 31)
+
+
+def rule_fold_batch(texts: list[str], table: np.ndarray) -> tuple[list[str], np.ndarray | None]:
+    """(`rule_fold_many(texts)`, `table` (a `rule_fold_marked` table) at each code point of the folded texts
+    joined by BATCH_SEPARATOR, FOLD_MARK cleared; None where the batch was folded per text or is ASCII: one ASCII text).
+    The one lookup per character that rule_fold_many needs for its quick check also gives a caller its own
+    per-character pass over the folded batch (the word form, `risk_db.patterns.match_texts_words`) without
+    joining, encoding and looking up again (issue 13). A flagged text finishes alone and its part is looked
+    up again from its folded form."""
+    batch = _batch_nfkc(texts)
+    if batch is None:
+        return [rule_fold(t) for t in texts], None
+    joined, parts = batch
+    if joined.isascii():
+        return parts, None
+    codes = code_points(joined)
+    looked = np.take(table, codes)
+    if looked.max() >= FOLD_MARK:
+        looked = _refold_flagged(parts, codes, looked, table)
+    return parts, looked
+
+
+def _refold_flagged(parts: list[str], codes: np.ndarray, looked: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """rule_fold_batch for a batch with flagged texts: each finishes alone (`_rule_fold_rest`, in `parts`) and its
+    stretch of `looked` is replaced by the lookup of its folded form, mark cleared (a folded text may still
+    hold marked characters: an emoji stays one)."""
+    flagged = _texts_at(codes, np.flatnonzero(looked >= FOLD_MARK))
+    bounds = np.concatenate(([-1], np.flatnonzero(codes == ord(BATCH_SEPARATOR)), [len(codes)])).tolist()
+    pieces, at = [], 0
+    for i in flagged:
+        parts[i] = _rule_fold_rest(parts[i])
+        pieces.append(looked[at : bounds[i] + 1])
+        pieces.append(np.take(table, code_points(parts[i])) & (FOLD_MARK - 1))
+        at = bounds[i + 1]
+    pieces.append(looked[at:])
+    return np.concatenate(pieces)
 
 
 def text_normalise(text: str) -> str:

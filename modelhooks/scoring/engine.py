@@ -69,40 +69,56 @@ def _add(out: list[list[int]], i: int, rule_index: int) -> None:
 
 
 def _post_limits(buffer: bytes) -> np.ndarray:
-    """End of each post in a batch buffer, its separator included (the last: as if one followed): a match
-    ending at `to` belongs to the first post whose limit >= `to`. Found by numpy in the bytes (EF BF BF is
-    U+FFFF and nothing else: UTF-8 lead bytes never occur inside a character), no Python loop per post."""
-    step = len(POST_SEPARATOR)
+    """End of each post in a framed batch buffer (`words_framed`), its separator included (the last: as if one
+    followed): a match ending at `to` belongs to the first post whose limit >= `to`. Found by numpy at the
+    separators' newlines (a word form has none: `_ASCII_WORD_TABLE` makes every one a space), no Python loop per
+    post."""
     b = np.frombuffer(buffer, dtype=np.uint8)
-    lead = np.flatnonzero(b[: len(b) - step + 1] == POST_SEPARATOR[0])
-    for k in range(1, step):
-        lead = lead[b[lead + k] == POST_SEPARATOR[k]]
-    return np.append(lead + step, len(buffer) + step)
+    return np.append(np.flatnonzero(b == POST_SEPARATOR[1]) + 2, len(buffer) + 2)
+
+
+def words_framed(words: bytes) -> bytes:
+    """A word form (`word_bytes`; of a batch joined by U+FFFF: each U+FFFF its post separator) as the word-only
+    patterns read it (`risk_db.patterns._words_branch`): each U+FFFF as POST_SEPARATOR, one space before and
+    after, so every post starts and ends beside a space and a `\\b` edge is a plain space (issue 13). In one
+    post's word form, U+FFFF (kept by word_bytes) reads as the space it always meant."""
+    return b"".join((b" ", words.replace(POST_SEPARATOR_CHAR.encode("utf-8"), POST_SEPARATOR), b" "))
 
 
 class WordBuffer(NamedTuple):
-    """A batch in word form as the engine scans it: `buffer` the UTF-8 of `word_text` of the posts joined with
-    U+FFFF, `limits` each post's end in it (`_post_limits`); both None when the batch is scanned post by post."""
+    """A batch in word form as the engine scans it: `buffer` the framed (`words_framed`) UTF-8 of `word_text` of
+    the posts joined with U+FFFF, `limits` each post's end in it (`_post_limits`); both None when the batch is
+    scanned post by post."""
 
     buffer: bytes | None
     limits: np.ndarray | None
 
     def post_bytes(self) -> Iterator[memoryview]:
-        """Each post's part of `buffer` (its separator left out): the bytes of `word_bytes(post)`."""
+        """Each post's part of `buffer` (its frame and separators left out): the bytes of `word_bytes(post)`."""
         ends = (self.limits - len(POST_SEPARATOR)).tolist()
         view = memoryview(self.buffer)
-        return map(view.__getitem__, map(slice, [0, *self.limits[:-1].tolist()], ends))
+        return map(view.__getitem__, map(slice, [1, *self.limits[:-1].tolist()], ends))
 
 
 def word_buffer(texts: list[str]) -> WordBuffer:
     """The batch joined with U+FFFF (a noncharacter, never in a stored post), non-word characters -> spaces
-    once for all, encoded once. One post (the live filter's single text), or a post holding U+FFFF (never from
-    the database): no buffer, each post is scanned alone."""
+    once for all, encoded once, framed. One post (the live filter's single text), or a post holding U+FFFF (never
+    from the database): no buffer, each post is scanned alone."""
     joined = POST_SEPARATOR_CHAR.join(texts)
     if len(texts) <= 1 or joined.count(POST_SEPARATOR_CHAR) != len(texts) - 1:
         return WordBuffer(None, None)
-    buffer = word_bytes(joined)
+    buffer = words_framed(word_bytes(joined))
     return WordBuffer(buffer, _post_limits(buffer))
+
+
+def match_words(texts: list[str]) -> tuple[list[str], WordBuffer]:
+    """(`match_texts(texts)`, `word_buffer` of them) in one pass (`risk_db.patterns.match_texts_words`: the word
+    form read from the normaliser's own lookup, issue 13); `word_buffer` itself where that pass did not run."""
+    folded, buffer = patterns.match_texts_words(texts)
+    if buffer is None or len(texts) <= 1:
+        return folded, word_buffer(folded)
+    buffer = words_framed(buffer)
+    return folded, WordBuffer(buffer, _post_limits(buffer))
 
 
 @dataclass(frozen=True)
@@ -127,8 +143,8 @@ class Hit:
 
 # The word-only database scans a whole batch as one buffer: every match is reported (no SINGLEMATCH).
 HS_FLAGS_ALL = HS_FLAGS & ~hyperscan.HS_FLAG_SINGLEMATCH
-POST_SEPARATOR_CHAR = "\uffff"  # between posts in the batch buffer; word-only patterns treat it as a space
-POST_SEPARATOR = POST_SEPARATOR_CHAR.encode("utf-8")
+POST_SEPARATOR_CHAR = "\uffff"  # joins a batch's posts to normalise them (a noncharacter, never in a stored post)
+POST_SEPARATOR = b" \n "  # between posts in the framed buffer: spaces at the posts' edges, a newline to find
 
 
 @lru_cache(maxsize=65536)
@@ -253,8 +269,10 @@ class Engine:
         out: list[list[int]] = [NO_MATCH] * len(texts)  # a text something matched gets its own list
         if not texts:
             return out
-        if not normalised:
-            texts = match_texts(texts)  # SH-3: rules see the normalised text (issue 11), one pass for the batch
+        if not normalised and self._words_db is not None and words is None:
+            texts, words = match_words(texts)  # SH-3: rules see the normalised text (issue 11), one pass for both
+        elif not normalised:
+            texts = match_texts(texts)  # one pass for the batch
         if self._words_db is not None:
             self._match_words(texts, out, words or word_buffer(texts))
         if self._db is not None:
@@ -263,8 +281,8 @@ class Engine:
 
     def _match_words(self, texts: list[str], out: list[list[int]], words: WordBuffer) -> None:
         """Word-only patterns, exact: the batch's `word_buffer`, scanned once. A word-only body cannot cross a
-        separator and its edge consumes at most the separator, so a match ending at `to` belongs to the first
-        post whose end + len(separator) >= to."""
+        separator and its edge consumes at most the separator's first space, so a match ending at `to` belongs to
+        the first post whose end + len(separator) >= to."""
         if words.buffer is None:
             for i, t in enumerate(texts):
                 self._match_words_one(t, out, i)
@@ -293,7 +311,7 @@ class Engine:
                 _add(out, i, self._words_rule[pid])
 
         self._words_db.scan(
-            word_bytes(text),  # the UTF-8 of word_text(text)
+            words_framed(word_bytes(text)),  # the UTF-8 of word_text(text), framed
             match_event_handler=on_match,
             scratch=self._scratch(self._words_db),
         )

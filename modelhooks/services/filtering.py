@@ -40,8 +40,7 @@ from modelhooks.scoring.engine import (
     WordBuffer,
     gc_settle,
     match_text,
-    match_texts,
-    word_buffer,
+    match_words,
 )
 from modelhooks.selectors import filter_locale_routes
 from risk_db.patterns import word_bytes
@@ -200,13 +199,17 @@ def _sampled_flags(post_ids: list[str], texts: list[str], words: WordBuffer, rat
     """Whether each text is sampled: the same answer for the same post in every process. The CRC-32 (stable and
     cheap) below `rate` * 2**32 of the post id's UTF-8 or, without one, of the normalised text's word form
     (`risk_db.patterns.word_bytes`: the bytes the engine scans, taken from its batch buffer `words` instead of
-    encoding each text again; issue 13), in C-level passes (map) for a batch."""
+    encoding each text again; issue 13), in C-level passes (map) for a batch. A batch whose every item has its
+    post id hashes no word form."""
     if rate >= 1.0 or rate <= 0.0:
         return [rate >= 1.0] * len(texts)
-    crcs = map(zlib.crc32, words.post_bytes() if words.buffer is not None else map(word_bytes, texts))
-    if any(post_ids):
-        by_id = map(zlib.crc32, map(str.encode, post_ids, repeat("utf-8"), repeat("surrogatepass")))
-        crcs = [i if p else t for p, i, t in zip(post_ids, by_id, crcs)]
+    by_id = map(zlib.crc32, map(str.encode, post_ids, repeat("utf-8"), repeat("surrogatepass")))
+    if all(post_ids):
+        crcs = by_id
+    else:
+        crcs = map(zlib.crc32, words.post_bytes() if words.buffer is not None else map(word_bytes, texts))
+        if any(post_ids):
+            crcs = [i if p else t for p, i, t in zip(post_ids, by_id, crcs)]
     return list(map((rate * 2**32).__gt__, crcs))
 
 
@@ -301,8 +304,9 @@ def _filter_texts(items: list[FilterItem], now: datetime | None) -> dict:
                 results[i] = {"index": i, "action": None, "rules": NO_RULES, "shadow": NO_RULES, "error": error}
         texts = [texts[i] for i in todo]
         items = [items[i] for i in todo]
-    texts = match_texts(texts)  # the scorer's normaliser, a few C-level passes for the batch
-    words = word_buffer(texts)  # built once: scanned by the engine, hashed for the sampling
+    # the scorer's normaliser and the batch's word form, a few C-level passes for both; the word form is built
+    # once: scanned by the engine, hashed for the sampling
+    texts, words = match_words(texts)
     matched = index.match(texts, normalised=True, words=words)
     now = now or datetime.now(UTC)
     rate = cfg["SHADOW_SAMPLE_RATE"]

@@ -1,10 +1,11 @@
 """Issue 13: the batch forms of the rule-matching normaliser (`rule_fold_many`, the word form of a joined
-batch, the engine's one-buffer scan) give exactly what the per-text forms give, on a mixed-script corpus
-with the characters that make normalising hard: invisible characters, ligatures, full-width letters, Thai
+batch, the two in one pass (`match_texts_words`), the engine's one-buffer scan) give exactly what the
+per-text forms give, on a mixed-script corpus with the characters that make normalising hard: invisible characters, ligatures, full-width letters, Thai
 SARA AM, Arabic presentation forms and marks, special case folds, characters beyond the BMP."""
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ import core.text
 from core.text import BATCH_MIN_CHARS, BATCH_SEPARATOR, rule_fold, rule_fold_many
 from modelhooks.scoring.corpus import make_posts
 from modelhooks.scoring.engine import Engine
-from risk_db.patterns import word_bytes, word_text
+from risk_db.patterns import match_texts_words, word_bytes, word_text
 from tests.modelhooks.test_patterns import rules_from
 
 HARD = [
@@ -92,6 +93,57 @@ def test_the_word_form_of_a_long_batch_equals_the_per_character_definition():
     assert (
         word_bytes(joined.replace(BATCH_SEPARATOR, "\n")) == word_text(joined.replace(BATCH_SEPARATOR, "\n")).encode()
     )
+
+
+def _one_pass_reference(texts: list[str]) -> tuple[list[str], list[bytes]]:
+    folded = [rule_fold(t) for t in texts]
+    return folded, [word_bytes(t) for t in folded]
+
+
+def test_the_fold_and_the_word_form_in_one_pass_equal_the_per_text_forms():
+    texts = _corpus(3000, seed=17)
+    folded, words = match_texts_words(texts)
+    want_folded, want_words = _one_pass_reference(texts)
+    assert words is not None  # the batch pass ran, flagged texts (invisible, ß, beyond the BMP) included
+    assert sum(core.text._rule_fold_quick().search(t) is not None for t in texts) > 500  # texts finished alone
+    assert folded == want_folded
+    assert words.split(BATCH_SEPARATOR.encode()) == want_words
+    assert words == word_bytes(BATCH_SEPARATOR.join(want_folded))
+
+
+@pytest.mark.parametrize("hard", HARD)
+def test_one_pass_finishes_a_flagged_text_anywhere_in_the_batch(hard):
+    """Each hard character at the start, inside and at the end of a batch (its stretch of the lookup replaced
+    at the edges of the joined buffer too), beside full-width, `ß` and astral characters."""
+    base = _corpus(400, seed=5)
+    for texts in (
+        [hard + "x", *base],
+        [*base[:200], "\uff21" + hard + "\u00df", *base[200:]],
+        [*base, "\U0001f600" + hard],
+    ):
+        folded, words = match_texts_words(texts)
+        want_folded, want_words = _one_pass_reference(texts)
+        assert folded == want_folded
+        assert words is not None and words.split(BATCH_SEPARATOR.encode()) == want_words
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(HARD + list("aZ _\u0e01\u0e32\u0628\u0645.,")), max_size=12).map("".join)))
+def test_any_small_batch_in_one_pass_gives_its_texts_forms(monkeypatch, texts):
+    monkeypatch.setattr(core.text, "BATCH_MIN_CHARS", 0)  # the batch path even for a few characters
+    folded, words = match_texts_words(texts)
+    want_folded, want_words = _one_pass_reference(texts)
+    assert folded == want_folded
+    if words is not None:
+        assert words.split(BATCH_SEPARATOR.encode()) == want_words
+
+
+def test_one_pass_leaves_the_word_form_to_the_caller_where_the_batch_pass_does_not_run():
+    for texts in (["short", "\u00df"], ["a\uffffb", "\u00df"] * 5000, ["ascii only " * 2000]):
+        folded, words = match_texts_words(texts)
+        assert folded == [rule_fold(t) for t in texts] and words is None
+    texts = ["ascii, only!"] * 5000  # ASCII texts joined by U+FFFF: the batch pass
+    assert match_texts_words(texts) == (texts, word_bytes(BATCH_SEPARATOR.join(texts)))
 
 
 def _engine() -> Engine:

@@ -472,7 +472,8 @@ def test_sampling_is_the_crc32_of_the_post_id_or_of_the_normalised_word_form_in_
     normalised = match_texts(texts)
     words = word_buffer(normalised)
     assert words.buffer is not None  # the batch path: the hash is read from the engine's buffer
-    for ids in (post_ids, [""] * len(texts)):
+    every_id = [f"p-{i}" for i in range(len(texts))]  # no word form is hashed then
+    for ids in (post_ids, [""] * len(texts), every_id):
         want = [_sampling_reference(p, t, 0.1) for p, t in zip(ids, texts)]
         assert 0.07 < sum(want) / len(want) < 0.13
         assert filtering._sampled_flags(ids, normalised, words, 0.1) == want
@@ -486,8 +487,8 @@ def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fa
     shadow_rule(world, pattern="word")
     publish()
     during = []
-    real = filtering.match_texts
-    monkeypatch.setattr(filtering, "match_texts", lambda texts: during.append(gc.isenabled()) or real(texts))
+    real = filtering.match_words
+    monkeypatch.setattr(filtering, "match_words", lambda texts: during.append(gc.isenabled()) or real(texts))
     assert gc.isenabled()
     filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")] * 3)
     assert during == [False] and gc.isenabled()
@@ -495,13 +496,13 @@ def test_a_bulk_call_pauses_the_cyclic_collector_and_restores_it_even_when_it_fa
     def fail(texts):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(filtering, "match_texts", fail)
+    monkeypatch.setattr(filtering, "match_words", fail)
     with pytest.raises(RuntimeError):
         filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
     assert gc.isenabled()
     gc.disable()  # a caller that had it off keeps it off
     try:
-        monkeypatch.setattr(filtering, "match_texts", real)
+        monkeypatch.setattr(filtering, "match_words", real)
         filtering.filter_texts(items=[filtering.FilterItem(text="a word", locale="en-US")])
         assert not gc.isenabled()
     finally:

@@ -179,3 +179,37 @@ def test_threads_scanning_one_engine_at_once_each_get_the_right_answer():
     for t in threads:
         t.join()
     assert errors == [] and wrong == []
+
+
+# Word-only patterns run in the framed form (a `\b` edge is a space), bodies that may match nothing included; they
+# must mean what the reference means, batched or alone.
+WORD_FORMS = [
+    r"\bfoo\b",
+    r"\b(foo|bar)\b",
+    r"\bx?foo\b",
+    r"\bfo{1,2}\b",
+    r"\b(?:ab)+\b",
+    r"\bfoo",
+    r"bar\b",
+    r"\b\w+ing\b",
+    "\\b\u0643\u062a\u0627\u0628\\b",
+    "\\b\u0e01\u0e32",
+    r"\ba*\b",  # may match nothing: at two non-word characters side by side, an empty post
+    r"\b(ab)*\b",
+    r"\bx*",
+    r"y?\b",
+]
+EDGE_POSTS = ["foo", "bar\nfoo", "«foo»", "", " ", "  ", "a", "b", "abab ab", "xfoo fooo", "foo_bar", "king\u00a0ing"]
+
+
+def test_word_only_patterns_in_the_framed_form_equal_the_reference_batched_and_alone():
+    assert pattern_translate(r"\bfoo\b").words_pattern == " (?:foo) "
+    engine = Engine(rules_from(WORD_FORMS), cosine_threshold=0.6)
+    assert engine.skipped == [] and len(engine._words_rule) == len(WORD_FORMS)  # all on the word-only database
+    posts = make_posts(1500) + EDGE_POSTS + ["b", "", "a b", "b"] * 3
+    want = reference_matches(WORD_FORMS, posts)
+    assert sum(map(len, want)) > 300
+    assert [sorted(m) for m in engine.match(posts)] == want
+    assert [sorted(engine.match([p])[0]) for p in posts] == want
+    with_separator = ["a\uffffbar", "foo\uffff", "\uffffabab", *EDGE_POSTS]  # U+FFFF in a post: each scanned alone
+    assert [sorted(m) for m in engine.match(with_separator)] == reference_matches(WORD_FORMS, with_separator)
