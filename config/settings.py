@@ -77,8 +77,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.security.CSPMiddleware",  # django-csp's, the policy built once (issue 13)
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into its 429 answer
+]
+# Issues 13, 14: a token-authenticated /api/ request (a machine client: the live filter's caller, a verifier
+# client) runs this chain instead (core.handlers, config/wsgi.py): no session, CSRF, messages, htmx, static
+# files or login lockout to look after; the same security headers, body checks, language and CSP.
+API_TOKEN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "core.api.ApiBodyMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.security.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

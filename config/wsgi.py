@@ -1,9 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+
+from core.handlers import wsgi_application  # noqa: E402  (after the settings module is named)
+
+application = wsgi_application()  # Django's handler, token API requests on a lean chain (core/handlers.py)
 
 from modelhooks.tasks import filter_worker_start_on_first_request  # noqa: E402  (needs apps loaded)
 
