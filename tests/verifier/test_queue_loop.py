@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from core.errors import Refused
@@ -452,3 +455,55 @@ def test_the_seats_an_undo_hands_back_do_not_count_toward_the_cap(api):
     assert api.get("/api/v1/me/").json()["taboo_today"] == 2
     assert api_post(api, "/api/v1/rulings/undo/", None).status_code == 200  # the prefetched seat goes back
     assert api.get("/api/v1/me/").json()["taboo_today"] == 1  # the first case only, shown again
+
+
+_ANSWERS = st.sampled_from(["yes", "no", "YES", " yes", "", "maybe", True, None, 1])
+_KEYS = st.one_of(st.sampled_from(["", "k", " k", "k ", "\tk", "x" * 64, "x" * 65, 7, None]), st.text(max_size=70))
+_NEXTS = st.sampled_from([True, False, "true", "false", 1, 0, None, "yes"])
+
+
+def _bodies():
+    """Ruling bodies near the usual one: each field present or not, well-formed or a near miss, sometimes an
+    unknown field; and some that are not objects."""
+    fields = st.fixed_dictionaries({}, optional={"answer": _ANSWERS, "idempotency_key": _KEYS, "next": _NEXTS})
+    extra = st.dictionaries(st.just("other"), st.integers(), max_size=1)
+    return st.one_of(
+        st.builds(lambda f, e: {**f, **e}, fields, extra), st.lists(st.integers(), max_size=2), st.text(max_size=5)
+    )
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(body=_bodies())
+def test_the_rulings_fast_body_reader_agrees_with_its_serializer(body):
+    """Issue 14: where `ruling_body_read` reads a body, RulingSerializer reads it to the same values; where it
+    declines (None), the serializer decides (valid or not). So the hot path never accepts what the API refused."""
+    from verifier.api import RulingSerializer, ruling_body_read
+
+    fast = ruling_body_read(body)
+    serializer = RulingSerializer(data=body)
+    if fast is not None:
+        assert serializer.is_valid(), (body, serializer.errors)
+        assert dict(serializer.validated_data) == fast
+
+
+def test_the_fast_reader_reads_the_usual_bodies_and_the_api_still_refuses_what_it_refused(api):
+    from verifier.api import ruling_body_read
+
+    assert ruling_body_read({"answer": "no", "next": True, "idempotency_key": "k"}) == {
+        "answer": "no",
+        "idempotency_key": "k",
+        "next": True,
+    }
+    assert ruling_body_read({"answer": "yes"}) == {"answer": "yes", "idempotency_key": "", "next": False}
+    shard, (alice, *_) = shard_with_pool("en-US")
+    make_cases(shard, 2)
+    client = _token_client(alice)
+    case_id = client.get("/api/v1/queue/next/").json()["id"]
+    refused = api_post(client, f"/api/v1/cases/{case_id}/ruling/", {"answer": "maybe"})
+    assert "answer" in assert_api_error(refused, "invalid", 400)["errors"]
+    trimmed = api_post(
+        client, f"/api/v1/cases/{case_id}/ruling/", {"answer": "yes", "idempotency_key": " k ", "next": True}
+    )
+    assert trimmed.status_code == 201, trimmed.content  # the serializer's reading: the key trimmed
+    assert Ruling.objects.get(verifier=alice).idempotency_key == "k"
+    assert trimmed.json()["next"] is not None
