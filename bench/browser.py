@@ -63,7 +63,7 @@ def _reset_world(n_cases: int):
 
 
 def _start_server() -> Daphne:
-    env = {**os.environ, "LOG_LEVEL": "ERROR", "DB_POOL_MAX_SIZE": "4"}
+    env = {**os.environ, "LOG_LEVEL": "ERROR", "DB_POOL_MAX_SIZE": "4", "FILTER_LOAD_AT_START": "0"}  # as bench.queue
     env.pop("REDIS_URL", None)  # in-memory channel layer: the live pushes stay in the server process
     from django.conf import settings  # bench modules set Django up before they run
 

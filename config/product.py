@@ -248,6 +248,10 @@ FILTER = {
     "BULK_MAX_ITEMS": 10_000,  # SPEC 8 bulk form
     "TEXT_MAX_CHARS": 20_000,  # text + ocr_text of one item; longer gets a per-item error
     "POLL_SECONDS": float(os.environ.get("FILTER_POLL_SECONDS", "5")),  # how often a process looks for a newer index
+    # Each server process loads the newest index at start (its poll thread's first turn). 0: a process loads it
+    # when it first serves a filter request and polls from then on; for the processes of pages and the queue,
+    # which the filter's own gunicorn spares the ~0.85 GB and the seconds of compiling at 10,000 rules (README).
+    "LOAD_AT_START": os.environ.get("FILTER_LOAD_AT_START", "1") != "0",
     "SHADOW_SAMPLE_RATE": float(
         os.environ.get("FILTER_SHADOW_SAMPLE_RATE", "0.1")
     ),  # share of texts whose would-hits are recorded

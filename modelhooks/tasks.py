@@ -122,6 +122,16 @@ def filter_worker_start_on_first_request() -> None:
     request_started.connect(start, dispatch_uid="filter_worker_start", weak=False)
 
 
+def filter_worker_turn() -> bool:
+    """One turn of the poll thread's index check: load the newest index, or swap to a newer one. With
+    FILTER["LOAD_AT_START"] off, a process that has not served a filter request yet loads nothing (it loads on
+    its first one, `filtering.filter_index`). Returns whether it looked."""
+    if not settings.FILTER["LOAD_AT_START"] and not filtering.filter_index_loaded():
+        return False
+    filtering.filter_index_refresh()
+    return True
+
+
 def filter_worker_start() -> bool:
     """Issue 13: in a server process (config/wsgi.py, config/asgi.py), a daemon thread polls for a newer
     index every FILTER["POLL_SECONDS"] and flushes the shadow buffer every FILTER["SHADOW_FLUSH_SECONDS"].
@@ -134,7 +144,7 @@ def filter_worker_start() -> bool:
         last_flush = time.monotonic()
         while True:
             try:
-                filtering.filter_index_refresh()
+                filter_worker_turn()
                 if time.monotonic() - last_flush >= settings.FILTER["SHADOW_FLUSH_SECONDS"]:
                     filter_shadow_flush()
                     last_flush = time.monotonic()

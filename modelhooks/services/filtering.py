@@ -116,6 +116,11 @@ class _Holder:
 _holder = _Holder()
 
 
+def filter_index_loaded() -> bool:
+    """Whether this process has loaded an index (served a filter request, or its poll thread loaded one)."""
+    return _holder.current is not None
+
+
 def filter_index() -> LoadedIndex:
     """The index this process serves; the first call (before the poller ran) loads it."""
     current = _holder.current

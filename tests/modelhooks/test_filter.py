@@ -536,3 +536,26 @@ def test_a_softened_rule_shadows_only_the_texts_at_its_sentiment_floor(world, cl
     assert [r["shadow"] for r in results] == want
     assert [bool(w) for w in want] == [True, False, False]  # praise would hit; critique and the rest flow
     assert {r["action"] for r in results} == {"allow"}  # a shadow version blocks nothing
+
+
+def test_a_process_told_not_to_load_at_start_loads_on_its_first_filter_request_and_polls_from_then(
+    world, client, settings
+):
+    """FILTER["LOAD_AT_START"] off (the processes of pages and the queue): the poll thread's turn loads nothing
+    until the process serves a filter request; from then on the turn swaps to a newer build as usual. On (the
+    default), the first turn loads the newest build."""
+    from modelhooks.tasks import filter_worker_turn
+
+    rule = shadow_rule(world, pattern=r"\bbadword\b")
+    rule_state_transition(state=state_of(rule, world.th), to_state="blocking", event="promoted", made_by="test")
+    first = rules_index_rebuild()
+    settings.FILTER = {**settings.FILTER, "LOAD_AT_START": False}
+    assert filter_worker_turn() is False and not filtering.filter_index_loaded()
+    answer = ask(client, text="a badword", locale="th-TH")  # the first filter request loads it
+    assert answer["index_version"] == first.pk and answer["results"][0]["action"] == "block"
+    second = rules_index_rebuild(force=True)
+    assert filter_worker_turn() is True
+    assert ask(client, text="a badword", locale="th-TH")["index_version"] == second.pk
+    filtering._holder.current = None  # a fresh process with the default
+    settings.FILTER = {**settings.FILTER, "LOAD_AT_START": True}
+    assert filter_worker_turn() is True and filtering.filter_index().build_id == second.pk
