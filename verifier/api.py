@@ -137,8 +137,8 @@ class RulingSerializer(serializers.Serializer):
     next = serializers.BooleanField(required=False, default=False)
 
 
-_HOT_BODY_KEYS = frozenset(RulingSerializer().fields)
-_KEY_MAX = RulingSerializer().fields["idempotency_key"].max_length
+_RULING_FIELDS = RulingSerializer().fields
+_HOT_BODY_KEYS, _KEY_MAX = frozenset(_RULING_FIELDS), _RULING_FIELDS["idempotency_key"].max_length
 
 
 def ruling_body_read(data) -> dict | None:

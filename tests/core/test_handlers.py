@@ -15,6 +15,7 @@ from django.utils import translation
 from core.handlers import TwoChainApplication, request_is_token_api
 from core.models import User
 from core.tokens import token_create
+from tests.base import api_item, fresh_ip
 from tests.factories import UserFactory, make_cases, shard_with_pool
 from verifier.models import Ruling
 
@@ -158,14 +159,24 @@ def test_which_requests_take_the_lean_chain(path, authorization, lean):
     assert request_is_token_api(environ) is lean
 
 
-def test_a_verifier_on_a_token_gets_the_same_answers_from_both_chains(app):
-    """Through the queue, as a verifier client works it: next, a ruling that carries the next case, a replay of
+def test_a_verifier_on_a_token_gets_the_same_answers_from_both_chains(app, settings):
+    """From intake onward, every request on a token: the intake service posts eight corrections (lean chain), then
+    two verifiers work the queue, one through each chain: next, a ruling that carries the next case, a replay of
     it, a case that is not theirs, a bad answer, a bad token. The lean chain answers each as the full one does
     (status, body, the security and language headers), and the full chain never saw the lean requests."""
-    shard, (alice, bob, _) = shard_with_pool("en-US")
-    make_cases(shard, 8)
-    keys = {user.username: token_create(user=user)[0] for user in (alice, bob)}
+    settings.INTAKE = {**settings.INTAKE, "LOW_VOLUME_PER_DAY": 0}  # no crowd volume rule for eight posts
+    _, (alice, bob, _) = shard_with_pool("en-US")
+    intake = UserFactory(username="intake", role=User.Role.INTAKE)
     lean_calls, full_calls = _counting(app.lean), _counting(app.full)
+    sent = [
+        api_item(post_id=f"lean-{i}", post_text=f"Over {100 + i} people marched", submitter_id=f"u{i}", ip=fresh_ip())
+        for i in range(8)
+    ]
+    posted = _call(app, "POST", "/api/v1/corrections/", body={"items": sent}, token=token_create(user=intake)[0])
+    assert posted.status_code == 200, posted.body[:300]
+    assert [(r["outcome"], r["shard"]) for r in posted.json()["results"]] == [("queued", "en-US")] * 8
+    assert len(lean_calls) == 1 and full_calls == []
+    keys = {user.username: token_create(user=user)[0] for user in (alice, bob)}
 
     def session(handler, user) -> list[Answer]:
         key = keys[user.username]
@@ -201,7 +212,7 @@ def test_a_verifier_on_a_token_gets_the_same_answers_from_both_chains(app):
     through_full = session(app.full, alice)
     full_seen = len(full_calls)
     through_lean = session(app, bob)  # the application picks the chain
-    assert len(lean_calls) == len(through_lean) and len(full_calls) == full_seen
+    assert len(lean_calls) == 1 + len(through_lean) and len(full_calls) == full_seen
 
     def shape(answer: Answer, user) -> tuple:
         body = answer.json()
@@ -219,6 +230,10 @@ def test_a_verifier_on_a_token_gets_the_same_answers_from_both_chains(app):
         for header, value in full_shape[2].items():
             assert (header, value) == (header, lean_shape[2][header])
     assert [a.status_code for a in through_lean] == [200, 201, 201, 404, 400, 200]
+    texts = {item["post_text"] for item in sent}
+    shown = [a.json()["post_text"] for a in (through_full[0], through_lean[0])]
+    shown += [a.json()["next"]["post_text"] for a in (through_full[1], through_lean[1])]
+    assert len(set(shown)) == 4 and set(shown) <= texts  # four of the posted texts, none twice
     assert through_lean[2].json()["replayed"] is True
     assert through_lean[0].csp == _directives(build_policy())
     assert through_lean[0].headers["x-frame-options"] == "DENY"
