@@ -128,8 +128,9 @@ elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
     # finds them all busy waits up to `timeout` seconds. README: "Running on more than one machine".
     # DB_POOL_MAX_SIZE=0 turns the pool off (behind PgBouncer, say); DB_CONN_MAX_AGE then applies.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
-    # The pool checks a connection before lending it (one empty round trip): after a database outage
-    # its idle connections are dead, and without the check each would fail one request (issue 12).
+    # The pool checks a connection before lending it: after a database outage its idle connections are
+    # dead, and without the check each would fail one request (issue 12). The backend (core.postgresql)
+    # asks the server only when the socket says the connection ended (issue 14: no round trip per request).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
@@ -137,6 +138,7 @@ elif int(os.environ.get("DB_POOL_MAX_SIZE", "10")) > 0:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["ENGINE"] = "core.postgresql"  # Django's, lending pooled connections without a round trip
     # Issue 14: the hot path's hand-written statements (core.sql) are prepared once per connection; the
     # ORM's own queries bind client-side and are never prepared (the huge threshold keeps it so).
     # DB_PREPARE=0 turns preparing off (a pooler in transaction mode that does not track them).
