@@ -53,8 +53,10 @@ def sql_cursor():
 
 @contextmanager
 def sql_pipeline():
-    """Statements sent inside go to PostgreSQL without waiting for each answer (psycopg's pipeline mode):
-    `sql_send`'s statement and a COMMIT travel together, one round trip. Elsewhere it does nothing."""
+    """Statements sent inside go to PostgreSQL without waiting for each answer (psycopg's pipeline mode): a
+    BEGIN travels with the first statement, and `sql_send`'s statements with whatever follows them, until
+    one waits for its answer or the block ends. Elsewhere it does nothing. Open a transaction around it, not
+    inside it: psycopg syncs the pipeline (an empty round trip) when autocommit changes inside one."""
     if not sql_hot_path():
         yield
         return

@@ -103,8 +103,10 @@ def ruling_record_held(
     now = now or timezone.now()
     _check_input(answer=answer, idempotency_key=idempotency_key)
     try:
-        # PostgreSQL: BEGIN goes with the seat lock, and COMMIT with the write (core.sql's pipeline)
-        with sql_pipeline(), transaction.atomic():
+        # PostgreSQL: BEGIN goes with the seat lock (core.sql's pipeline). The transaction opens outside the
+        # pipeline: psycopg syncs a pipeline (an empty round trip) each time Django turns autocommit off or on
+        # inside one, which cost more than the COMMIT's own round trip after it (issue 14)
+        with transaction.atomic(), sql_pipeline():
             facts = None
             if sql_hot_path():
                 task, facts = _seat_locked_pg(user=user, case_public_id=case_public_id, now=now)
