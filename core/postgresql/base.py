@@ -36,7 +36,8 @@ def _socket_readable(fd: int) -> bool:
 class DatabaseWrapper(base.DatabaseWrapper):
     @property
     def pool(self):
+        made_now = self.alias not in self._connection_pools  # the swap happens once, on the pool Django just made
         pool = super().pool
-        if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
+        if made_now and pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
             pool._check = pool_connection_check
         return pool
