@@ -187,6 +187,8 @@ def asgi_server(transactional_db, tmp_path):
     proc, url = asgi_server_start(tmp_path)
     yield url
     stop_process_group(proc)
+    # pytest shows a test's captured output only when it fails: the server's side of the failure.
+    print("daphne log (last 60 lines):\n" + "\n".join((tmp_path / "daphne.log").read_text().splitlines()[-60:]))
 
 
 @pytest.fixture
