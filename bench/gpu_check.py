@@ -8,7 +8,17 @@
    same vectors with torch on cuda vs numpy on cpu: pairs/s, and that both give the same hits.
 3. The hook path: `modelhooks.hooks.embed` picks cuda by itself and records it per result.
 No database is needed (Django starts on its embedded defaults; nothing is queried). On a machine
-without CUDA it says so and exits 2. Bounded: a few thousand texts, under ~2 minutes.
+without CUDA it says so and exits 2. Bounded: a few thousand texts, under ~2 minutes (36 s on an H200).
+
+On a GPU machine that has Python 3.12, torch and sentence-transformers but not this project's packages
+(the device machine of this workplace), `bash bench/gpu_payload.sh` here packs the rest as two halves of
+one tar (`.gpu1/part.00`, `.gpu2/part.01`, each under 64 MiB: the model wheel alone is 80 MiB), and two
+calls run it, the second while the machine is still warm:
+    1. carry .gpu1:  mkdir -p /tmp/pl && cp .gpu1/part.00 /tmp/pl/
+    2. carry .gpu2:  cat /tmp/pl/part.00 .gpu2/part.01 | tar x -C /tmp/pl && python3 -m pip install -q
+       --no-index --no-deps --target /tmp/site /tmp/pl/w/*.whl && PYTHONPATH=/tmp/pl/stub:/tmp/site
+       HF_HUB_OFFLINE=1 python3 -m bench.gpu_check
+Its last result is bench/gpu_check.json, and bench/RESULTS.md ("gpu") reads it.
 """
 
 import json
