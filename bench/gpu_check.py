@@ -18,7 +18,7 @@ calls run it, the second while the machine is still warm:
     2. carry .gpu2:  cat /tmp/pl/part.00 .gpu2/part.01 | tar x -C /tmp/pl && python3 -m pip install -q
        --no-index --no-deps --target /tmp/site /tmp/pl/w/*.whl && PYTHONPATH=/tmp/pl/stub:/tmp/site
        HF_HUB_OFFLINE=1 python3 -m bench.gpu_check
-Its last result is bench/gpu_check.json, and bench/RESULTS.md ("gpu") reads it.
+Its last result is bench/gpu_check.json; the "gpu" section of bench/RESULTS.md was written from it by hand (not by `make bench`).
 """
 
 import json

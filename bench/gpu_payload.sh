@@ -4,7 +4,7 @@
 # .gpu1/part.00 and .gpu2/part.01 (both git-ignored). The model wheel alone is 80 MiB, so it cannot travel
 # in one call. lingua-language-detector (a 92 MiB wheel) is replaced by a stand-in that raises if called:
 # django.setup() imports its names (shards.intake.defences) and gpu_check never detects a language.
-# Versions are this checkout's (.venv, `make install`). docs/models.md says how to run the two calls.
+# Versions are this checkout's (.venv, `make install`). bench/gpu_check.py's docstring says how to run the two calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="amqp asgiref autobahn billiard brotli cbor2 celery cffi channels constantly cron-descriptor cryptography
